@@ -1,0 +1,143 @@
+package model
+
+import "time"
+
+// Phases are the timings of one probe, in milliseconds. A phase that did not
+// happen (no DNS lookup for an IP literal, no TLS for plain HTTP, a reused
+// connection) is 0.
+type Phases struct {
+	DNS     float64 `json:"dns"`
+	Connect float64 `json:"connect"`
+	TLS     float64 `json:"tls"`
+	TTFB    float64 `json:"ttfb"`
+	Total   float64 `json:"total"`
+}
+
+// ProbeResult is the outcome of one active check of one target.
+type ProbeResult struct {
+	Time   time.Time `json:"time"`
+	Target string    `json:"target"` // the URL probed, without credentials
+	OK     bool      `json:"ok"`
+	Status int       `json:"status,omitempty"` // HTTP status, 0 for TCP or no response
+	Phases Phases    `json:"phases_ms"`
+	Reused bool      `json:"reused,omitempty"` // the connection was reused (keep-alive)
+	Cause  Cause     `json:"cause,omitempty"`  // set when !OK
+	Error  string    `json:"error,omitempty"`  // the error text when !OK
+}
+
+// Latency holds latency quantiles in milliseconds. Zero values with Count 0
+// mean no samples.
+type Latency struct {
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Count int64   `json:"count"`
+}
+
+// Window is what happened to one upstream over a span of time.
+type Window struct {
+	Seconds   int              `json:"seconds"`
+	Requests  int64            `json:"requests"`
+	Errors5xx int64            `json:"errors_5xx"`
+	Rate5xx   float64          `json:"rate_5xx"` // 0..1
+	ReqPerSec float64          `json:"req_per_sec"`
+	Classes   map[string]int64 `json:"status_classes"` // "1xx".."5xx"
+	Codes     map[string]int64 `json:"status_codes,omitempty"`
+	LatencyMS Latency          `json:"latency_ms"`
+}
+
+// CauseRank is one probable cause of an upstream's failures, with its
+// evidence. Snapshot.Upstreams[i].Causes is ordered strongest first.
+type CauseRank struct {
+	Code     Cause     `json:"code"`
+	Count    int64     `json:"count"` // occurrences in the 5-minute window
+	Total    int64     `json:"total"` // occurrences since gwtop started watching
+	Source   string    `json:"source"`
+	Hint     string    `json:"hint"`
+	NextStep string    `json:"next_step"`
+	Evidence string    `json:"evidence"` // the latest line that showed it, sanitised
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// Upstream is the state of one upstream address.
+type Upstream struct {
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	Group       string `json:"group,omitempty"` // nginx upstream block / HAProxy backend
+	State       State  `json:"state"`
+	StateReason string `json:"state_reason"`
+
+	// Top-level counters are the 5-minute window, so a glance at JSON reads
+	// like the screen. Window1m and Total give the other spans.
+	Requests  int64   `json:"requests"`
+	Errors5xx int64   `json:"errors_5xx"`
+	Rate5xx   float64 `json:"rate_5xx"`
+	ReqPerSec float64 `json:"req_per_sec"`
+	LatencyMS Latency `json:"latency_ms"`
+
+	Window1m Window `json:"window_1m"`
+	Window5m Window `json:"window_5m"`
+	Total    Window `json:"total"`
+
+	Probe        *ProbeResult  `json:"probe,omitempty"`
+	ProbeHistory []ProbeResult `json:"probe_history,omitempty"` // oldest first, at most 60
+	Causes       []CauseRank   `json:"causes"`
+	Evidence     []string      `json:"evidence,omitempty"` // latest evidence lines, oldest first
+
+	// Sparkline series, one value per 10 s bucket over the last 5 minutes,
+	// oldest first: p95 latency (ms) and 5xx count.
+	SparkP95    []float64 `json:"spark_p95_ms,omitempty"`
+	Spark5xx    []float64 `json:"spark_5xx,omitempty"`
+	LastSeen    time.Time `json:"last_seen"`
+	Sources     []string  `json:"sources,omitempty"`      // which signals fed it: probe, access_log, error_log, status
+	Labelled    bool      `json:"-"`                      // named in config (kept even with no traffic)
+	LatencyNote string    `json:"latency_note,omitempty"` // e.g. "averages from HAProxy stats"
+}
+
+// Gateway is one source of data about a gateway: a status page or a log.
+type Gateway struct {
+	Kind     string             `json:"kind"`   // nginx, haproxy, caddy, traefik, envoy
+	Source   string             `json:"source"` // stub_status, access_log, error_log, ...
+	Target   string             `json:"target"` // URL or path, without credentials
+	OK       bool               `json:"ok"`
+	Error    string             `json:"error,omitempty"`
+	Updated  time.Time          `json:"updated"`
+	Counters map[string]float64 `json:"counters,omitempty"`
+}
+
+// Host is the gateway host's own load.
+type Host struct {
+	CPUPercent  float64        `json:"cpu_percent"`
+	MemPercent  float64        `json:"mem_percent"`
+	SwapPercent float64        `json:"swap_percent"`
+	Load1       float64        `json:"load1"`
+	Load5       float64        `json:"load5"`
+	Load15      float64        `json:"load15"`
+	TCPStates   map[string]int `json:"tcp_states,omitempty"` // ESTABLISHED, TIME_WAIT, ...
+	Error       string         `json:"error,omitempty"`
+}
+
+// Event is a change worth showing on a timeline: a state change or a marker.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"kind"` // "state" or "marker"
+	Name    string    `json:"name"` // upstream name or marker label
+	Address string    `json:"address,omitempty"`
+	From    State     `json:"from,omitempty"`
+	To      State     `json:"to,omitempty"`
+	Cause   Cause     `json:"cause,omitempty"`
+}
+
+// Snapshot is everything gwtop knows at one instant. It is immutable once
+// published: readers must not modify it or anything it points to.
+type Snapshot struct {
+	Time      time.Time  `json:"time"`
+	Started   time.Time  `json:"started"`
+	Host      Host       `json:"host"`
+	Gateways  []Gateway  `json:"gateways"`
+	Upstreams []Upstream `json:"upstreams"`
+	Events    []Event    `json:"events,omitempty"`
+	// Gateway-wide figures over the last minute.
+	ReqPerSec float64 `json:"req_per_sec"`
+	Rate5xx   float64 `json:"rate_5xx"`
+}
