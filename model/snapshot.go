@@ -140,4 +140,5 @@ type Snapshot struct {
 	// Gateway-wide figures over the last minute.
 	ReqPerSec float64 `json:"req_per_sec"`
 	Rate5xx   float64 `json:"rate_5xx"`
+	LatencyMS Latency `json:"latency_ms"`
 }
