@@ -1,0 +1,134 @@
+// Package config holds gwtop's configuration: the YAML schema of DESIGN.md, the
+// quick command-line flags merged on top of it, defaults, ${ENV} expansion for
+// secrets, and validation whose errors name the file, line and field.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults.
+const (
+	DefaultInterval     = time.Second
+	DefaultProbeTimeout = 2 * time.Second
+	DefaultStubPath     = "/nginx_status"
+)
+
+// Config is gwtop's whole configuration after defaults and validation.
+type Config struct {
+	Interval     time.Duration `yaml:"interval"`
+	ProbeTimeout time.Duration `yaml:"probe_timeout"`
+	Upstreams    []Upstream    `yaml:"upstreams"`
+	Nginx        *Nginx        `yaml:"nginx"`
+
+	// Set from the command line, not the file.
+	FromStart bool `yaml:"-"`
+	// Source is where the configuration came from ("gwtop.yaml", "flags").
+	Source string `yaml:"-"`
+}
+
+// Upstream names an upstream address and, optionally, how to probe it.
+type Upstream struct {
+	Name     string `yaml:"name"`
+	Address  string `yaml:"address"` // as the gateway writes it: 10.0.0.1:8080, unix:/run/app.sock
+	Group    string `yaml:"group"`   // nginx upstream block / HAProxy backend
+	Probe    string `yaml:"probe"`   // http://, https://, tcp://
+	Insecure bool   `yaml:"insecure"`
+	// KeepAlive reuses probe connections; off by default so that connect and
+	// TLS time are measured every time.
+	KeepAlive bool `yaml:"keepalive"`
+	// Expect is the accepted status range, "200-399" by default.
+	Expect  string        `yaml:"expect"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Nginx says where one nginx's status page and logs are.
+type Nginx struct {
+	StatusURL string `yaml:"status_url"`
+	AccessLog string `yaml:"access_log"`
+	LogFormat string `yaml:"log_format"` // "combined", "main" or the log_format string
+	ErrorLog  string `yaml:"error_log"`
+}
+
+// Empty reports whether the configuration watches nothing at all.
+func (c *Config) Empty() bool {
+	if len(c.Upstreams) > 0 {
+		return false
+	}
+	n := c.Nginx
+	return n == nil || (n.StatusURL == "" && n.AccessLog == "" && n.ErrorLog == "")
+}
+
+func (c *Config) applyDefaults() {
+	if c.Interval == 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.ProbeTimeout == 0 {
+		c.ProbeTimeout = DefaultProbeTimeout
+	}
+	for i := range c.Upstreams {
+		u := &c.Upstreams[i]
+		if u.Address == "" && u.Probe != "" {
+			u.Address = AddressOf(u.Probe)
+		}
+		if u.Name == "" {
+			u.Name = u.Address
+		}
+		if u.Timeout == 0 {
+			u.Timeout = c.ProbeTimeout
+		}
+		if u.Expect == "" {
+			u.Expect = "200-399"
+		}
+	}
+	if c.Nginx != nil && c.Nginx.AccessLog != "" && c.Nginx.LogFormat == "" {
+		c.Nginx.LogFormat = "combined"
+	}
+}
+
+// AddressOf returns the host:port a probe URL connects to, which is how
+// nginx writes the upstream in its logs (it logs the peer, not the name).
+func AddressOf(probe string) string {
+	u, err := url.Parse(probe)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "https":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// ParseExpect parses "200-399", "200" or "200,204,300-399" into ranges.
+func ParseExpect(s string) ([][2]int, error) {
+	var out [][2]int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		var a, b int
+		if _, err := fmt.Sscanf(lo, "%d", &a); err != nil {
+			return nil, fmt.Errorf("bad status %q: want a number like 200 or a range like 200-399", part)
+		}
+		b = a
+		if isRange {
+			if _, err := fmt.Sscanf(hi, "%d", &b); err != nil {
+				return nil, fmt.Errorf("bad status range %q: want a range like 200-399", part)
+			}
+		}
+		if a < 100 || b > 599 || a > b {
+			return nil, fmt.Errorf("bad status range %q: statuses go from 100 to 599, low to high", part)
+		}
+		out = append(out, [2]int{a, b})
+	}
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseFull(t *testing.T) {
+	src := `interval: 2s
+upstreams:
+  - name: api
+    address: 127.0.0.1:8000
+    probe: http://127.0.0.1:8000/health
+  - name: auth
+    probe: https://user:${AUTH_PW}@auth.internal:8443/health
+    insecure: true
+nginx:
+  status_url: http://127.0.0.1/nginx_status
+  access_log: /var/log/nginx/access.log
+  error_log: /var/log/nginx/error.log
+`
+	cfg, err := Parse("gwtop.yaml", []byte(src), env(map[string]string{"AUTH_PW": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Interval != 2*time.Second || cfg.ProbeTimeout != DefaultProbeTimeout {
+		t.Errorf("interval %v timeout %v", cfg.Interval, cfg.ProbeTimeout)
+	}
+	if got := cfg.Upstreams[1]; got.Address != "auth.internal:8443" || got.Name != "auth" || !got.Insecure ||
+		got.Probe != "https://user:s3cret@auth.internal:8443/health" || got.Expect != "200-399" {
+		t.Errorf("upstream 1 = %+v", got)
+	}
+	if cfg.Nginx.LogFormat != "combined" {
+		t.Errorf("log format default = %q", cfg.Nginx.LogFormat)
+	}
+}
+
+func TestParseErrorsNameLineAndField(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"unknown field", "interval: 1s\nnginx:\n  stauts_url: x\n", []string{"gwtop.yaml:3:", `unknown field "stauts_url"`}},
+		{"bad duration", "interval: soon\n", []string{"gwtop.yaml:1:", "soon"}},
+		{"bad probe scheme", "upstreams:\n  - name: a\n    probe: ftp://x:21/\n", []string{"gwtop.yaml:3:", "upstreams[0].probe", "scheme \"ftp\""}},
+		{"tcp without port", "upstreams:\n  - name: a\n    address: 1.2.3.4:5\n    probe: tcp://db\n", []string{"gwtop.yaml:4:", "needs a port"}},
+		{"missing address", "upstreams:\n  - name: a\n", []string{"gwtop.yaml:2:", "upstreams[0].address", "missing"}},
+		{"duplicate address", "upstreams:\n  - address: 1.1.1.1:80\n  - address: 1.1.1.1:80\n", []string{"gwtop.yaml:3:", "already upstreams[0]"}},
+		{"unset env", "nginx:\n  status_url: http://u:${NOPE}@h/s\n", []string{"gwtop.yaml:2:", "nginx.status_url", "NOPE is not set"}},
+		{"bad expect", "upstreams:\n  - address: 1.1.1.1:80\n    expect: 2xx\n", []string{"gwtop.yaml:3:", "expect"}},
+		{"format without log", "nginx:\n  log_format: combined\n", []string{"gwtop.yaml:2:", "nginx.access_log is not"}},
+		{"syntax", "upstreams: [\n", []string{"gwtop.yaml"}},
+		{"interval too short", "interval: 1ms\n", []string{"gwtop.yaml:1:", "too short"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("gwtop.yaml", []byte(c.src), env(nil))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretNotInErrors(t *testing.T) {
+	_, err := Parse("g.yaml", []byte("nginx:\n  status_url: ftp://u:${PW}@h/s\n"), env(map[string]string{"PW": "hunter2"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error %v shows the secret or is missing", err)
+	}
+}
+
+func TestEnvDefault(t *testing.T) {
+	out, err := expandEnv("${A:-x}/${B}", env(map[string]string{"B": "y"}))
+	if err != nil || out != "x/y" {
+		t.Fatalf("got %q %v", out, err)
+	}
+}
+
+func TestQuickFlagsOverFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "g.yaml")
+	if err := os.WriteFile(path, []byte("upstreams:\n  - name: api\n    address: 127.0.0.1:8000\nnginx:\n  error_log: /a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var q Quick
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	q.Register(fs)
+	err := fs.Parse([]string{"--config", path, "--probe", "api=http://127.0.0.1:8000/h", "--probe", "db=tcp://127.0.0.1:5432",
+		"--error-log", "/b", "--access-log", "/c", "--interval", "500ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := q.Build(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Upstreams) != 2 || cfg.Upstreams[0].Probe != "http://127.0.0.1:8000/h" || cfg.Upstreams[1].Address != "127.0.0.1:5432" {
+		t.Errorf("upstreams %+v", cfg.Upstreams)
+	}
+	if cfg.Nginx.ErrorLog != "/b" || cfg.Nginx.AccessLog != "/c" || cfg.Nginx.LogFormat != "combined" || cfg.Interval != 500*time.Millisecond {
+		t.Errorf("nginx %+v interval %v", cfg.Nginx, cfg.Interval)
+	}
+}
+
+func TestQuickFlagErrors(t *testing.T) {
+	var q Quick
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	q.Register(fs)
+	if err := fs.Parse([]string{"--probe", "nourl"}); err == nil {
+		t.Error("--probe without = accepted")
+	}
+	q = Quick{}
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	q.Register(fs)
+	_ = fs.Parse([]string{"--probe", "x=gopher://h:1/"})
+	_, err := q.Build(env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--probe") || !strings.Contains(err.Error(), "gopher") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestAddressOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8000/health": "127.0.0.1:8000",
+		"https://api.example.com/":     "api.example.com:443",
+		"http://[::1]/":                "[::1]:80",
+		"tcp://10.0.0.1:5432":          "10.0.0.1:5432",
+		"::bad":                        "",
+	} {
+		if got := AddressOf(in); got != want {
+			t.Errorf("AddressOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

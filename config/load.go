@@ -1,0 +1,296 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Error is a configuration error with its position. Line is 0 when the error
+// does not come from a line of a file (a quick flag, say).
+type Error struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one configuration.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Load reads, expands and validates a YAML configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// Parse decodes a configuration; name is used in messages. lookup resolves
+// ${VAR} references (os.LookupEnv in production).
+func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(name, err)
+	}
+	cfg := &Config{Source: name}
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil {
+			return nil, yamlError(name, err)
+		}
+	}
+	p := &positions{root: &root}
+	var errs Errors
+	expand := func(field string, s *string, path ...any) {
+		out, err := expandEnv(*s, lookup)
+		if err != nil {
+			errs = append(errs, &Error{File: name, Line: p.line(path...), Field: field, Msg: err.Error()})
+			return
+		}
+		*s = out
+	}
+	for i := range cfg.Upstreams {
+		u := &cfg.Upstreams[i]
+		expand(fmt.Sprintf("upstreams[%d].probe", i), &u.Probe, "upstreams", i, "probe")
+		expand(fmt.Sprintf("upstreams[%d].address", i), &u.Address, "upstreams", i, "address")
+	}
+	if n := cfg.Nginx; n != nil {
+		expand("nginx.status_url", &n.StatusURL, "nginx", "status_url")
+		expand("nginx.access_log", &n.AccessLog, "nginx", "access_log")
+		expand("nginx.error_log", &n.ErrorLog, "nginx", "error_log")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	cfg.applyDefaults()
+	if errs := cfg.validate(name, p); len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// yamlError turns yaml.v3's messages into "file:line: message" lines.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var errs Errors
+		for _, m := range te.Errors {
+			e := &Error{File: name, Msg: m}
+			if sm := yamlLine.FindStringSubmatch(m); sm != nil {
+				e.Line, _ = strconv.Atoi(sm[1])
+				e.Msg = friendlier(sm[2])
+			}
+			errs = append(errs, e)
+		}
+		return errs
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: name, Msg: msg}
+	if sm := yamlLine.FindStringSubmatch(msg); sm != nil {
+		e.Line, _ = strconv.Atoi(sm[1])
+		e.Msg = sm[2]
+	}
+	return Errors{e}
+}
+
+var notFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+
+func friendlier(m string) string {
+	if sm := notFound.FindStringSubmatch(m); sm != nil {
+		return fmt.Sprintf("unknown field %q (check the spelling; see the README's config reference)", sm[1])
+	}
+	return strings.ReplaceAll(m, "!!str", "text")
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// expandEnv replaces ${VAR} and ${VAR:-default}. A variable that is not set
+// and has no default is an error: a silently empty password is worse.
+func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		sm := envRef.FindStringSubmatch(ref)
+		if v, ok := lookup(sm[1]); ok {
+			return v
+		}
+		if sm[2] != "" {
+			return sm[3]
+		}
+		missing = append(missing, sm[1])
+		return ""
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variable %s is not set", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// positions finds the line of a field in the parsed document.
+type positions struct{ root *yaml.Node }
+
+// line returns the line of the value at path (map keys as strings, sequence
+// indexes as ints), or of the deepest part of it that exists.
+func (p *positions) line(path ...any) int {
+	if p == nil || p.root == nil || len(p.root.Content) == 0 {
+		return 0
+	}
+	n := p.root.Content[0]
+	line := n.Line
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == s {
+					line = n.Content[i].Line
+					n = n.Content[i+1]
+					found = true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || s >= len(n.Content) {
+				return line
+			}
+			n = n.Content[s]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func (c *Config) validate(name string, p *positions) Errors {
+	var errs Errors
+	bad := func(field, msg string, path ...any) {
+		errs = append(errs, &Error{File: name, Line: p.line(path...), Field: field, Msg: msg})
+	}
+	if c.Interval < 100_000_000 {
+		bad("interval", fmt.Sprintf("%v is too short: use 100ms or more", c.Interval), "interval")
+	}
+	seen := map[string]int{}
+	for i, u := range c.Upstreams {
+		f := func(s string) string { return fmt.Sprintf("upstreams[%d].%s", i, s) }
+		if u.Address == "" {
+			bad(f("address"), "missing: give the address as the gateway logs it (10.0.0.1:8080) or a probe URL to take it from", "upstreams", i)
+		}
+		if j, dup := seen[u.Address]; dup && u.Address != "" {
+			bad(f("address"), fmt.Sprintf("%s is already upstreams[%d]", u.Address, j), "upstreams", i, "address")
+		}
+		seen[u.Address] = i
+		if u.Probe != "" {
+			if err := checkProbeURL(u.Probe); err != nil {
+				bad(f("probe"), err.Error(), "upstreams", i, "probe")
+			}
+		}
+		if _, err := ParseExpect(u.Expect); err != nil {
+			bad(f("expect"), err.Error(), "upstreams", i, "expect")
+		}
+		if u.Timeout < 0 {
+			bad(f("timeout"), "must be positive", "upstreams", i, "timeout")
+		}
+	}
+	if n := c.Nginx; n != nil {
+		if n.StatusURL != "" {
+			if err := checkHTTPURL(n.StatusURL); err != nil {
+				bad("nginx.status_url", err.Error(), "nginx", "status_url")
+			}
+		}
+		if n.LogFormat != "" && n.AccessLog == "" {
+			bad("nginx.log_format", "set, but nginx.access_log is not: which log is in this format?", "nginx", "log_format")
+		}
+	}
+	return errs
+}
+
+func checkProbeURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", unwrapURL(err))
+	}
+	switch u.Scheme {
+	case "http", "https", "tcp":
+	default:
+		return fmt.Errorf("scheme %q not supported: use http://, https:// or tcp://HOST:PORT", u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", Redact(s))
+	}
+	if u.Scheme == "tcp" && u.Port() == "" {
+		return fmt.Errorf("%q needs a port: tcp://HOST:PORT", Redact(s))
+	}
+	return nil
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", unwrapURL(err))
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", Redact(s))
+	}
+	return nil
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// Redact removes the password from a URL so it can be shown or logged.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

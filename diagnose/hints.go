@@ -1,0 +1,101 @@
+// Package diagnose turns evidence about one upstream into ranked probable
+// causes, each with a hint and a next step written for an operator at 3 a.m.
+// It is pure: no I/O, no clocks of its own.
+package diagnose
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/gwtop/gwtop/model"
+)
+
+// Target describes the upstream a hint is about, so the text can name it.
+type Target struct {
+	Name    string
+	Address string // 10.0.0.12:8080, unix:/run/app.sock, a group name
+}
+
+func (t Target) hostPort() (host, port string) {
+	if strings.HasPrefix(t.Address, "unix:") {
+		return "", ""
+	}
+	h, p, err := net.SplitHostPort(t.Address)
+	if err != nil {
+		return t.Address, ""
+	}
+	return h, p
+}
+
+func (t Target) socket() string { return strings.TrimPrefix(t.Address, "unix:") }
+
+func (t Target) isUnix() bool { return strings.HasPrefix(t.Address, "unix:") }
+
+// Hint returns the one-line hint and the next step for a cause on a target.
+func Hint(code model.Cause, t Target) (hint, next string) {
+	host, port := t.hostPort()
+	addr := t.Address
+	if addr == "" {
+		addr = t.Name
+	}
+	portGrep := "ss -ltnp"
+	if port != "" {
+		portGrep = fmt.Sprintf("ss -ltnp | grep :%s", port)
+	}
+	nc := "nc -vz HOST PORT"
+	if host != "" && port != "" {
+		nc = fmt.Sprintf("nc -vz -w 2 %s %s", host, port)
+	}
+	switch code {
+	case model.CauseRefused:
+		if t.isUnix() {
+			return fmt.Sprintf("nothing listens on socket %s — is the service running?", t.socket()),
+				fmt.Sprintf("`ls -l %s` and `systemctl status <svc>`; check the socket path matches the gateway's *_pass", t.socket())
+		}
+		return fmt.Sprintf("nothing listens on %s — is the service running, or still starting?", addr),
+			fmt.Sprintf("on that host: `%s`, `systemctl status <svc>`; its log for a start-up failure", portGrep)
+	case model.CauseConnectTimeout:
+		return fmt.Sprintf("connecting to %s gets no answer — host down, firewall dropping, or wrong IP", addr),
+			fmt.Sprintf("from the gateway host: `%s`; check firewall/security-group rules and the address in the gateway config", nc)
+	case model.CauseReadTimeout:
+		return fmt.Sprintf("%s accepts connections but answers too slowly — overloaded or stuck on a dependency", addr),
+			"check its CPU, worker queue and database latency; raise proxy_read_timeout only for routes meant to be long"
+	case model.CausePrematureClose:
+		return fmt.Sprintf("%s closed the connection without a response — a worker crashed, was OOM-killed or restarted", addr),
+			"read the upstream's log at that second for a traceback; `dmesg -T | grep -i oom`; align the app server's worker timeout with the gateway's"
+	case model.CauseReset:
+		return fmt.Sprintf("%s reset the connection (RST) — process killed, or a keep-alive connection reused after it closed", addr),
+			"make the upstream's keep-alive timeout longer than the gateway's; check restart times and any LB/firewall idle timeout in between"
+	case model.CauseBadResponse:
+		return fmt.Sprintf("%s answered something that is not valid HTTP, or headers too big for the gateway's buffers", addr),
+			fmt.Sprintf("`curl -sv http://%s/` from the gateway host; check header sizes (cookies) against proxy_buffer_size", addr)
+	case model.CauseTLS:
+		return fmt.Sprintf("TLS handshake to %s failed — certificate, SNI, protocol mismatch, or plain HTTP on a TLS port", addr),
+			fmt.Sprintf("`openssl s_client -connect %s -servername NAME`; check proxy_ssl_server_name and the scheme", addr)
+	case model.CauseDNS:
+		name := t.Name
+		if name == "" {
+			name = host
+		}
+		return fmt.Sprintf("the gateway cannot resolve %s — resolver down, or the name does not exist", name),
+			fmt.Sprintf("`dig %s @RESOLVER` from the gateway host; check the `resolver` directive and /etc/resolv.conf", name)
+	case model.CauseNoLiveUpstreams:
+		return fmt.Sprintf("every server of %s is marked down or at max_conns, so the gateway does not even try", t.Name),
+			"look at the earlier causes on each server of the group; check max_fails/fail_timeout and health-check settings"
+	case model.CauseUpstream5xx:
+		return fmt.Sprintf("%s itself answered 5xx — an application error, not the gateway", addr),
+			"read the upstream application's log and traceback for those requests"
+	case model.CauseGatewayLimits:
+		return "the gateway host is out of something: file descriptors, ports, worker_connections, CPU or memory",
+			"`ulimit -n`, `ss -s` (TIME_WAIT), stub_status accepts − handled; raise worker_rlimit_nofile/worker_connections, enable upstream keepalive"
+	case model.CausePermission:
+		if t.isUnix() {
+			return fmt.Sprintf("the gateway may not connect to socket %s — file mode or owner", t.socket()),
+				fmt.Sprintf("`ls -l %s`; fix the socket owner/mode (e.g. PHP-FPM listen.owner/listen.mode)", t.socket())
+		}
+		return fmt.Sprintf("the gateway may not connect to %s — SELinux or a local policy denies it", addr),
+			"`getenforce`; `setsebool -P httpd_can_network_connect 1`; the audit log"
+	}
+	return "", ""
+}
