@@ -1,0 +1,545 @@
+package collector
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gwtop/gwtop/diagnose"
+	"github.com/gwtop/gwtop/model"
+)
+
+// Limits that keep memory fixed however long gwtop runs.
+const (
+	probeHistory  = 60
+	evidenceLines = 20
+	maxLineLen    = 2048 // evidence lines are cut to this many bytes
+	maxUpstreams  = 5000 // beyond this the least recently seen unnamed upstream is forgotten
+	maxEvents     = 200
+	// GatewayName is the pseudo-upstream that takes failures naming no
+	// upstream and no host (nginx's own limits, say).
+	GatewayName = "(gateway)"
+)
+
+// Attempt is one try of one request at one upstream peer.
+type Attempt struct {
+	Addr    string
+	Status  int
+	Connect float64 // seconds; negative when the phase was not reached or not logged
+	Header  float64
+	Total   float64
+}
+
+// Request is one client request as a gateway's access log tells it.
+type Request struct {
+	Time     time.Time
+	Status   int     // what the client got
+	Duration float64 // seconds, negative when unknown
+	Attempts []Attempt
+}
+
+// Failure is one failure the gateway (or a probe, or a status page) reports
+// with its cause.
+type Failure struct {
+	Time   time.Time
+	Addr   string // upstream address; a host or group name when that is all there is
+	Cause  model.Cause
+	Source string // error_log, probe, status, access_log
+	Line   string // the evidence, as the gateway wrote it
+	// Inferred marks a cause guessed from an indirect signal.
+	Inferred bool
+}
+
+type causeInfo struct {
+	total    int64
+	last     time.Time
+	line     string
+	source   string
+	inferred bool
+}
+
+type upstream struct {
+	addr, name, group string
+	labelled          bool
+	ring              *ring
+	total             counts
+	causes            [model.NumCauses]causeInfo
+	evidence          [evidenceLines]string
+	nEvidence         int
+	probes            [probeHistory]model.ProbeResult
+	nProbes           int
+	lastSeen          time.Time
+	sources           uint8
+	statusDown        bool
+	statusWhy         string
+	state             model.State
+	evaluated         bool
+
+	dirty    bool
+	cached   *model.Upstream
+	cachedAt int64
+}
+
+const (
+	srcProbe uint8 = 1 << iota
+	srcAccess
+	srcError
+	srcStatus
+)
+
+var sourceNames = []string{"probe", "access_log", "error_log", "status"}
+
+// Aggregator folds requests, failures and probe results into per-upstream
+// windows and publishes immutable Snapshots. It is safe for concurrent use.
+type Aggregator struct {
+	mu        sync.Mutex
+	clock     func() time.Time
+	logClock  bool // "now" is the newest event time (backlog analysis)
+	started   time.Time
+	latest    time.Time
+	ups       map[string]*upstream
+	names     map[string]Name
+	gw        *upstream // gateway-wide figures and gateway-wide failures
+	gateways  map[string]model.Gateway
+	host      model.Host
+	events    []model.Event
+	errLogOn  bool
+	lastIndex int64
+}
+
+// Name labels an upstream address.
+type Name struct{ Name, Group string }
+
+// AggregatorOptions configure an Aggregator.
+type AggregatorOptions struct {
+	// Clock is time.Now unless a test sets it.
+	Clock func() time.Time
+	// LogClock makes the newest event time "now", for reading a backlog:
+	// the windows then end at the last log line instead of the wall clock.
+	LogClock bool
+	// ErrorLogWatched says an error log explains the gateway's own 502/504s,
+	// so the access log does not guess their causes.
+	ErrorLogWatched bool
+	// Names labels addresses; named upstreams are listed even before any
+	// traffic reaches them.
+	Names map[string]Name
+}
+
+// NewAggregator returns an empty aggregator.
+func NewAggregator(o AggregatorOptions) *Aggregator {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	a := &Aggregator{
+		clock: o.Clock, logClock: o.LogClock, errLogOn: o.ErrorLogWatched,
+		ups: map[string]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
+		gw: &upstream{name: GatewayName, ring: newRing()},
+	}
+	a.started = o.Clock()
+	for addr, n := range o.Names {
+		a.names[addr] = n
+		u := a.upstreamLocked(addr)
+		u.labelled = true
+	}
+	return a
+}
+
+func (a *Aggregator) now() time.Time {
+	if a.logClock {
+		if a.latest.IsZero() {
+			return a.clock()
+		}
+		return a.latest
+	}
+	return a.clock()
+}
+
+// eventTime clamps an event's own time: missing or in the future means now.
+func (a *Aggregator) eventTime(t time.Time) time.Time {
+	if a.logClock {
+		if t.IsZero() {
+			t = a.latest
+		}
+		if t.After(a.latest) {
+			if a.latest.IsZero() {
+				a.started = t
+			}
+			a.latest = t
+		}
+		return t
+	}
+	now := a.clock()
+	if t.IsZero() || t.After(now) {
+		return now
+	}
+	return t
+}
+
+func (a *Aggregator) upstreamLocked(addr string) *upstream {
+	if u, ok := a.ups[addr]; ok {
+		return u
+	}
+	if len(a.ups) >= maxUpstreams {
+		a.evictLocked()
+	}
+	u := &upstream{addr: addr, name: addr, ring: newRing(), dirty: true}
+	if n, ok := a.names[addr]; ok {
+		u.name, u.group, u.labelled = n.Name, n.Group, true
+	}
+	a.ups[addr] = u
+	return u
+}
+
+func (a *Aggregator) evictLocked() {
+	var victim *upstream
+	for _, u := range a.ups {
+		if u.labelled {
+			continue
+		}
+		if victim == nil || u.lastSeen.Before(victim.lastSeen) {
+			victim = u
+		}
+	}
+	if victim != nil {
+		delete(a.ups, victim.addr)
+	}
+}
+
+// bucket returns the bucket of u for time t, or nil when t is older than
+// the five-minute window (it then only counts in the totals).
+func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
+	i := t.Unix() / bucketSeconds
+	now := a.now().Unix() / bucketSeconds
+	if i > now {
+		i = now
+	}
+	if i <= now-numBuckets {
+		return nil
+	}
+	return u.ring.at(i)
+}
+
+// ObserveRequest records one access-log request.
+func (a *Aggregator) ObserveRequest(r *Request, line []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.eventTime(r.Time)
+	gb := a.bucket(a.gw, t)
+	a.gw.total.addStatus(r.Status)
+	if r.Duration >= 0 {
+		a.gw.total.addLatency(r.Duration * 1000)
+	}
+	if gb != nil {
+		gb.addStatus(r.Status)
+		if r.Duration >= 0 {
+			gb.addLatency(r.Duration * 1000)
+		}
+	}
+	for i := range r.Attempts {
+		at := &r.Attempts[i]
+		if at.Addr == "" {
+			continue
+		}
+		u := a.upstreamLocked(at.Addr)
+		u.lastSeen, u.dirty = t, true
+		u.sources |= srcAccess
+		b := a.bucket(u, t)
+		ms := -1.0
+		if at.Total >= 0 {
+			ms = at.Total * 1000
+		}
+		u.total.addStatus(at.Status)
+		u.total.addLatency(ms)
+		if b != nil {
+			b.addStatus(at.Status)
+			b.addLatency(ms)
+		}
+		if code, inferred := accessCause(at, a.errLogOn); code != "" {
+			a.addCauseLocked(u, b, t, code, "access_log", string(truncate(line)), inferred)
+		}
+	}
+}
+
+// accessCause reads what an access-log attempt alone says of its cause.
+// nginx writes its own 502/504 into $upstream_status too, so a 5xx is the
+// upstream's own answer only when its header arrived, or when it is not one
+// of the two codes nginx makes itself. nginx's 504 always means its timer
+// fired: before the connection was made (no connect time) it is a connect
+// timeout, after it a read timeout. Those, and "no live upstreams" (the
+// group name stands where a peer address would), are only guessed here
+// when no error log is watched to say so itself.
+func accessCause(at *Attempt, errLogOn bool) (model.Cause, bool) {
+	if at.Status < 500 {
+		return "", false
+	}
+	if at.Header >= 0 || (at.Status != 502 && at.Status != 504) {
+		return model.CauseUpstream5xx, false
+	}
+	if errLogOn {
+		return "", false
+	}
+	switch {
+	case at.Status == 504 && at.Connect < 0:
+		return model.CauseConnectTimeout, true
+	case at.Status == 504:
+		return model.CauseReadTimeout, true
+	case isGroupName(at.Addr):
+		return model.CauseNoLiveUpstreams, false
+	}
+	return "", false
+}
+
+func isGroupName(addr string) bool {
+	return !strings.Contains(addr, ":") && addr != GatewayName
+}
+
+func truncate(line []byte) []byte {
+	if len(line) > maxLineLen {
+		return line[:maxLineLen]
+	}
+	return line
+}
+
+// ObserveFailure records a failure with its cause.
+func (a *Aggregator) ObserveFailure(f Failure) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.eventTime(f.Time)
+	addr := f.Addr
+	if addr == "" {
+		addr = GatewayName
+	}
+	u := a.upstreamLocked(addr)
+	u.lastSeen, u.dirty = t, true
+	switch f.Source {
+	case "error_log":
+		u.sources |= srcError
+	case "status":
+		u.sources |= srcStatus
+	}
+	b := a.bucket(u, t)
+	if b != nil {
+		b.failures++
+	}
+	line := f.Line
+	if len(line) > maxLineLen {
+		line = line[:maxLineLen]
+	}
+	a.addCauseLocked(u, b, t, f.Cause, f.Source, line, f.Inferred)
+}
+
+func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code model.Cause, source, line string, inferred bool) {
+	i := code.Index()
+	if i < 0 {
+		return
+	}
+	if b != nil {
+		b.causes[i]++
+	}
+	u.total.causes[i]++
+	c := &u.causes[i]
+	c.total++
+	if !t.Before(c.last) {
+		c.last, c.line, c.source, c.inferred = t, line, source, inferred
+		u.evidence[u.nEvidence%evidenceLines] = line
+		u.nEvidence++
+	}
+}
+
+// ObserveProbe records a probe of the upstream at addr.
+func (a *Aggregator) ObserveProbe(addr string, r model.ProbeResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.eventTime(r.Time)
+	u := a.upstreamLocked(addr)
+	u.lastSeen, u.dirty = t, true
+	u.sources |= srcProbe
+	u.probes[u.nProbes%probeHistory] = r
+	u.nProbes++
+	if r.OK {
+		return
+	}
+	b := a.bucket(u, t)
+	if b != nil {
+		b.failures++
+	}
+	line := fmt.Sprintf("%s probe %s: %s", t.Format("15:04:05"), r.Target, r.Error)
+	if r.Error == "" {
+		line = fmt.Sprintf("%s probe %s: status %d", t.Format("15:04:05"), r.Target, r.Status)
+	}
+	a.addCauseLocked(u, b, t, r.Cause, "probe", line, false)
+}
+
+// SetServerStatus records what a gateway's status page says of a server.
+func (a *Aggregator) SetServerStatus(addr string, down bool, why string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	u := a.upstreamLocked(addr)
+	u.sources |= srcStatus
+	if u.statusDown != down || u.statusWhy != why {
+		u.statusDown, u.statusWhy, u.dirty = down, why, true
+	}
+	u.lastSeen = a.eventTime(time.Time{})
+}
+
+// SetGateway records the health and counters of one gateway source.
+func (a *Aggregator) SetGateway(g model.Gateway) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gateways[g.Kind+"\x00"+g.Source+"\x00"+g.Target] = g
+}
+
+// SetHost records the host's load.
+func (a *Aggregator) SetHost(h model.Host) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.host = h
+}
+
+// GatewayLimit records gateway-wide evidence of resource exhaustion (dropped
+// connections, a saturated host). It is offered as a cause on every upstream
+// that returns 5xx while it lasts.
+func (a *Aggregator) GatewayLimit(line string, n int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.eventTime(time.Time{})
+	b := a.bucket(a.gw, t)
+	i := model.CauseGatewayLimits.Index()
+	if b != nil {
+		b.causes[i] += n
+	}
+	c := &a.gw.causes[i]
+	c.total += n
+	c.last, c.line, c.source, c.inferred = t, line, "status", true
+}
+
+// Snapshot builds the current immutable snapshot.
+func (a *Aggregator) Snapshot() *model.Snapshot {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	idx := now.Unix() / bucketSeconds
+	elapsed := now.Sub(a.started).Seconds()
+	s := &model.Snapshot{Time: now, Started: a.started, Host: a.host}
+
+	gm1, _ := a.gw.ring.windows(idx)
+	gw1 := gm1.window(60, elapsed)
+	s.ReqPerSec, s.Rate5xx, s.LatencyMS = gw1.ReqPerSec, gw1.Rate5xx, gw1.LatencyMS
+	gwLimit := a.gatewayLimitEvidence(idx)
+
+	for _, g := range a.gateways {
+		s.Gateways = append(s.Gateways, g)
+	}
+	slices.SortFunc(s.Gateways, func(x, y model.Gateway) int {
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Target, y.Target))
+	})
+
+	s.Upstreams = make([]model.Upstream, 0, len(a.ups))
+	for _, u := range a.ups {
+		if u.dirty || u.cached == nil || u.cachedAt != idx || gwLimit != nil {
+			a.build(u, idx, now, elapsed, gwLimit)
+		}
+		s.Upstreams = append(s.Upstreams, *u.cached)
+	}
+	slices.SortFunc(s.Upstreams, func(x, y model.Upstream) int {
+		return cmp.Or(
+			cmp.Compare(y.State.Severity(), x.State.Severity()),
+			cmp.Compare(y.Rate5xx, x.Rate5xx),
+			cmp.Compare(x.Name, y.Name),
+			cmp.Compare(x.Address, y.Address))
+	})
+	s.Events = slices.Clone(a.events)
+	a.lastIndex = idx
+	return s
+}
+
+func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
+	i := model.CauseGatewayLimits.Index()
+	c := a.gw.causes[i]
+	if c.total == 0 {
+		return nil
+	}
+	gm1, gm5 := a.gw.ring.windows(idx)
+	if gm5.causes[i] == 0 {
+		return nil
+	}
+	return &diagnose.Evidence{Code: model.CauseGatewayLimits, Count1m: gm1.causes[i], Count5m: gm5.causes[i],
+		Total: c.total, LastSeen: c.last, Source: c.source, Line: c.line, Inferred: true}
+}
+
+// build recomputes u's model.Upstream and records a state change event.
+func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float64, gwLimit *diagnose.Evidence) {
+	m1, m5 := u.ring.windows(idx)
+	w1, w5 := m1.window(60, elapsed), m5.window(300, elapsed)
+	out := &model.Upstream{
+		Name: u.name, Address: u.addr, Group: u.group,
+		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
+		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
+		LastSeen: u.lastSeen, Labelled: u.labelled,
+	}
+	for i, name := range sourceNames {
+		if u.sources&(1<<i) != 0 {
+			out.Sources = append(out.Sources, name)
+		}
+	}
+	n := min(u.nProbes, probeHistory)
+	if n > 0 {
+		out.ProbeHistory = make([]model.ProbeResult, 0, n)
+		for k := u.nProbes - n; k < u.nProbes; k++ {
+			out.ProbeHistory = append(out.ProbeHistory, u.probes[k%probeHistory])
+		}
+		last := out.ProbeHistory[n-1]
+		out.Probe = &last
+	}
+	ne := min(u.nEvidence, evidenceLines)
+	for k := u.nEvidence - ne; k < u.nEvidence; k++ {
+		out.Evidence = append(out.Evidence, u.evidence[k%evidenceLines])
+	}
+	var ev []diagnose.Evidence
+	for i, code := range model.AllCauses() {
+		c := u.causes[i]
+		if c.total == 0 {
+			continue
+		}
+		ev = append(ev, diagnose.Evidence{Code: code, Count1m: m1.causes[i], Count5m: m5.causes[i], Total: c.total,
+			LastSeen: c.last, Source: c.source, Line: c.line, Inferred: c.inferred})
+	}
+	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
+		ev = append(ev, *gwLimit)
+	}
+	tg := diagnose.Target{Name: u.name, Address: u.addr}
+	out.Causes = diagnose.Rank(tg, ev)
+	var top model.Cause
+	if len(out.Causes) > 0 && out.Causes[0].Count > 0 {
+		top = out.Causes[0].Code
+	}
+	// Spark series, oldest first.
+	out.SparkP95 = make([]float64, numBuckets)
+	out.Spark5xx = make([]float64, numBuckets)
+	for k := int64(0); k < numBuckets; k++ {
+		b := u.ring.get(idx - numBuckets + 1 + k)
+		if b == nil {
+			continue
+		}
+		out.SparkP95[k] = quantiles(b.latency).P95
+		out.Spark5xx[k] = float64(b.errors5xx)
+	}
+	out.State, out.StateReason = diagnose.State(diagnose.Signals{
+		Probes:     out.ProbeHistory,
+		Requests1m: w1.Requests, Errors5xx1m: w1.Errors5xx, Failures1m: m1.failures,
+		Seen5m:     !u.lastSeen.IsZero() && now.Sub(u.lastSeen) < 5*time.Minute,
+		StatusDown: u.statusDown, StatusWhy: u.statusWhy, TopCause: top,
+	})
+	if u.evaluated && out.State != u.state {
+		a.events = append(a.events, model.Event{Time: now, Kind: "state", Name: u.name, Address: u.addr,
+			From: u.state, To: out.State, Cause: top})
+		if len(a.events) > maxEvents {
+			a.events = slices.Delete(a.events, 0, len(a.events)-maxEvents)
+		}
+	}
+	u.state, u.evaluated = out.State, true
+	u.cached, u.cachedAt, u.dirty = out, idx, false
+}

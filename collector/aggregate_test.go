@@ -1,0 +1,208 @@
+package collector
+
+import (
+	"math"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/model"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func findUp(t *testing.T, s *model.Snapshot, addr string) model.Upstream {
+	t.Helper()
+	for _, u := range s.Upstreams {
+		if u.Address == addr {
+			return u
+		}
+	}
+	t.Fatalf("upstream %s not in snapshot (%d upstreams)", addr, len(s.Upstreams))
+	return model.Upstream{}
+}
+
+func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, ErrorLogWatched: true,
+		Names: map[string]Name{"10.0.0.2:80": {Name: "api", Group: "backend"}, "10.0.0.9:80": {Name: "idle"}}})
+	for i := range 1000 {
+		a.ObserveRequest(&Request{Time: clk.t, Status: 200, Duration: 0.02, Attempts: []Attempt{
+			{Addr: "10.0.0.1:80", Status: 502, Connect: -1, Header: -1, Total: 0.001},
+			{Addr: "10.0.0.2:80", Status: 200, Connect: 0.001, Header: 0.01, Total: float64(i+1) / 1000},
+		}}, []byte("line"))
+	}
+	s := a.Snapshot()
+	api := findUp(t, s, "10.0.0.2:80")
+	if api.Name != "api" || api.Group != "backend" || api.Requests != 1000 || api.Errors5xx != 0 {
+		t.Errorf("api = %s %s req %d 5xx %d", api.Name, api.Group, api.Requests, api.Errors5xx)
+	}
+	// Latencies 1..1000 ms: quantiles within the sketch's 1 % (plus rounding).
+	for _, c := range []struct{ got, want float64 }{{api.LatencyMS.P50, 500}, {api.LatencyMS.P95, 950}, {api.LatencyMS.P99, 990}} {
+		if math.Abs(c.got-c.want)/c.want > 0.02 {
+			t.Errorf("quantile %v, want about %v", c.got, c.want)
+		}
+	}
+	bad := findUp(t, s, "10.0.0.1:80")
+	if bad.State != model.StateDown || bad.Rate5xx != 1 || len(bad.Causes) != 0 {
+		t.Errorf("first attempt upstream: state %s rate %v causes %+v", bad.State, bad.Rate5xx, bad.Causes)
+	}
+	if api.State != model.StateUp {
+		t.Errorf("api state %s (%s)", api.State, api.StateReason)
+	}
+	if idle := findUp(t, s, "10.0.0.9:80"); idle.State != model.StateUnknown || idle.Name != "idle" {
+		t.Errorf("named idle upstream: %+v", idle)
+	}
+	if s.Rate5xx != 0 || s.ReqPerSec <= 0 {
+		t.Errorf("gateway rate %v req/s %v", s.Rate5xx, s.ReqPerSec)
+	}
+}
+
+func TestAccessCauseRules(t *testing.T) {
+	cases := []struct {
+		at       Attempt
+		errLog   bool
+		want     model.Cause
+		inferred bool
+	}{
+		{Attempt{Addr: "a:1", Status: 500, Header: 0.01}, true, model.CauseUpstream5xx, false},
+		{Attempt{Addr: "a:1", Status: 503, Header: -1}, true, model.CauseUpstream5xx, false},
+		{Attempt{Addr: "a:1", Status: 502, Header: -1}, true, "", false},
+		{Attempt{Addr: "a:1", Status: 502, Header: 0.2}, false, model.CauseUpstream5xx, false},
+		{Attempt{Addr: "a:1", Status: 504, Connect: -1, Header: -1}, false, model.CauseConnectTimeout, true},
+		{Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, false, model.CauseReadTimeout, true},
+		{Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, true, "", false},
+		{Attempt{Addr: "backend", Status: 502, Connect: -1, Header: -1}, false, model.CauseNoLiveUpstreams, false},
+		{Attempt{Addr: "a:1", Status: 200, Header: 0.01}, false, "", false},
+	}
+	for i, c := range cases {
+		got, inf := accessCause(&c.at, c.errLog)
+		if got != c.want || inf != c.inferred {
+			t.Errorf("case %d: got %q/%v want %q/%v", i, got, inf, c.want, c.inferred)
+		}
+	}
+}
+
+func TestAggregatorWindowsSlide(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	a.ObserveFailure(Failure{Time: clk.t, Addr: "10.0.0.5:8080", Cause: model.CauseRefused, Source: "error_log", Line: "connect() failed (111: Connection refused)"})
+	for range 10 {
+		a.ObserveRequest(&Request{Time: clk.t, Status: 502, Duration: 0, Attempts: []Attempt{{Addr: "10.0.0.5:8080", Status: 502, Connect: -1, Header: -1, Total: 0}}}, nil)
+	}
+	u := findUp(t, a.Snapshot(), "10.0.0.5:8080")
+	if u.State != model.StateDown || len(u.Causes) != 1 || u.Causes[0].Code != model.CauseRefused || u.Causes[0].Count != 1 {
+		t.Fatalf("fresh: state %s causes %+v", u.State, u.Causes)
+	}
+	if u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" {
+		t.Errorf("cause lacks evidence or hint: %+v", u.Causes[0])
+	}
+	clk.t = clk.t.Add(2 * time.Minute)
+	u = findUp(t, a.Snapshot(), "10.0.0.5:8080")
+	if u.Window1m.Requests != 0 || u.Window5m.Requests != 10 || u.State != model.StateUp {
+		t.Errorf("after 2m: 1m %d 5m %d state %s (%s)", u.Window1m.Requests, u.Window5m.Requests, u.State, u.StateReason)
+	}
+	clk.t = clk.t.Add(4 * time.Minute)
+	s := a.Snapshot()
+	u = findUp(t, s, "10.0.0.5:8080")
+	if u.Requests != 0 || u.Total.Requests != 10 || u.Causes[0].Count != 0 || u.Causes[0].Total != 1 {
+		t.Errorf("after 6m: 5m %d total %d cause %+v", u.Requests, u.Total.Requests, u.Causes[0])
+	}
+	if len(s.Events) < 1 || s.Events[0].From != model.StateDown || s.Events[0].To != model.StateUp {
+		t.Errorf("events %+v", s.Events)
+	}
+}
+
+func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	for i := range 100 {
+		clk.t = clk.t.Add(time.Second)
+		r := model.ProbeResult{Time: clk.t, OK: i%2 == 0, Target: "http://x/"}
+		if !r.OK {
+			r.Cause, r.Error = model.CauseReset, "read: connection reset by peer"
+		}
+		a.ObserveProbe("10.0.0.7:80", r)
+	}
+	a.ObserveRequest(&Request{Time: clk.t, Status: 500, Attempts: []Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1}}}, []byte("x 500"))
+	a.GatewayLimit("nginx dropped 3 connections (accepts − handled)", 3)
+	u := findUp(t, a.Snapshot(), "10.0.0.7:80")
+	if len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
+		t.Errorf("history %d last %+v", len(u.ProbeHistory), u.Probe)
+	}
+	codes := map[model.Cause]bool{}
+	for _, c := range u.Causes {
+		codes[c.Code] = true
+	}
+	if !codes[model.CauseReset] || !codes[model.CauseUpstream5xx] || !codes[model.CauseGatewayLimits] {
+		t.Errorf("causes %+v", u.Causes)
+	}
+	if u.State != model.StateDegraded {
+		t.Errorf("state %s %s", u.State, u.StateReason)
+	}
+}
+
+func TestAggregatorLogClock(t *testing.T) {
+	a := NewAggregator(AggregatorOptions{LogClock: true})
+	old := time.Date(2020, 5, 7, 3, 15, 0, 0, time.UTC)
+	for i := range 20 {
+		a.ObserveRequest(&Request{Time: old.Add(time.Duration(i) * time.Second), Status: 504,
+			Attempts: []Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60}}}, []byte("504 line"))
+	}
+	s := a.Snapshot()
+	u := findUp(t, s, "10.0.0.3:80")
+	if !s.Time.Equal(old.Add(19*time.Second)) || u.Requests != 20 || u.State != model.StateDown {
+		t.Errorf("time %v requests %d state %s", s.Time, u.Requests, u.State)
+	}
+	if len(u.Causes) == 0 || u.Causes[0].Code != model.CauseReadTimeout {
+		t.Errorf("causes %+v", u.Causes)
+	}
+}
+
+// TestAggregatorMemoryBounded feeds many distinct addresses and many lines
+// and checks the upstream count stays capped.
+func TestAggregatorMemoryBounded(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	for i := range maxUpstreams + 500 {
+		clk.t = clk.t.Add(time.Millisecond)
+		a.ObserveFailure(Failure{Time: clk.t, Addr: "host-" + itoa(i), Cause: model.CauseDNS, Source: "error_log", Line: "x"})
+	}
+	if n := len(a.ups); n > maxUpstreams {
+		t.Fatalf("%d upstreams kept, cap %d", n, maxUpstreams)
+	}
+	if _, ok := a.ups["host-0"]; ok {
+		t.Error("oldest upstream was not evicted")
+	}
+	runtime.GC()
+}
+
+func itoa(i int) string { return time.Duration(i).String() }
+
+func BenchmarkObserveRequest(b *testing.B) {
+	a := NewAggregator(AggregatorOptions{})
+	r := &Request{Status: 200, Duration: 0.02, Attempts: []Attempt{{Addr: "10.0.0.1:80", Status: 200, Connect: 0.001, Header: 0.01, Total: 0.015}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.ObserveRequest(r, nil)
+	}
+}
+
+func BenchmarkSnapshot1000(b *testing.B) {
+	a := NewAggregator(AggregatorOptions{})
+	for i := range 1000 {
+		for j := range 50 {
+			a.ObserveRequest(&Request{Status: 200 + (j%10)*30, Duration: 0.02, Attempts: []Attempt{
+				{Addr: "10.0.0." + itoa(i), Status: 200 + (j%10)*30, Connect: 0.001, Header: 0.01, Total: float64(j) / 100}}}, []byte("l"))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, u := range a.ups {
+			u.dirty = true
+		}
+		_ = a.Snapshot()
+	}
+}

@@ -1,0 +1,204 @@
+package collector
+
+import (
+	"strconv"
+
+	"github.com/DataDog/sketches-go/ddsketch"
+
+	"github.com/gwtop/gwtop/model"
+)
+
+// Window geometry: 30 buckets of 10 s give the 5-minute window; the newest 6
+// give the 1-minute one.
+const (
+	bucketSeconds    = 10
+	numBuckets       = 30
+	bucketsPerMinute = 6
+	// Latency quantiles are within 1 % of the true value; a sketch never
+	// holds more than 1024 bins (about 8 KiB), whatever passes through it.
+	sketchAccuracy = 0.01
+	sketchMaxBins  = 1024
+	maxCodes       = 32 // distinct status codes kept per bucket; the rest only count in their class
+)
+
+func newSketch() *ddsketch.DDSketch {
+	s, err := ddsketch.LogCollapsingLowestDenseDDSketch(sketchAccuracy, sketchMaxBins)
+	if err != nil {
+		panic(err) // constant arguments: cannot fail
+	}
+	return s
+}
+
+// counts is what one span of time holds for one upstream (or the gateway).
+type counts struct {
+	requests  int64
+	errors5xx int64
+	failures  int64 // failures the gateway or a probe reported, any cause
+	classes   [6]int64
+	codes     map[int]int64
+	causes    [model.NumCauses]int64
+	latency   *ddsketch.DDSketch // milliseconds; nil until the first sample
+}
+
+func (c *counts) reset() {
+	sk, codes := c.latency, c.codes
+	*c = counts{}
+	if sk != nil {
+		sk.Clear()
+		c.latency = sk
+	}
+	if codes != nil {
+		clear(codes)
+		c.codes = codes
+	}
+}
+
+func (c *counts) addStatus(status int) {
+	c.requests++
+	class := status / 100
+	if class < 0 || class > 5 {
+		class = 0
+	}
+	c.classes[class]++
+	if class == 5 {
+		c.errors5xx++
+	}
+	if c.codes == nil {
+		c.codes = make(map[int]int64, 4)
+	}
+	if _, ok := c.codes[status]; ok || len(c.codes) < maxCodes {
+		c.codes[status]++
+	}
+}
+
+func (c *counts) addLatency(ms float64) {
+	if ms < 0 {
+		return
+	}
+	if c.latency == nil {
+		c.latency = newSketch()
+	}
+	_ = c.latency.Add(ms) // only fails for negative values, excluded above
+}
+
+// merge adds o into c. Codes beyond maxCodes are dropped as in addStatus.
+func (c *counts) merge(o *counts) {
+	c.requests += o.requests
+	c.errors5xx += o.errors5xx
+	c.failures += o.failures
+	for i := range c.classes {
+		c.classes[i] += o.classes[i]
+	}
+	for i := range c.causes {
+		c.causes[i] += o.causes[i]
+	}
+	for code, n := range o.codes {
+		if c.codes == nil {
+			c.codes = make(map[int]int64, len(o.codes))
+		}
+		if _, ok := c.codes[code]; ok || len(c.codes) < maxCodes {
+			c.codes[code] += n
+		}
+	}
+	if o.latency != nil && !o.latency.IsEmpty() {
+		if c.latency == nil {
+			c.latency = newSketch()
+		}
+		_ = c.latency.MergeWith(o.latency) // same mapping by construction
+	}
+}
+
+// ring is a fixed ring of buckets keyed by bucket index (unix seconds / 10).
+type ring struct {
+	idx [numBuckets]int64
+	b   [numBuckets]counts
+}
+
+func newRing() *ring {
+	r := &ring{}
+	for i := range r.idx {
+		r.idx[i] = -1
+	}
+	return r
+}
+
+// at returns the bucket for index i, recycling the slot if it held an older
+// bucket.
+func (r *ring) at(i int64) *counts {
+	slot := int(i % numBuckets)
+	if r.idx[slot] != i {
+		r.idx[slot] = i
+		r.b[slot].reset()
+	}
+	return &r.b[slot]
+}
+
+// get returns the bucket for index i if the ring still holds it.
+func (r *ring) get(i int64) *counts {
+	if i < 0 {
+		return nil
+	}
+	slot := int(i % numBuckets)
+	if r.idx[slot] != i {
+		return nil
+	}
+	return &r.b[slot]
+}
+
+// windows merges the last minute and the last five minutes ending at now.
+func (r *ring) windows(now int64) (m1, m5 counts) {
+	for k := int64(0); k < numBuckets; k++ {
+		b := r.get(now - k)
+		if b == nil {
+			continue
+		}
+		if k < bucketsPerMinute {
+			m1.merge(b)
+		}
+		m5.merge(b)
+	}
+	return m1, m5
+}
+
+func quantiles(sk *ddsketch.DDSketch) model.Latency {
+	if sk == nil || sk.IsEmpty() {
+		return model.Latency{}
+	}
+	q, err := sk.GetValuesAtQuantiles([]float64{0.5, 0.95, 0.99})
+	if err != nil {
+		return model.Latency{}
+	}
+	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(sk.GetCount())}
+}
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+var classNames = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+func (c *counts) window(seconds int, elapsed float64) model.Window {
+	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: quantiles(c.latency)}
+	if c.requests > 0 {
+		w.Rate5xx = float64(c.errors5xx) / float64(c.requests)
+	}
+	span := float64(seconds)
+	if elapsed > 0 && elapsed < span {
+		span = elapsed
+	}
+	if span < 1 {
+		span = 1
+	}
+	w.ReqPerSec = round2(float64(c.requests) / span)
+	w.Classes = make(map[string]int64, 6)
+	for i, n := range c.classes {
+		if n > 0 {
+			w.Classes[classNames[i]] = n
+		}
+	}
+	if len(c.codes) > 0 {
+		w.Codes = make(map[string]int64, len(c.codes))
+		for code, n := range c.codes {
+			w.Codes[strconv.Itoa(code)] = n
+		}
+	}
+	return w
+}
