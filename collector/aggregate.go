@@ -246,6 +246,12 @@ func (a *Aggregator) ObserveRequest(r *Request, line []byte) {
 		u := a.upstreamLocked(at.Addr)
 		u.lastSeen, u.dirty = t, true
 		u.sources |= srcAccess
+		if at.Status == 0 {
+			// No outcome recorded ("-"): the client gave up first (499)
+			// or nginx never finished the attempt. It says nothing of
+			// the upstream's health, so it is not counted.
+			continue
+		}
 		b := a.bucket(u, t)
 		ms := -1.0
 		if at.Total >= 0 {
@@ -402,7 +408,7 @@ func (a *Aggregator) SetHost(h model.Host) {
 // GatewayLimit records gateway-wide evidence of resource exhaustion (dropped
 // connections, a saturated host). It is offered as a cause on every upstream
 // that returns 5xx while it lasts.
-func (a *Aggregator) GatewayLimit(line string, n int64) {
+func (a *Aggregator) GatewayLimit(source, line string, n int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(time.Time{})
@@ -413,7 +419,7 @@ func (a *Aggregator) GatewayLimit(line string, n int64) {
 	}
 	c := &a.gw.causes[i]
 	c.total += n
-	c.last, c.line, c.source, c.inferred = t, line, "status", true
+	c.last, c.line, c.source, c.inferred = t, line, source, true
 }
 
 // Snapshot builds the current immutable snapshot.
@@ -430,6 +436,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	s.ReqPerSec, s.Rate5xx, s.LatencyMS = gw1.ReqPerSec, gw1.Rate5xx, gw1.LatencyMS
 	gwLimit := a.gatewayLimitEvidence(idx)
 
+	s.Gateways = make([]model.Gateway, 0, len(a.gateways))
 	for _, g := range a.gateways {
 		s.Gateways = append(s.Gateways, g)
 	}
@@ -512,6 +519,9 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	}
 	tg := diagnose.Target{Name: u.name, Address: u.addr}
 	out.Causes = diagnose.Rank(tg, ev)
+	if out.Causes == nil {
+		out.Causes = []model.CauseRank{}
+	}
 	var top model.Cause
 	if len(out.Causes) > 0 && out.Causes[0].Count > 0 {
 		top = out.Causes[0].Code

@@ -127,7 +127,7 @@ func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
 		a.ObserveProbe("10.0.0.7:80", r)
 	}
 	a.ObserveRequest(&Request{Time: clk.t, Status: 500, Attempts: []Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1}}}, []byte("x 500"))
-	a.GatewayLimit("nginx dropped 3 connections (accepts − handled)", 3)
+	a.GatewayLimit("status", "nginx dropped 3 connections (accepts − handled)", 3)
 	u := findUp(t, a.Snapshot(), "10.0.0.7:80")
 	if len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
 		t.Errorf("history %d last %+v", len(u.ProbeHistory), u.Probe)

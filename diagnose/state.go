@@ -29,6 +29,7 @@ type Signals struct {
 const (
 	DownRate5xx   = 0.90 // at least this share of 5xx in the last minute → down
 	MinRequests   = 5    // ... over at least this many requests
+	MinFailures   = 3    // this many gateway-reported failures and no success → down
 	RecentProbes  = 10   // failing probes among the last N → degraded
 	DownFailProbe = 2    // this many consecutive failing probes → down
 )
@@ -38,6 +39,8 @@ const (
 //  1. the gateway's status page says the server is DOWN/MAINT → down;
 //  2. the last DownFailProbe probes failed (or the only probe so far) → down;
 //  3. ≥ 90 % of at least 5 requests in the last minute were 5xx → down;
+//     so are ≥ 3 gateway-reported failures with no successful request and
+//     no passing probe (an upstream nginx cannot even resolve);
 //  4. any 5xx, gateway-reported failure, or failing probe among the last 10
 //     in the last minute → degraded;
 //  5. a passing probe, or traffic in the last five minutes → up;
@@ -67,6 +70,9 @@ func State(s Signals) (model.State, string) {
 			return model.StateDown, fmt.Sprintf("%.0f%% of %d requests in the last minute were 5xx%s", rate*100, s.Requests1m, cause)
 		}
 	}
+	if s.Failures1m >= MinFailures && s.Errors5xx1m == s.Requests1m && !recentProbeOK(s.Probes) {
+		return model.StateDown, fmt.Sprintf("%d failures reported by the gateway in the last minute and no success seen%s", s.Failures1m, cause)
+	}
 	recentFails := 0
 	for i := max(0, n-RecentProbes); i < n; i++ {
 		if !s.Probes[i].OK {
@@ -88,6 +94,16 @@ func State(s Signals) (model.State, string) {
 		return model.StateUp, "serving traffic without errors"
 	}
 	return model.StateUnknown, "no traffic, probe or status seen yet"
+}
+
+// recentProbeOK reports a passing probe among the last RecentProbes.
+func recentProbeOK(p []model.ProbeResult) bool {
+	for i := max(0, len(p)-RecentProbes); i < len(p); i++ {
+		if p[i].OK {
+			return true
+		}
+	}
+	return false
 }
 
 func probeWhy(p model.ProbeResult) string {

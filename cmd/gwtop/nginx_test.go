@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/internal/faults"
+	"github.com/gwtop/gwtop/internal/nginxtest"
+	"github.com/gwtop/gwtop/model"
+)
+
+// testLogFormat quotes every multi-valued upstream variable, as the
+// reference advises.
+const testLogFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time uct="$upstream_connect_time" uht="$upstream_header_time" urt="$upstream_response_time" ua="$upstream_addr" us="$upstream_status"`
+
+// fault is one failing upstream behind the test nginx and what gwtop must
+// say of it.
+type fault struct {
+	name   string
+	kind   faults.Kind
+	tls    bool // nginx proxies with https://
+	cause  model.Cause
+	state  model.State
+	server *faults.Server
+}
+
+func (f *fault) address() string {
+	if f.name == "dns" {
+		return "ghost.invalid"
+	}
+	return f.server.Addr
+}
+
+func (f *fault) probeURL() string {
+	switch {
+	case f.name == "dns":
+		return "http://ghost.invalid:80/"
+	case f.tls:
+		return "https://" + f.server.Addr + "/"
+	}
+	return "http://" + f.server.Addr + "/"
+}
+
+type gateway struct {
+	nginx  *nginxtest.Nginx
+	faults []*fault
+}
+
+// startGateway starts one fault upstream per kind and a real nginx in front
+// of them, one location each.
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	g := &gateway{faults: []*fault{
+		{name: "healthy", kind: faults.Healthy, state: model.StateUp},
+		{name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
+		{name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},
+		{name: "close", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},
+		{name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},
+		{name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},
+		{name: "badheader", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown},
+		{name: "tls", kind: faults.PlainOnTLS, tls: true, cause: model.CauseTLS, state: model.StateDown},
+		{name: "dns", kind: faults.Healthy, cause: model.CauseDNS, state: model.StateDown},
+	}}
+	var httpBlock, server strings.Builder
+	deadDNS := deadUDPPort(t)
+	for _, f := range g.faults {
+		f.server = faults.Start(t, f.kind)
+		if f.name == "dns" {
+			// A variable proxy_pass makes nginx resolve at request time,
+			// through a resolver that does not answer.
+			fmt.Fprintf(&server, "        location /dns/ { resolver %s valid=1s; resolver_timeout 1s; set $ghost ghost.invalid; proxy_pass http://$ghost:80; }\n", deadDNS)
+			continue
+		}
+		fmt.Fprintf(&httpBlock, "    upstream %s { server %s; }\n", f.name, f.server.Addr)
+		scheme := "http"
+		if f.tls {
+			scheme = "https"
+		}
+		fmt.Fprintf(&server, "        location /%s/ { proxy_pass %s://%s; }\n", f.name, scheme, f.name)
+	}
+	g.nginx = nginxtest.Start(t, nginxtest.Config{LogFormat: testLogFormat, HTTP: httpBlock.String(), Server: server.String()})
+	return g
+}
+
+// deadUDPPort returns a loopback UDP address with nothing listening.
+func deadUDPPort(t *testing.T) string {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := c.LocalAddr().String()
+	c.Close()
+	return addr
+}
+
+// traffic sends requests through nginx to every location until ctx ends:
+// two workers per location, each one request at a time.
+func (g *gateway) traffic(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	client := faults.InsecureClient(5 * time.Second)
+	for _, f := range g.faults {
+		for w := range 2 {
+			wg.Go(func() {
+				for i := 0; ctx.Err() == nil && i < 1000; i++ {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/%s/item/%d-%d", g.nginx.Addr, f.name, w, i), nil)
+					if resp, err := client.Do(req); err == nil {
+						resp.Body.Close()
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(50 * time.Millisecond):
+					}
+				}
+			})
+		}
+	}
+	return &wg
+}
+
+func (g *gateway) writeConfig(t *testing.T, probes, status bool) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("interval: 500ms\nupstreams:\n")
+	for _, f := range g.faults {
+		fmt.Fprintf(&b, "  - name: %s\n    address: %q\n", f.name, f.address())
+		if probes {
+			fmt.Fprintf(&b, "    probe: %s\n    timeout: 800ms\n", f.probeURL())
+		}
+	}
+	fmt.Fprintf(&b, "nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", g.nginx.AccessLog, testLogFormat, g.nginx.ErrorLog)
+	if status {
+		fmt.Fprintf(&b, "  status_url: %s\n", g.nginx.StatusURL)
+	}
+	path := filepath.Join(t.TempDir(), "gwtop.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func snapshotJSON(t *testing.T, args ...string) *model.Snapshot {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), append([]string{"snapshot", "--json"}, args...), &out, &errb); code != 0 {
+		t.Fatalf("gwtop snapshot %v: exit %d: %s", args, code, errb.String())
+	}
+	var s model.Snapshot
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("snapshot JSON: %v\n%s", err, out.String())
+	}
+	return &s
+}
+
+// checkCauses asserts every fault's state and top cause.
+func (g *gateway) checkCauses(t *testing.T, label string, s *model.Snapshot) {
+	t.Helper()
+	byName := map[string]model.Upstream{}
+	for _, u := range s.Upstreams {
+		byName[u.Name] = u
+	}
+	for _, f := range g.faults {
+		u, ok := byName[f.name]
+		if !ok {
+			t.Errorf("%s: %s missing from the snapshot", label, f.name)
+			continue
+		}
+		top := model.Cause("")
+		if len(u.Causes) > 0 {
+			top = u.Causes[0].Code
+		}
+		t.Logf("%s: %-9s %-8s top=%-16s %s | %d req, 5xx %.0f%% | causes %s", label, f.name, u.State, top, u.StateReason, u.Requests, u.Rate5xx*100, causeList(u))
+		if u.State != f.state {
+			t.Errorf("%s: %s state = %s (%s), want %s", label, f.name, u.State, u.StateReason, f.state)
+		}
+		if top != f.cause {
+			t.Errorf("%s: %s top cause = %q, want %q (causes %s)", label, f.name, top, f.cause, causeList(u))
+		}
+		if f.cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "") {
+			t.Errorf("%s: %s cause lacks evidence, hint or next step: %+v", label, f.name, u.Causes[0])
+		}
+	}
+}
+
+func causeList(u model.Upstream) string {
+	var parts []string
+	for _, c := range u.Causes {
+		parts = append(parts, fmt.Sprintf("%s×%d(%s)", c.Code, c.Count, c.Source))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestNginxCauses runs gwtop snapshot against a real nginx in front of
+// failing upstreams, once with probes and the status page, once with the
+// logs alone, and once over the logs' backlog.
+func TestNginxCauses(t *testing.T) {
+	g := startGateway(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := g.traffic(ctx)
+	defer func() { cancel(); wg.Wait() }()
+
+	full := g.writeConfig(t, true, true)
+	logsOnly := g.writeConfig(t, false, false)
+	var withProbes, fromLogs *model.Snapshot
+	var runs sync.WaitGroup
+	runs.Go(func() { withProbes = snapshotJSON(t, "--config", full, "--for", "7s") })
+	runs.Go(func() { fromLogs = snapshotJSON(t, "--config", logsOnly, "--for", "7s") })
+	runs.Wait()
+	cancel()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	g.checkCauses(t, "probes+logs", withProbes)
+	g.checkCauses(t, "logs only", fromLogs)
+
+	// The probed run saw the status page and probes; the logs-only run did not.
+	var stub *model.Gateway
+	for i := range withProbes.Gateways {
+		if withProbes.Gateways[i].Source == "stub_status" {
+			stub = &withProbes.Gateways[i]
+		}
+	}
+	if stub == nil || !stub.OK || stub.Counters["requests"] < 1 {
+		t.Errorf("stub_status gateway row: %+v", stub)
+	}
+	for _, u := range fromLogs.Upstreams {
+		if u.Probe != nil {
+			t.Errorf("logs-only run probed %s", u.Name)
+		}
+	}
+	for _, u := range withProbes.Upstreams {
+		if u.Probe == nil {
+			t.Errorf("probed run has no probe result for %s", u.Name)
+		}
+	}
+
+	// The whole backlog, read from the start to the end of the logs.
+	backlog := snapshotJSON(t, "--config", logsOnly, "--from-start")
+	g.checkCauses(t, "backlog", backlog)
+	if keep := os.Getenv("GWTOP_KEEP_LOGS"); keep != "" && t.Failed() {
+		for _, p := range []string{g.nginx.AccessLog, g.nginx.ErrorLog} {
+			if b, err := os.ReadFile(p); err == nil {
+				_ = os.WriteFile(filepath.Join(keep, filepath.Base(p)), b, 0o644)
+			}
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gwtop/gwtop/collector"
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/model"
+)
+
+func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gwtop snapshot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var q config.Quick
+	q.Register(fs)
+	dur := fs.Duration("for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: gwtop snapshot [--config F | quick flags] [--for 5s] [--from-start] [--json]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("snapshot: unexpected argument %q", fs.Arg(0)))
+	}
+	cfg, err := q.Build(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if cfg.Empty() {
+		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status)")
+	}
+	backlog := cfg.FromStart && *dur == 0
+	if *dur == 0 {
+		*dur = 5 * time.Second
+	}
+	snap, err := collect(ctx, cfg, backlog, *dur)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(snap)
+	}
+	printTable(stdout, snap)
+	return nil
+}
+
+// collect runs the engine for d (or, for a backlog, to the end of the logs)
+// and returns the final snapshot.
+func collect(ctx context.Context, cfg *config.Config, backlog bool, d time.Duration) (*model.Snapshot, error) {
+	eng, err := collector.New(cfg, collector.Options{Backlog: backlog})
+	if err != nil {
+		return nil, err
+	}
+	eng.Start(ctx)
+	if backlog {
+		select {
+		case <-eng.LogsDone():
+		case <-ctx.Done():
+		}
+	} else {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+	snap := eng.Stop()
+	if err := eng.Err(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func printTable(w io.Writer, s *model.Snapshot) {
+	fmt.Fprintf(w, "gwtop snapshot %s — host cpu %.0f%% mem %.0f%% load %.2f — gateway %.1f req/s, 5xx %.1f%%\n\n",
+		s.Time.Format("2006-01-02 15:04:05"), s.Host.CPUPercent, s.Host.MemPercent, s.Host.Load1, s.ReqPerSec, s.Rate5xx*100)
+	for _, g := range s.Gateways {
+		status := "ok"
+		if !g.OK {
+			status = "ERROR: " + g.Error
+		}
+		fmt.Fprintf(w, "  %s %s %s: %s\n", g.Kind, g.Source, g.Target, status)
+	}
+	if len(s.Gateways) > 0 {
+		fmt.Fprintln(w)
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATE\tNAME\tADDRESS\tREQ\t5XX%\tP50\tP95\tP99\tPROBE\tTOP CAUSE")
+	for _, u := range s.Upstreams {
+		pr := "-"
+		if u.Probe != nil {
+			if u.Probe.OK {
+				pr = fmt.Sprintf("ok %.0fms", u.Probe.Phases.Total)
+			} else {
+				pr = "✖ " + string(u.Probe.Cause)
+			}
+		}
+		cause := "-"
+		if len(u.Causes) > 0 {
+			c := u.Causes[0]
+			cause = fmt.Sprintf("%s ×%d: %s", c.Code, c.Total, c.Hint)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", u.State, oneLine(u.Name), oneLine(u.Address), u.Requests, u.Rate5xx*100,
+			ms(u.LatencyMS.P50, u.LatencyMS.Count), ms(u.LatencyMS.P95, u.LatencyMS.Count), ms(u.LatencyMS.P99, u.LatencyMS.Count), pr, oneLine(cause))
+	}
+	tw.Flush()
+}
+
+func ms(v float64, n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0fms", v)
+}
+
+// oneLine keeps a table row on one line whatever a log put in the text.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,233 @@
+// Package collector gathers everything gwtop knows on a schedule or from a
+// stream — probes, status pages, log tailers, host metrics — and folds it
+// into per-upstream windows that yield immutable Snapshots.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/host"
+	"github.com/gwtop/gwtop/collector/nginx"
+	"github.com/gwtop/gwtop/collector/tail"
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/probe"
+)
+
+// maxInflight caps probes and scrapes running at once, so a thousand hung
+// upstreams cannot pile up a thousand goroutines blocked in connect.
+const maxInflight = 64
+
+// Options tune an Engine beyond its configuration.
+type Options struct {
+	// Backlog reads the logs from their start to their end, then stops:
+	// no probes or status pages, and the windows end at the last log line.
+	Backlog bool
+	// Publish is how often a snapshot is published; default 500ms.
+	Publish time.Duration
+	// NoHost turns off host metrics (tests that compare exact figures).
+	NoHost bool
+}
+
+// Engine runs every collector of one configuration.
+type Engine struct {
+	cfg    *config.Config
+	opt    Options
+	agg    *Aggregator
+	latest atomic.Pointer[model.Snapshot]
+
+	logs     []*logSource
+	runLogs  []func(context.Context) error
+	loops    []loop
+	probers  []*probe.Prober
+	logsDone chan struct{}
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errMu  sync.Mutex
+	errs   []error
+}
+
+// New prepares an engine: it compiles the log format and builds the probes,
+// so that configuration mistakes surface before anything starts.
+func New(cfg *config.Config, opt Options) (*Engine, error) {
+	if opt.Publish <= 0 {
+		opt.Publish = 500 * time.Millisecond
+	}
+	names := map[string]Name{}
+	for _, u := range cfg.Upstreams {
+		names[u.Address] = Name{Name: u.Name, Group: u.Group}
+	}
+	errLogOn := cfg.Nginx != nil && cfg.Nginx.ErrorLog != ""
+	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
+		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, ErrorLogWatched: errLogOn, Names: names})}
+
+	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
+	if n := cfg.Nginx; n != nil {
+		if n.AccessLog != "" {
+			f, err := nginx.CompileFormat(n.LogFormat)
+			if err != nil {
+				return nil, fmt.Errorf("nginx.log_format: %w", err)
+			}
+			a := newAccessLog(n.AccessLog, f, topt, e.agg)
+			e.logs = append(e.logs, &a.logSource)
+			e.runLogs = append(e.runLogs, a.run)
+		}
+		if n.ErrorLog != "" {
+			el := newErrorLog(n.ErrorLog, topt, e.agg)
+			e.logs = append(e.logs, &el.logSource)
+			e.runLogs = append(e.runLogs, el.run)
+		}
+		if n.StatusURL != "" && !opt.Backlog {
+			s := newStubScraper(n.StatusURL, e.agg)
+			e.loops = append(e.loops, loop{name: "stub " + n.StatusURL, interval: cfg.Interval, timeout: cfg.ProbeTimeout, fn: s.scrape})
+		}
+	}
+	if !opt.Backlog {
+		for _, u := range cfg.Upstreams {
+			if u.Probe == "" {
+				continue
+			}
+			ranges, _ := config.ParseExpect(u.Expect) // validated by config
+			var exp []probe.StatusRange
+			for _, r := range ranges {
+				exp = append(exp, probe.StatusRange{Min: r[0], Max: r[1]})
+			}
+			p, err := probe.NewProber(probe.Target{URL: u.Probe, Timeout: u.Timeout, Insecure: u.Insecure, KeepAlive: u.KeepAlive, Expect: exp})
+			if err != nil {
+				return nil, fmt.Errorf("upstream %s: %w", u.Name, err)
+			}
+			addr := u.Address
+			e.probers = append(e.probers, p)
+			// The attempt timeout leaves the probe its own timeout to report
+			// a classified failure before the loop's context ends.
+			e.loops = append(e.loops, loop{name: "probe " + addr, interval: cfg.Interval, timeout: u.Timeout + time.Second,
+				fn: func(ctx context.Context) {
+					r := p.Probe(ctx)
+					if ctx.Err() == context.Canceled {
+						return // cut short by Stop: says nothing of the upstream
+					}
+					e.agg.ObserveProbe(addr, r)
+				}})
+		}
+		if !opt.NoHost {
+			hs := &hostLoop{sampler: host.NewSampler(), agg: e.agg}
+			e.loops = append(e.loops, loop{name: "host", interval: max(cfg.Interval, time.Second), timeout: 2 * time.Second, fn: hs.sample})
+		}
+	}
+	return e, nil
+}
+
+// hostLoop samples the host and reports sustained saturation as gateway
+// limits: one busy second is normal, several in a row starve the gateway.
+type hostLoop struct {
+	sampler *host.Sampler
+	agg     *Aggregator
+	hot     int // consecutive saturated samples
+}
+
+// hotSamples is how many saturated samples in a row count as evidence.
+const hotSamples = 3
+
+func (h *hostLoop) sample(ctx context.Context) {
+	s := h.sampler.Sample(ctx)
+	if ctx.Err() == context.Canceled {
+		return
+	}
+	h.agg.SetHost(s)
+	var hot []string
+	if s.CPUPercent >= 95 {
+		hot = append(hot, fmt.Sprintf("CPU %.0f%%", s.CPUPercent))
+	}
+	if s.MemPercent >= 95 {
+		hot = append(hot, fmt.Sprintf("memory %.0f%%", s.MemPercent))
+	}
+	if len(hot) == 0 {
+		h.hot = 0
+		return
+	}
+	h.hot++
+	if h.hot >= hotSamples {
+		h.agg.GatewayLimit("host", fmt.Sprintf("gateway host saturated for %ds: %s", h.hot, strings.Join(hot, ", ")), 1)
+	}
+}
+
+// Start launches every collector and the snapshot publisher.
+func (e *Engine) Start(ctx context.Context) {
+	ctx, e.cancel = context.WithCancel(ctx)
+	inflight := make(chan struct{}, maxInflight)
+	for _, l := range e.loops {
+		e.wg.Go(func() { l.run(ctx, inflight) })
+	}
+	var logsWG sync.WaitGroup
+	for _, run := range e.runLogs {
+		logsWG.Go(func() {
+			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				e.errMu.Lock()
+				e.errs = append(e.errs, err)
+				e.errMu.Unlock()
+			}
+		})
+	}
+	e.wg.Go(func() {
+		logsWG.Wait()
+		close(e.logsDone)
+	})
+	e.publish()
+	e.wg.Go(func() {
+		t := time.NewTicker(e.opt.Publish)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				e.publish()
+			}
+		}
+	})
+}
+
+func (e *Engine) publish() {
+	for _, l := range e.logs {
+		e.agg.SetGateway(l.gateway())
+	}
+	e.latest.Store(e.agg.Snapshot())
+}
+
+// Latest returns the newest published snapshot (nil before Start).
+func (e *Engine) Latest() *model.Snapshot { return e.latest.Load() }
+
+// LogsDone is closed when every log tailer has returned: at end of file in
+// Backlog mode, else after Stop.
+func (e *Engine) LogsDone() <-chan struct{} { return e.logsDone }
+
+// Err reports errors that stopped a log tailer (Backlog mode only: a live
+// tailer retries instead).
+func (e *Engine) Err() error {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	return errors.Join(e.errs...)
+}
+
+// Stop ends every collector, waits for them and returns a final snapshot.
+func (e *Engine) Stop() *model.Snapshot {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.wg.Wait()
+	for _, p := range e.probers {
+		p.Close()
+	}
+	e.publish()
+	return e.Latest()
+}
+
+// Aggregator exposes the engine's aggregator (for markers and tests).
+func (e *Engine) Aggregator() *Aggregator { return e.agg }

@@ -1,0 +1,145 @@
+// Package host samples the gateway host's own load: CPU, memory, swap, load
+// average and TCP sockets by state. A gateway that returns 502s because the
+// box itself is out of CPU, memory or ports looks, from the upstream side,
+// like a failing upstream; these figures tell the two apart.
+//
+// Everything except the TCP table comes from gopsutil. On Linux the TCP
+// table is read straight from /proc/net/tcp{,6} (see tcpstates_linux.go),
+// which is much cheaper than gopsutil's connection listing.
+package host
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/shirou/gopsutil/v4/cpu"
+	"github.com/shirou/gopsutil/v4/load"
+	"github.com/shirou/gopsutil/v4/mem"
+)
+
+// Sampler takes Host samples. CPU usage is measured between consecutive
+// calls, so keep one Sampler and call Sample periodically. A Sampler is safe
+// for concurrent use, though concurrent calls shorten each other's CPU
+// interval.
+type Sampler struct {
+	mu       sync.Mutex
+	prevCPU  cpu.TimesStat
+	havePrev bool
+
+	tcp tcpCounter
+}
+
+// NewSampler returns a Sampler. Its first Sample reports the CPU usage
+// averaged since boot; later ones report the usage since the previous call.
+func NewSampler() *Sampler {
+	return &Sampler{tcp: newTCPCounter()}
+}
+
+// Sample returns the host's current figures. It does not block to measure
+// CPU: the percentage covers the time since the previous Sample (since boot
+// for the first). A figure that cannot be read is left zero and its error is
+// added to Host.Error ("; "-separated); the others are still filled in.
+func (s *Sampler) Sample(ctx context.Context) model.Host {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	var h model.Host
+	var errs []string
+	// try keeps one failing source (or a panic deep inside a platform
+	// probe) from costing us the other figures.
+	try := func(what string, f func() error) {
+		defer func() {
+			if p := recover(); p != nil {
+				errs = append(errs, fmt.Sprintf("%s: panic: %v", what, p))
+			}
+		}()
+		if err := f(); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", what, err))
+		}
+	}
+
+	try("cpu", func() error {
+		ts, err := cpu.TimesWithContext(ctx, false)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return fmt.Errorf("no cpu times")
+		}
+		if s.havePrev {
+			h.CPUPercent = busyPercent(s.prevCPU, ts[0])
+		} else {
+			h.CPUPercent = busyPercent(cpu.TimesStat{}, ts[0])
+		}
+		s.prevCPU, s.havePrev = ts[0], true
+		return nil
+	})
+	try("mem", func() error {
+		vm, err := mem.VirtualMemoryWithContext(ctx)
+		if err != nil {
+			return err
+		}
+		h.MemPercent = percent(vm.Used, vm.Total)
+		return nil
+	})
+	try("swap", func() error {
+		sw, err := mem.SwapMemoryWithContext(ctx)
+		if err != nil {
+			return err
+		}
+		h.SwapPercent = percent(sw.Used, sw.Total) // 0 on a host without swap
+		return nil
+	})
+	try("load", func() error {
+		la, err := load.AvgWithContext(ctx)
+		if err != nil {
+			return err
+		}
+		h.Load1, h.Load5, h.Load15 = la.Load1, la.Load5, la.Load15
+		return nil
+	})
+	try("tcp", func() error {
+		states, err := s.tcp.count(ctx)
+		if len(states) > 0 {
+			h.TCPStates = states // what was read before an error is still true
+		}
+		return err
+	})
+
+	h.Error = strings.Join(errs, "; ")
+	return h
+}
+
+// busyPercent is the share of CPU time spent busy between two readings of
+// the aggregate counters, 0..100. With a zero prev it is the average since
+// boot.
+func busyPercent(prev, cur cpu.TimesStat) float64 {
+	pTotal, pBusy := split(prev)
+	cTotal, cBusy := split(cur)
+	dTotal, dBusy := cTotal-pTotal, cBusy-pBusy
+	// Counters that did not move or went backwards (no time passed, a
+	// counter reset after a VM migration or CPU hotplug) give no figure.
+	if dTotal <= 0 || dBusy < 0 {
+		return 0
+	}
+	return min(100, max(0, dBusy/dTotal*100))
+}
+
+// split returns total and busy time. Guest time is already counted in user
+// and nice on Linux, so it is taken out of the total to avoid counting it
+// twice (other systems report it as 0). Idle and iowait are not busy.
+func split(t cpu.TimesStat) (total, busy float64) {
+	total = t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
+	busy = total - t.Idle - t.Iowait
+	return total, busy
+}
+
+func percent(used, total uint64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return min(100, float64(used)/float64(total)*100)
+}

@@ -1,0 +1,387 @@
+package nginx
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrMismatch is wrapped by every error Parse returns: the line does not
+// have the shape of the format. Callers count these and move on.
+var ErrMismatch = errors.New("access log line does not match log_format")
+
+// Record is one access log line. Fields whose variable is not in the
+// format, or was logged as "-", are zero ("" / 0), except RequestTime,
+// which is -1 so that a genuine 0.000 stays distinguishable.
+//
+// The strings in a Record share one copy of the line, so keeping any of
+// them keeps the line alive; strings.Clone what you store for long.
+type Record struct {
+	Time        time.Time // in UTC
+	Status      int       // $status; 009 and 000 are 9 and 0
+	RequestTime float64   // seconds, -1 if absent
+	Method      string
+	URI         string
+	Request     string // the raw $request line
+	Host        string
+	RemoteAddr  string
+	// Attempts holds one element per upstream attempt, in order; the last
+	// is the one whose answer the client got (unless Status says nginx
+	// answered itself).
+	Attempts []Attempt
+
+	up  [numUp]string // raw upstream values of the current line
+	buf []byte        // scratch for unescaping
+}
+
+// Attempt is one try at an upstream peer, zipped from the $upstream_*
+// variables by position.
+type Attempt struct {
+	// Addr is ip:port, [v6]:port or unix:/path — or an upstream group name
+	// (no port) when nginx could not select any peer in it.
+	Addr         string
+	Status       int     // 0 if "-"
+	ConnectTime  float64 // seconds; -1 when "-" or absent
+	HeaderTime   float64 // seconds; -1 when "-" or absent
+	ResponseTime float64 // seconds; -1 when "-" or absent
+	// Group is the index of the " : "-separated group the attempt is in;
+	// a new group starts at each internal redirect to another upstream.
+	Group int
+}
+
+func mismatch(why string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMismatch, fmt.Sprintf(why, args...))
+}
+
+// Parse parses one line into rec, reusing rec's memory (including the
+// backing array of rec.Attempts), so a steady stream of lines costs about
+// one allocation each: the copy of the line that rec's strings point into.
+// A trailing "\n" or "\r\n" is ignored.
+//
+// A field ends at the next occurrence of the literal text that follows it
+// in the format, with three refinements: fixed-width fields ($time_local)
+// are cut by length; with escape=json a '"' preceded by an odd number of
+// backslashes is part of the value; and the per-attempt $upstream_* lists
+// never end inside their own ", " or " : " separators, so
+// "upstream_addr=$upstream_addr upstream_status=..." and even
+// "$upstream_addr $upstream_status" parse when there were retries. A field
+// followed by the format's last literal ends where that literal ends the
+// line, so a quoted last field ("$http_user_agent") may contain quotes.
+func (f *Format) Parse(line []byte, rec *Record) error {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+	}
+	rec.reset()
+	if len(line) == 0 {
+		return mismatch("empty line")
+	}
+	s := string(line)
+	toks := f.tokens
+	i := 0
+	for k := range toks {
+		t := &toks[k]
+		if t.name == "" {
+			if !strings.HasPrefix(s[i:], t.lit) {
+				return mismatch("expected %q at column %d", clip(t.lit), i+1)
+			}
+			i += len(t.lit)
+			continue
+		}
+		end, err := f.fieldEnd(s, i, k)
+		if err != nil {
+			return err
+		}
+		if !t.skip && t.kind != varOther && t.kind != varUpList {
+			if err := f.store(rec, t, s[i:end]); err != nil {
+				return err
+			}
+		}
+		i = end
+	}
+	if i != len(s) {
+		return mismatch("unexpected text at column %d after the last field", i+1)
+	}
+	return f.attempts(rec)
+}
+
+func (r *Record) reset() {
+	r.Time = time.Time{}
+	r.Status = 0
+	r.RequestTime = -1
+	r.Method, r.URI, r.Request, r.Host, r.RemoteAddr = "", "", "", "", ""
+	r.Attempts = r.Attempts[:0]
+	r.up = [numUp]string{}
+}
+
+// clip shortens text quoted in error messages.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// fieldEnd finds where the value of variable token k, starting at i, ends.
+func (f *Format) fieldEnd(s string, i, k int) (int, error) {
+	t := &f.tokens[k]
+	if w := t.kind.width(); w > 0 {
+		if len(s)-i < w {
+			return 0, mismatch("$%s truncated at column %d", t.name, i+1)
+		}
+		return i + w, nil
+	}
+	if k == len(f.tokens)-1 {
+		return len(s), nil
+	}
+	lit := f.tokens[k+1].lit // tokenize guarantees a literal here
+	if k+1 == len(f.tokens)-1 {
+		if len(s)-i < len(lit) || !strings.HasSuffix(s, lit) {
+			return 0, mismatch("line does not end with %q", clip(lit))
+		}
+		return len(s) - len(lit), nil
+	}
+	from := i
+	if t.kind == varRequest && lit[0] == ' ' && !strings.HasPrefix(s[i:], "-"+lit) {
+		// An unquoted $request has two spaces of its own: METHOD URI PROTO.
+		for n := 0; n < 2; n++ {
+			sp := strings.IndexByte(s[from:], ' ')
+			if sp < 0 {
+				break
+			}
+			from += sp + 1
+		}
+	}
+	for {
+		j := strings.Index(s[from:], lit)
+		if j < 0 {
+			return 0, mismatch("no %q after $%s (column %d)", clip(lit), t.name, i+1)
+		}
+		j += from
+		if f.escape == escapeJSON && lit[0] == '"' && oddBackslashes(s, i, j) {
+			from = j + 1
+			continue
+		}
+		if t.kind.isList() && inListSep(s, i, j, lit) {
+			from = j + 1
+			continue
+		}
+		return j, nil
+	}
+}
+
+// oddBackslashes reports whether s[j] is escaped by backslashes in s[i:j].
+func oddBackslashes(s string, i, j int) bool {
+	n := 0
+	for j-1-n >= i && s[j-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
+}
+
+// inListSep reports whether a match of lit at j falls on one of the list
+// separators inside an upstream value that started at i — unless lit
+// itself begins with that separator, in which case it is the format's.
+func inListSep(s string, i, j int, lit string) bool {
+	for _, sep := range [...]string{", ", " : "} {
+		for off := 0; off < len(sep); off++ {
+			st := j - off
+			if st < i || !strings.HasPrefix(s[st:], sep) {
+				continue
+			}
+			if off == 0 && strings.HasPrefix(lit, sep) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// store puts a field's value into rec.
+func (f *Format) store(rec *Record, t *token, v string) error {
+	if f.escape == escapeJSON && strings.IndexByte(v, '\\') >= 0 {
+		var ok bool
+		rec.buf, ok = unescapeJSON(rec.buf[:0], v)
+		if !ok {
+			return mismatch("bad JSON escape in $%s", t.name)
+		}
+		v = string(rec.buf)
+	}
+	switch t.kind {
+	case varTimeLocal, varTimeISO, varMsec:
+		var ok bool
+		switch t.kind {
+		case varTimeLocal:
+			rec.Time, ok = parseTimeLocal(v)
+		case varTimeISO:
+			rec.Time, ok = parseTimeISO(v)
+		default:
+			rec.Time, ok = parseMsec(v)
+		}
+		if !ok {
+			return mismatch("bad $%s %q", t.name, clip(v))
+		}
+	case varStatus:
+		n, ok := parseStatus(v)
+		if !ok {
+			return mismatch("bad $status %q", clip(v))
+		}
+		rec.Status = n
+	case varRequestTime:
+		d, ok := parseSeconds(v)
+		if !ok {
+			return mismatch("bad $request_time %q", clip(v))
+		}
+		rec.RequestTime = d
+	case varRequest:
+		if v == "-" {
+			return nil
+		}
+		rec.Request = v
+		m, u := splitRequest(v)
+		if f.reqMethod {
+			rec.Method = m
+		}
+		if f.reqURI {
+			rec.URI = u
+		}
+	case varRequestMethod:
+		rec.Method = dash(v)
+	case varRequestURI, varURI:
+		rec.URI = dash(v)
+	case varHost, varHTTPHost:
+		rec.Host = dash(v)
+	case varRemoteAddr:
+		rec.RemoteAddr = dash(v)
+	default:
+		if u := t.kind.upIndex(); u >= 0 {
+			rec.up[u] = v
+		}
+	}
+	return nil
+}
+
+// dash maps nginx's "not found" marker to the empty string.
+func dash(v string) string {
+	if v == "-" {
+		return ""
+	}
+	return v
+}
+
+// splitRequest splits "GET /x HTTP/1.1" into method and URI. An HTTP/0.9
+// line has no protocol; anything without a space is not a request line.
+func splitRequest(v string) (method, uri string) {
+	sp := strings.IndexByte(v, ' ')
+	if sp <= 0 {
+		return "", ""
+	}
+	method, rest := v[:sp], v[sp+1:]
+	if last := strings.LastIndexByte(rest, ' '); last >= 0 && strings.HasPrefix(rest[last+1:], "HTTP/") {
+		rest = rest[:last]
+	}
+	return method, rest
+}
+
+// attempts zips the raw $upstream_* values into rec.Attempts. $upstream_addr
+// decides how many attempts there were; without it the first upstream
+// variable the format has does.
+func (f *Format) attempts(rec *Record) error {
+	lead := -1
+	for u := 0; u < numUp; u++ {
+		if f.up[u] {
+			lead = u
+			break
+		}
+	}
+	if lead < 0 {
+		return nil
+	}
+	if v := rec.up[lead]; v == "" || v == "-" {
+		return nil // no upstream was involved
+	}
+	var its [numUp]listIter
+	for u := range its {
+		its[u] = listIter{s: rec.up[u]}
+	}
+	for {
+		v, group, ok := its[lead].next()
+		if !ok {
+			break
+		}
+		a := Attempt{Group: group, ConnectTime: -1, HeaderTime: -1, ResponseTime: -1}
+		for u := 0; u < numUp; u++ {
+			e := v
+			if u != lead {
+				if !f.up[u] {
+					continue
+				}
+				if e, _, ok = its[u].next(); !ok {
+					continue
+				}
+			}
+			if err := a.set(u, e); err != nil {
+				return err
+			}
+		}
+		rec.Attempts = append(rec.Attempts, a)
+	}
+	return nil
+}
+
+func (a *Attempt) set(u int, e string) error {
+	if e == "-" || e == "" {
+		return nil
+	}
+	var ok bool
+	switch u {
+	case upAddr:
+		a.Addr, ok = e, true
+	case upStatus:
+		a.Status, ok = parseStatus(e)
+	case upResponse:
+		a.ResponseTime, ok = parseSeconds(e)
+	case upConnect:
+		a.ConnectTime, ok = parseSeconds(e)
+	case upHeader:
+		a.HeaderTime, ok = parseSeconds(e)
+	}
+	if !ok {
+		return mismatch("bad upstream value %q", clip(e))
+	}
+	return nil
+}
+
+// listIter walks "a, b : c" yielding a (group 0), b (0), c (1).
+type listIter struct {
+	s     string
+	group int
+	done  bool
+}
+
+func (it *listIter) next() (string, int, bool) {
+	if it.done {
+		return "", 0, false
+	}
+	g := it.group
+	c := strings.Index(it.s, ", ")
+	r := strings.Index(it.s, " : ")
+	switch {
+	case c < 0 && r < 0:
+		it.done = true
+		return it.s, g, true
+	case r < 0 || c >= 0 && c < r:
+		v := it.s[:c]
+		it.s = it.s[c+2:]
+		return v, g, true
+	default:
+		v := it.s[:r]
+		it.s = it.s[r+3:]
+		it.group++
+		return v, g, true
+	}
+}

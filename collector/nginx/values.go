@@ -1,0 +1,241 @@
+package nginx
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The value parsers below are hand-written rather than time.Parse and
+// strconv because they run for every field of every line: they do not
+// allocate, and they accept exactly what nginx prints.
+
+// digits parses s as an unsigned decimal of at most 18 digits.
+func digits(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// parseStatus parses $status / one $upstream_status element: nginx prints
+// %03ui, so "009" is 9.
+func parseStatus(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 3 {
+		return 0, false
+	}
+	n, ok := digits(s)
+	return int(n), ok
+}
+
+// parseSeconds parses nginx's %T.%03M durations ("0.012"). "-" and the
+// empty string (escape=json, not found) mean "not measured": -1.
+func parseSeconds(s string) (float64, bool) {
+	if s == "-" || s == "" {
+		return -1, true
+	}
+	dot := -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			dot = i
+			break
+		}
+	}
+	if dot < 0 {
+		n, ok := digits(s)
+		return float64(n), ok
+	}
+	whole, ok := digits(s[:dot])
+	if !ok {
+		return 0, false
+	}
+	fracS := s[dot+1:]
+	if fracS == "" || len(fracS) > 9 {
+		// Not nginx's own shape; let strconv decide.
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil && f >= 0
+	}
+	frac, ok := digits(fracS)
+	if !ok {
+		return 0, false
+	}
+	return float64(whole) + float64(frac)/pow10[len(fracS)], true
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
+func num2(s string) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// clock parses the date and time parts shared by every nginx timestamp and
+// builds the instant in UTC, shifted by zone seconds east of UTC.
+func clock(y int64, mon, d int, hms string, zone int) (time.Time, bool) {
+	// hms is "15:04:05"
+	if len(hms) != 8 || hms[2] != ':' || hms[5] != ':' {
+		return time.Time{}, false
+	}
+	h, ok1 := num2(hms[0:2])
+	mi, ok2 := num2(hms[3:5])
+	sec, ok3 := num2(hms[6:8])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 60 || d < 1 || d > 31 || mon < 1 || mon > 12 {
+		return time.Time{}, false
+	}
+	t := time.Date(int(y), time.Month(mon), d, h, mi, sec, 0, time.UTC)
+	return t.Add(-time.Duration(zone) * time.Second), true
+}
+
+// zoneOffset parses "+0000", "-0700" or, with colon, "+00:00"; returns
+// seconds east of UTC.
+func zoneOffset(s string, colon bool) (int, bool) {
+	if len(s) < 1 || (s[0] != '+' && s[0] != '-') {
+		return 0, false
+	}
+	var hh, mm string
+	switch {
+	case colon && len(s) == 6 && s[3] == ':':
+		hh, mm = s[1:3], s[4:6]
+	case !colon && len(s) == 5:
+		hh, mm = s[1:3], s[3:5]
+	default:
+		return 0, false
+	}
+	h, ok1 := num2(hh)
+	m, ok2 := num2(mm)
+	if !ok1 || !ok2 || m > 59 {
+		return 0, false
+	}
+	off := h*3600 + m*60
+	if s[0] == '-' {
+		off = -off
+	}
+	return off, true
+}
+
+// parseTimeLocal parses $time_local: "07/May/2020:03:15:12 +0000".
+func parseTimeLocal(s string) (time.Time, bool) {
+	if len(s) != 26 || s[2] != '/' || s[6] != '/' || s[11] != ':' || s[20] != ' ' {
+		return time.Time{}, false
+	}
+	d, ok := num2(s[0:2])
+	if !ok {
+		return time.Time{}, false
+	}
+	mon := 0
+	for i, m := range months {
+		if s[3:6] == m {
+			mon = i + 1
+		}
+	}
+	y, ok := digits(s[7:11])
+	if !ok {
+		return time.Time{}, false
+	}
+	zone, ok := zoneOffset(s[21:], false)
+	if !ok {
+		return time.Time{}, false
+	}
+	return clock(y, mon, d, s[12:20], zone)
+}
+
+// parseTimeISO parses $time_iso8601: "2024-05-07T10:01:02+00:00" (nginx
+// always writes a numeric zone; "Z" is accepted for hand-made logs).
+func parseTimeISO(s string) (time.Time, bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' {
+		return time.Time{}, false
+	}
+	y, ok := digits(s[0:4])
+	mon, ok2 := num2(s[5:7])
+	d, ok3 := num2(s[8:10])
+	if !ok || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	zone := 0
+	if z := s[19:]; z != "Z" {
+		if zone, ok = zoneOffset(z, true); !ok {
+			return time.Time{}, false
+		}
+	}
+	return clock(y, mon, d, s[11:19], zone)
+}
+
+// parseMsec parses $msec: seconds since the epoch with milliseconds,
+// "1715076062.123".
+func parseMsec(s string) (time.Time, bool) {
+	whole, frac := s, ""
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			whole, frac = s[:i], s[i+1:]
+			break
+		}
+	}
+	sec, ok := digits(whole)
+	if !ok || sec > 1<<40 || len(frac) > 9 {
+		return time.Time{}, false
+	}
+	var ns int64
+	if frac != "" {
+		f, ok := digits(frac)
+		if !ok {
+			return time.Time{}, false
+		}
+		ns = f * int64(pow10[9-len(frac)])
+	}
+	return time.Unix(sec, ns).UTC(), true
+}
+
+// unescapeJSON appends the value of the JSON string body s (no quotes) to
+// dst. nginx's escape=json writes \" \\ \n \r \t \b \f and \u00XX.
+func unescapeJSON(dst []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return dst, false
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			dst = append(dst, s[i])
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'u':
+			if i+4 >= len(s) {
+				return dst, false
+			}
+			r, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
+			if err != nil {
+				return dst, false
+			}
+			dst = utf8.AppendRune(dst, rune(r))
+			i += 4
+		default:
+			return dst, false
+		}
+	}
+	return dst, true
+}

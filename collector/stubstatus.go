@@ -1,0 +1,91 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/nginx"
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/model"
+)
+
+// maxStatusBody caps what is read of a status page: stub_status is ~100
+// bytes, and a misconfigured URL could point at anything.
+const maxStatusBody = 256 << 10
+
+// stubScraper reads nginx's stub_status page, turns its counters into rates,
+// and reports dropped connections (accepts − handled growing) as evidence of
+// gateway limits.
+type stubScraper struct {
+	url, shown string
+	client     *http.Client
+	agg        *Aggregator
+	prev       nginx.StubStatus
+	prevAt     time.Time
+	have       bool
+}
+
+func newStubScraper(url string, agg *Aggregator) *stubScraper {
+	return &stubScraper{url: url, shown: config.Redact(url), agg: agg,
+		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (s *stubScraper) scrape(ctx context.Context) {
+	g := model.Gateway{Kind: "nginx", Source: "stub_status", Target: s.shown, Updated: time.Now()}
+	st, err := s.fetch(ctx)
+	if ctx.Err() == context.Canceled {
+		return // shutting down: not a failure of the status page
+	}
+	if err != nil {
+		g.Error = err.Error()
+		s.agg.SetGateway(g)
+		return
+	}
+	now := time.Now()
+	g.OK = true
+	g.Counters = map[string]float64{
+		"active": float64(st.Active), "reading": float64(st.Reading), "writing": float64(st.Writing),
+		"waiting": float64(st.Waiting), "accepts": float64(st.Accepts), "handled": float64(st.Handled),
+		"requests": float64(st.Requests), "dropped": float64(st.Accepts - st.Handled),
+	}
+	// A counter going backwards means nginx restarted: start over.
+	if s.have && st.Accepts >= s.prev.Accepts && st.Requests >= s.prev.Requests {
+		dt := now.Sub(s.prevAt).Seconds()
+		if dt > 0 {
+			g.Counters["requests_per_sec"] = float64(st.Requests-s.prev.Requests) / dt
+			g.Counters["accepts_per_sec"] = float64(st.Accepts-s.prev.Accepts) / dt
+		}
+		if d := (st.Accepts - st.Handled) - (s.prev.Accepts - s.prev.Handled); d > 0 {
+			s.agg.GatewayLimit("stub_status", fmt.Sprintf("nginx stub_status: %d connections dropped (accepts − handled) since the last scrape — worker_connections or fd limit", d), d)
+		}
+	}
+	s.prev, s.prevAt, s.have = st, now, true
+	s.agg.SetGateway(g)
+}
+
+func (s *stubScraper) fetch(ctx context.Context) (nginx.StubStatus, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: %w", s.shown, err)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: %s", s.shown, redactErr(err, s.url, s.shown))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxStatusBody))
+	if err != nil {
+		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: reading body: %s", s.shown, redactErr(err, s.url, s.shown))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: HTTP %s (want 200 with nginx's stub_status text)", s.shown, resp.Status)
+	}
+	st, err := nginx.ParseStubStatus(body)
+	if err != nil {
+		return nginx.StubStatus{}, fmt.Errorf("%s: %w", s.shown, err)
+	}
+	return st, nil
+}

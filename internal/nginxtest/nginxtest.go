@@ -1,0 +1,184 @@
+// Package nginxtest runs a real nginx on loopback for tests: configuration,
+// logs and pid in a temporary directory, a port chosen by the OS, stopped
+// when the test ends.
+package nginxtest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary returns the nginx binary's path, or fails the test: under `make
+// test` nginx is installed first, so a missing nginx is a broken set-up,
+// never a reason to skip.
+func Binary(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{"nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Fatal("nginx not found: run `make test`, which installs it (apt-get install nginx-light)")
+	return ""
+}
+
+// Nginx is a running nginx.
+type Nginx struct {
+	Dir       string
+	Port      int
+	Addr      string // 127.0.0.1:PORT
+	AccessLog string
+	ErrorLog  string
+	StatusURL string // http://127.0.0.1:PORT/nginx_status
+	conf      string
+	cmd       *exec.Cmd
+	stderr    *bytes.Buffer
+}
+
+// FreePort asks the OS for a free loopback port.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Config holds what goes into the test nginx's configuration.
+type Config struct {
+	// LogFormat is the log_format string (without the directive); the
+	// access log is written in it.
+	LogFormat string
+	// HTTP is extra text for the http{} block: upstream blocks, resolver.
+	HTTP string
+	// Server is extra text for the server{} block: locations.
+	Server string
+}
+
+// Start writes the configuration, checks it with `nginx -t`, starts nginx
+// in the foreground and waits until it accepts connections.
+func Start(t testing.TB, c Config) *Nginx {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil { // nginx workers may run as another user
+		t.Fatal(err)
+	}
+	n := &Nginx{Dir: dir, AccessLog: filepath.Join(dir, "access.log"), ErrorLog: filepath.Join(dir, "error.log"), conf: filepath.Join(dir, "nginx.conf")}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		n.Port = FreePort(t)
+		n.Addr = fmt.Sprintf("127.0.0.1:%d", n.Port)
+		n.StatusURL = "http://" + n.Addr + "/nginx_status"
+		if err = os.WriteFile(n.conf, []byte(n.render(c)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, terr := exec.Command(bin, "-t", "-p", dir, "-c", n.conf, "-e", n.ErrorLog).CombinedOutput(); terr != nil {
+			t.Fatalf("nginx -t rejected the test configuration: %v\n%s\n%s", terr, out, n.render(c))
+		}
+		if err = n.start(bin); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("start nginx: %v", err)
+	}
+	t.Cleanup(n.Stop)
+	return n
+}
+
+func (n *Nginx) render(c Config) string {
+	user := ""
+	if os.Geteuid() == 0 {
+		// As root nginx would drop workers to "nobody", who cannot enter
+		// the test's temporary directories.
+		user = "user root;"
+	}
+	tmp := func(name string) string { return filepath.Join(n.Dir, "tmp_"+name) }
+	return fmt.Sprintf(`%s
+worker_processes 1;
+pid %s;
+error_log %s info;
+events { worker_connections 128; }
+http {
+    log_format gwtest %s;
+    access_log %s gwtest;
+    client_body_temp_path %s;
+    proxy_temp_path %s;
+    fastcgi_temp_path %s;
+    uwsgi_temp_path %s;
+    scgi_temp_path %s;
+    proxy_connect_timeout 1s;
+    proxy_read_timeout 1s;
+    proxy_send_timeout 1s;
+%s
+    server {
+        listen %s;
+        server_name gwtest;
+        location = /nginx_status { stub_status; }
+%s
+    }
+}
+`, user, filepath.Join(n.Dir, "nginx.pid"), n.ErrorLog, quote(c.LogFormat), n.AccessLog,
+		tmp("body"), tmp("proxy"), tmp("fastcgi"), tmp("uwsgi"), tmp("scgi"), c.HTTP, n.Addr, c.Server)
+}
+
+// quote makes a log_format string an nginx single-quoted string.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+}
+
+func (n *Nginx) start(bin string) error {
+	n.stderr = &bytes.Buffer{}
+	n.cmd = exec.Command(bin, "-p", n.Dir, "-c", n.conf, "-e", n.ErrorLog, "-g", "daemon off;")
+	n.cmd.Stderr = n.stderr
+	n.cmd.Stdout = n.stderr
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := n.cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- n.cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("nginx exited: %v: %s", err, n.stderr.String())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", n.Addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+	return fmt.Errorf("nginx did not accept connections on %s within 10s: %s", n.Addr, n.stderr.String())
+}
+
+// Stop stops nginx and its workers.
+func (n *Nginx) Stop() {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return
+	}
+	pid := n.cmd.Process.Pid
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(-pid, 0) != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}

@@ -1,0 +1,37 @@
+package probe
+
+import (
+	"context"
+	"net/http/httptrace"
+	"time"
+
+	"github.com/gwtop/gwtop/model"
+)
+
+// probeTCP runs one TCP connect check: OK once the handshake completes. It is
+// what HAProxy's L4 check does, and the right probe for upstreams that do not
+// speak HTTP, or whose HTTP answer we cannot judge.
+func (p *Prober) probeTCP(parent context.Context) model.ProbeResult {
+	start := time.Now()
+	res := p.result(start)
+	tr := newTracker(start)
+
+	ctx, cancel := context.WithTimeout(parent, p.timeout)
+	defer cancel()
+	// net.Dialer fires the DNS and connect hooks of an httptrace trace
+	// found in its context, so DNS is its own phase and a dual-stack
+	// dial's failed attempts are ignored exactly as for HTTP.
+	ctx = httptrace.WithClientTrace(ctx, tr.trace())
+
+	conn, err := p.dial(ctx, "tcp", p.addr)
+	end := time.Now()
+	st := tr.stage(false)
+	res.Phases, _ = tr.phases(end)
+	if err != nil {
+		fail(&res, causeOf(err, st, parent), err)
+		return res
+	}
+	conn.Close()
+	res.OK = true
+	return res
+}
