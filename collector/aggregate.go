@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/diagnose"
 	"github.com/gwtop/gwtop/model"
 )
@@ -23,35 +24,6 @@ const (
 	// upstream and no host (nginx's own limits, say).
 	GatewayName = "(gateway)"
 )
-
-// Attempt is one try of one request at one upstream peer.
-type Attempt struct {
-	Addr    string
-	Status  int
-	Connect float64 // seconds; negative when the phase was not reached or not logged
-	Header  float64
-	Total   float64
-}
-
-// Request is one client request as a gateway's access log tells it.
-type Request struct {
-	Time     time.Time
-	Status   int     // what the client got
-	Duration float64 // seconds, negative when unknown
-	Attempts []Attempt
-}
-
-// Failure is one failure the gateway (or a probe, or a status page) reports
-// with its cause.
-type Failure struct {
-	Time   time.Time
-	Addr   string // upstream address; a host or group name when that is all there is
-	Cause  model.Cause
-	Source string // error_log, probe, status, access_log
-	Line   string // the evidence, as the gateway wrote it
-	// Inferred marks a cause guessed from an indirect signal.
-	Inferred bool
-}
 
 type causeInfo struct {
 	total    int64
@@ -75,6 +47,9 @@ type upstream struct {
 	sources           uint8
 	statusDown        bool
 	statusWhy         string
+	counters          map[string]feed.Counters // last cumulative reading per status source
+	avgMS             map[string]float64
+	avgNote           string
 	state             model.State
 	evaluated         bool
 
@@ -223,7 +198,7 @@ func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
 }
 
 // ObserveRequest records one access-log request.
-func (a *Aggregator) ObserveRequest(r *Request, line []byte) {
+func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
@@ -263,9 +238,20 @@ func (a *Aggregator) ObserveRequest(r *Request, line []byte) {
 			b.addStatus(at.Status)
 			b.addLatency(ms)
 		}
-		if code, inferred := accessCause(at, a.errLogOn); code != "" {
+		code, inferred := accessCause(at, a.errLogOn)
+		if r.Cause != "" && i == len(r.Attempts)-1 {
+			// The line states its own cause (HAProxy termination flags,
+			// Envoy response flags): that beats any guess.
+			code, inferred = r.Cause, false
+		}
+		if code != "" {
 			a.addCauseLocked(u, b, t, code, "access_log", string(truncate(line)), inferred)
 		}
+	}
+	if r.Cause != "" && len(r.Attempts) == 0 {
+		u := a.upstreamLocked(GatewayName)
+		u.lastSeen, u.dirty = t, true
+		a.addCauseLocked(u, a.bucket(u, t), t, r.Cause, "access_log", string(truncate(line)), false)
 	}
 }
 
@@ -277,7 +263,7 @@ func (a *Aggregator) ObserveRequest(r *Request, line []byte) {
 // timeout, after it a read timeout. Those, and "no live upstreams" (the
 // group name stands where a peer address would), are only guessed here
 // when no error log is watched to say so itself.
-func accessCause(at *Attempt, errLogOn bool) (model.Cause, bool) {
+func accessCause(at *feed.Attempt, errLogOn bool) (model.Cause, bool) {
 	if at.Status < 500 {
 		return "", false
 	}
@@ -310,7 +296,7 @@ func truncate(line []byte) []byte {
 }
 
 // ObserveFailure records a failure with its cause.
-func (a *Aggregator) ObserveFailure(f Failure) {
+func (a *Aggregator) ObserveFailure(f feed.Failure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(f.Time)
@@ -377,6 +363,57 @@ func (a *Aggregator) ObserveProbe(addr string, r model.ProbeResult) {
 		line = fmt.Sprintf("%s probe %s: status %d", t.Format("15:04:05"), r.Target, r.Status)
 	}
 	a.addCauseLocked(u, b, t, r.Cause, "probe", line, false)
+}
+
+// ObserveCounters records a status page's cumulative counters: the
+// difference from the previous reading counts as requests in the current
+// bucket, unless an access log already counts this upstream's requests
+// one by one (then only the averages are kept).
+func (a *Aggregator) ObserveCounters(source, addr string, c feed.Counters) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.eventTime(time.Time{})
+	u := a.upstreamLocked(addr)
+	u.lastSeen, u.dirty = t, true
+	u.sources |= srcStatus
+	if len(c.AvgMS) > 0 {
+		u.avgMS, u.avgNote = c.AvgMS, c.Note
+	}
+	if u.counters == nil {
+		u.counters = map[string]feed.Counters{}
+	}
+	prev, had := u.counters[source]
+	u.counters[source] = c
+	if !had || c.Requests < prev.Requests || u.sources&srcAccess != 0 {
+		return
+	}
+	b := a.bucket(u, t)
+	var d counts
+	d.requests = c.Requests - prev.Requests
+	for i := range c.Classes {
+		if n := c.Classes[i] - prev.Classes[i]; n > 0 {
+			d.classes[i] = n
+		}
+	}
+	d.errors5xx = d.classes[5]
+	u.total.merge(&d)
+	if b != nil {
+		b.merge(&d)
+	}
+}
+
+// Label names an address from the gateway's own configuration, unless the
+// user's configuration named it already.
+func (a *Aggregator) Label(addr, name, group string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, named := a.names[addr]; named {
+		return
+	}
+	u := a.upstreamLocked(addr)
+	if u.name != name || u.group != group {
+		u.name, u.group, u.dirty = name, group, true
+	}
 }
 
 // SetServerStatus records what a gateway's status page says of a server.
@@ -486,6 +523,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
 		LastSeen: u.lastSeen, Labelled: u.labelled,
+		AvgMS: u.avgMS, LatencyNote: u.avgNote,
 	}
 	for i, name := range sourceNames {
 		if u.sources&(1<<i) != 0 {
@@ -553,3 +591,5 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	u.state, u.evaluated = out.State, true
 	u.cached, u.cachedAt, u.dirty = out, idx, false
 }
+
+var _ feed.Sink = (*Aggregator)(nil)

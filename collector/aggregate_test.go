@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -29,7 +30,7 @@ func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 	a := NewAggregator(AggregatorOptions{Clock: clk.now, ErrorLogWatched: true,
 		Names: map[string]Name{"10.0.0.2:80": {Name: "api", Group: "backend"}, "10.0.0.9:80": {Name: "idle"}}})
 	for i := range 1000 {
-		a.ObserveRequest(&Request{Time: clk.t, Status: 200, Duration: 0.02, Attempts: []Attempt{
+		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Duration: 0.02, Attempts: []feed.Attempt{
 			{Addr: "10.0.0.1:80", Status: 502, Connect: -1, Header: -1, Total: 0.001},
 			{Addr: "10.0.0.2:80", Status: 200, Connect: 0.001, Header: 0.01, Total: float64(i+1) / 1000},
 		}}, []byte("line"))
@@ -62,20 +63,20 @@ func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 
 func TestAccessCauseRules(t *testing.T) {
 	cases := []struct {
-		at       Attempt
+		at       feed.Attempt
 		errLog   bool
 		want     model.Cause
 		inferred bool
 	}{
-		{Attempt{Addr: "a:1", Status: 500, Header: 0.01}, true, model.CauseUpstream5xx, false},
-		{Attempt{Addr: "a:1", Status: 503, Header: -1}, true, model.CauseUpstream5xx, false},
-		{Attempt{Addr: "a:1", Status: 502, Header: -1}, true, "", false},
-		{Attempt{Addr: "a:1", Status: 502, Header: 0.2}, false, model.CauseUpstream5xx, false},
-		{Attempt{Addr: "a:1", Status: 504, Connect: -1, Header: -1}, false, model.CauseConnectTimeout, true},
-		{Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, false, model.CauseReadTimeout, true},
-		{Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, true, "", false},
-		{Attempt{Addr: "backend", Status: 502, Connect: -1, Header: -1}, false, model.CauseNoLiveUpstreams, false},
-		{Attempt{Addr: "a:1", Status: 200, Header: 0.01}, false, "", false},
+		{feed.Attempt{Addr: "a:1", Status: 500, Header: 0.01}, true, model.CauseUpstream5xx, false},
+		{feed.Attempt{Addr: "a:1", Status: 503, Header: -1}, true, model.CauseUpstream5xx, false},
+		{feed.Attempt{Addr: "a:1", Status: 502, Header: -1}, true, "", false},
+		{feed.Attempt{Addr: "a:1", Status: 502, Header: 0.2}, false, model.CauseUpstream5xx, false},
+		{feed.Attempt{Addr: "a:1", Status: 504, Connect: -1, Header: -1}, false, model.CauseConnectTimeout, true},
+		{feed.Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, false, model.CauseReadTimeout, true},
+		{feed.Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, true, "", false},
+		{feed.Attempt{Addr: "backend", Status: 502, Connect: -1, Header: -1}, false, model.CauseNoLiveUpstreams, false},
+		{feed.Attempt{Addr: "a:1", Status: 200, Header: 0.01}, false, "", false},
 	}
 	for i, c := range cases {
 		got, inf := accessCause(&c.at, c.errLog)
@@ -88,9 +89,9 @@ func TestAccessCauseRules(t *testing.T) {
 func TestAggregatorWindowsSlide(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
 	a := NewAggregator(AggregatorOptions{Clock: clk.now})
-	a.ObserveFailure(Failure{Time: clk.t, Addr: "10.0.0.5:8080", Cause: model.CauseRefused, Source: "error_log", Line: "connect() failed (111: Connection refused)"})
+	a.ObserveFailure(feed.Failure{Time: clk.t, Addr: "10.0.0.5:8080", Cause: model.CauseRefused, Source: "error_log", Line: "connect() failed (111: Connection refused)"})
 	for range 10 {
-		a.ObserveRequest(&Request{Time: clk.t, Status: 502, Duration: 0, Attempts: []Attempt{{Addr: "10.0.0.5:8080", Status: 502, Connect: -1, Header: -1, Total: 0}}}, nil)
+		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 502, Duration: 0, Attempts: []feed.Attempt{{Addr: "10.0.0.5:8080", Status: 502, Connect: -1, Header: -1, Total: 0}}}, nil)
 	}
 	u := findUp(t, a.Snapshot(), "10.0.0.5:8080")
 	if u.State != model.StateDown || len(u.Causes) != 1 || u.Causes[0].Code != model.CauseRefused || u.Causes[0].Count != 1 {
@@ -126,7 +127,7 @@ func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
 		}
 		a.ObserveProbe("10.0.0.7:80", r)
 	}
-	a.ObserveRequest(&Request{Time: clk.t, Status: 500, Attempts: []Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1}}}, []byte("x 500"))
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1}}}, []byte("x 500"))
 	a.GatewayLimit("status", "nginx dropped 3 connections (accepts − handled)", 3)
 	u := findUp(t, a.Snapshot(), "10.0.0.7:80")
 	if len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
@@ -148,8 +149,8 @@ func TestAggregatorLogClock(t *testing.T) {
 	a := NewAggregator(AggregatorOptions{LogClock: true})
 	old := time.Date(2020, 5, 7, 3, 15, 0, 0, time.UTC)
 	for i := range 20 {
-		a.ObserveRequest(&Request{Time: old.Add(time.Duration(i) * time.Second), Status: 504,
-			Attempts: []Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60}}}, []byte("504 line"))
+		a.ObserveRequest(&feed.Request{Time: old.Add(time.Duration(i) * time.Second), Status: 504,
+			Attempts: []feed.Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60}}}, []byte("504 line"))
 	}
 	s := a.Snapshot()
 	u := findUp(t, s, "10.0.0.3:80")
@@ -168,7 +169,7 @@ func TestAggregatorMemoryBounded(t *testing.T) {
 	a := NewAggregator(AggregatorOptions{Clock: clk.now})
 	for i := range maxUpstreams + 500 {
 		clk.t = clk.t.Add(time.Millisecond)
-		a.ObserveFailure(Failure{Time: clk.t, Addr: "host-" + itoa(i), Cause: model.CauseDNS, Source: "error_log", Line: "x"})
+		a.ObserveFailure(feed.Failure{Time: clk.t, Addr: "host-" + itoa(i), Cause: model.CauseDNS, Source: "error_log", Line: "x"})
 	}
 	if n := len(a.ups); n > maxUpstreams {
 		t.Fatalf("%d upstreams kept, cap %d", n, maxUpstreams)
@@ -183,7 +184,7 @@ func itoa(i int) string { return time.Duration(i).String() }
 
 func BenchmarkObserveRequest(b *testing.B) {
 	a := NewAggregator(AggregatorOptions{})
-	r := &Request{Status: 200, Duration: 0.02, Attempts: []Attempt{{Addr: "10.0.0.1:80", Status: 200, Connect: 0.001, Header: 0.01, Total: 0.015}}}
+	r := &feed.Request{Status: 200, Duration: 0.02, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Connect: 0.001, Header: 0.01, Total: 0.015}}}
 	b.ReportAllocs()
 	for b.Loop() {
 		a.ObserveRequest(r, nil)
@@ -194,7 +195,7 @@ func BenchmarkSnapshot1000(b *testing.B) {
 	a := NewAggregator(AggregatorOptions{})
 	for i := range 1000 {
 		for j := range 50 {
-			a.ObserveRequest(&Request{Status: 200 + (j%10)*30, Duration: 0.02, Attempts: []Attempt{
+			a.ObserveRequest(&feed.Request{Status: 200 + (j%10)*30, Duration: 0.02, Attempts: []feed.Attempt{
 				{Addr: "10.0.0." + itoa(i), Status: 200 + (j%10)*30, Connect: 0.001, Header: 0.01, Total: float64(j) / 100}}}, []byte("l"))
 		}
 	}
@@ -204,5 +205,32 @@ func BenchmarkSnapshot1000(b *testing.B) {
 			u.dirty = true
 		}
 		_ = a.Snapshot()
+	}
+}
+
+func TestAggregatorCountersLabelsAndStatedCause(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, Names: map[string]Name{"10.0.0.2:80": {Name: "mine"}}})
+	note := "HAProxy stats: averages of the last 1024 requests"
+	a.ObserveCounters("haproxy", "10.0.0.1:80", feed.Counters{Requests: 1000, Classes: [6]int64{0, 0, 900, 0, 0, 100}})
+	clk.t = clk.t.Add(time.Second)
+	a.ObserveCounters("haproxy", "10.0.0.1:80", feed.Counters{Requests: 1010, Classes: [6]int64{0, 0, 905, 0, 0, 105}, AvgMS: map[string]float64{"total": 12}, Note: note})
+	a.Label("10.0.0.1:80", "be/srv1", "be")
+	a.Label("10.0.0.2:80", "be/srv2", "be") // named in config: config wins
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 503, Cause: model.CauseRefused,
+		Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 503, Connect: -1, Header: -1, Total: -1}}}, []byte("SC-- 503"))
+	s := a.Snapshot()
+	u := findUp(t, s, "10.0.0.1:80")
+	if u.Requests != 10 || u.Errors5xx != 5 || u.Name != "be/srv1" || u.Group != "be" || u.AvgMS["total"] != 12 || u.LatencyNote != note {
+		t.Errorf("counters upstream: req %d 5xx %d name %s group %s avg %v note %q", u.Requests, u.Errors5xx, u.Name, u.Group, u.AvgMS, u.LatencyNote)
+	}
+	// A reload resets counters: no negative delta.
+	a.ObserveCounters("haproxy", "10.0.0.1:80", feed.Counters{Requests: 3})
+	if u := findUp(t, a.Snapshot(), "10.0.0.1:80"); u.Requests != 10 {
+		t.Errorf("after reset: %d requests", u.Requests)
+	}
+	m := findUp(t, s, "10.0.0.2:80")
+	if m.Name != "mine" || len(m.Causes) != 1 || m.Causes[0].Code != model.CauseRefused {
+		t.Errorf("stated cause: name %s causes %+v", m.Name, m.Causes)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/nginx"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/model"
@@ -55,7 +56,7 @@ type accessLog struct {
 	format *nginx.Format
 	agg    *Aggregator
 	rec    nginx.Record
-	req    Request
+	req    feed.Request
 }
 
 func newAccessLog(path string, format *nginx.Format, opt tail.Options, agg *Aggregator) *accessLog {
@@ -78,7 +79,7 @@ func (a *accessLog) line(b []byte) {
 	r.Time, r.Status, r.Duration = a.rec.Time, a.rec.Status, a.rec.RequestTime
 	r.Attempts = r.Attempts[:0]
 	for _, at := range a.rec.Attempts {
-		r.Attempts = append(r.Attempts, Attempt{Addr: at.Addr, Status: at.Status,
+		r.Attempts = append(r.Attempts, feed.Attempt{Addr: at.Addr, Status: at.Status,
 			Connect: at.ConnectTime, Header: at.HeaderTime, Total: at.ResponseTime})
 	}
 	a.agg.ObserveRequest(r, b)
@@ -111,7 +112,7 @@ func (e *errorLog) line(b []byte) {
 	if addr == "" {
 		addr = hostOnly(rec.Host)
 	}
-	e.agg.ObserveFailure(Failure{Time: rec.Time, Addr: addr, Cause: rec.Cause, Source: "error_log", Line: string(b)})
+	e.agg.ObserveFailure(feed.Failure{Time: rec.Time, Addr: addr, Cause: rec.Cause, Source: "error_log", Line: string(b)})
 }
 
 // hostOnly strips a port from a Host header value, since a host name stands

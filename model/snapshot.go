@@ -86,12 +86,15 @@ type Upstream struct {
 
 	// Sparkline series, one value per 10 s bucket over the last 5 minutes,
 	// oldest first: p95 latency (ms) and 5xx count.
-	SparkP95    []float64 `json:"spark_p95_ms,omitempty"`
-	Spark5xx    []float64 `json:"spark_5xx,omitempty"`
-	LastSeen    time.Time `json:"last_seen"`
-	Sources     []string  `json:"sources,omitempty"`      // which signals fed it: probe, access_log, error_log, status
-	Labelled    bool      `json:"-"`                      // named in config (kept even with no traffic)
-	LatencyNote string    `json:"latency_note,omitempty"` // e.g. "averages from HAProxy stats"
+	SparkP95 []float64 `json:"spark_p95_ms,omitempty"`
+	Spark5xx []float64 `json:"spark_5xx,omitempty"`
+	LastSeen time.Time `json:"last_seen"`
+	Sources  []string  `json:"sources,omitempty"` // which signals fed it: probe, access_log, error_log, status
+	Labelled bool      `json:"-"`                 // named in config (kept even with no traffic)
+	// AvgMS are averages a status page computes itself (HAProxy
+	// qtime/ctime/rtime/ttime); LatencyNote says what they are.
+	AvgMS       map[string]float64 `json:"avg_ms,omitempty"`
+	LatencyNote string             `json:"latency_note,omitempty"`
 }
 
 // Gateway is one source of data about a gateway: a status page or a log.
