@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/host"
 	"github.com/gwtop/gwtop/collector/nginx"
 	"github.com/gwtop/gwtop/collector/tail"
@@ -42,8 +43,7 @@ type Engine struct {
 	agg    *Aggregator
 	latest atomic.Pointer[model.Snapshot]
 
-	logs     []*logSource
-	runLogs  []func(context.Context) error
+	logs     []*lineLog
 	loops    []loop
 	probers  []*probe.Prober
 	logsDone chan struct{}
@@ -75,18 +75,13 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			if err != nil {
 				return nil, fmt.Errorf("nginx.log_format: %w", err)
 			}
-			a := newAccessLog(n.AccessLog, f, topt, e.agg)
-			e.logs = append(e.logs, &a.logSource)
-			e.runLogs = append(e.runLogs, a.run)
+			e.addLog("nginx", "access_log", n.AccessLog, topt, &nginxAccess{format: f})
 		}
 		if n.ErrorLog != "" {
-			el := newErrorLog(n.ErrorLog, topt, e.agg)
-			e.logs = append(e.logs, &el.logSource)
-			e.runLogs = append(e.runLogs, el.run)
+			e.addLog("nginx", "error_log", n.ErrorLog, topt, nginxErrors{})
 		}
 		if n.StatusURL != "" && !opt.Backlog {
-			s := newStubScraper(n.StatusURL, e.agg)
-			e.loops = append(e.loops, loop{name: "stub " + n.StatusURL, interval: cfg.Interval, timeout: cfg.ProbeTimeout, fn: s.scrape})
+			e.addScraper("nginx stub_status "+n.StatusURL, newStubScraper(n.StatusURL))
 		}
 	}
 	if !opt.Backlog {
@@ -122,6 +117,15 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+func (e *Engine) addLog(kind, source, path string, opt tail.Options, p feed.LineParser) {
+	e.logs = append(e.logs, newLineLog(kind, source, path, opt, p, e.agg))
+}
+
+func (e *Engine) addScraper(name string, s feed.Scraper) {
+	e.loops = append(e.loops, loop{name: name, interval: e.cfg.Interval, timeout: e.cfg.ProbeTimeout,
+		fn: func(ctx context.Context) { s.Scrape(ctx, e.agg) }})
 }
 
 // hostLoop samples the host and reports sustained saturation as gateway
@@ -166,9 +170,9 @@ func (e *Engine) Start(ctx context.Context) {
 		e.wg.Go(func() { l.run(ctx, inflight) })
 	}
 	var logsWG sync.WaitGroup
-	for _, run := range e.runLogs {
+	for _, l := range e.logs {
 		logsWG.Go(func() {
-			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := l.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				e.errMu.Lock()
 				e.errs = append(e.errs, err)
 				e.errMu.Unlock()

@@ -1,80 +1,26 @@
 package collector
 
 import (
-	"context"
-	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/nginx"
-	"github.com/gwtop/gwtop/collector/tail"
-	"github.com/gwtop/gwtop/model"
 )
 
-// logSource is one followed log: its tailer, its parse counters and the
-// gateway row it reports as.
-type logSource struct {
-	kind, source string
-	tailer       *tail.Tailer
-	parsed       atomic.Int64
-	skipped      atomic.Int64
-	lastSkip     atomic.Pointer[string]
-}
-
-func (l *logSource) gateway() model.Gateway {
-	st := l.tailer.Stats()
-	parsed, skipped := l.parsed.Load(), l.skipped.Load()
-	g := model.Gateway{Kind: l.kind, Source: l.source, Target: l.tailer.Path(), Updated: time.Now(), OK: st.Err == "",
-		Counters: map[string]float64{
-			"lines": float64(st.Lines), "parsed": float64(parsed), "skipped": float64(skipped),
-			"truncated": float64(st.Truncated), "rotations": float64(st.Rotations + st.Truncations),
-		}}
-	g.Error = st.Err
-	if skipped > 0 && parsed == 0 && l.source == "access_log" {
-		g.OK = false
-		why := ""
-		if p := l.lastSkip.Load(); p != nil {
-			why = ": " + *p
-		}
-		g.Error = fmt.Sprintf("none of %d lines matches the log_format%s", skipped, why)
-	}
-	return g
-}
-
-func (l *logSource) skip(err error) {
-	l.skipped.Add(1)
-	msg := err.Error()
-	l.lastSkip.Store(&msg)
-}
-
-// accessLog feeds an nginx access log into the aggregator.
-type accessLog struct {
-	logSource
+// nginxAccess reads nginx access-log lines in one compiled log_format. It
+// reuses one Record and one Request, so a steady stream allocates almost
+// nothing; it is used by one tailer goroutine only.
+type nginxAccess struct {
 	format *nginx.Format
-	agg    *Aggregator
 	rec    nginx.Record
 	req    feed.Request
 }
 
-func newAccessLog(path string, format *nginx.Format, opt tail.Options, agg *Aggregator) *accessLog {
-	return &accessLog{logSource: logSource{kind: "nginx", source: "access_log", tailer: tail.New(path, opt)}, format: format, agg: agg}
-}
-
-func (a *accessLog) run(ctx context.Context) error {
-	return a.tailer.Run(ctx, a.line)
-}
-
-// line is called by the tailer for every line; it reuses one Record and one
-// Request so that a steady stream allocates almost nothing.
-func (a *accessLog) line(b []byte) {
+func (a *nginxAccess) Line(b []byte, sink feed.Sink) error {
 	if err := a.format.Parse(b, &a.rec); err != nil {
-		a.skip(err)
-		return
+		return err
 	}
-	a.parsed.Add(1)
 	r := &a.req
 	r.Time, r.Status, r.Duration = a.rec.Time, a.rec.Status, a.rec.RequestTime
 	r.Attempts = r.Attempts[:0]
@@ -82,37 +28,25 @@ func (a *accessLog) line(b []byte) {
 		r.Attempts = append(r.Attempts, feed.Attempt{Addr: at.Addr, Status: at.Status,
 			Connect: at.ConnectTime, Header: at.HeaderTime, Total: at.ResponseTime})
 	}
-	a.agg.ObserveRequest(r, b)
+	sink.ObserveRequest(r, b)
+	return nil
 }
 
-// errorLog feeds an nginx error log into the aggregator.
-type errorLog struct {
-	logSource
-	agg *Aggregator
-}
+// nginxErrors reads nginx error-log lines. Most lines of an error log are
+// not upstream failures (notices, client errors): they are ErrIgnored.
+type nginxErrors struct{}
 
-func newErrorLog(path string, opt tail.Options, agg *Aggregator) *errorLog {
-	return &errorLog{logSource: logSource{kind: "nginx", source: "error_log", tailer: tail.New(path, opt)}, agg: agg}
-}
-
-func (e *errorLog) run(ctx context.Context) error {
-	return e.tailer.Run(ctx, e.line)
-}
-
-func (e *errorLog) line(b []byte) {
+func (nginxErrors) Line(b []byte, sink feed.Sink) error {
 	rec, ok := nginx.ParseErrorLine(b)
 	if !ok {
-		// Most error-log lines are not upstream failures (notices, client
-		// errors); they are counted, not reported.
-		e.skipped.Add(1)
-		return
+		return feed.ErrIgnored
 	}
-	e.parsed.Add(1)
 	addr := rec.UpstreamAddr
 	if addr == "" {
 		addr = hostOnly(rec.Host)
 	}
-	e.agg.ObserveFailure(feed.Failure{Time: rec.Time, Addr: addr, Cause: rec.Cause, Source: "error_log", Line: string(b)})
+	sink.ObserveFailure(feed.Failure{Time: rec.Time, Addr: addr, Cause: rec.Cause, Source: "error_log", Line: string(b)})
+	return nil
 }
 
 // hostOnly strips a port from a Host header value, since a host name stands

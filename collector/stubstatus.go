@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/nginx"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
@@ -22,18 +23,19 @@ const maxStatusBody = 256 << 10
 type stubScraper struct {
 	url, shown string
 	client     *http.Client
-	agg        *Aggregator
 	prev       nginx.StubStatus
 	prevAt     time.Time
 	have       bool
 }
 
-func newStubScraper(url string, agg *Aggregator) *stubScraper {
-	return &stubScraper{url: url, shown: config.Redact(url), agg: agg,
+func newStubScraper(url string) *stubScraper {
+	return &stubScraper{url: url, shown: config.Redact(url),
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (s *stubScraper) scrape(ctx context.Context) {
+// Scrape reads the page once. It keeps the previous reading to compute rates,
+// so one stubScraper serves one loop.
+func (s *stubScraper) Scrape(ctx context.Context, sink feed.Sink) {
 	g := model.Gateway{Kind: "nginx", Source: "stub_status", Target: s.shown, Updated: time.Now()}
 	st, err := s.fetch(ctx)
 	if ctx.Err() == context.Canceled {
@@ -41,7 +43,7 @@ func (s *stubScraper) scrape(ctx context.Context) {
 	}
 	if err != nil {
 		g.Error = err.Error()
-		s.agg.SetGateway(g)
+		sink.SetGateway(g)
 		return
 	}
 	now := time.Now()
@@ -59,11 +61,11 @@ func (s *stubScraper) scrape(ctx context.Context) {
 			g.Counters["accepts_per_sec"] = float64(st.Accepts-s.prev.Accepts) / dt
 		}
 		if d := (st.Accepts - st.Handled) - (s.prev.Accepts - s.prev.Handled); d > 0 {
-			s.agg.GatewayLimit("stub_status", fmt.Sprintf("nginx stub_status: %d connections dropped (accepts − handled) since the last scrape — worker_connections or fd limit", d), d)
+			sink.GatewayLimit("stub_status", fmt.Sprintf("nginx stub_status: %d connections dropped (accepts − handled) since the last scrape — worker_connections or fd limit", d), d)
 		}
 	}
 	s.prev, s.prevAt, s.have = st, now, true
-	s.agg.SetGateway(g)
+	sink.SetGateway(g)
 }
 
 func (s *stubScraper) fetch(ctx context.Context) (nginx.StubStatus, error) {

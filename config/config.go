@@ -24,6 +24,10 @@ type Config struct {
 	ProbeTimeout time.Duration `yaml:"probe_timeout"`
 	Upstreams    []Upstream    `yaml:"upstreams"`
 	Nginx        *Nginx        `yaml:"nginx"`
+	HAProxy      *HAProxy      `yaml:"haproxy"`
+	Caddy        *Caddy        `yaml:"caddy"`
+	Traefik      *Traefik      `yaml:"traefik"`
+	Envoy        *Envoy        `yaml:"envoy"`
 
 	// Set from the command line, not the file.
 	FromStart bool `yaml:"-"`
@@ -54,9 +58,44 @@ type Nginx struct {
 	ErrorLog  string `yaml:"error_log"`
 }
 
+// HAProxy says where HAProxy's statistics and log are.
+type HAProxy struct {
+	// Stats is the stats page (http://127.0.0.1:8404/stats;csv — ";csv" is
+	// added when missing) or the runtime API socket: unix:/run/haproxy/admin.sock,
+	// a plain socket path, ipv4@127.0.0.1:9999 or tcp://127.0.0.1:9999.
+	Stats    string `yaml:"stats"`
+	Username string `yaml:"username"` // basic auth for the stats page
+	Password string `yaml:"password"` // use ${ENV}; never shown
+	Log      string `yaml:"log"`      // a file with "option httplog" lines
+}
+
+// Caddy says where Caddy's admin API and log are.
+type Caddy struct {
+	Admin string `yaml:"admin"` // host:port or URL of the admin API; default localhost:2019
+	Log   string `yaml:"log"`   // Caddy's JSON log (access and error entries)
+}
+
+// Traefik says where Traefik's API and access log are.
+type Traefik struct {
+	API       string `yaml:"api"` // http://127.0.0.1:8080
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+	AccessLog string `yaml:"access_log"` // JSON access log
+}
+
+// Envoy says where Envoy's admin interface and access log are.
+type Envoy struct {
+	Admin     string `yaml:"admin"` // http://127.0.0.1:9901
+	AccessLog string `yaml:"access_log"`
+	LogFormat string `yaml:"log_format"` // "default" (Envoy's default text format) or "json"
+}
+
 // Empty reports whether the configuration watches nothing at all.
 func (c *Config) Empty() bool {
 	if len(c.Upstreams) > 0 {
+		return false
+	}
+	if c.HAProxy != nil || c.Caddy != nil || c.Traefik != nil || c.Envoy != nil {
 		return false
 	}
 	n := c.Nginx
@@ -87,6 +126,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Nginx != nil && c.Nginx.AccessLog != "" && c.Nginx.LogFormat == "" {
 		c.Nginx.LogFormat = "combined"
+	}
+	if c.Caddy != nil && c.Caddy.Admin == "" && c.Caddy.Log == "" {
+		c.Caddy.Admin = "localhost:2019"
+	}
+	if c.Envoy != nil && c.Envoy.AccessLog != "" && c.Envoy.LogFormat == "" {
+		c.Envoy.LogFormat = "default"
 	}
 }
 

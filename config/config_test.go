@@ -58,6 +58,11 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"bad expect", "upstreams:\n  - address: 1.1.1.1:80\n    expect: 2xx\n", []string{"gwtop.yaml:3:", "expect"}},
 		{"format without log", "nginx:\n  log_format: combined\n", []string{"gwtop.yaml:2:", "nginx.access_log is not"}},
 		{"syntax", "upstreams: [\n", []string{"gwtop.yaml"}},
+		{"haproxy stats", "haproxy:\n  stats: ftp://x\n", []string{"gwtop.yaml:2:", "haproxy.stats", "unix:/path"}},
+		{"haproxy empty", "haproxy:\n  username: a\n", []string{"gwtop.yaml:1:", "give stats"}},
+		{"caddy admin", "caddy:\n  admin: nope\n", []string{"gwtop.yaml:2:", "HOST:PORT"}},
+		{"envoy format", "envoy:\n  access_log: /x\n  log_format: xml\n", []string{"gwtop.yaml:3:", "default or json"}},
+		{"traefik api", "traefik:\n  api: 127.0.0.1:8080\n", []string{"gwtop.yaml:2:", "traefik.api"}},
 		{"interval too short", "interval: 1ms\n", []string{"gwtop.yaml:1:", "too short"}},
 	}
 	for _, c := range cases {
@@ -143,6 +148,30 @@ func TestAddressOf(t *testing.T) {
 	} {
 		if got := AddressOf(in); got != want {
 			t.Errorf("AddressOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestGatewaySections(t *testing.T) {
+	src := `haproxy:
+  stats: unix:/run/haproxy/admin.sock
+  password: ${HP}
+caddy: {}
+envoy:
+  access_log: /var/log/envoy.log
+traefik:
+  api: http://127.0.0.1:8080
+`
+	cfg, err := Parse("g.yaml", []byte(src), env(map[string]string{"HP": "pw"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HAProxy.Password != "pw" || cfg.Caddy.Admin != "localhost:2019" || cfg.Envoy.LogFormat != "default" || cfg.Empty() {
+		t.Errorf("%+v %+v %+v", cfg.HAProxy, cfg.Caddy, cfg.Envoy)
+	}
+	for _, ok := range []string{"http://127.0.0.1:8404/stats;csv", "/run/haproxy.sock", "ipv4@127.0.0.1:9999", "tcp://127.0.0.1:9999"} {
+		if err := checkHAProxyStats(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
 		}
 	}
 }

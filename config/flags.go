@@ -9,14 +9,18 @@ import (
 
 // Quick holds the quick flags of DESIGN.md, which work with or without a file.
 type Quick struct {
-	ConfigFile  string
-	Probes      probeFlags
-	NginxStatus string
-	AccessLog   string
-	ErrorLog    string
-	LogFormat   string
-	Interval    time.Duration
-	FromStart   bool
+	ConfigFile   string
+	Probes       probeFlags
+	NginxStatus  string
+	AccessLog    string
+	ErrorLog     string
+	LogFormat    string
+	Interval     time.Duration
+	FromStart    bool
+	HAProxyStats string
+	CaddyAdmin   string
+	TraefikAPI   string
+	EnvoyAdmin   string
 }
 
 // Register adds the quick flags to fs.
@@ -29,6 +33,10 @@ func (q *Quick) Register(fs *flag.FlagSet) {
 	fs.StringVar(&q.LogFormat, "log-format", "", "nginx log_format of the access log: combined, main, or the format string")
 	fs.DurationVar(&q.Interval, "interval", 0, "probe and scrape interval (default 1s)")
 	fs.BoolVar(&q.FromStart, "from-start", false, "read logs from the beginning instead of the end")
+	fs.StringVar(&q.HAProxyStats, "haproxy-stats", "", "HAProxy stats page URL or runtime API socket (unix:PATH, ipv4@HOST:PORT)")
+	fs.StringVar(&q.CaddyAdmin, "caddy-admin", "", "Caddy admin API address (localhost:2019)")
+	fs.StringVar(&q.TraefikAPI, "traefik-api", "", "Traefik API URL (http://127.0.0.1:8080)")
+	fs.StringVar(&q.EnvoyAdmin, "envoy-admin", "", "Envoy admin URL (http://127.0.0.1:9901)")
 }
 
 type probeFlags []string
@@ -72,6 +80,30 @@ func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
 		set(&cfg.Nginx.ErrorLog, q.ErrorLog)
 		set(&cfg.Nginx.LogFormat, q.LogFormat)
 	}
+	if q.HAProxyStats != "" {
+		if cfg.HAProxy == nil {
+			cfg.HAProxy = &HAProxy{}
+		}
+		cfg.HAProxy.Stats = q.HAProxyStats
+	}
+	if q.CaddyAdmin != "" {
+		if cfg.Caddy == nil {
+			cfg.Caddy = &Caddy{}
+		}
+		cfg.Caddy.Admin = q.CaddyAdmin
+	}
+	if q.TraefikAPI != "" {
+		if cfg.Traefik == nil {
+			cfg.Traefik = &Traefik{}
+		}
+		cfg.Traefik.API = q.TraefikAPI
+	}
+	if q.EnvoyAdmin != "" {
+		if cfg.Envoy == nil {
+			cfg.Envoy = &Envoy{}
+		}
+		cfg.Envoy.Admin = q.EnvoyAdmin
+	}
 	for _, p := range q.Probes {
 		name, u, _ := strings.Cut(p, "=")
 		addr := AddressOf(u)
@@ -108,6 +140,14 @@ func flagName(field string) string {
 		return "--log-format"
 	case field == "interval":
 		return "--interval"
+	case field == "haproxy.stats":
+		return "--haproxy-stats"
+	case field == "caddy.admin":
+		return "--caddy-admin"
+	case field == "traefik.api":
+		return "--traefik-api"
+	case field == "envoy.admin":
+		return "--envoy-admin"
 	}
 	return field
 }

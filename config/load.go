@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -95,6 +96,26 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		expand("nginx.status_url", &n.StatusURL, "nginx", "status_url")
 		expand("nginx.access_log", &n.AccessLog, "nginx", "access_log")
 		expand("nginx.error_log", &n.ErrorLog, "nginx", "error_log")
+	}
+	if h := cfg.HAProxy; h != nil {
+		expand("haproxy.stats", &h.Stats, "haproxy", "stats")
+		expand("haproxy.username", &h.Username, "haproxy", "username")
+		expand("haproxy.password", &h.Password, "haproxy", "password")
+		expand("haproxy.log", &h.Log, "haproxy", "log")
+	}
+	if c := cfg.Caddy; c != nil {
+		expand("caddy.admin", &c.Admin, "caddy", "admin")
+		expand("caddy.log", &c.Log, "caddy", "log")
+	}
+	if tr := cfg.Traefik; tr != nil {
+		expand("traefik.api", &tr.API, "traefik", "api")
+		expand("traefik.username", &tr.Username, "traefik", "username")
+		expand("traefik.password", &tr.Password, "traefik", "password")
+		expand("traefik.access_log", &tr.AccessLog, "traefik", "access_log")
+	}
+	if en := cfg.Envoy; en != nil {
+		expand("envoy.admin", &en.Admin, "envoy", "admin")
+		expand("envoy.access_log", &en.AccessLog, "envoy", "access_log")
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -245,7 +266,73 @@ func (c *Config) validate(name string, p *positions) Errors {
 			bad("nginx.log_format", "set, but nginx.access_log is not: which log is in this format?", "nginx", "log_format")
 		}
 	}
+	if h := c.HAProxy; h != nil {
+		if h.Stats == "" && h.Log == "" {
+			bad("haproxy", "give stats (a stats page URL or the runtime API socket) or log", "haproxy")
+		} else if h.Stats != "" {
+			if err := checkHAProxyStats(h.Stats); err != nil {
+				bad("haproxy.stats", err.Error(), "haproxy", "stats")
+			}
+		}
+	}
+	if cd := c.Caddy; cd != nil && cd.Admin != "" {
+		if err := checkHostPortOrURL(cd.Admin); err != nil {
+			bad("caddy.admin", err.Error(), "caddy", "admin")
+		}
+	}
+	if tr := c.Traefik; tr != nil {
+		if tr.API == "" && tr.AccessLog == "" {
+			bad("traefik", "give api (http://127.0.0.1:8080) or access_log", "traefik")
+		} else if tr.API != "" {
+			if err := checkHTTPURL(tr.API); err != nil {
+				bad("traefik.api", err.Error(), "traefik", "api")
+			}
+		}
+	}
+	if en := c.Envoy; en != nil {
+		if en.Admin == "" && en.AccessLog == "" {
+			bad("envoy", "give admin (http://127.0.0.1:9901) or access_log", "envoy")
+		} else if en.Admin != "" {
+			if err := checkHTTPURL(en.Admin); err != nil {
+				bad("envoy.admin", err.Error(), "envoy", "admin")
+			}
+		}
+		if en.LogFormat != "" && en.LogFormat != "default" && en.LogFormat != "json" {
+			bad("envoy.log_format", fmt.Sprintf("%q: want default or json", en.LogFormat), "envoy", "log_format")
+		}
+	}
 	return errs
+}
+
+// checkHAProxyStats accepts a stats page URL or a runtime API socket.
+func checkHAProxyStats(s string) error {
+	switch {
+	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
+		return checkHTTPURL(s)
+	case strings.HasPrefix(s, "unix:"), strings.HasPrefix(s, "/"):
+		if strings.TrimPrefix(s, "unix:") == "" {
+			return fmt.Errorf("%q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
+		}
+		return nil
+	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
+		hp := s[strings.Index(s, "@")+1:]
+		hp = strings.TrimPrefix(hp, "tcp://")
+		if _, _, err := net.SplitHostPort(hp); err != nil {
+			return fmt.Errorf("%q: want HOST:PORT after the prefix", s)
+		}
+		return nil
+	}
+	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", Redact(s))
+}
+
+func checkHostPortOrURL(s string) error {
+	if strings.Contains(s, "://") {
+		return checkHTTPURL(s)
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return fmt.Errorf("%q: want HOST:PORT or http://HOST:PORT", s)
+	}
+	return nil
 }
 
 func checkProbeURL(s string) error {

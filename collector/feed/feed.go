@@ -5,6 +5,8 @@
 package feed
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/gwtop/gwtop/model"
@@ -81,3 +83,23 @@ type Sink interface {
 	// GatewayLimit records gateway-wide evidence of resource exhaustion.
 	GatewayLimit(source, line string, n int64)
 }
+
+// Scraper reads one status page or admin API once and reports what it saw
+// to the sink, including its own gateway row (model.Gateway with OK and
+// Error): a page that answers HTML, 401, garbage or nothing is reported
+// there, never returned, so the other sources keep working.
+type Scraper interface {
+	Scrape(ctx context.Context, sink Sink)
+}
+
+// LineParser handles one line of a gateway's log: it reports a request or
+// a failure to the sink, or returns an error for a line it cannot read
+// (counted and skipped by the caller). line is only valid during the call.
+type LineParser interface {
+	Line(line []byte, sink Sink) error
+}
+
+// ErrIgnored is what a LineParser returns for a well-formed line that says
+// nothing about upstreams (a startup notice in an error log): counted as
+// "other", not as a line that failed to parse.
+var ErrIgnored = errors.New("line not about an upstream")
