@@ -84,6 +84,12 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			e.addScraper("nginx stub_status "+n.StatusURL, newStubScraper(n.StatusURL))
 		}
 	}
+	w := &Wirer{e: e, tailOpt: topt, backlog: opt.Backlog}
+	for _, wire := range gatewayWirings {
+		if err := wire(cfg, w); err != nil {
+			return nil, err
+		}
+	}
 	if !opt.Backlog {
 		for _, u := range cfg.Upstreams {
 			if u.Probe == "" {
