@@ -154,6 +154,7 @@ func snapshotJSON(t *testing.T, args ...string) *model.Snapshot {
 	if code := run(context.Background(), append([]string{"snapshot", "--json"}, args...), &out, &errb); code != 0 {
 		t.Fatalf("gwtop snapshot %v: exit %d: %s", args, code, errb.String())
 	}
+	checkSchema(t, out.Bytes())
 	var s model.Snapshot
 	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
 		t.Fatalf("snapshot JSON: %v\n%s", err, out.String())

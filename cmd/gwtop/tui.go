@@ -2,14 +2,165 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gwtop/gwtop/collector"
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/demo"
+	"github.com/gwtop/gwtop/ui"
 )
 
-func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
-	return errors.New("the TUI is not built yet: use gwtop snapshot")
+// uiFlags are the flags of every command that opens the TUI.
+type uiFlags struct {
+	refresh time.Duration
+	theme   string
+	noColor bool
+	logFile string
 }
 
+func (f *uiFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval")
+	fs.StringVar(&f.theme, "theme", "auto", "colour theme: auto, dark, light, high-contrast, colorblind")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
+	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
+}
+
+// setupLog sends gwtop's own log to a file, or nowhere: the terminal
+// belongs to the UI.
+func (f *uiFlags) setupLog() (func(), error) {
+	if f.logFile == "" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		return func() {}, nil
+	}
+	file, err := os.OpenFile(f.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("--log-file: %w", err)
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(file, nil)))
+	return func() { file.Close() }, nil
+}
+
+func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gwtop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var q config.Quick
+	q.Register(fs)
+	var uf uiFlags
+	uf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := q.Build(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if cfg.Empty() {
+		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status, --haproxy-stats); try `gwtop demo`")
+	}
+	return watch(ctx, cfg, uf, title(cfg))
+}
+
+// watch runs the engine and the TUI on it until the user quits.
+func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string) error {
+	closeLog, err := uf.setupLog()
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	eng, err := collector.New(cfg, collector.Options{})
+	if err != nil {
+		return err
+	}
+	eng.Start(ctx)
+	defer eng.Stop()
+	slog.Info("gwtop started", "source", cfg.Source, "upstreams", len(cfg.Upstreams))
+	return ui.Run(ctx, eng, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, Title: title})
+}
+
+// title names what is watched, for the header.
+func title(cfg *config.Config) string {
+	var parts []string
+	if n := cfg.Nginx; n != nil {
+		switch {
+		case n.StatusURL != "":
+			parts = append(parts, "nginx "+hostOf(n.StatusURL))
+		default:
+			parts = append(parts, "nginx")
+		}
+	}
+	if cfg.HAProxy != nil {
+		parts = append(parts, "haproxy")
+	}
+	if cfg.Caddy != nil {
+		parts = append(parts, "caddy")
+	}
+	if cfg.Traefik != nil {
+		parts = append(parts, "traefik")
+	}
+	if cfg.Envoy != nil {
+		parts = append(parts, "envoy")
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d probed upstreams", len(cfg.Upstreams))
+	}
+	return strings.Join(parts, " + ")
+}
+
+func hostOf(u string) string {
+	if a := config.AddressOf(u); a != "" {
+		return a
+	}
+	return u
+}
+
+// runDemo starts the embedded demo gateway and watches it through the same
+// configuration path as a real nginx: its logs, its stub_status page and
+// probes of its upstreams.
 func runDemo(ctx context.Context, args []string, stderr io.Writer) error {
-	return errors.New("the demo is not built yet")
+	fs := flag.NewFlagSet("gwtop demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var uf uiFlags
+	uf.register(fs)
+	rate := fs.Int("rate", 40, "requests per second the demo's traffic generator sends")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gw, err := demo.Start(ctx, demo.Options{Rate: *rate})
+	if err != nil {
+		return fmt.Errorf("start the demo gateway: %w", err)
+	}
+	defer gw.Close()
+	cfg, err := demoConfig(gw)
+	if err != nil {
+		return err
+	}
+	return watch(ctx, cfg, uf, "demo nginx "+hostOf(gw.ProxyURL))
+}
+
+// demoConfig is the YAML an operator would write for the demo gateway, so
+// the demo exercises the real configuration path.
+func demoConfig(gw *demo.Gateway) (*config.Config, error) {
+	var b strings.Builder
+	b.WriteString("interval: 1s\nupstreams:\n")
+	for _, u := range gw.Upstreams {
+		fmt.Fprintf(&b, "  - name: %s\n    address: %q\n    probe: %s\n    timeout: 1s\n", u.Name, u.Address, u.ProbeURL)
+		if u.Group != "" && u.Group != u.Name {
+			fmt.Fprintf(&b, "    group: %s\n", u.Group)
+		}
+	}
+	fmt.Fprintf(&b, "nginx:\n  status_url: %s\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n",
+		gw.StatusURL, gw.AccessLog, strings.ReplaceAll(gw.LogFormat, "'", "''"), gw.ErrorLog)
+	return config.Parse("demo", []byte(b.String()), os.LookupEnv)
 }

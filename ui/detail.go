@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// detailPane is one upstream in depth: why it fails (ranked causes with hint
+// and next step), latency over 1 and 5 minutes, probe phases, status codes,
+// probe history and the latest evidence lines. A fixed title line names the
+// upstream; everything below scrolls in a viewport, because on an 80×24
+// terminal it cannot all fit and the causes come first.
+type detailPane struct {
+	c      *Common
+	width  int
+	height int
+	snap   *model.Snapshot
+	key    string // upstreamKey of the upstream shown
+	vp     viewport.Model
+}
+
+func newDetail(c *Common) detailPane {
+	vp := viewport.New()
+	vp.MouseWheelEnabled = true
+	vp.KeyMap = viewport.KeyMap{} // the pane maps keys itself, from the shared key map
+	return detailPane{c: c, vp: vp}
+}
+
+// SetSize gives the pane its share of the window.
+func (d *detailPane) SetSize(w, h int) {
+	d.width, d.height = w, h
+	d.vp.SetWidth(max(w, 0))
+	d.vp.SetHeight(max(h-1, 0))
+	d.refresh()
+}
+
+// Show switches to another upstream and scrolls back to the top.
+func (d *detailPane) Show(key string) {
+	d.key = key
+	d.vp.GotoTop()
+	d.refresh()
+}
+
+// SetSnapshot redraws the same upstream from newer data; the scroll position
+// is kept so reading evidence is not interrupted by the refresh.
+func (d *detailPane) SetSnapshot(s *model.Snapshot) {
+	if s == d.snap {
+		return
+	}
+	d.snap = s
+	d.refresh()
+}
+
+// upstream finds the shown upstream in the current snapshot.
+func (d *detailPane) upstream() *model.Upstream {
+	if d.snap == nil {
+		return nil
+	}
+	for i := range d.snap.Upstreams {
+		if upstreamKey(&d.snap.Upstreams[i]) == d.key {
+			return &d.snap.Upstreams[i]
+		}
+	}
+	return nil
+}
+
+func (d *detailPane) refresh() {
+	if d.width <= 0 {
+		return
+	}
+	u := d.upstream()
+	if u == nil {
+		d.vp.SetContent(d.c.Styles.Muted.Render("this upstream is not in the latest snapshot any more — esc goes back"))
+		return
+	}
+	d.vp.SetContent(detailBody(d.c, u, d.width))
+}
+
+// Update scrolls the body.
+func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
+	k := d.c.Keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			d.vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			d.vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			d.vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			d.vp.PageDown()
+		case key.Matches(msg, k.Top):
+			d.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			d.vp.GotoBottom()
+		}
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		d.vp, cmd = d.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// ScrollPercent is shown in the footer.
+func (d *detailPane) ScrollPercent() float64 { return d.vp.ScrollPercent() }
+
+// View draws the title line and the scrolling body.
+func (d *detailPane) View() string {
+	if d.width <= 0 || d.height <= 0 {
+		return ""
+	}
+	title := d.title()
+	if d.height == 1 {
+		return title
+	}
+	return title + "\n" + d.vp.View()
+}
+
+func (d *detailPane) title() string {
+	s := d.c.Styles
+	u := d.upstream()
+	if u == nil {
+		return s.Title.Render(render.Fit("upstream gone", d.width))
+	}
+	var b strings.Builder
+	b.WriteString(stateStyle(&s, u.State).Render(render.Symbol(u.State) + " " + string(u.State)))
+	b.WriteString("  ")
+	b.WriteString(s.Title.Render(Sanitize(u.Name)))
+	b.WriteString("  ")
+	b.WriteString(s.Muted.Render(Sanitize(u.Address)))
+	if u.Group != "" {
+		b.WriteString(s.Muted.Render("  group " + Sanitize(u.Group)))
+	}
+	if u.StateReason != "" {
+		b.WriteString("  — " + Sanitize(u.StateReason))
+	}
+	return render.Fit(b.String(), d.width)
+}

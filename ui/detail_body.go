@@ -1,0 +1,320 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/themes"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// twoColumnWidth is where the detail body splits into two columns: causes
+// and evidence on the left, figures on the right.
+const twoColumnWidth = 150
+
+// detailBody renders everything below the detail title for width cells.
+func detailBody(c *Common, u *model.Upstream, width int) string {
+	s := &c.Styles
+	if width >= twoColumnWidth {
+		lw := (width - 3) * 11 / 20
+		rw := width - 3 - lw
+		left := slices.Concat(causesSection(s, u, lw), evidenceSection(s, u, lw))
+		right := slices.Concat(latencySection(s, u, rw), probeSection(s, u, rw), codesSection(s, u, rw))
+		n := max(len(left), len(right))
+		lines := make([]string, n)
+		for i := range n {
+			var l, r string
+			if i < len(left) {
+				l = left[i]
+			}
+			if i < len(right) {
+				r = right[i]
+			}
+			lines[i] = render.Fit(l, lw) + s.Muted.Render(" │ ") + r
+		}
+		return strings.Join(lines, "\n")
+	}
+	lines := slices.Concat(
+		causesSection(s, u, width),
+		latencySection(s, u, width),
+		probeSection(s, u, width),
+		codesSection(s, u, width),
+		evidenceSection(s, u, width),
+	)
+	return strings.Join(lines, "\n")
+}
+
+// wrapIndent wraps text to width with a label on the first line and the
+// same indent on the following ones.
+func wrapIndent(label, text string, width int, labelStyle, textStyle func(...string) string) []string {
+	indent := ansi.StringWidth(label)
+	avail := max(width-indent, 8)
+	wrapped := strings.Split(ansi.Wrap(text, avail, " "), "\n")
+	out := make([]string, len(wrapped))
+	pad := strings.Repeat(" ", indent)
+	for i, w := range wrapped {
+		if i == 0 {
+			out[i] = labelStyle(label) + textStyle(w)
+		} else {
+			out[i] = pad + textStyle(w)
+		}
+	}
+	return out
+}
+
+func causesSection(s *themes.Styles, u *model.Upstream, w int) []string {
+	lines := []string{s.Section.Render("PROBABLE CAUSES") + s.Muted.Render(" strongest first")}
+	if len(u.Causes) == 0 {
+		msg := "no failures attributed to this upstream"
+		if u.State == model.StateUnknown && u.StateReason != "" {
+			msg = "no data: " + Sanitize(u.StateReason)
+		}
+		return append(lines, s.Muted.Render(render.Fit(msg, w)), "")
+	}
+	sty := causeStyle(s, u.State)
+	for i := range u.Causes {
+		cr := &u.Causes[i]
+		head := fmt.Sprintf("%d. ", i+1) + sty.Render(string(cr.Code)) +
+			s.Value.Render(" ×"+render.Count(cr.Count)) + s.Muted.Render(" in 5m · "+render.Count(cr.Total)+" total")
+		if !cr.LastSeen.IsZero() {
+			head += s.Muted.Render(" · last " + cr.LastSeen.Format("15:04:05"))
+		}
+		if cr.Source != "" {
+			head += s.Muted.Render(" · from " + Sanitize(cr.Source))
+		}
+		lines = append(lines, render.Fit(head, w))
+		if cr.Hint != "" {
+			lines = append(lines, wrapIndent("   why  ", Sanitize(cr.Hint), w, s.Muted.Render, s.Text.Render)...)
+		}
+		if cr.NextStep != "" {
+			lines = append(lines, wrapIndent("   next ", Sanitize(cr.NextStep), w, s.Muted.Render, s.Accent.Render)...)
+		}
+		if cr.Evidence != "" {
+			lines = append(lines, wrapIndent("   seen ", Sanitize(cr.Evidence), w, s.Muted.Render, s.Text.Render)...)
+		}
+	}
+	return append(lines, "")
+}
+
+func latencySection(s *themes.Styles, u *model.Upstream, w int) []string {
+	lines := []string{s.Section.Render("LATENCY & TRAFFIC")}
+	head := render.Fit("", 6)
+	for _, t := range []string{"req/s", "requests", "5xx", "5xx%", "p50", "p95", "p99"} {
+		head += render.FitRight(t, 9)
+	}
+	lines = append(lines, s.TableHeader.Render(render.Fit(head, w)))
+	for _, row := range []struct {
+		label string
+		win   *model.Window
+	}{{"1 min", &u.Window1m}, {"5 min", &u.Window5m}, {"total", &u.Total}} {
+		wn := row.win
+		line := s.Label.Render(render.Fit(row.label, 6)) +
+			render.FitRight(render.PerSec(wn.ReqPerSec), 9) +
+			render.FitRight(render.Count(wn.Requests), 9) +
+			render.FitRight(render.Count(wn.Errors5xx), 9)
+		rate := render.FitRight(render.Rate5xx(wn.Rate5xx, wn.Requests), 9)
+		if st := rateStyle(s, wn.Rate5xx); st != nil {
+			rate = st.Render(rate)
+		}
+		line += rate +
+			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P50), 9) +
+			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P95), 9) +
+			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P99), 9)
+		lines = append(lines, render.Fit(line, w))
+	}
+	sparkW := min(max(w-24, 4), sparkMax*2)
+	if len(u.SparkP95) > 0 {
+		lines = append(lines, s.Label.Render("p95 5m ")+s.Spark.Render(render.Sparkline(stretch(u.SparkP95, sparkW), sparkW))+
+			s.Muted.Render("  max "+render.MS(maxOf(u.SparkP95))))
+	}
+	if len(u.Spark5xx) > 0 {
+		lines = append(lines, s.Label.Render("5xx 5m ")+s.Error.Render(render.Sparkline(stretch(u.Spark5xx, sparkW), sparkW))+
+			s.Muted.Render("  max "+render.Count(int64(maxOf(u.Spark5xx)))+"/10s"))
+	}
+	if len(u.AvgMS) > 0 {
+		keys := make([]string, 0, len(u.AvgMS))
+		for k := range u.AvgMS {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		items := []string{s.Label.Render("avg")}
+		for _, k := range keys {
+			items = append(items, Sanitize(k)+" "+render.MS(u.AvgMS[k]))
+		}
+		lines = append(lines, wrapJoin(items, "  ", w)...)
+	}
+	if u.LatencyNote != "" {
+		lines = append(lines, s.Muted.Render(render.Fit("note: "+Sanitize(u.LatencyNote), w)))
+	}
+	return append(lines, "")
+}
+
+// stretch repeats each value so a 30-point series fills a wider sparkline
+// instead of leaving it half empty.
+func stretch(series []float64, width int) []float64 {
+	if len(series) == 0 || width <= len(series) {
+		return series
+	}
+	k := width / len(series)
+	out := make([]float64, 0, len(series)*k)
+	for _, v := range series {
+		for range k {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func maxOf(series []float64) float64 {
+	m := 0.0
+	for _, v := range series {
+		m = max(m, v)
+	}
+	return m
+}
+
+func probeSection(s *themes.Styles, u *model.Upstream, w int) []string {
+	lines := []string{s.Section.Render("LAST PROBE")}
+	p := u.Probe
+	if p == nil {
+		return append(lines, s.Muted.Render(render.Fit("no active probe for this upstream (add one in the config to get phase timings)", w)), "")
+	}
+	head := Sanitize(p.Target)
+	if !p.Time.IsZero() {
+		head += "  " + p.Time.Format("15:04:05")
+	}
+	if p.Status != 0 {
+		head += fmt.Sprintf("  HTTP %d", p.Status)
+	}
+	if p.Reused {
+		head += "  (reused connection)"
+	}
+	lines = append(lines, render.Fit(head, w))
+	if !p.OK {
+		why := string(p.Cause)
+		if why == "" {
+			why = "failed"
+		}
+		lines = append(lines, wrapIndent(s.Error.Render("✖ "+why)+" ", Sanitize(p.Error), w, func(x ...string) string { return strings.Join(x, "") }, s.Text.Render)...)
+	}
+	parts := render.PhaseParts(p.Phases)
+	barW := min(max(w-2, 4), 60)
+	cells := render.Stack(parts[:], barW)
+	var bar strings.Builder
+	for i, n := range cells {
+		if n > 0 {
+			bar.WriteString(s.Phases[i].Render(strings.Repeat(render.PhaseGlyphs[i], n)))
+		}
+	}
+	if p.Phases.Total > 0 {
+		lines = append(lines, "["+bar.String()+"]")
+	}
+	var legend []string
+	for i := range render.NumPhases {
+		legend = append(legend, s.Phases[i].Render(render.PhaseGlyphs[i])+" "+render.PhaseNames[i]+" "+render.MS(parts[i]))
+	}
+	legend = append(legend, s.Value.Render("total "+render.MS(p.Phases.Total)))
+	lines = append(lines, wrapJoin(legend, "  ", w)...)
+	if len(u.ProbeHistory) > 0 {
+		lines = append(lines, historyLine(s, u.ProbeHistory, w))
+	}
+	return append(lines, "")
+}
+
+// historyLine is the probe history as ✓/✖ marks, newest at the right.
+func historyLine(s *themes.Styles, hist []model.ProbeResult, w int) string {
+	ok := 0
+	for i := range hist {
+		if hist[i].OK {
+			ok++
+		}
+	}
+	label := "history "
+	tail := fmt.Sprintf("  %d/%d ok", ok, len(hist))
+	room := max(w-len(label)-len(tail), 1)
+	if len(hist) > room {
+		hist = hist[len(hist)-room:]
+	}
+	var b strings.Builder
+	for i := range hist {
+		if hist[i].OK {
+			b.WriteString(s.OK.Render("✓"))
+		} else {
+			b.WriteString(s.Error.Render("✖"))
+		}
+	}
+	return s.Label.Render(label) + b.String() + s.Muted.Render(tail)
+}
+
+// wrapJoin joins items with sep, starting a new line instead of splitting an
+// item across lines.
+func wrapJoin(items []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur)+len(sep)+ansi.StringWidth(it) <= w:
+			cur += sep + it
+		default:
+			lines = append(lines, cur)
+			cur = it
+		}
+	}
+	if cur != "" {
+		lines = append(lines, render.Fit(cur, w))
+	}
+	return lines
+}
+
+func codesSection(s *themes.Styles, u *model.Upstream, w int) []string {
+	lines := []string{s.Section.Render("STATUS CODES") + s.Muted.Render(" last 5 min")}
+	win := &u.Window5m
+	if len(win.Classes) == 0 && len(win.Codes) == 0 {
+		return append(lines, s.Muted.Render(render.Fit("no responses seen", w)), "")
+	}
+	var classes []string
+	for _, cl := range []string{"1xx", "2xx", "3xx", "4xx", "5xx"} {
+		n, ok := win.Classes[cl]
+		if !ok {
+			continue
+		}
+		item := s.Label.Render(cl) + " " + render.Count(n)
+		if cl == "5xx" && n > 0 {
+			item = s.Error.Render(cl + " " + render.Count(n))
+		}
+		classes = append(classes, item)
+	}
+	lines = append(lines, wrapJoin(classes, "   ", w)...)
+	codes := make([]string, 0, len(win.Codes))
+	for code := range win.Codes {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	var items []string
+	for _, code := range codes {
+		item := Sanitize(code) + " ×" + render.Count(win.Codes[code])
+		if strings.HasPrefix(code, "5") {
+			item = s.Error.Render(item)
+		}
+		items = append(items, item)
+	}
+	lines = append(lines, wrapJoin(items, "  ", w)...)
+	return append(lines, "")
+}
+
+func evidenceSection(s *themes.Styles, u *model.Upstream, w int) []string {
+	lines := []string{s.Section.Render("EVIDENCE") + s.Muted.Render(fmt.Sprintf(" %d latest lines, newest first", len(u.Evidence)))}
+	if len(u.Evidence) == 0 {
+		return append(lines, s.Muted.Render(render.Fit("no log lines mention this upstream", w)))
+	}
+	for i := len(u.Evidence) - 1; i >= 0; i-- {
+		lines = append(lines, wrapIndent("› ", Sanitize(u.Evidence[i]), w, s.Muted.Render, s.Text.Render)...)
+	}
+	return lines
+}

@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// eventsPane is the timeline: state changes from the snapshot merged with
+// the operator's own markers, newest first.
+type eventsPane struct {
+	c       *Common
+	width   int
+	height  int
+	snap    *model.Snapshot
+	markers []Marker
+	offset  int
+	lines   []string // rendered once per snapshot/marker/size change
+}
+
+func newEvents(c *Common) eventsPane { return eventsPane{c: c} }
+
+// SetSize gives the pane its share of the window.
+func (e *eventsPane) SetSize(w, h int) {
+	e.width, e.height = w, h
+	e.rebuild()
+}
+
+// SetData shows a new snapshot and marker list.
+func (e *eventsPane) SetData(s *model.Snapshot, markers []Marker) {
+	e.snap, e.markers = s, markers
+	e.rebuild()
+}
+
+// timelineItem is one line of the timeline before drawing.
+type timelineItem struct {
+	at     time.Time
+	marker *Marker
+	event  *model.Event
+}
+
+func (e *eventsPane) rebuild() {
+	var items []timelineItem
+	if e.snap != nil {
+		for i := range e.snap.Events {
+			items = append(items, timelineItem{at: e.snap.Events[i].Time, event: &e.snap.Events[i]})
+		}
+	}
+	for i := range e.markers {
+		items = append(items, timelineItem{at: e.markers[i].Time, marker: &e.markers[i]})
+	}
+	// Newest first; on equal times a marker goes above the events it
+	// explains.
+	slices.SortStableFunc(items, func(a, b timelineItem) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		if (a.marker != nil) != (b.marker != nil) {
+			if a.marker != nil {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	e.lines = e.lines[:0:0]
+	for _, it := range items {
+		e.lines = append(e.lines, e.line(it))
+	}
+	e.clamp()
+}
+
+func (e *eventsPane) line(it timelineItem) string {
+	s := e.c.Styles
+	ts := s.Muted.Render(it.at.Format("15:04:05")) + "  "
+	if mk := it.marker; mk != nil {
+		text := "⚑ " + mk.Name()
+		if mk.HasData {
+			text += "   5xx " + render.Pct(mk.Rate5xx) + "  p95 " + render.MS(mk.P95)
+		}
+		return render.Fit(ts+s.Accent.Render(text), e.width)
+	}
+	ev := it.event
+	if ev.Kind == "marker" {
+		return render.Fit(ts+s.Accent.Render("⚑ "+Sanitize(ev.Name)), e.width)
+	}
+	change := render.Symbol(ev.From) + "→" + render.Symbol(ev.To)
+	text := stateStyle(&s, ev.To).Render(change) + "  " + s.Value.Render(Sanitize(ev.Name))
+	if ev.Address != "" {
+		text += "  " + s.Muted.Render(Sanitize(ev.Address))
+	}
+	text += "  " + string(ev.From) + "→" + string(ev.To)
+	if ev.Cause != "" {
+		text += "  " + causeStyle(&s, ev.To).Render(string(ev.Cause))
+	}
+	return render.Fit(ts+text, e.width)
+}
+
+func (e *eventsPane) visible() int { return max(e.height-1, 1) }
+
+func (e *eventsPane) clamp() {
+	e.offset = max(0, min(e.offset, len(e.lines)-e.visible()))
+}
+
+// Update scrolls the timeline.
+func (e *eventsPane) Update(msg tea.Msg) tea.Cmd {
+	k := e.c.Keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			e.offset--
+		case key.Matches(msg, k.Down):
+			e.offset++
+		case key.Matches(msg, k.PageUp):
+			e.offset -= e.visible()
+		case key.Matches(msg, k.PageDown):
+			e.offset += e.visible()
+		case key.Matches(msg, k.Top):
+			e.offset = 0
+		case key.Matches(msg, k.Bottom):
+			e.offset = len(e.lines)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			e.offset -= 3
+		case tea.MouseWheelDown:
+			e.offset += 3
+		}
+	}
+	e.clamp()
+	return nil
+}
+
+// View draws the title and the visible part of the timeline.
+func (e *eventsPane) View() string {
+	if e.width <= 0 || e.height <= 0 {
+		return ""
+	}
+	s := e.c.Styles
+	out := make([]string, 0, e.height)
+	out = append(out, s.Section.Render(render.Fit("EVENTS  newest first · m marks a deploy · e or esc closes", e.width)))
+	if len(e.lines) == 0 {
+		out = append(out, s.Muted.Render(render.Fit("nothing has changed state since gwtop started", e.width)))
+	}
+	end := min(len(e.lines), e.offset+e.visible())
+	out = append(out, e.lines[e.offset:end]...)
+	for len(out) < e.height {
+		out = append(out, "")
+	}
+	return strings.Join(out[:e.height], "\n")
+}

@@ -1,0 +1,311 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// overviewPane is the table of every upstream. It keeps the filtered, sorted
+// row order itself and recomputes it only when the snapshot, the sort or the
+// filter changes — never per frame — and draws only the visible rows, so a
+// thousand upstreams cost the same to draw as forty.
+type overviewPane struct {
+	c      *Common
+	width  int
+	height int
+
+	snap   *model.Snapshot
+	rows   []int // indices into snap.Upstreams, filtered and sorted
+	cursor int   // index into rows
+	offset int   // first visible row
+	sort   SortMode
+	filter textinput.Model
+
+	selKey string // the selected upstream, so it stays selected as rows move
+	cols   []column
+	paints rowPaints
+	nameW  int
+	addrW  int
+}
+
+func newOverview(c *Common) overviewPane {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "name, address or cause"
+	ti.CharLimit = 128
+	o := overviewPane{c: c, filter: ti, nameW: 8, addrW: 10}
+	o.applyStyles()
+	return o
+}
+
+// applyStyles re-reads the theme, after a theme change.
+func (o *overviewPane) applyStyles() {
+	st := o.filter.Styles()
+	s := o.c.Styles
+	st.Focused.Prompt = s.FilterPrompt
+	st.Blurred.Prompt = s.FilterPrompt
+	st.Focused.Text = s.FilterText
+	st.Blurred.Text = s.FilterText
+	st.Focused.Placeholder = s.Muted
+	st.Blurred.Placeholder = s.Muted
+	o.filter.SetStyles(st)
+	o.paints = newRowPaints(&o.c.Styles)
+}
+
+// SetSize gives the pane its share of the window (the table header included).
+func (o *overviewPane) SetSize(w, h int) {
+	o.width, o.height = w, h
+	o.filter.SetWidth(max(w-12, 1))
+	o.cols = planColumns(w-gutter, o.nameW, o.addrW)
+	o.clamp()
+}
+
+// SetSnapshot shows a new snapshot, keeping the selected upstream selected.
+func (o *overviewPane) SetSnapshot(s *model.Snapshot) {
+	if s == o.snap {
+		return
+	}
+	o.snap = s
+	o.measure()
+	o.rebuild()
+}
+
+// measure sizes the name and address columns to the data, within limits, so
+// short names do not waste a third of the screen.
+func (o *overviewPane) measure() {
+	nameW, addrW := 8, 10
+	if o.snap != nil {
+		for i := range o.snap.Upstreams {
+			u := &o.snap.Upstreams[i]
+			nameW = max(nameW, ansi.StringWidth(Sanitize(u.Name)))
+			addrW = max(addrW, ansi.StringWidth(Sanitize(u.Address)))
+		}
+	}
+	nameW, addrW = min(nameW, 24), min(addrW, 22)
+	if nameW != o.nameW || addrW != o.addrW || o.cols == nil {
+		o.nameW, o.addrW = nameW, addrW
+		o.cols = planColumns(o.width-gutter, nameW, addrW)
+	}
+}
+
+// rebuild recomputes the row order from the snapshot, sort and filter.
+func (o *overviewPane) rebuild() {
+	if o.snap == nil {
+		o.rows = nil
+		return
+	}
+	ups := o.snap.Upstreams
+	q := strings.ToLower(strings.TrimSpace(o.filter.Value()))
+	rows := make([]int, 0, len(ups))
+	for i := range ups {
+		if matches(&ups[i], q) {
+			rows = append(rows, i)
+		}
+	}
+	sortRows(ups, rows, o.sort)
+	o.rows = rows
+	if o.selKey != "" {
+		for i, r := range rows {
+			if upstreamKey(&ups[r]) == o.selKey {
+				o.cursor = i
+				break
+			}
+		}
+	}
+	o.clamp()
+}
+
+// upstreamKey identifies an upstream across snapshots.
+func upstreamKey(u *model.Upstream) string {
+	return u.Group + "\x00" + u.Name + "\x00" + u.Address
+}
+
+// visibleRows is how many table rows fit under the column titles.
+func (o *overviewPane) visibleRows() int { return max(o.height-1, 1) }
+
+// clamp keeps the cursor on a row and on screen, and remembers its upstream.
+func (o *overviewPane) clamp() {
+	n := len(o.rows)
+	o.cursor = max(0, min(o.cursor, n-1))
+	vis := o.visibleRows()
+	if o.cursor < o.offset {
+		o.offset = o.cursor
+	}
+	if o.cursor >= o.offset+vis {
+		o.offset = o.cursor - vis + 1
+	}
+	o.offset = max(0, min(o.offset, n-vis))
+	if u := o.Selected(); u != nil {
+		o.selKey = upstreamKey(u)
+	}
+}
+
+// Selected is the upstream under the cursor, or nil.
+func (o *overviewPane) Selected() *model.Upstream {
+	if o.snap == nil || o.cursor < 0 || o.cursor >= len(o.rows) {
+		return nil
+	}
+	return &o.snap.Upstreams[o.rows[o.cursor]]
+}
+
+func (o *overviewPane) moveBy(n int) {
+	o.cursor += n
+	o.clamp()
+}
+
+// CycleSort switches to the next sort mode.
+func (o *overviewPane) CycleSort() {
+	o.sort = o.sort.next()
+	o.rebuild()
+}
+
+// FilterValue is the current filter text.
+func (o *overviewPane) FilterValue() string { return o.filter.Value() }
+
+// StartFilter focuses the input; the filter text is kept for editing.
+func (o *overviewPane) StartFilter() tea.Cmd {
+	o.filter.CursorEnd()
+	return o.filter.Focus()
+}
+
+// StopFilter leaves the input; clear also empties it.
+func (o *overviewPane) StopFilter(clear bool) {
+	o.filter.Blur()
+	if clear {
+		o.filter.SetValue("")
+		o.rebuild()
+	}
+}
+
+// UpdateFilter feeds a message to the input and re-filters live.
+func (o *overviewPane) UpdateFilter(msg tea.Msg) tea.Cmd {
+	before := o.filter.Value()
+	var cmd tea.Cmd
+	o.filter, cmd = o.filter.Update(msg)
+	if o.filter.Value() != before {
+		o.cursor, o.offset = 0, 0
+		o.selKey = ""
+		o.rebuild()
+	}
+	return cmd
+}
+
+// Update handles navigation keys and the mouse; y in mouse messages is
+// relative to the pane's top line.
+func (o *overviewPane) Update(msg tea.Msg) tea.Cmd {
+	k := o.c.Keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			o.moveBy(-1)
+		case key.Matches(msg, k.Down):
+			o.moveBy(1)
+		case key.Matches(msg, k.Top):
+			o.cursor = 0
+			o.clamp()
+		case key.Matches(msg, k.Bottom):
+			o.cursor = len(o.rows) - 1
+			o.clamp()
+		case key.Matches(msg, k.PageUp):
+			o.moveBy(-o.visibleRows())
+		case key.Matches(msg, k.PageDown):
+			o.moveBy(o.visibleRows())
+		case key.Matches(msg, k.Sort):
+			o.CycleSort()
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			o.moveBy(-3)
+		case tea.MouseWheelDown:
+			o.moveBy(3)
+		}
+	case tea.MouseClickMsg:
+		if msg.Button == tea.MouseLeft && msg.Y >= 1 && msg.Y <= o.visibleRows() {
+			if i := o.offset + msg.Y - 1; i < len(o.rows) {
+				o.cursor = i
+				o.clamp()
+			}
+		}
+	}
+	return nil
+}
+
+// Position describes the scroll state for the footer: "12/1000".
+func (o *overviewPane) Position() (cursor, shown, total int) {
+	if o.snap == nil {
+		return 0, 0, 0
+	}
+	return o.cursor + 1, len(o.rows), len(o.snap.Upstreams)
+}
+
+// View draws the column titles and the visible rows.
+func (o *overviewPane) View() string {
+	if o.width <= 0 || o.height <= 0 {
+		return ""
+	}
+	s := o.c.Styles
+	lines := make([]string, 0, o.height)
+	lines = append(lines, o.titleLine())
+	switch {
+	case o.snap == nil:
+		lines = append(lines, s.Muted.Render(render.Fit("waiting for the first snapshot…", o.width)))
+	case len(o.snap.Upstreams) == 0:
+		lines = append(lines, s.Muted.Render(render.Fit("no upstreams seen yet — is traffic flowing, or are probes configured?", o.width)))
+	case len(o.rows) == 0:
+		msg := "no upstream matches " + `"` + Sanitize(o.filter.Value()) + `"` + " — esc clears the filter"
+		lines = append(lines, s.Muted.Render(render.Fit(msg, o.width)))
+	default:
+		end := min(len(o.rows), o.offset+o.visibleRows())
+		for i := o.offset; i < end; i++ {
+			u := &o.snap.Upstreams[o.rows[i]]
+			lines = append(lines, o.row(u, i == o.cursor))
+		}
+	}
+	for len(lines) < o.height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:o.height], "\n")
+}
+
+func (o *overviewPane) titleLine() string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", gutter))
+	for i, c := range o.cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		title := c.title
+		if o.sortedBy(c.id) {
+			title += "▼"
+		}
+		if c.right {
+			b.WriteString(render.FitRight(title, c.width))
+		} else {
+			b.WriteString(render.Fit(title, c.width))
+		}
+	}
+	return o.c.Styles.TableHeader.Render(b.String())
+}
+
+func (o *overviewPane) sortedBy(id colID) bool {
+	switch o.sort {
+	case SortName:
+		return id == colName
+	case Sort5xx:
+		return id == col5xx
+	case SortP95:
+		return id == colP95
+	case SortReqs:
+		return id == colReqs
+	}
+	return id == colBadge
+}

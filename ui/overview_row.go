@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/themes"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// rowPaints are the overview's cell styles, pre-split once per theme.
+type rowPaints struct {
+	up, degraded, down, unknown inline
+	muted, warn, err, spark     inline
+}
+
+func newRowPaints(s *themes.Styles) rowPaints {
+	return rowPaints{
+		up: newInline(s.StateUp), degraded: newInline(s.StateDegraded),
+		down: newInline(s.StateDown), unknown: newInline(s.StateUnknown),
+		muted: newInline(s.Muted), warn: newInline(s.Warn), err: newInline(s.Error), spark: newInline(s.Spark),
+	}
+}
+
+func (p *rowPaints) state(st model.State) inline {
+	switch st {
+	case model.StateUp:
+		return p.up
+	case model.StateDegraded:
+		return p.degraded
+	case model.StateDown:
+		return p.down
+	}
+	return p.unknown
+}
+
+// rate colours a 5xx ratio like rateStyle.
+func (p *rowPaints) rate(r float64) inline {
+	switch {
+	case r >= 0.05:
+		return p.err
+	case r >= 0.01:
+		return p.warn
+	}
+	return inline{}
+}
+
+// cause colours the cause hint by how bad the state is, like causeStyle.
+func (p *rowPaints) cause(st model.State) inline {
+	switch st {
+	case model.StateDown:
+		return p.err
+	case model.StateDegraded:
+		return p.warn
+	}
+	return p.muted
+}
+
+// row draws one upstream. The selected row is drawn as plain text under one
+// style, so the highlight is one unbroken bar in every theme; the state
+// symbol still says what the colour would.
+func (o *overviewPane) row(u *model.Upstream, selected bool) string {
+	var b strings.Builder
+	b.Grow(o.width * 3)
+	// The cursor glyph marks the selection even where reverse video or
+	// colour is lost (screen readers, copied text, plain goldens).
+	if selected {
+		b.WriteString("›")
+	} else {
+		b.WriteString(" ")
+	}
+	for i, c := range o.cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		text, paint := o.cell(u, c)
+		if c.right {
+			text = render.FitRight(text, c.width)
+		} else {
+			text = render.Fit(text, c.width)
+		}
+		if selected {
+			b.WriteString(text)
+		} else {
+			b.WriteString(paint.Render(text))
+		}
+	}
+	if selected {
+		return o.c.Styles.Selected.Render(render.Fit(b.String(), o.width))
+	}
+	return b.String()
+}
+
+// cell is the text of one column for u and how to paint it.
+func (o *overviewPane) cell(u *model.Upstream, c column) (string, inline) {
+	p := &o.paints
+	switch c.id {
+	case colBadge:
+		return render.Symbol(u.State), p.state(u.State)
+	case colName:
+		return Sanitize(u.Name), inline{}
+	case colAddr:
+		return Sanitize(u.Address), p.muted
+	case colReqs:
+		return render.PerSec(u.ReqPerSec), inline{}
+	case col5xx:
+		return render.Rate5xx(u.Rate5xx, u.Requests), p.rate(u.Rate5xx)
+	case colP50:
+		return render.Latency(u.LatencyMS, u.LatencyMS.P50), inline{}
+	case colP95:
+		return render.Latency(u.LatencyMS, u.LatencyMS.P95), inline{}
+	case colP99:
+		return render.Latency(u.LatencyMS, u.LatencyMS.P99), inline{}
+	case colProbe:
+		if u.Probe == nil {
+			return render.None, p.muted
+		}
+		text := render.ProbeShort(u.Probe, Sanitize(u.Probe.Error))
+		if !u.Probe.OK {
+			return text, p.err
+		}
+		return text, inline{}
+	case colSpark:
+		if len(u.SparkP95) == 0 {
+			return "", inline{}
+		}
+		return render.Sparkline(u.SparkP95, c.width), p.spark
+	case colCause:
+		return causeHint(u), p.cause(u.State)
+	}
+	return "", inline{}
+}
+
+// causeHint is the overview's short form of the strongest cause:
+// "refused ×42 · nothing listens on the port". Without a cause it falls back
+// to the state reason, so an unknown upstream says why it is unknown.
+func causeHint(u *model.Upstream) string {
+	if len(u.Causes) == 0 {
+		return Sanitize(u.StateReason)
+	}
+	top := &u.Causes[0]
+	out := string(top.Code) + " ×" + render.Count(top.Count)
+	if top.Hint != "" {
+		out += " · " + top.Hint
+	}
+	if len(u.Causes) > 1 {
+		out += " (+" + render.Count(int64(len(u.Causes)-1)) + ")"
+	}
+	return Sanitize(out)
+}
+
+// stateStyle, rateStyle and causeStyle are the full-style versions for the
+// panes that draw a few lines, not a thousand rows.
+func stateStyle(s *themes.Styles, st model.State) *lipgloss.Style {
+	switch st {
+	case model.StateUp:
+		return &s.StateUp
+	case model.StateDegraded:
+		return &s.StateDegraded
+	case model.StateDown:
+		return &s.StateDown
+	default:
+		return &s.StateUnknown
+	}
+}
+
+// rateStyle colours a 5xx ratio: warn from 1%, error from 5%.
+func rateStyle(s *themes.Styles, r float64) *lipgloss.Style {
+	switch {
+	case r >= 0.05:
+		return &s.Error
+	case r >= 0.01:
+		return &s.Warn
+	}
+	return nil
+}
+
+func causeStyle(s *themes.Styles, st model.State) *lipgloss.Style {
+	switch st {
+	case model.StateDown:
+		return &s.Error
+	case model.StateDegraded:
+		return &s.Warn
+	}
+	return &s.Muted
+}

@@ -1,0 +1,5 @@
+// Package render holds the pure, style-free pieces the gwtop panes are drawn
+// from: number formats, sparklines, gauges, stacked bars and width fitting.
+// Everything here is a function of its arguments, so it is table-tested on
+// its own and stays cheap enough to call for every visible row every frame.
+package render

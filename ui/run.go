@@ -1,0 +1,32 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Run runs the UI until the operator quits (q, Ctrl+C), ctx is cancelled, or
+// the process gets SIGTERM. In every case Bubble Tea restores the terminal
+// (leaves the alt screen, disables the mouse, resets raw mode) before Run
+// returns; a cancelled ctx or SIGTERM is a normal exit and returns nil.
+func Run(ctx context.Context, src Source, opt Options) error {
+	if os.Getenv("NO_COLOR") != "" {
+		opt.NoColor = true
+	}
+	// SIGTERM cancels the program's context; Bubble Tea then shuts down and
+	// restores the terminal instead of the process dying in raw mode.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+
+	p := tea.NewProgram(New(src, opt), tea.WithContext(ctx))
+	_, err := p.Run()
+	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
