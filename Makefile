@@ -32,8 +32,13 @@ fuzz:
 		$(GO) test -run=NONE -fuzz=^$$t$$ -fuzztime=$(FUZZTIME) ./collector/nginx/ || exit 1; \
 	done
 
+# Go benchmarks, then whole-program runs over generated logs (and GoAccess on
+# the same log for comparison).
 bench:
+	@command -v bc >/dev/null && [ -x /usr/bin/time ] && command -v goaccess >/dev/null || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bc time goaccess >/dev/null; }
 	$(GO) test -run=NONE -bench=. -benchmem ./collector/... ./probe/ ./ui/...
+	./scripts/bench-whole.sh
 
 build:
 	$(GO) build -o gwtop ./cmd/gwtop

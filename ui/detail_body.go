@@ -183,17 +183,20 @@ func probeSection(s *themes.Styles, u *model.Upstream, w int) []string {
 	if p == nil {
 		return append(lines, s.Muted.Render(render.Fit("no active probe for this upstream (add one in the config to get phase timings)", w)), "")
 	}
-	head := Sanitize(p.Target)
+	var head []string
+	if p.Target != "" {
+		head = append(head, Sanitize(p.Target))
+	}
 	if !p.Time.IsZero() {
-		head += "  " + p.Time.Format("15:04:05")
+		head = append(head, p.Time.Format("15:04:05"))
 	}
 	if p.Status != 0 {
-		head += fmt.Sprintf("  HTTP %d", p.Status)
+		head = append(head, fmt.Sprintf("HTTP %d", p.Status))
 	}
 	if p.Reused {
-		head += "  (reused connection)"
+		head = append(head, "(reused connection)")
 	}
-	lines = append(lines, render.Fit(head, w))
+	lines = append(lines, render.Fit(strings.Join(head, "  "), w))
 	if !p.OK {
 		why := string(p.Cause)
 		if why == "" {

@@ -354,7 +354,7 @@ func (m Model) render() string {
 
 // tooSmall is shown below MinWidth×MinHeight.
 func tooSmall(w, h int) string {
-	lines := []string{"terminal too small", "need 20×5"}
+	lines := []string{"too small", "need 20×5"}
 	return clip(strings.Join(lines, "\n"), w, h)
 }
 

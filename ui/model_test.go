@@ -485,3 +485,21 @@ func TestDetailShowsEveryPartWhenTall(t *testing.T) {
 		}
 	}
 }
+
+func TestCursorStaysOnTopUntilTheOperatorMovesIt(t *testing.T) {
+	first := fixtureSnapshot()
+	for i := range first.Upstreams {
+		first.Upstreams[i].State = model.StateUnknown
+		first.Upstreams[i].Rate5xx = 0
+	}
+	m := newTestModel(120, 40, "dark", first) // name order: api first
+	m = update(m, SnapshotMsg{Snapshot: fixtureSnapshot()})
+	if m.overview.cursor != 0 || selectedName(t, m) != "search" {
+		t.Fatalf("untouched cursor should stay on the worst row, got %q at %d", selectedName(t, m), m.overview.cursor)
+	}
+	m = press(m, "j", "k") // now the operator has picked "search"
+	m = update(m, SnapshotMsg{Snapshot: first})
+	if selectedName(t, m) != "search" {
+		t.Fatalf("a chosen row should be followed, got %q", selectedName(t, m))
+	}
+}

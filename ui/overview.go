@@ -29,6 +29,10 @@ type overviewPane struct {
 	filter textinput.Model
 
 	selKey string // the selected upstream, so it stays selected as rows move
+	// pinned is set once the operator moves the cursor: from then on the
+	// selection follows its upstream as rows re-sort. Before that the
+	// cursor stays on the top row, which is the worst upstream.
+	pinned bool
 	cols   []column
 	paints rowPaints
 	nameW  int
@@ -62,7 +66,8 @@ func (o *overviewPane) applyStyles() {
 // SetSize gives the pane its share of the window (the table header included).
 func (o *overviewPane) SetSize(w, h int) {
 	o.width, o.height = w, h
-	o.filter.SetWidth(max(w-12, 1))
+	// Leave room in the footer for "enter keeps · esc clears  n/m of k".
+	o.filter.SetWidth(max(w-48, 4))
 	o.cols = planColumns(w-gutter, o.nameW, o.addrW)
 	o.clamp()
 }
@@ -111,7 +116,9 @@ func (o *overviewPane) rebuild() {
 	}
 	sortRows(ups, rows, o.sort)
 	o.rows = rows
-	if o.selKey != "" {
+	if !o.pinned {
+		o.cursor = 0
+	} else if o.selKey != "" {
 		for i, r := range rows {
 			if upstreamKey(&ups[r]) == o.selKey {
 				o.cursor = i
@@ -156,7 +163,14 @@ func (o *overviewPane) Selected() *model.Upstream {
 }
 
 func (o *overviewPane) moveBy(n int) {
-	o.cursor += n
+	o.moveTo(o.cursor + n)
+}
+
+// moveTo puts the cursor on row i; the operator has chosen a row, so the
+// selection now follows it.
+func (o *overviewPane) moveTo(i int) {
+	o.cursor = i
+	o.pinned = true
 	o.clamp()
 }
 
@@ -191,7 +205,7 @@ func (o *overviewPane) UpdateFilter(msg tea.Msg) tea.Cmd {
 	o.filter, cmd = o.filter.Update(msg)
 	if o.filter.Value() != before {
 		o.cursor, o.offset = 0, 0
-		o.selKey = ""
+		o.selKey, o.pinned = "", false
 		o.rebuild()
 	}
 	return cmd
@@ -209,11 +223,9 @@ func (o *overviewPane) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Down):
 			o.moveBy(1)
 		case key.Matches(msg, k.Top):
-			o.cursor = 0
-			o.clamp()
+			o.moveTo(0)
 		case key.Matches(msg, k.Bottom):
-			o.cursor = len(o.rows) - 1
-			o.clamp()
+			o.moveTo(len(o.rows) - 1)
 		case key.Matches(msg, k.PageUp):
 			o.moveBy(-o.visibleRows())
 		case key.Matches(msg, k.PageDown):
@@ -231,8 +243,7 @@ func (o *overviewPane) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseClickMsg:
 		if msg.Button == tea.MouseLeft && msg.Y >= 1 && msg.Y <= o.visibleRows() {
 			if i := o.offset + msg.Y - 1; i < len(o.rows) {
-				o.cursor = i
-				o.clamp()
+				o.moveTo(i)
 			}
 		}
 	}

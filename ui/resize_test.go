@@ -48,7 +48,7 @@ func TestResizeNeverPanicsAndFits(t *testing.T) {
 
 func TestTooSmallMessage(t *testing.T) {
 	m := newTestModel(19, 5, "dark", fixtureSnapshot())
-	if out := plain(m); !strings.Contains(out, "terminal too") {
+	if out := plain(m); !strings.Contains(out, "too small") {
 		t.Fatalf("below 20x5 should say too small, got %q", out)
 	}
 	m = update(m, tea.WindowSizeMsg{Width: 20, Height: 5})

@@ -1,0 +1,80 @@
+// Command genlog writes a synthetic nginx access log with upstream fields
+// (and a matching error log) for whole-program benchmarks: `make bench` runs
+// gwtop over logs of two sizes to show throughput and that memory does not
+// grow with log size.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+)
+
+// Format is the log_format the access log is written in.
+const Format = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time uct="$upstream_connect_time" uht="$upstream_header_time" urt="$upstream_response_time" ua="$upstream_addr" us="$upstream_status"`
+
+func main() {
+	lines := flag.Int("lines", 1_000_000, "access-log lines to write")
+	upstreams := flag.Int("upstreams", 50, "distinct upstream addresses")
+	access := flag.String("access", "access.log", "access log path")
+	errlog := flag.String("error", "error.log", "error log path")
+	printFormat := flag.Bool("format", false, "print the log_format and exit")
+	flag.Parse()
+	if *printFormat {
+		fmt.Println(Format)
+		return
+	}
+	if err := write(*access, *errlog, *lines, *upstreams); err != nil {
+		fmt.Fprintln(os.Stderr, "genlog:", err)
+		os.Exit(1)
+	}
+}
+
+func write(accessPath, errorPath string, n, ups int) error {
+	af, err := os.Create(accessPath)
+	if err != nil {
+		return err
+	}
+	defer af.Close()
+	ef, err := os.Create(errorPath)
+	if err != nil {
+		return err
+	}
+	defer ef.Close()
+	a, e := bufio.NewWriterSize(af, 1<<20), bufio.NewWriterSize(ef, 1<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	t := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	for i := range n {
+		t = t.Add(time.Millisecond)
+		u := r.IntN(ups)
+		addr := fmt.Sprintf("10.0.%d.%d:8080", u/250, u%250+1)
+		ms := 5 + r.ExpFloat64()*40
+		switch {
+		case u%10 == 3 && i%7 == 0: // refused, then a retry that succeeds
+			alt := fmt.Sprintf("10.0.%d.%d:8080", (u+1)/250, (u+1)%250+1)
+			fmt.Fprintf(a, "10.1.%d.%d - - [%s] \"GET /api/items/%d HTTP/1.1\" 200 512 \"-\" \"curl/8.5.0\" rt=%.3f uct=\"-, 0.001\" uht=\"-, %.3f\" urt=\"0.000, %.3f\" ua=\"%s, %s\" us=\"502, 200\"\n",
+				i%250, i%200, t.Format("02/Jan/2006:15:04:05 -0700"), i, ms/1000, ms/1000, ms/1000, addr, alt)
+			fmt.Fprintf(e, "%s [error] 100#100: *%d connect() failed (111: Connection refused) while connecting to upstream, client: 10.1.0.1, server: api, request: \"GET /api/items/%d HTTP/1.1\", upstream: \"http://%s/api/items/%d\", host: \"api.example.com\"\n",
+				t.Format("2006/01/02 15:04:05"), i, i, addr, i)
+		case u%10 == 5 && i%11 == 0: // read timeout
+			fmt.Fprintf(a, "10.1.%d.%d - - [%s] \"POST /api/export HTTP/1.1\" 504 167 \"-\" \"curl/8.5.0\" rt=1.001 uct=\"0.001\" uht=\"-\" urt=\"1.000\" ua=\"%s\" us=\"504\"\n",
+				i%250, i%200, t.Format("02/Jan/2006:15:04:05 -0700"), addr)
+			fmt.Fprintf(e, "%s [error] 100#100: *%d upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.1.0.1, server: api, request: \"POST /api/export HTTP/1.1\", upstream: \"http://%s/api/export\", host: \"api.example.com\"\n",
+				t.Format("2006/01/02 15:04:05"), i, addr)
+		default:
+			status := 200
+			if r.IntN(100) == 0 {
+				status = 500
+			}
+			fmt.Fprintf(a, "10.1.%d.%d - - [%s] \"GET /api/items/%d HTTP/1.1\" %d 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\" rt=%.3f uct=\"0.001\" uht=\"%.3f\" urt=\"%.3f\" ua=\"%s\" us=\"%d\"\n",
+				i%250, i%200, t.Format("02/Jan/2006:15:04:05 -0700"), i, status, ms/1000, ms/1000, ms/1000, addr, status)
+		}
+	}
+	if err := a.Flush(); err != nil {
+		return err
+	}
+	return e.Flush()
+}
