@@ -44,10 +44,12 @@ var PhaseGlyphs = [NumPhases]string{"░", "▒", "▓", "█", "▚"}
 // TTFB is time to first byte from the start of the request, so the waiting
 // segment is what remains after dns, connect and tls, and transfer is
 // total − ttfb. A probe that never got a first byte (TTFB 0: refused, timed
-// out, reset) has neither. Negative remainders (clock jitter) become 0.
+// out, reset) spent the rest of its time waiting for one — for a read
+// timeout that wait is the whole story — and has no transfer. Negative
+// remainders (clock jitter) become 0.
 func PhaseParts(p model.Phases) [NumPhases]float64 {
 	if p.TTFB <= 0 {
-		return [NumPhases]float64{p.DNS, p.Connect, p.TLS, 0, 0}
+		return [NumPhases]float64{p.DNS, p.Connect, p.TLS, max(0, p.Total-p.DNS-p.Connect-p.TLS), 0}
 	}
 	wait := p.TTFB - p.DNS - p.Connect - p.TLS
 	if wait < 0 {

@@ -124,7 +124,11 @@ func TestPhaseParts(t *testing.T) {
 	}
 	p = PhaseParts(model.Phases{Connect: 0.3, Total: 0.3})
 	if p != [NumPhases]float64{0, 0.3, 0, 0, 0} {
-		t.Fatalf("a probe without a first byte has no wait or transfer: %v", p)
+		t.Fatalf("a refused probe has no wait or transfer: %v", p)
+	}
+	p = PhaseParts(model.Phases{Connect: 0.25, Total: 1000.25})
+	if p != [NumPhases]float64{0, 0.25, 0, 1000, 0} {
+		t.Fatalf("a read timeout is all waiting for the first byte: %v", p)
 	}
 	p = PhaseParts(model.Phases{Connect: 5, TTFB: 3, Total: 2})
 	if p[PhaseWait] != 0 || p[PhaseTransfer] != 0 {
