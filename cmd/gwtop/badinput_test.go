@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gwtop/gwtop/model"
+)
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadConfigExitsOneWithLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gwtop.yaml")
+	if err := os.WriteFile(path, []byte("interval: 1s\nnginx:\n  acess_log: /var/log/nginx/access.log\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd("snapshot", "--config", path)
+	if code != 1 || !strings.Contains(stderr, "gwtop.yaml:3") || !strings.Contains(stderr, `unknown field "acess_log"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCmd("snapshot", "--log-format", "'$remote_addr [$time_local]", "--access-log", path)
+	if code != 1 || !strings.Contains(stderr, "log_format") {
+		t.Errorf("bad log format: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = runCmd("snapshot"); code != 2 || !strings.Contains(stderr, "nothing to watch") {
+		t.Errorf("no config: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, _ = runCmd("frobnicate"); code != 2 {
+		t.Errorf("unknown command: exit %d", code)
+	}
+}
+
+// TestGarbageLinesCountedAndSkipped feeds a backlog where good lines are
+// mixed with garbage, binary and escape sequences.
+func TestGarbageLinesCountedAndSkipped(t *testing.T) {
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access.log")
+	errlog := filepath.Join(dir, "error.log")
+	good := `10.0.0.9 - - [22/Nov/2026:03:00:0%d +0000] "GET /x HTTP/1.1" 502 157 "-" "curl" rt=0.001 uct="-" uht="-" urt="0.000" ua="127.0.0.1:9" us="502"` + "\n"
+	var b strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&b, good, i)
+		b.WriteString("garbage line without any structure\n")
+		b.WriteString("\x00\x01\x02\xff\xfe binary\n")
+		b.WriteString("\x1b]52;c;ZXZpbA==\a\x1b[2J\n")
+	}
+	if err := os.WriteFile(access, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errLines := "2026/11/22 03:00:01 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: x, request: \"GET /x HTTP/1.1\", upstream: \"http://127.0.0.1:9/x\", host: \"x\"\n" +
+		"2026/11/22 03:00:01 [notice] 7#7: signal process started\n" +
+		"not an nginx line at all\n"
+	if err := os.WriteFile(errlog, []byte(errLines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd("snapshot", "--json", "--from-start", "--access-log", access, "--error-log", errlog,
+		"--log-format", testLogFormat)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s model.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range s.Gateways {
+		switch g.Source {
+		case "access_log":
+			if g.Counters["parsed"] != 5 || g.Counters["skipped"] != 15 || !g.OK {
+				t.Errorf("access log row: %+v", g)
+			}
+		case "error_log":
+			if g.Counters["parsed"] != 1 || g.Counters["lines"] != 3 {
+				t.Errorf("error log row: %+v", g)
+			}
+		}
+	}
+	if len(s.Upstreams) != 1 || s.Upstreams[0].Requests != 5 || s.Upstreams[0].Causes[0].Code != model.CauseRefused {
+		t.Errorf("upstreams %+v", s.Upstreams)
+	}
+}
+
+// TestStatusPageHTMLAndSecrets points the stub_status URL at a page that
+// answers HTML behind basic auth whose password comes from the
+// environment: the gateway row says what was seen, a probe of another
+// upstream keeps working, and the password appears nowhere.
+func TestStatusPageHTMLAndSecrets(t *testing.T) {
+	const secret = "s3cr3t-Pa55"
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pw, _ := r.BasicAuth(); pw != secret {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Welcome to nginx!</body></html>")
+	}))
+	defer html.Close()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer ok.Close()
+	t.Setenv("GWTOP_TEST_PW", secret)
+	path := filepath.Join(t.TempDir(), "gwtop.yaml")
+	cfg := fmt.Sprintf("interval: 200ms\nupstreams:\n  - name: web\n    probe: %s/\nnginx:\n  status_url: http://gwtop:${GWTOP_TEST_PW}@%s/nginx_status\n",
+		ok.URL, strings.TrimPrefix(html.URL, "http://"))
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd("snapshot", "--json", "--config", path, "--for", "1500ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, secret) || strings.Contains(stderr, secret) {
+		t.Fatal("the password appears in the output")
+	}
+	var s model.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Gateways) != 1 || s.Gateways[0].OK || !strings.Contains(s.Gateways[0].Error, "Active connections") {
+		t.Errorf("status row: %+v", s.Gateways)
+	}
+	if len(s.Upstreams) != 1 || s.Upstreams[0].State != model.StateUp || s.Upstreams[0].Probe == nil || !s.Upstreams[0].Probe.OK {
+		t.Errorf("probe stopped working: %+v", s.Upstreams)
+	}
+	// A wrong password is a 401, said as such.
+	t.Setenv("GWTOP_TEST_PW", "wrong")
+	_, out, _ = runCmd("snapshot", "--json", "--config", path, "--for", "700ms")
+	if !strings.Contains(out, "401") || strings.Contains(out, "wrong") {
+		t.Errorf("401 not reported, or password shown: %s", out)
+	}
+}
