@@ -182,3 +182,12 @@ func (n *Nginx) Stop() {
 	}
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
+
+// ReopenLogs asks nginx to reopen its log files (SIGUSR1), as logrotate's
+// postrotate does after renaming them.
+func (n *Nginx) ReopenLogs() error {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return fmt.Errorf("nginx is not running")
+	}
+	return n.cmd.Process.Signal(syscall.SIGUSR1)
+}
