@@ -252,6 +252,11 @@ func (c *Config) validate(name string, p *positions) Errors {
 		if _, err := ParseExpect(u.Expect); err != nil {
 			bad(f("expect"), err.Error(), "upstreams", i, "expect")
 		}
+		if u.Resolver != "" {
+			if _, _, err := net.SplitHostPort(u.Resolver); err != nil {
+				bad(f("resolver"), fmt.Sprintf("%q: want HOST:PORT of a DNS server", u.Resolver), "upstreams", i, "resolver")
+			}
+		}
 		if u.Timeout < 0 {
 			bad(f("timeout"), "must be positive", "upstreams", i, "timeout")
 		}

@@ -78,6 +78,10 @@ type Target struct {
 	// which gateways use to route virtual hosts. An explicit
 	// "Authorization" header overrides credentials from the URL.
 	Headers map[string]string
+	// Resolver is the host:port of a DNS server to resolve the target's
+	// name with, instead of the system's: probe through the same resolver
+	// as nginx's `resolver` directive, or the one a test controls.
+	Resolver string
 }
 
 type kind int
@@ -150,6 +154,12 @@ func newProber(t Target, dial dialFunc) (*Prober, error) {
 		// KeepAlive is TCP keep-alive on the socket, independent of
 		// HTTP keep-alive.
 		d := &net.Dialer{Timeout: p.timeout, KeepAlive: 30 * time.Second}
+		if t.Resolver != "" {
+			if _, _, err := net.SplitHostPort(t.Resolver); err != nil {
+				return nil, fmt.Errorf("probe %s: resolver %q: want HOST:PORT", p.target, t.Resolver)
+			}
+			d.Resolver = udpResolver(t.Resolver)
+		}
 		dial = d.DialContext
 	}
 	p.dial = dial
@@ -310,4 +320,12 @@ func parseError(raw string, err error) error {
 		return fmt.Errorf("probe %s: invalid URL", redactInvalid(raw))
 	}
 	return fmt.Errorf("probe %s: invalid URL: %v", redactInvalid(raw), ue.Err)
+}
+
+// udpResolver resolves through the DNS server at addr only.
+func udpResolver(addr string) *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
 }

@@ -120,7 +120,7 @@ func TestHTTPFaults(t *testing.T) {
 		{"https to plain http", Target{URL: "https://" + plainHost + "/"}, false, 0, model.CauseTLS},
 		{"closed during handshake", Target{URL: "https://" + host(tlsCloser) + "/"}, false, 0, model.CauseTLS},
 		{"handshake never answered", Target{URL: "https://" + host(silent) + "/", Timeout: 300 * time.Millisecond}, false, 0, model.CauseTLS},
-		{"name does not resolve", Target{URL: "http://nonexistent.invalid:80/", Timeout: time.Second}, false, 0, model.CauseDNS},
+		{"name does not resolve", Target{URL: "http://nonexistent.invalid:80/", Timeout: time.Second, Resolver: deadResolver(t)}, false, 0, model.CauseDNS},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,7 +401,7 @@ func TestTCP(t *testing.T) {
 	r = Run(context.Background(), Target{URL: "tcp://" + closedPort(t)})
 	check(t, r, false, 0, model.CauseRefused)
 
-	r = Run(context.Background(), Target{URL: "tcp://nonexistent.invalid:80", Timeout: time.Second})
+	r = Run(context.Background(), Target{URL: "tcp://nonexistent.invalid:80", Timeout: time.Second, Resolver: deadResolver(t)})
 	check(t, r, false, 0, model.CauseDNS)
 }
 
@@ -526,5 +526,53 @@ func TestZeroProber(t *testing.T) {
 			t.Errorf("zero Prober: %+v, want a failed result with Error and no Cause", r)
 		}
 		p.Close()
+	}
+}
+
+// deadResolver is a loopback UDP address where no DNS server listens: a
+// lookup through it fails at once (ICMP port unreachable) without any
+// query leaving the machine.
+func deadResolver(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+	return addr
+}
+
+// TestResolverIsUsed points Target.Resolver at a loopback DNS server that
+// reads queries and never answers: the lookup must take the whole timeout
+// (the system's resolver would answer NXDOMAIN at once) and fail as dns.
+func TestResolverIsUsed(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	queries := make(chan struct{}, 16)
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
+			}
+			select {
+			case queries <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	r := Run(context.Background(), Target{URL: "http://upstream.gwtop.invalid:8080/", Timeout: 300 * time.Millisecond, Resolver: pc.LocalAddr().String()})
+	check(t, r, false, 0, model.CauseDNS)
+	select {
+	case <-queries:
+	default:
+		t.Fatal("the probe never asked the configured resolver")
+	}
+	if _, err := NewProber(Target{URL: "http://x/", Resolver: "nonsense"}); err == nil {
+		t.Error("a resolver without a port was accepted")
 	}
 }

@@ -54,6 +54,10 @@ func (f *fault) probeURL() string {
 type gateway struct {
 	nginx  *nginxtest.Nginx
 	faults []*fault
+	// deadDNS is a loopback UDP port with no DNS server: nginx's resolver
+	// and gwtop's probe of the dns fault both ask it, so no lookup of the
+	// unresolvable name leaves the machine.
+	deadDNS string
 }
 
 // startGateway starts one fault upstream per kind and a real nginx in front
@@ -72,13 +76,13 @@ func startGateway(t *testing.T) *gateway {
 		{name: "dns", kind: faults.Healthy, cause: model.CauseDNS, state: model.StateDown},
 	}}
 	var httpBlock, server strings.Builder
-	deadDNS := deadUDPPort(t)
+	g.deadDNS = deadUDPPort(t)
 	for _, f := range g.faults {
 		f.server = faults.Start(t, f.kind)
 		if f.name == "dns" {
 			// A variable proxy_pass makes nginx resolve at request time,
 			// through a resolver that does not answer.
-			fmt.Fprintf(&server, "        location /dns/ { resolver %s valid=1s; resolver_timeout 1s; set $ghost ghost.invalid; proxy_pass http://$ghost:80; }\n", deadDNS)
+			fmt.Fprintf(&server, "        location /dns/ { resolver %s valid=1s; resolver_timeout 1s; set $ghost ghost.invalid; proxy_pass http://$ghost:80; }\n", g.deadDNS)
 			continue
 		}
 		fmt.Fprintf(&httpBlock, "    upstream %s { server %s; }\n", f.name, f.server.Addr)
@@ -134,7 +138,7 @@ func (g *gateway) writeConfig(t *testing.T, probes, status bool) string {
 	for _, f := range g.faults {
 		fmt.Fprintf(&b, "  - name: %s\n    address: %q\n", f.name, f.address())
 		if probes {
-			fmt.Fprintf(&b, "    probe: %s\n    timeout: 800ms\n", f.probeURL())
+			fmt.Fprintf(&b, "    probe: %s\n    timeout: 800ms\n    resolver: %s\n", f.probeURL(), g.deadDNS)
 		}
 	}
 	fmt.Fprintf(&b, "nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", g.nginx.AccessLog, testLogFormat, g.nginx.ErrorLog)
