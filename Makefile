@@ -4,17 +4,21 @@
 GO       ?= go
 PKGS     ?= ./...
 FUZZTIME ?= 10s
+TESTFUZZ ?= 3s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: test deps vet fuzz bench build demo lint
 
 test: deps vet
 	$(GO) test -race -count=1 $(PKGS)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZ)
 
 # Install the gateways the integration tests start for real.
 deps:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	command -v caddy >/dev/null 2>&1 || missing="$$missing caddy"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \
@@ -26,10 +30,16 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 
-# Short fuzzing of every parser, with the fixtures as seed corpus.
+# Every fuzz target of every package (the parsers), FUZZTIME each, with the
+# fixtures as seed corpus. `make test` runs them briefly; `make fuzz
+# FUZZTIME=2m` digs deeper.
 fuzz:
-	@for t in FuzzAccessParse FuzzErrorLine FuzzCompileFormat FuzzStubStatus; do \
-		$(GO) test -run=NONE -fuzz=^$$t$$ -fuzztime=$(FUZZTIME) ./collector/nginx/ || exit 1; \
+	@for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$t ($$pkg, $(FUZZTIME))"; \
+			$(GO) test -run=NONE -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { \
+				echo "FAIL: $$t in $$pkg — rerun: go test -run=NONE -fuzz=^$$t\$$ $$pkg"; exit 1; }; \
+		done; \
 	done
 
 # Go benchmarks, then whole-program runs over generated logs (and GoAccess on

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/collector"
+	"github.com/gwtop/gwtop/internal/caddytest"
+	"github.com/gwtop/gwtop/internal/faults"
+	"github.com/gwtop/gwtop/model"
+)
+
+// caddyFault is one failing upstream behind the test Caddy and what gwtop
+// must say of it.
+type caddyFault struct {
+	name    string
+	kind    faults.Kind
+	tls     bool          // Caddy proxies over TLS
+	passive time.Duration // passive health checks' fail_duration
+	cause   model.Cause
+	state   model.State
+	server  *faults.Server
+}
+
+type caddyGateway struct {
+	caddy  *caddytest.Caddy
+	faults []*caddyFault
+}
+
+// startCaddy starts one fault upstream per kind and a real Caddy in front
+// of them, one route each, with the reverse proxy's debug entries in the
+// log (Caddy 2.6 names the upstream of a request nowhere else).
+func startCaddy(t *testing.T) *caddyGateway {
+	t.Helper()
+	g := &caddyGateway{faults: []*caddyFault{
+		{name: "healthy", kind: faults.Healthy, state: model.StateUp},
+		{name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
+		{name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},
+		{name: "close", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},
+		{name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},
+		{name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},
+		{name: "unavailable", kind: faults.Unavailable, cause: model.CauseUpstream5xx, state: model.StateDown},
+		// Go's HTTP client, which Caddy proxies with, accepts the
+		// control character in the header name: the client gets a 200.
+		{name: "badheader", kind: faults.BadHeader, state: model.StateUp},
+		{name: "tls", kind: faults.PlainOnTLS, tls: true, cause: model.CauseTLS, state: model.StateDown},
+		// Passive health checks take the upstream out of rotation after
+		// each refused connection; the admin API shows its fails.
+		{name: "passive", kind: faults.Refused, passive: 2 * time.Second, cause: model.CauseRefused, state: model.StateDown},
+	}}
+	var routes []caddytest.Route
+	for _, f := range g.faults {
+		f.server = faults.Start(t, f.kind)
+		routes = append(routes, caddytest.Route{Name: f.name, Upstreams: []string{f.server.Addr}, TLS: f.tls, FailDuration: f.passive})
+	}
+	g.caddy = caddytest.Start(t, caddytest.Config{Routes: routes, ProxyDebug: true})
+	return g
+}
+
+// traffic sends requests through Caddy to every route until ctx ends:
+// two workers per route (four for the slow one, whose every request takes
+// the 1s response_header_timeout), each one request at a time.
+func (g *caddyGateway) traffic(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	client := faults.InsecureClient(5 * time.Second)
+	for _, f := range g.faults {
+		workers := 2
+		if f.kind == faults.Slow {
+			workers = 4
+		}
+		for w := range workers {
+			wg.Go(func() {
+				for i := 0; ctx.Err() == nil && i < 1000; i++ {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/%s/item/%d-%d", g.caddy.Addr, f.name, w, i), nil)
+					if resp, err := client.Do(req); err == nil {
+						resp.Body.Close()
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(50 * time.Millisecond):
+					}
+				}
+			})
+		}
+	}
+	return &wg
+}
+
+// writeCaddyConfig writes a gwtop configuration: the upstreams named (or
+// not), and the caddy section's admin and log as given.
+func writeCaddyConfig(t *testing.T, g *caddyGateway, named bool, admin, log, extra string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("interval: 500ms\n")
+	if named || extra != "" {
+		b.WriteString("upstreams:\n")
+	}
+	if named {
+		for _, f := range g.faults {
+			fmt.Fprintf(&b, "  - name: %s\n    address: %q\n", f.name, f.server.Addr)
+		}
+	}
+	b.WriteString(extra)
+	b.WriteString("caddy:\n")
+	if admin != "" {
+		fmt.Fprintf(&b, "  admin: %q\n", admin)
+	}
+	if log != "" {
+		fmt.Fprintf(&b, "  log: %q\n", log)
+	}
+	path := filepath.Join(t.TempDir(), "gwtop.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func caddyRow(s *model.Snapshot, source string) *model.Gateway {
+	for i := range s.Gateways {
+		if s.Gateways[i].Kind == "caddy" && s.Gateways[i].Source == source {
+			return &s.Gateways[i]
+		}
+	}
+	return nil
+}
+
+func byAddress(s *model.Snapshot) map[string]model.Upstream {
+	m := map[string]model.Upstream{}
+	for _, u := range s.Upstreams {
+		m[u.Address] = u
+	}
+	return m
+}
+
+// checkCaddyCauses asserts every fault's state and top cause.
+func (g *caddyGateway) checkCaddyCauses(t *testing.T, label string, s *model.Snapshot) {
+	t.Helper()
+	ups := byAddress(s)
+	for _, f := range g.faults {
+		u, ok := ups[f.server.Addr]
+		if !ok {
+			t.Errorf("%s: %s (%s) missing from the snapshot", label, f.name, f.server.Addr)
+			continue
+		}
+		top := model.Cause("")
+		if len(u.Causes) > 0 {
+			top = u.Causes[0].Code
+		}
+		t.Logf("%s: %-11s %-8s top=%-16s %s | %d req, 5xx %.0f%%, p95 %.0fms | causes %s | sources %v", label, f.name, u.State, top, u.StateReason,
+			u.Requests, u.Rate5xx*100, u.LatencyMS.P95, causeList(u), u.Sources)
+		if u.State != f.state {
+			t.Errorf("%s: %s state = %s (%s), want %s", label, f.name, u.State, u.StateReason, f.state)
+		}
+		if top != f.cause {
+			t.Errorf("%s: %s top cause = %q, want %q (causes %s)", label, f.name, top, f.cause, causeList(u))
+		}
+		if f.cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "") {
+			t.Errorf("%s: %s cause lacks evidence, hint or next step: %+v", label, f.name, u.Causes[0])
+		}
+		if f.cause != "" && f.cause != model.CauseUpstream5xx && !strings.Contains(u.Causes[0].Evidence, `"error"`) {
+			t.Errorf("%s: %s evidence is not Caddy's error entry: %s", label, f.name, u.Causes[0].Evidence)
+		}
+		if f.kind != faults.Refused && f.state == model.StateDown && (u.Requests == 0 || u.Rate5xx < 0.9) {
+			t.Errorf("%s: %s: %d requests, 5xx rate %.2f; want its requests counted, nearly all 5xx", label, f.name, u.Requests, u.Rate5xx)
+		}
+	}
+}
+
+// TestCaddyCauses runs gwtop snapshot against a real Caddy in front of
+// failing upstreams: with the admin API and the log, with the admin API
+// alone, and with an admin address that is not Caddy's.
+func TestCaddyCauses(t *testing.T) {
+	g := startCaddy(t)
+
+	// An admin "API" that answers a web page, and a port nothing
+	// listens on, next to a probed upstream that must still report.
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>Welcome</body></html>")
+	}))
+	defer html.Close()
+	closed := caddytest.FreePort(t)
+	healthy := g.faults[0].server.Addr
+	probe := fmt.Sprintf("  - name: probed\n    address: %q\n    probe: http://%s/\n    timeout: 800ms\n", healthy, healthy)
+
+	full := writeCaddyConfig(t, g, true, g.caddy.AdminAddr, g.caddy.Log, "")
+	adminOnly := writeCaddyConfig(t, g, false, "http://"+g.caddy.AdminAddr, "", "")
+	htmlAdmin := writeCaddyConfig(t, g, false, strings.TrimPrefix(html.URL, "http://"), "", probe)
+	closedAdmin := writeCaddyConfig(t, g, false, fmt.Sprintf("127.0.0.1:%d", closed), "", probe)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := g.traffic(ctx)
+	defer func() { cancel(); wg.Wait() }()
+	var snaps [4]*model.Snapshot
+	var runs sync.WaitGroup
+	for i, cfg := range []string{full, adminOnly, htmlAdmin, closedAdmin} {
+		runs.Go(func() { snaps[i] = snapshotJSON(t, "--config", cfg, "--for", "6s") })
+	}
+	runs.Wait()
+	cancel()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	withLog, fromAdmin, fromHTML, fromClosed := snaps[0], snaps[1], snaps[2], snaps[3]
+
+	// Admin API and log: every upstream, its state and its cause.
+	g.checkCaddyCauses(t, "admin+log", withLog)
+	adminRow, logRow := caddyRow(withLog, "admin"), caddyRow(withLog, "log")
+	if adminRow == nil || !adminRow.OK || adminRow.Counters["upstreams"] != float64(len(g.faults)) {
+		t.Errorf("caddy admin row: %+v, want ok with %d upstreams", adminRow, len(g.faults))
+	}
+	if adminRow != nil && adminRow.Counters["fails"] < 1 {
+		t.Errorf("caddy admin row: no fails, though the passive route's upstream refuses: %+v", adminRow)
+	}
+	if logRow == nil || !logRow.OK || logRow.Counters["parsed"] < 10 || logRow.Counters["skipped"] != 0 {
+		t.Errorf("caddy log row: %+v", logRow)
+	}
+	if u, ok := byAddress(withLog)[g.faults[len(g.faults)-1].server.Addr]; ok && !slices.Contains(u.Sources, "status") {
+		t.Errorf("passive upstream not seen by the admin API: sources %v", u.Sources)
+	}
+	// With its only upstream out of rotation, Caddy answers the passive
+	// route itself: 503 "no upstreams available", naming no upstream.
+	if gw, ok := byAddress(withLog)[collector.GatewayName]; !ok || len(gw.Causes) == 0 || gw.Causes[0].Code != model.CauseNoLiveUpstreams {
+		t.Errorf("gateway row of the snapshot: %+v, want no_live_upstreams", gw)
+	}
+
+	// Admin API alone: no names configured, yet every upstream is listed.
+	if row := caddyRow(fromAdmin, "admin"); row == nil || !row.OK || row.Error != "" {
+		t.Errorf("admin-only: caddy admin row %+v", row)
+	}
+	ups := byAddress(fromAdmin)
+	for _, f := range g.faults {
+		u, ok := ups[f.server.Addr]
+		if !ok {
+			t.Errorf("admin-only: %s (%s) not listed", f.name, f.server.Addr)
+			continue
+		}
+		// Listed, but fails 0 without passive health checks says
+		// nothing of health: unknown, never "up".
+		want := model.StateUnknown
+		if f.passive > 0 {
+			want = model.StateDown // fails ≥ max_fails (1)
+			if !slices.Contains(u.Sources, "status") {
+				t.Errorf("admin-only: %s sources %v", f.name, u.Sources)
+			}
+		}
+		t.Logf("admin-only: %-11s %-8s %s", f.name, u.State, u.StateReason)
+		if u.State != want {
+			t.Errorf("admin-only: %s state %s (%s), want %s", f.name, u.State, u.StateReason, want)
+		}
+	}
+	if caddyRow(fromAdmin, "log") != nil {
+		t.Errorf("admin-only run has a log row")
+	}
+
+	// An admin address that is not Caddy's: an error in the gateway row,
+	// and the probe still reports.
+	for label, s := range map[string]*model.Snapshot{"html admin": fromHTML, "closed admin": fromClosed} {
+		row := caddyRow(s, "admin")
+		if row == nil || row.OK || row.Error == "" {
+			t.Errorf("%s: caddy admin row %+v, want an error", label, row)
+		} else {
+			t.Logf("%s: gateway error: %s", label, row.Error)
+		}
+		u, ok := byAddress(s)[healthy]
+		passed := 0
+		for _, p := range u.ProbeHistory {
+			if p.OK {
+				passed++
+			}
+		}
+		if !ok || u.Probe == nil || passed == 0 || u.State == model.StateDown || u.State == model.StateUnknown {
+			t.Errorf("%s: probed upstream %s: state %s (%s), %d of %d probes passed; want its probes reported", label, u.Name, u.State, u.StateReason, passed, len(u.ProbeHistory))
+		}
+	}
+	if row := caddyRow(fromHTML, "admin"); row != nil && !strings.Contains(row.Error, "HTML") {
+		t.Errorf("html admin: error %q does not say it got HTML", row.Error)
+	}
+	if row := caddyRow(fromClosed, "admin"); row != nil && !strings.Contains(row.Error, "connection refused") {
+		t.Errorf("closed admin: error %q does not say the connection was refused", row.Error)
+	}
+	if keep := os.Getenv("GWTOP_KEEP_LOGS"); keep != "" && t.Failed() {
+		if b, err := os.ReadFile(g.caddy.Log); err == nil {
+			_ = os.WriteFile(filepath.Join(keep, "caddy.log"), b, 0o644)
+		}
+	}
+}

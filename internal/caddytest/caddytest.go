@@ -1,0 +1,284 @@
+// Package caddytest runs a real Caddy on loopback for tests: a JSON
+// configuration, its log, storage and home directories in a temporary
+// directory, the admin API and the HTTP server on ports chosen by the OS,
+// stopped when the test ends.
+package caddytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary returns the caddy binary's path, or fails the test: under `make
+// test` Caddy is installed first, so a missing caddy is a broken set-up,
+// never a reason to skip.
+func Binary(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{"caddy", "/usr/bin/caddy", "/usr/local/bin/caddy"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Fatal("caddy not found: run `make test`, which installs it (apt-get install caddy)")
+	return ""
+}
+
+// FreePort asks the OS for a free loopback port.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Route is one path prefix proxied to upstreams.
+type Route struct {
+	// Name makes the route /NAME/*.
+	Name string
+	// Upstreams are dial addresses (127.0.0.1:PORT).
+	Upstreams []string
+	// TLS proxies over HTTPS without verifying the upstream's certificate.
+	TLS bool
+	// FailDuration turns on passive health checks: a failure is
+	// remembered this long, and with Caddy's default max_fails of 1 the
+	// upstream takes no traffic meanwhile.
+	FailDuration time.Duration
+}
+
+// Config holds what goes into the test Caddy's configuration.
+type Config struct {
+	Routes []Route
+	// DialTimeout and ResponseHeaderTimeout of every route's transport;
+	// 1s when zero.
+	DialTimeout, ResponseHeaderTimeout time.Duration
+	// ProxyDebug writes the reverse proxy's debug entries ("upstream
+	// roundtrip", with the upstream's address) into the log: Caddy 2.6's
+	// access and error entries do not name the upstream.
+	ProxyDebug bool
+}
+
+// Caddy is a running Caddy.
+type Caddy struct {
+	Dir       string
+	Addr      string // the HTTP server, 127.0.0.1:PORT
+	AdminAddr string // the admin API, 127.0.0.1:PORT
+	Log       string // the JSON log: access, error and reverse proxy entries
+	conf      string
+	cmd       *exec.Cmd
+	out       *syncBuffer
+}
+
+// Start writes the configuration, checks it with `caddy validate`, starts
+// Caddy and waits until both the server and the admin API accept
+// connections.
+func Start(t testing.TB, c Config) *Caddy {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	k := &Caddy{Dir: dir, Log: filepath.Join(dir, "caddy.log"), conf: filepath.Join(dir, "caddy.json")}
+	for _, sub := range []string{"home", "data", "config", "storage"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		k.Addr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+		k.AdminAddr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+		conf, merr := json.MarshalIndent(k.render(c, FreePort(t)), "", "  ")
+		if merr != nil {
+			t.Fatal(merr)
+		}
+		if err = os.WriteFile(k.conf, conf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		validate := exec.Command(bin, "validate", "--config", k.conf)
+		validate.Env = k.env()
+		validate.Dir = dir
+		if out, verr := validate.CombinedOutput(); verr != nil {
+			t.Fatalf("caddy validate rejected the test configuration: %v\n%s\n%s", verr, out, conf)
+		}
+		if err = k.start(bin); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("start caddy: %v", err)
+	}
+	t.Cleanup(k.Stop)
+	return k
+}
+
+// env keeps Caddy's home, data and configuration directories inside the
+// test's directory, so it writes nothing (certificates, autosave.json)
+// anywhere else.
+func (k *Caddy) env() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + filepath.Join(k.Dir, "home"),
+		"XDG_DATA_HOME=" + filepath.Join(k.Dir, "data"),
+		"XDG_CONFIG_HOME=" + filepath.Join(k.Dir, "config"),
+	}
+}
+
+type obj = map[string]any
+
+// render builds Caddy's JSON configuration. Every listener is on loopback
+// and named explicitly, so Caddy binds neither :80, :443 nor :2019.
+func (k *Caddy) render(c Config, httpsPort int) obj {
+	dialTO, headerTO := c.DialTimeout, c.ResponseHeaderTimeout
+	if dialTO == 0 {
+		dialTO = time.Second
+	}
+	if headerTO == 0 {
+		headerTO = time.Second
+	}
+	var routes []obj
+	for _, r := range c.Routes {
+		var ups []obj
+		for _, u := range r.Upstreams {
+			ups = append(ups, obj{"dial": u})
+		}
+		transport := obj{"protocol": "http", "dial_timeout": dialTO.String(), "response_header_timeout": headerTO.String()}
+		if r.TLS {
+			transport["tls"] = obj{"insecure_skip_verify": true}
+		}
+		proxy := obj{"handler": "reverse_proxy", "upstreams": ups, "transport": transport}
+		if r.FailDuration > 0 {
+			proxy["health_checks"] = obj{"passive": obj{"fail_duration": r.FailDuration.String()}}
+		}
+		routes = append(routes, obj{
+			"match":  []obj{{"path": []string{"/" + r.Name + "/*"}}},
+			"handle": []obj{proxy},
+		})
+	}
+	writer := obj{"output": "file", "filename": k.Log}
+	logs := obj{
+		// The server's access entries, in the same file as the rest.
+		"access": obj{"writer": writer, "encoder": obj{"format": "json"}, "level": "INFO",
+			"include": []string{"http.log.access.gwtest"}},
+		// Everything else, including the server's error entries
+		// (http.log.error.gwtest) and the reverse proxy's own.
+		"default": obj{"writer": writer, "encoder": obj{"format": "json"}, "level": "INFO",
+			"exclude": []string{"http.log.access.gwtest"}},
+	}
+	if c.ProxyDebug {
+		logs["proxy"] = obj{"writer": writer, "encoder": obj{"format": "json"}, "level": "DEBUG",
+			"include": []string{"http.handlers.reverse_proxy"}}
+		logs["default"].(obj)["exclude"] = []string{"http.log.access.gwtest", "http.handlers.reverse_proxy"}
+	}
+	return obj{
+		"admin":   obj{"listen": k.AdminAddr, "config": obj{"persist": false}},
+		"storage": obj{"module": "file_system", "root": filepath.Join(k.Dir, "storage")},
+		"logging": obj{"logs": logs},
+		"apps": obj{"http": obj{
+			"http_port":  portOf(k.Addr),
+			"https_port": httpsPort,
+			"servers": obj{"gwtest": obj{
+				"listen":          []string{k.Addr},
+				"routes":          routes,
+				"automatic_https": obj{"disable": true},
+				"logs":            obj{"default_logger_name": "gwtest"},
+			}},
+		}},
+	}
+}
+
+func portOf(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	var n int
+	fmt.Sscan(p, &n)
+	return n
+}
+
+func (k *Caddy) start(bin string) error {
+	k.out = &syncBuffer{}
+	k.cmd = exec.Command(bin, "run", "--config", k.conf)
+	k.cmd.Env = k.env()
+	k.cmd.Dir = k.Dir
+	k.cmd.Stdout = k.out
+	k.cmd.Stderr = k.out
+	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := k.cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- k.cmd.Wait() }()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("caddy exited: %v: %s", err, k.out.String())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", k.Addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			// The admin API is up once it answers the upstream list.
+			if resp, err := client.Get("http://" + k.AdminAddr + "/reverse_proxy/upstreams"); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
+	<-exited
+	return fmt.Errorf("caddy did not accept connections on %s and %s within 15s: %s", k.Addr, k.AdminAddr, k.out.String())
+}
+
+// Output is what Caddy wrote to stdout and stderr (its start-up lines).
+func (k *Caddy) Output() string { return k.out.String() }
+
+// Stop stops Caddy: SIGTERM to its process group, SIGKILL after 5s.
+func (k *Caddy) Stop() {
+	if k.cmd == nil || k.cmd.Process == nil {
+		return
+	}
+	pid := k.cmd.Process.Pid
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(-pid, 0) != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// syncBuffer is a bytes.Buffer that Caddy's output goroutine may write
+// while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
