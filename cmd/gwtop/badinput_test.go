@@ -34,7 +34,7 @@ func TestBadConfigExitsOneWithLine(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "log_format") {
 		t.Errorf("bad log format: exit %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr = runCmd("snapshot"); code != 2 || !strings.Contains(stderr, "nothing to watch") {
+	if code, _, stderr = runCmd("snapshot"); code != 1 || !strings.Contains(stderr, "nothing to watch") || !strings.Contains(stderr, "no gateway found") {
 		t.Errorf("no config: exit %d, stderr %q", code, stderr)
 	}
 	if code, _, _ = runCmd("frobnicate"); code != 2 {

@@ -19,7 +19,9 @@ var version = "dev"
 const usage = `gwtop — top for an API gateway's upstreams
 
 Usage:
-  gwtop [flags]                      open the TUI (watch what --config and the quick flags name)
+  gwtop [flags]                      open the TUI (watch what --config and the quick flags name;
+                                     with neither, discover the running gateways; --no-discover: don't)
+  gwtop discover [--no-exec]         print the configuration discovery finds, as commented YAML
   gwtop demo [flags]                 run an embedded demo gateway with failing upstreams, TUI on it
   gwtop snapshot [flags]             collect for a while, print a table (or --json), exit
   gwtop version
@@ -48,12 +50,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args, stderr)
 	case "snapshot":
 		err = runSnapshot(ctx, args, stdout, stderr)
+	case "discover":
+		err = runDiscover(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gwtop", version)
 	case "help":
 		fmt.Fprint(stdout, usage)
 	default:
-		err = usageError(fmt.Sprintf("unknown command %q (want demo, snapshot, version)", cmd))
+		err = usageError(fmt.Sprintf("unknown command %q (want demo, discover, snapshot, version)", cmd))
 	}
 	if err == nil {
 		return 0

@@ -23,8 +23,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	q.Register(fs)
 	dur := fs.Duration("for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
+	noDiscover := fs.Bool("no-discover", false, "do not discover running gateways when neither --config nor a quick flag is given")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: gwtop snapshot [--config F | quick flags] [--for 5s] [--from-start] [--json]\n\n")
+		fmt.Fprint(stderr, "Usage: gwtop snapshot [--config F | quick flags | --no-discover] [--for 5s] [--from-start] [--json]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -36,6 +37,11 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg, err := q.Build(os.LookupEnv)
 	if err != nil {
 		return err
+	}
+	if wantDiscovery(&q, cfg, *noDiscover) {
+		if cfg, err = discovered(ctx, &q, stderr); err != nil {
+			return err
+		}
 	}
 	if cfg.Empty() {
 		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status)")

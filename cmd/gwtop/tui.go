@@ -53,6 +53,7 @@ func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
 	q.Register(fs)
 	var uf uiFlags
 	uf.register(fs)
+	noDiscover := fs.Bool("no-discover", false, "do not discover running gateways when neither --config nor a quick flag is given")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -63,6 +64,11 @@ func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := q.Build(os.LookupEnv)
 	if err != nil {
 		return err
+	}
+	if wantDiscovery(&q, cfg, *noDiscover) {
+		if cfg, err = discovered(ctx, &q, stderr); err != nil {
+			return err
+		}
 	}
 	if cfg.Empty() {
 		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status, --haproxy-stats); try `gwtop demo`")

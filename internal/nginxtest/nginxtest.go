@@ -191,3 +191,62 @@ func (n *Nginx) ReopenLogs() error {
 	}
 	return n.cmd.Process.Signal(syscall.SIGUSR1)
 }
+
+// StartFile checks an existing configuration file with `nginx -t -p prefix
+// -c conf`, starts nginx from it in the foreground (as an operator would:
+// -p and -c only, the configuration names its own pid and logs) and waits
+// until addr, an address the configuration listens on, accepts connections.
+// It is stopped when the test ends. The configuration should set `daemon
+// off;` or leave it to StartFile, which passes -g "daemon off;".
+func StartFile(t testing.TB, conf, prefix, addr string) *Nginx {
+	t.Helper()
+	bin := Binary(t)
+	if out, err := exec.Command(bin, "-t", "-p", prefix, "-c", conf, "-g", "daemon off;").CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t rejected %s: %v\n%s", conf, err, out)
+	}
+	n := &Nginx{Dir: prefix, Addr: addr, conf: conf}
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		fmt.Sscanf(port, "%d", &n.Port)
+	}
+	n.stderr = &bytes.Buffer{}
+	n.cmd = exec.Command(bin, "-p", prefix, "-c", conf, "-g", "daemon off;")
+	n.cmd.Stderr = n.stderr
+	n.cmd.Stdout = n.stderr
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := n.cmd.Start(); err != nil {
+		t.Fatalf("start nginx: %v", err)
+	}
+	t.Cleanup(n.Stop)
+	if err := n.waitReady(); err != nil {
+		t.Fatalf("start nginx from %s: %v", conf, err)
+	}
+	return n
+}
+
+// waitReady waits for a started nginx to accept connections on n.Addr.
+func (n *Nginx) waitReady() error {
+	exited := make(chan error, 1)
+	go func() { exited <- n.cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("nginx exited: %v: %s", err, n.stderr.String())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", n.Addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("nginx did not accept connections on %s within 10s: %s", n.Addr, n.stderr.String())
+}
+
+// Pid returns the nginx master's process id.
+func (n *Nginx) Pid() int {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
+)
+
+// discoverOptions is where discovery looks; tests replace the process list.
+var discoverOptions discover.Options
+
+// runDiscover prints the configuration gwtop would use, as commented YAML.
+func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gwtop discover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	noExec := fs.Bool("no-exec", false, "only read files: do not run `nginx -T` or `nginx -V`")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: gwtop discover [--no-exec] > gwtop.yaml\n\n"+
+			"Finds the running gateways and prints the configuration gwtop would watch, with a\n"+
+			"comment on every item saying where it came from. Save it, edit it, use it with --config.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("discover: unexpected argument %q", fs.Arg(0)))
+	}
+	opt := discoverOptions
+	if *noExec {
+		opt.NoExec = true
+	}
+	res, err := discover.Discover(ctx, opt)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(res.YAML)
+	return err
+}
+
+// wantDiscovery reports whether a command should discover what to watch:
+// only when neither --config nor a quick flag names anything.
+func wantDiscovery(q *config.Quick, cfg *config.Config, off bool) bool {
+	return !off && q.ConfigFile == "" && cfg.Empty()
+}
+
+// discovered runs discovery and loads its configuration the way a saved
+// file would be loaded, with the quick flags that do not name a target
+// (--interval, --from-start) laid over it.
+func discovered(ctx context.Context, q *config.Quick, stderr io.Writer) (*config.Config, error) {
+	res, err := discover.Discover(ctx, discoverOptions)
+	var nf *discover.NotFoundError
+	if errors.As(err, &nf) {
+		// Neither a target nor a gateway: say what was looked for and how
+		// to point gwtop at one. Exit 1 (not a usage mistake: the host
+		// simply runs no gateway gwtop can see), and no empty TUI.
+		return nil, fmt.Errorf("nothing to watch: %w", nf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := res.Load(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if q.Interval != 0 {
+		cfg.Interval = q.Interval
+	}
+	cfg.FromStart = q.FromStart
+	var what []string
+	for _, g := range res.Found {
+		if g.Used {
+			what = append(what, fmt.Sprintf("%s pid %d", g.Kind, g.PID))
+		}
+	}
+	fmt.Fprintf(stderr, "gwtop: watching %s: %d upstreams, %d notes (`gwtop discover` shows where each came from)\n",
+		strings.Join(what, ", "), len(cfg.Upstreams), len(res.Notes))
+	return cfg, nil
+}

@@ -1,0 +1,402 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/haproxy"
+	"github.com/gwtop/gwtop/internal/faults"
+	"github.com/gwtop/gwtop/internal/haproxytest"
+	"github.com/gwtop/gwtop/model"
+)
+
+// hapServer is one server behind the test HAProxy and what gwtop must say
+// of it.
+type hapServer struct {
+	backend, name string
+	kind          faults.Kind
+	opts          string // extra options on the server line
+	beOpts        string // extra lines for its backend section
+	cause         model.Cause
+	state         model.State
+	addr          string
+}
+
+func (s *hapServer) label() string { return s.backend + "/" + s.name }
+
+// startServers starts each server's fault upstream (or, for "timeout", a
+// listener whose full accept queue drops SYNs).
+func startServers(t *testing.T, servers []*hapServer) {
+	t.Helper()
+	for _, s := range servers {
+		if s.kind == "" {
+			s.addr = haproxytest.FullBacklog(t)
+			continue
+		}
+		s.addr = faults.Start(t, s.kind).Addr
+	}
+}
+
+// backends renders the backend sections, servers in the order given.
+func hapBackends(servers []*hapServer, checked map[string]bool) string {
+	var b strings.Builder
+	var order []string
+	by := map[string][]*hapServer{}
+	for _, s := range servers {
+		if by[s.backend] == nil {
+			order = append(order, s.backend)
+		}
+		by[s.backend] = append(by[s.backend], s)
+	}
+	for _, be := range order {
+		fmt.Fprintf(&b, "backend %s\n", be)
+		for _, s := range by[be] {
+			b.WriteString(s.beOpts)
+		}
+		if checked[be] {
+			b.WriteString("    option httpchk GET /\n    default-server check inter 200ms fall 2 rise 2\n")
+		}
+		for _, s := range by[be] {
+			fmt.Fprintf(&b, "    server %s %s%s\n", s.name, s.addr, s.opts)
+		}
+	}
+	return b.String()
+}
+
+// hapTraffic sends requests through HAProxy to each path until ctx ends,
+// workers at a time per path, one request at a time each.
+func hapTraffic(ctx context.Context, addr string, paths []string, workers int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	client := faults.InsecureClient(5 * time.Second)
+	for _, p := range paths {
+		for w := range workers {
+			wg.Go(func() {
+				for i := 0; ctx.Err() == nil; i++ {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s%s%d-%d", addr, p, w, i), nil)
+					if resp, err := client.Do(req); err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(50 * time.Millisecond):
+					}
+				}
+			})
+		}
+	}
+	return &wg
+}
+
+// waitStats waits until HAProxy's runtime API lists every server in the
+// state want says (DOWN or not), so the runs start from settled checks.
+func waitStats(t *testing.T, sock string, want map[string]bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var last string
+	for {
+		got := map[string]string{}
+		if c, err := net.DialTimeout("unix", sock, time.Second); err == nil {
+			_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+			_, _ = io.WriteString(c, "show stat\n")
+			b, _ := io.ReadAll(c)
+			c.Close()
+			rows, _ := haproxy.ParseStats(b)
+			for _, r := range rows {
+				got[r.Proxy+"/"+r.Name] = r.Status + " " + r.CheckStatus
+			}
+		}
+		ok := true
+		for name, down := range want {
+			st, seen := got[name]
+			if !seen || haproxy.ServerDown(st) != down || (down && !strings.HasPrefix(st, "DOWN")) {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		last = fmt.Sprint(got)
+		if time.Now().After(deadline) {
+			t.Fatalf("HAProxy's checks did not settle within 15s: %s", last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkServers asserts the state and top cause of every server, found by
+// the name HAProxy gives it (backend/server) and keyed by its address
+// (byAddr) or by that name.
+func checkServers(t *testing.T, label string, s *model.Snapshot, servers []*hapServer, byAddr bool) {
+	t.Helper()
+	for _, srv := range servers {
+		key := srv.label()
+		if byAddr {
+			key = srv.addr
+		}
+		var u *model.Upstream
+		for i := range s.Upstreams {
+			x := &s.Upstreams[i]
+			if x.Name == srv.label() && x.Address == key {
+				u = x
+			}
+		}
+		if u == nil {
+			var have []string
+			for _, x := range s.Upstreams {
+				have = append(have, x.Name+"="+x.Address)
+			}
+			t.Errorf("%s: %s (%s) missing from the snapshot, which has %v", label, srv.label(), srv.addr, have)
+			continue
+		}
+		checkUpstream(t, label, u, srv.state, srv.cause)
+	}
+}
+
+func checkUpstream(t *testing.T, label string, u *model.Upstream, state model.State, cause model.Cause) {
+	t.Helper()
+	top := model.Cause("")
+	if len(u.Causes) > 0 {
+		top = u.Causes[0].Code
+	}
+	t.Logf("%s: %-18s %-16s %-8s top=%-17s %s | %d req, 5xx %.0f%% | causes %s", label, u.Name, u.Address, u.State, top, u.StateReason, u.Requests, u.Rate5xx*100, causeList(*u))
+	if u.State != state {
+		t.Errorf("%s: %s state = %s (%s), want %s", label, u.Name, u.State, u.StateReason, state)
+	}
+	if top != cause {
+		var ev []string
+		for _, c := range u.Causes {
+			ev = append(ev, fmt.Sprintf("%s: %s", c.Code, c.Evidence))
+		}
+		t.Errorf("%s: %s top cause = %q, want %q (causes %s; evidence:\n%s)", label, u.Name, top, cause, causeList(*u), strings.Join(ev, "\n"))
+	}
+	if cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "" || u.Causes[0].Count < 1) {
+		t.Errorf("%s: %s cause lacks evidence, hint, next step or count: %+v", label, u.Name, u.Causes[0])
+	}
+}
+
+func findUpstream(s *model.Snapshot, name string) *model.Upstream {
+	for i := range s.Upstreams {
+		if s.Upstreams[i].Name == name {
+			return &s.Upstreams[i]
+		}
+	}
+	return nil
+}
+
+func findGateway(s *model.Snapshot, kind, source string) *model.Gateway {
+	for i := range s.Gateways {
+		if s.Gateways[i].Kind == kind && s.Gateways[i].Source == source {
+			return &s.Gateways[i]
+		}
+	}
+	return nil
+}
+
+// TestHAProxyStatsCauses runs gwtop snapshot against a real HAProxy whose
+// health checks fail in every way loopback allows, reading the stats page
+// (with basic auth), the runtime API's unix socket and its TCP socket, each
+// alone; and a stats URL that is not HAProxy's beside a working probe.
+func TestHAProxyStatsCauses(t *testing.T) {
+	servers := []*hapServer{
+		{backend: "be_app", name: "healthy", kind: faults.Healthy, state: model.StateUp},
+		{backend: "be_app", name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},                            // L4CON
+		{backend: "be_app", name: "timeout", cause: model.CauseConnectTimeout, state: model.StateDown},                                           // L4TOUT
+		{backend: "be_app", name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},                              // L7TOUT
+		{backend: "be_app", name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},                                  // SOCKERR "Connection reset by peer"
+		{backend: "be_app", name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},                      // L7STS 500
+		{backend: "be_app", name: "badheader", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown},                    // L7RSP
+		{backend: "be_app", name: "tls", kind: faults.PlainOnTLS, opts: " check-ssl verify none", cause: model.CauseTLS, state: model.StateDown}, // L6RSP
+		// HAProxy 2.6's HTTP check says no more of an upstream that
+		// closes without a byte than of one that answers garbage (L7RSP,
+		// no text), so the status page alone reads it as bad_response;
+		// the log's SH-- tells them apart (TestHAProxyLogCauses).
+		{backend: "be_app", name: "close", kind: faults.Close, cause: model.CauseBadResponse, state: model.StateDown},
+		{backend: "be_dead", name: "dead", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
+	}
+	startServers(t, servers)
+	h := haproxytest.Start(t, haproxytest.Config{
+		Frontend:  "    use_backend be_dead if { path_beg /dead/ }\n    default_backend be_app\n",
+		Backends:  hapBackends(servers, map[string]bool{"be_app": true, "be_dead": true}),
+		StatsAuth: "gwtop:Pa55-w0rd-stats",
+	})
+	want := map[string]bool{}
+	for _, s := range servers {
+		want[s.label()] = s.state == model.StateDown
+	}
+	waitStats(t, h.Socket, want)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := hapTraffic(ctx, h.Addr, []string{"/app/", "/dead/"}, 2)
+	defer func() { cancel(); wg.Wait() }()
+
+	const pwEnv = "GWTOP_TEST_HAPROXY_PASSWORD"
+	t.Setenv(pwEnv, "Pa55-w0rd-stats")
+	page := writeFile(t, "page.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  stats: %s;csv\n  username: gwtop\n  password: ${%s}\n", h.StatsURL, pwEnv))
+	unix := writeFile(t, "unix.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  stats: unix:%s\n", h.Socket))
+	tcp := writeFile(t, "tcp.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  stats: %s\n", h.SocketTCP))
+	healthy := servers[0].addr
+	notStats := writeFile(t, "html.yaml", fmt.Sprintf("interval: 500ms\nupstreams:\n  - name: probed\n    address: %q\n    probe: http://%s/\nhaproxy:\n  stats: http://%s/stats\n", healthy, healthy, healthy))
+
+	snaps := map[string]*model.Snapshot{}
+	var mu sync.Mutex
+	var runs sync.WaitGroup
+	for label, cfg := range map[string]string{"stats page": page, "unix socket": unix, "ipv4@ socket": tcp, "not stats": notStats} {
+		runs.Go(func() {
+			s := snapshotJSON(t, "--config", cfg, "--for", "6s")
+			mu.Lock()
+			snaps[label] = s
+			mu.Unlock()
+		})
+	}
+	runs.Wait()
+	cancel()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	for label, source := range map[string]string{"stats page": "stats", "unix socket": "socket", "ipv4@ socket": "socket"} {
+		s := snaps[label]
+		// The stats page hides servers' addresses (and last_chk) unless
+		// "stats show-legends": there they are keyed by name.
+		checkServers(t, label, s, servers, source == "socket")
+		if u := findUpstream(s, "be_dead"); u == nil {
+			t.Errorf("%s: backend be_dead missing", label)
+		} else {
+			checkUpstream(t, label, u, model.StateDown, model.CauseNoLiveUpstreams)
+		}
+		if u := findUpstream(s, "be_app"); u != nil {
+			t.Errorf("%s: backend be_app, which has a server UP, got a row: %+v", label, u)
+		}
+		if u := findUpstream(s, "be_app/healthy"); u != nil && u.Requests < 1 {
+			t.Errorf("%s: the healthy server served no requests per the stats: %+v", label, u)
+		} else if u != nil && (u.AvgMS == nil || u.LatencyNote == "") {
+			t.Errorf("%s: no HAProxy averages on the healthy server", label)
+		}
+		g := findGateway(s, "haproxy", source)
+		if g == nil || !g.OK || g.Error != "" || g.Counters["servers"] != float64(len(servers)) ||
+			g.Counters["servers_up"] != 1 || g.Counters["servers_down"] != float64(len(servers)-1) || g.Counters["backends_down"] != 1 {
+			t.Errorf("%s: gateway row %+v", label, g)
+		}
+	}
+	// The password is nowhere in the output; the user name may be.
+	out, err := json.Marshal(snaps["stats page"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "Pa55-w0rd-stats") {
+		t.Errorf("the stats password appears in the snapshot JSON")
+	}
+	if g := findGateway(snaps["stats page"], "haproxy", "stats"); g == nil || !strings.Contains(g.Target, "gwtop@") || !strings.HasSuffix(g.Target, "/stats;csv") {
+		t.Errorf("stats page gateway row %+v", g)
+	}
+
+	// A stats URL that is an ordinary web server: an error in its row, and
+	// the probe beside it still works.
+	s := snaps["not stats"]
+	if g := findGateway(s, "haproxy", "stats"); g == nil || g.OK || !strings.Contains(g.Error, "not HAProxy stats CSV") {
+		t.Errorf("not stats: gateway row %+v", g)
+	} else {
+		t.Logf("not stats: gateway error %q", g.Error)
+	}
+	if u := findUpstream(s, "probed"); u == nil || u.Probe == nil || !u.Probe.OK || u.State != model.StateUp {
+		t.Errorf("not stats: the probe beside it: %+v", u)
+	}
+}
+
+// TestHAProxyLogCauses runs gwtop snapshot on HAProxy's log (received as
+// syslog and written to a file) for upstreams without health checks, so
+// every request reaches its failing server and the termination flags say
+// why; once from the log alone, once with the runtime API beside it, where
+// the log's server names resolve to the stats' addresses.
+func TestHAProxyLogCauses(t *testing.T) {
+	servers := []*hapServer{
+		{backend: "be_healthy", name: "srv", kind: faults.Healthy, state: model.StateUp},
+		{backend: "be_refused", name: "srv", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown}, // SC--
+		// sC--; without retries, so that each request takes one
+		// "timeout connect" and enough of them end within the run.
+		{backend: "be_timeout", name: "srv", beOpts: "    retries 0\n", cause: model.CauseConnectTimeout, state: model.StateDown},
+		{backend: "be_slow", name: "srv", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},           // sH--
+		{backend: "be_close", name: "srv", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},      // SH--
+		{backend: "be_error500", name: "srv", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},   // ---- 500
+		{backend: "be_badheader", name: "srv", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown}, // PH--
+	}
+	dead := &hapServer{backend: "be_dead", name: "srv", kind: faults.Refused}
+	startServers(t, append(servers, dead))
+	var fe strings.Builder
+	var paths []string
+	for _, s := range append(servers, dead) {
+		fmt.Fprintf(&fe, "    use_backend %s if { path_beg /%s/ }\n", s.backend, s.backend)
+		paths = append(paths, "/"+s.backend+"/")
+	}
+	h := haproxytest.Start(t, haproxytest.Config{Frontend: fe.String(),
+		Backends: hapBackends(append(servers, dead), map[string]bool{"be_dead": true}), Log: true})
+	waitStats(t, h.Socket, map[string]bool{"be_dead/srv": true, "be_healthy/srv": false})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := hapTraffic(ctx, h.Addr, paths, 3)
+	defer func() { cancel(); wg.Wait() }()
+
+	logOnly := writeFile(t, "log.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  log: %s\n", h.LogFile))
+	both := writeFile(t, "both.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  log: %s\n  stats: unix:%s\n", h.LogFile, h.Socket))
+	var fromLog, withStats *model.Snapshot
+	var runs sync.WaitGroup
+	runs.Go(func() { fromLog = snapshotJSON(t, "--config", logOnly, "--for", "6s") })
+	runs.Go(func() { withStats = snapshotJSON(t, "--config", both, "--for", "6s") })
+	runs.Wait()
+	cancel()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	// From the log alone, servers are keyed by backend/server.
+	checkServers(t, "log", fromLog, servers, false)
+	if u := findUpstream(fromLog, "be_dead"); u == nil {
+		t.Error("log: backend be_dead (<NOSRV> SC--) missing")
+	} else {
+		checkUpstream(t, "log", u, model.StateDown, model.CauseNoLiveUpstreams)
+	}
+	g := findGateway(fromLog, "haproxy", "log")
+	if g == nil || !g.OK || g.Counters["parsed"] < 1 || g.Counters["skipped"] != 0 {
+		t.Errorf("log: gateway row %+v", g)
+	}
+
+	// With the stats beside it, the log's lines count toward the
+	// servers' addresses, which both sources feed.
+	checkServers(t, "log+stats", withStats, servers, true)
+	for _, srv := range servers {
+		for _, u := range withStats.Upstreams {
+			if u.Address == srv.addr && (!slices.Contains(u.Sources, "access_log") || !slices.Contains(u.Sources, "status")) {
+				t.Errorf("log+stats: %s fed by %v, want access_log and status", srv.label(), u.Sources)
+			}
+		}
+	}
+	if t.Failed() {
+		if b, err := os.ReadFile(h.LogFile); err == nil {
+			lines := strings.Split(string(b), "\n")
+			t.Logf("last log lines:\n%s", strings.Join(lines[max(0, len(lines)-30):], "\n"))
+		}
+	}
+}

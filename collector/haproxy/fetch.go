@@ -1,0 +1,195 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxStats caps what is read of the stats: a row is about 1 KB, so this
+// is room for tens of thousands of servers, and a misconfigured target
+// could stream forever.
+const maxStats = 64 << 20
+
+// target is where the stats come from: the stats page over HTTP(S) or the
+// runtime API over a unix or TCP socket.
+type target struct {
+	url        string // http(s) URL with ";csv", without userinfo
+	user, pass string
+	network    string // unix or tcp, for the runtime API
+	addr       string
+	shown      string // what errors and the gateway row show: no password
+}
+
+// parseTarget reads the forms config.HAProxy.Stats documents.
+func parseTarget(s, username, password string) (*target, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("haproxy stats %s: not a URL", redactURL(s, password))
+		}
+		t := &target{user: username, pass: password}
+		if u.User != nil {
+			if t.user == "" {
+				t.user = u.User.Username()
+			}
+			if pw, ok := u.User.Password(); ok && t.pass == "" {
+				t.pass = pw
+			}
+			u.User = nil
+		}
+		if u.Path == "" && u.RawQuery == "" {
+			u.Path = "/" // ";csv" belongs to the path, not the port
+		}
+		raw := u.String()
+		if !strings.Contains(raw, ";csv") {
+			raw += ";csv"
+		}
+		t.url = raw
+		t.shown = raw
+		if t.user != "" {
+			// Say who logs in, never with what.
+			t.shown = strings.Replace(raw, "://", "://"+url.User(t.user).String()+"@", 1)
+		}
+		return t, nil
+	case strings.HasPrefix(s, "unix:"):
+		p := strings.TrimPrefix(s, "unix:")
+		if p == "" {
+			return nil, fmt.Errorf("haproxy stats %q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
+		}
+		return &target{network: "unix", addr: p, shown: s}, nil
+	case strings.HasPrefix(s, "/"):
+		return &target{network: "unix", addr: s, shown: "unix:" + s}, nil
+	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
+		hp := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "ipv4@"), "ipv6@"), "tcp://")
+		if _, _, err := net.SplitHostPort(hp); err != nil {
+			return nil, fmt.Errorf("haproxy stats %q: want HOST:PORT after the prefix", s)
+		}
+		return &target{network: "tcp", addr: hp, shown: s}, nil
+	}
+	return nil, fmt.Errorf("haproxy stats %q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", redactURL(s, password))
+}
+
+// redactURL hides a password in s: the URL's own and the configured one.
+func redactURL(s, password string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			s = strings.ReplaceAll(s, pw, "xxxxx")
+		}
+	}
+	if password != "" {
+		s = strings.ReplaceAll(s, password, "xxxxx")
+	}
+	return s
+}
+
+func (t *target) source() string {
+	if t.network != "" {
+		return "socket"
+	}
+	return "stats"
+}
+
+// fetch reads the stats CSV once, within ctx's deadline. Its errors never
+// hold the password.
+func (t *target) fetch(ctx context.Context, client *http.Client) ([]byte, error) {
+	var b []byte
+	var err error
+	if t.network != "" {
+		b, err = t.fetchSocket(ctx)
+	} else {
+		b, err = t.fetchHTTP(ctx, client)
+	}
+	if err != nil {
+		return nil, errors.New(t.redact(err.Error()))
+	}
+	return b, nil
+}
+
+func (t *target) redact(msg string) string {
+	if t.pass != "" {
+		msg = strings.ReplaceAll(msg, t.pass, "xxxxx")
+	}
+	return msg
+}
+
+func (t *target) fetchHTTP(ctx context.Context, client *http.Client) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("haproxy stats %s: %v", t.shown, err)
+	}
+	if t.user != "" || t.pass != "" {
+		req.SetBasicAuth(t.user, t.pass)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("haproxy stats %s: %v", t.shown, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxStats+1))
+	if err != nil {
+		return nil, fmt.Errorf("haproxy stats %s: reading the answer: %v", t.shown, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && t.user == "":
+		return nil, fmt.Errorf("haproxy stats %s: HTTP 401 — the page has \"stats auth\": set haproxy.username and haproxy.password", t.shown)
+	case resp.StatusCode == http.StatusUnauthorized:
+		return nil, fmt.Errorf("haproxy stats %s: HTTP 401 — wrong username or password for \"stats auth\"", t.shown)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("haproxy stats %s: HTTP %s (want 200 with the stats CSV)", t.shown, resp.Status)
+	case len(b) > maxStats:
+		return nil, fmt.Errorf("haproxy stats %s: answer larger than %d MiB", t.shown, maxStats>>20)
+	}
+	return b, nil
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// fetchSocket asks the runtime API for "show stat" in its non-interactive
+// mode: one command, the answer, then HAProxy closes the connection.
+func (t *target) fetchSocket(ctx context.Context) ([]byte, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, t.network, t.addr)
+	if err != nil {
+		return nil, fmt.Errorf("haproxy socket %s: %v", t.shown, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	} else {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	}
+	// Closing the connection when ctx ends interrupts a blocked read
+	// even without a deadline.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if _, err := io.WriteString(c, "show stat\n"); err != nil {
+		return nil, fmt.Errorf("haproxy socket %s: sending \"show stat\": %v", t.shown, err)
+	}
+	b, err := io.ReadAll(io.LimitReader(c, maxStats+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("haproxy socket %s: reading \"show stat\": %v", t.shown, err)
+	}
+	if len(b) > maxStats {
+		return nil, fmt.Errorf("haproxy socket %s: answer larger than %d MiB", t.shown, maxStats>>20)
+	}
+	return b, nil
+}

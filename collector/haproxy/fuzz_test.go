@@ -1,0 +1,109 @@
+package haproxy
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/model"
+)
+
+// The fuzz targets check that nothing panics and that what comes out is
+// well formed; the table tests pin the values.
+
+func FuzzStatsCSV(f *testing.F) {
+	real26, err := os.ReadFile("testdata/show-stat-2.6.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{statsFixture1, statsFixture2, string(real26), csvOf("DOWN", "L4CON", 3, "DOWN", 1, 10),
+		"# svname,pxname,status\r\nsrv,\"b\"\"e\",UP 1/3,\r\n\r\n", "<html>", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rows, err := ParseStats(b)
+		if err != nil {
+			if !errors.Is(err, ErrNotCSV) {
+				t.Fatalf("error %v does not wrap ErrNotCSV", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.Proxy == "" || r.Name == "" || r.Type < TypeFrontend || r.Type > TypeListener {
+				t.Fatalf("bad row %+v", r)
+			}
+			if c := CheckCause(r.CheckStatus, r.CheckCode, r.CheckDesc, r.LastChk); c != "" && c.Index() < 0 {
+				t.Fatalf("unknown cause %q", c)
+			}
+		}
+		// Whatever parses can be reported twice without trouble.
+		now := time.Now()
+		s := &Stats{t: &target{shown: "fuzz"}, Names: &Names{}, servers: map[string]*serverMemo{}, backends: map[string]*backendMemo{}}
+		rec := newRecorder()
+		s.report(rows, now, rec)
+		s.report(rows, now, rec)
+		for _, fl := range rec.failures {
+			if fl.Addr == "" || fl.Cause.Index() < 0 || fl.Line == "" {
+				t.Fatalf("bad failure %+v", fl)
+			}
+		}
+		for addr, c := range rec.counters {
+			var sum int64
+			for _, n := range c.Classes {
+				sum += n
+			}
+			if addr == "" || sum != c.Requests {
+				t.Fatalf("bad counters %q %+v: classes add up to %d", addr, c, sum)
+			}
+		}
+	})
+}
+
+func FuzzLogLine(f *testing.F) {
+	for _, s := range []string{logDocExample, log2071, logLocal, logPorter,
+		`[WARNING]  (8123) : Server be_a/s1 is DOWN, reason: Layer4 timeout, check duration: 2001ms.`,
+		`<128>Nov 22 22:11:02 haproxy[8123]: backend be_refused has no server available!`,
+		`<129>Nov 22 22:11:02 haproxy[8123]: Server be_error500/srv is DOWN, reason: Layer7 wrong status, code: 500, info: "Internal Server Error", check duration: 0ms.`} {
+		f.Add(s)
+	}
+	if b, err := os.ReadFile("testdata/syslog-2.6.log"); err == nil {
+		for _, l := range strings.Split(string(b), "\n")[:5] {
+			f.Add(l)
+		}
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		p := NewLogParser()
+		rec := newRecorder()
+		err := p.Line([]byte(line), rec)
+		if err != nil {
+			if !errors.Is(err, ErrNotHTTPLog) && !errors.Is(err, feed.ErrIgnored) {
+				t.Fatalf("error %v is neither ErrNotHTTPLog nor ErrIgnored", err)
+			}
+			if len(rec.requests)+len(rec.failures) > 0 {
+				t.Fatal("reported something for a line it refused")
+			}
+			return
+		}
+		if len(rec.requests)+len(rec.failures) != 1 {
+			t.Fatalf("%d requests and %d failures for one line", len(rec.requests), len(rec.failures))
+		}
+		for _, r := range rec.requests {
+			if r.Status < 0 || r.Status > 999 || (r.Cause != "" && r.Cause.Index() < 0) || len(r.Attempts) > 1 {
+				t.Fatalf("bad request %+v", r)
+			}
+			for _, a := range r.Attempts {
+				if a.Addr == "" || a.Status < 0 {
+					t.Fatalf("bad attempt %+v", a)
+				}
+			}
+		}
+		for _, fl := range rec.failures {
+			if fl.Addr == "" || fl.Cause.Index() < 0 || fl.Cause == model.CauseNone {
+				t.Fatalf("bad failure %+v", fl)
+			}
+		}
+	})
+}

@@ -1,0 +1,232 @@
+package discover
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/gwtop/gwtop/config"
+	"gopkg.in/yaml.v3"
+)
+
+// report accumulates the configuration and, for every item, why it is
+// there; it renders both as commented YAML.
+type report struct {
+	cfg      config.Config
+	upWhy    []string            // parallel to cfg.Upstreams
+	field    map[string]string   // "nginx.access_log" → where it came from
+	head     map[string][]string // section → comment lines above it
+	notes    []string            // what could not be used, for Result.Notes
+	topNotes []string            // notes not tied to a section
+	found    []Gateway
+	env      map[string]string
+	byAddr   map[string]int
+}
+
+func newReport() *report {
+	return &report{field: map[string]string{}, head: map[string][]string{}, env: map[string]string{}, byAddr: map[string]int{}}
+}
+
+// note records something discovery could not use; section places it above
+// that part of the YAML ("" for the top).
+func (r *report) note(section, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if section == "" {
+		r.topNotes = append(r.topNotes, msg)
+		r.notes = append(r.notes, msg)
+		return
+	}
+	r.head[section] = append(r.head[section], msg)
+	r.notes = append(r.notes, section+": "+msg)
+}
+
+// explain adds a comment line above a section that is not a problem.
+func (r *report) explain(section, format string, args ...any) {
+	r.head[section] = append(r.head[section], fmt.Sprintf(format, args...))
+}
+
+// addUpstream adds an upstream unless its address is already there (gwtop
+// keys upstreams by address); why says where it came from.
+func (r *report) addUpstream(u config.Upstream, why string) {
+	if i, dup := r.byAddr[u.Address]; dup {
+		prev := r.cfg.Upstreams[i]
+		r.upWhy[i] += fmt.Sprintf("; also %s (%s)", why, u.Name)
+		if prev.Probe == "" && u.Probe != "" {
+			r.cfg.Upstreams[i].Probe = u.Probe
+		}
+		return
+	}
+	r.byAddr[u.Address] = len(r.cfg.Upstreams)
+	r.cfg.Upstreams = append(r.cfg.Upstreams, u)
+	r.upWhy = append(r.upWhy, why)
+}
+
+func (r *report) result() (*Result, error) {
+	res := &Result{Notes: r.notes, Found: r.found, env: r.env}
+	if r.cfg.Empty() {
+		return nil, &NotFoundError{Found: r.found, Notes: r.notes}
+	}
+	r.cfg.Interval = config.DefaultInterval
+	r.cfg.Source = "discovered"
+	cfg := r.cfg
+	res.Config = &cfg
+	out, err := r.render()
+	if err != nil {
+		return nil, err
+	}
+	res.YAML = out
+	// What discovery prints must be what gwtop can load: a failure here is
+	// a discovery bug, reported with the text so it can be fixed.
+	if _, err := res.Load(func(string) (string, bool) { return "", false }); err != nil {
+		return nil, fmt.Errorf("discovered configuration does not load (a gwtop bug): %v\n%s", err, out)
+	}
+	return res, nil
+}
+
+func str(v string) *yaml.Node {
+	n := &yaml.Node{}
+	_ = n.Encode(v) // a string always encodes
+	return n
+}
+
+func key(k string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k} }
+
+// comment turns lines into one YAML comment block.
+func comment(lines []string) string {
+	var out []string
+	for _, l := range lines {
+		for _, s := range strings.Split(l, "\n") {
+			out = append(out, "# "+s)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// mapping builds a mapping from key/value pairs, skipping empty values; a
+// field comment from r.field[prefix+key] goes at the end of the line.
+func (r *report) mapping(prefix string, kv ...string) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		v := str(kv[i+1])
+		if why := r.field[prefix+kv[i]]; why != "" {
+			v.LineComment = comment([]string{why})
+		}
+		m.Content = append(m.Content, key(kv[i]), v)
+	}
+	return m
+}
+
+func (r *report) render() ([]byte, error) {
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	head := []string{
+		"gwtop configuration found by `gwtop discover`.",
+		"Save it, edit it, and run: gwtop --config FILE",
+	}
+	for _, g := range r.found {
+		state := "read"
+		if !g.Used {
+			state = "not read"
+		}
+		cf := ""
+		if g.Config != "" {
+			cf = ", " + g.Config
+		}
+		head = append(head, fmt.Sprintf("found %s pid %d%s (%s)", g.Kind, g.PID, cf, state))
+	}
+	if len(r.topNotes) > 0 {
+		head = append(head, "notes:")
+		for _, n := range r.topNotes {
+			head = append(head, "  - "+n)
+		}
+	}
+	iv := str(r.cfg.Interval.String())
+	iv.LineComment = "# the default: how often gwtop probes and reads status pages"
+	k := key("interval")
+	k.HeadComment = comment(head)
+	root.Content = append(root.Content, k, iv)
+
+	if len(r.cfg.Upstreams) > 0 || len(r.head["upstreams"]) > 0 {
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		for i, u := range r.cfg.Upstreams {
+			m := r.mapping("", "name", u.Name, "address", u.Address, "group", u.Group, "probe", u.Probe, "expect", u.Expect)
+			if u.Insecure {
+				m.Content = append(m.Content, key("insecure"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+			}
+			m.HeadComment = comment([]string{r.upWhy[i]})
+			seq.Content = append(seq.Content, m)
+		}
+		k := key("upstreams")
+		k.HeadComment = comment(r.head["upstreams"])
+		if len(seq.Content) == 0 {
+			seq.Style = yaml.FlowStyle
+		}
+		root.Content = append(root.Content, k, seq)
+	}
+	section := func(name string, present bool, kv ...string) {
+		if !present {
+			if lines := r.head[name]; len(lines) > 0 {
+				// Say why the section is missing, as a comment at the end.
+				root.FootComment = joinComments(root.FootComment, comment(append([]string{name + ": not configured"}, indent(lines)...)))
+			}
+			return
+		}
+		k := key(name)
+		k.HeadComment = comment(r.head[name])
+		root.Content = append(root.Content, k, r.mapping(name+".", kv...))
+	}
+	c := &r.cfg
+	if n := c.Nginx; n != nil {
+		section("nginx", true, "status_url", n.StatusURL, "access_log", n.AccessLog, "log_format", n.LogFormat, "error_log", n.ErrorLog)
+	} else {
+		section("nginx", false)
+	}
+	if h := c.HAProxy; h != nil {
+		section("haproxy", true, "stats", h.Stats, "username", h.Username, "password", h.Password, "log", h.Log)
+	} else {
+		section("haproxy", false)
+	}
+	if cd := c.Caddy; cd != nil {
+		section("caddy", true, "admin", cd.Admin, "log", cd.Log)
+	} else {
+		section("caddy", false)
+	}
+	if t := c.Traefik; t != nil {
+		section("traefik", true, "api", t.API, "access_log", t.AccessLog)
+	} else {
+		section("traefik", false)
+	}
+	if en := c.Envoy; en != nil {
+		section("envoy", true, "admin", en.Admin, "access_log", en.AccessLog, "log_format", en.LogFormat)
+	} else {
+		section("envoy", false)
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func indent(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = "  " + l
+	}
+	return out
+}
+
+func joinComments(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "\n\n" + b
+}
