@@ -5,11 +5,12 @@ GO       ?= go
 PKGS     ?= ./...
 FUZZTIME ?= 10s
 TESTFUZZ ?= 3s
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: test deps vet fuzz bench build demo lint
 
-test: deps vet
+test: deps vet lint
 	$(GO) test -race -count=1 $(PKGS)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZ)
 
@@ -27,6 +28,7 @@ deps:
 	@{ command -v nginx || ls /usr/sbin/nginx; } >/dev/null
 
 vet:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go mod tidy would change go.mod/go.sum: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 
@@ -56,5 +58,5 @@ build:
 demo:
 	$(GO) run ./cmd/gwtop demo
 
-lint: vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+lint:
+	$(GO) run $(STATICCHECK) $(PKGS)
