@@ -54,6 +54,24 @@ func wantDiscovery(q *config.Quick, cfg *config.Config, off bool) bool {
 // discovered runs discovery and loads its configuration the way a saved
 // file would be loaded, with the quick flags that do not name a target
 // (--interval, --from-start) laid over it.
+// resolveConfig is the configuration every watching command uses: --config
+// and the quick flags, or else what discovery finds on this host.
+func resolveConfig(ctx context.Context, q *config.Quick, noDiscover bool, stderr io.Writer) (*config.Config, error) {
+	cfg, err := q.Build(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if wantDiscovery(q, cfg, noDiscover) {
+		if cfg, err = discovered(ctx, q, stderr); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Empty() {
+		return nil, usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status, --haproxy-stats, --caddy-admin, --traefik-api, --envoy-admin); try `gwtop demo`")
+	}
+	return cfg, nil
+}
+
 func discovered(ctx context.Context, q *config.Quick, stderr io.Writer) (*config.Config, error) {
 	res, err := discover.Discover(ctx, discoverOptions)
 	var nf *discover.NotFoundError

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,17 +33,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("snapshot: unexpected argument %q", fs.Arg(0)))
 	}
-	cfg, err := q.Build(os.LookupEnv)
+	cfg, err := resolveConfig(ctx, &q, *noDiscover, stderr)
 	if err != nil {
 		return err
-	}
-	if wantDiscovery(&q, cfg, *noDiscover) {
-		if cfg, err = discovered(ctx, &q, stderr); err != nil {
-			return err
-		}
-	}
-	if cfg.Empty() {
-		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status)")
 	}
 	backlog := cfg.FromStart && *dur == 0
 	if *dur == 0 {

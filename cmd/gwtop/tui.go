@@ -61,17 +61,9 @@ func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := q.Build(os.LookupEnv)
+	cfg, err := resolveConfig(ctx, &q, *noDiscover, stderr)
 	if err != nil {
 		return err
-	}
-	if wantDiscovery(&q, cfg, *noDiscover) {
-		if cfg, err = discovered(ctx, &q, stderr); err != nil {
-			return err
-		}
-	}
-	if cfg.Empty() {
-		return usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status, --haproxy-stats); try `gwtop demo`")
 	}
 	return watch(ctx, cfg, uf, title(cfg))
 }
