@@ -176,3 +176,18 @@ traefik:
 		}
 	}
 }
+
+func TestEnvEverywhere(t *testing.T) {
+	src := "interval: ${IV:-250ms}\nupstreams:\n  - name: a\n    probe: http://127.0.0.1:${PORT}/\n  - name: b\n    probe: http://h:1/${MISSING}\n"
+	_, err := Parse("g.yaml", []byte(src), env(map[string]string{"PORT": "8080"}))
+	if err == nil || !strings.Contains(err.Error(), "g.yaml:6: upstreams[1].probe: environment variable MISSING is not set") {
+		t.Fatalf("err = %v", err)
+	}
+	cfg, err := Parse("g.yaml", []byte(strings.ReplaceAll(src, "${MISSING}", "x")), env(map[string]string{"PORT": "8080"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Interval != 250*time.Millisecond || cfg.Upstreams[0].Address != "127.0.0.1:8080" {
+		t.Errorf("interval %v address %s", cfg.Interval, cfg.Upstreams[0].Address)
+	}
+}

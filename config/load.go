@@ -71,55 +71,22 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	}
 	cfg := &Config{Source: name}
 	if len(bytes.TrimSpace(data)) > 0 {
+		// Unknown fields and wrong types first, with yaml's own lines.
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(cfg); err != nil {
+		if err := dec.Decode(&Config{}); err != nil {
+			return nil, yamlError(name, err)
+		}
+		// Then ${VAR} in every value, each error at the value's line,
+		// and the expanded tree decoded.
+		if errs := expandNodes(name, &root, "", lookup); len(errs) > 0 {
+			return nil, errs
+		}
+		if err := root.Decode(cfg); err != nil {
 			return nil, yamlError(name, err)
 		}
 	}
 	p := &positions{root: &root}
-	var errs Errors
-	expand := func(field string, s *string, path ...any) {
-		out, err := expandEnv(*s, lookup)
-		if err != nil {
-			errs = append(errs, &Error{File: name, Line: p.line(path...), Field: field, Msg: err.Error()})
-			return
-		}
-		*s = out
-	}
-	for i := range cfg.Upstreams {
-		u := &cfg.Upstreams[i]
-		expand(fmt.Sprintf("upstreams[%d].probe", i), &u.Probe, "upstreams", i, "probe")
-		expand(fmt.Sprintf("upstreams[%d].address", i), &u.Address, "upstreams", i, "address")
-	}
-	if n := cfg.Nginx; n != nil {
-		expand("nginx.status_url", &n.StatusURL, "nginx", "status_url")
-		expand("nginx.access_log", &n.AccessLog, "nginx", "access_log")
-		expand("nginx.error_log", &n.ErrorLog, "nginx", "error_log")
-	}
-	if h := cfg.HAProxy; h != nil {
-		expand("haproxy.stats", &h.Stats, "haproxy", "stats")
-		expand("haproxy.username", &h.Username, "haproxy", "username")
-		expand("haproxy.password", &h.Password, "haproxy", "password")
-		expand("haproxy.log", &h.Log, "haproxy", "log")
-	}
-	if c := cfg.Caddy; c != nil {
-		expand("caddy.admin", &c.Admin, "caddy", "admin")
-		expand("caddy.log", &c.Log, "caddy", "log")
-	}
-	if tr := cfg.Traefik; tr != nil {
-		expand("traefik.api", &tr.API, "traefik", "api")
-		expand("traefik.username", &tr.Username, "traefik", "username")
-		expand("traefik.password", &tr.Password, "traefik", "password")
-		expand("traefik.access_log", &tr.AccessLog, "traefik", "access_log")
-	}
-	if en := cfg.Envoy; en != nil {
-		expand("envoy.admin", &en.Admin, "envoy", "admin")
-		expand("envoy.access_log", &en.AccessLog, "envoy", "access_log")
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
 	cfg.applyDefaults()
 	if errs := cfg.validate(name, p); len(errs) > 0 {
 		return nil, errs
@@ -158,6 +125,44 @@ func friendlier(m string) string {
 		return fmt.Sprintf("unknown field %q (check the spelling; see the README's config reference)", sm[1])
 	}
 	return strings.ReplaceAll(m, "!!str", "text")
+}
+
+// expandNodes replaces ${VAR} references in every scalar of the tree. A
+// plain scalar is re-resolved after expansion, so `port: ${PORT}` can
+// still be a number.
+func expandNodes(file string, n *yaml.Node, path string, lookup func(string) (string, bool)) Errors {
+	var errs Errors
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			errs = append(errs, expandNodes(file, c, path, lookup)...)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if path != "" {
+				key = path + "." + key
+			}
+			errs = append(errs, expandNodes(file, n.Content[i+1], key, lookup)...)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			errs = append(errs, expandNodes(file, c, fmt.Sprintf("%s[%d]", path, i), lookup)...)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return nil
+		}
+		out, err := expandEnv(n.Value, lookup)
+		if err != nil {
+			return Errors{{File: file, Line: n.Line, Field: path, Msg: err.Error()}}
+		}
+		n.Value = out
+		if n.Style == 0 {
+			n.Tag = ""
+		}
+	}
+	return errs
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
