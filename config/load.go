@@ -75,7 +75,9 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&Config{}); err != nil {
-			return nil, yamlError(name, err)
+			if err = withoutEnvRefs(err); err != nil {
+				return nil, yamlError(name, err)
+			}
 		}
 		// Then ${VAR} in every value, each error at the value's line,
 		// and the expanded tree decoded.
@@ -125,6 +127,25 @@ func friendlier(m string) string {
 		return fmt.Sprintf("unknown field %q (check the spelling; see the README's config reference)", sm[1])
 	}
 	return strings.ReplaceAll(m, "!!str", "text")
+}
+
+// withoutEnvRefs drops the type errors of values that hold a ${VAR}: they
+// are checked again once expanded.
+func withoutEnvRefs(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	var keep []string
+	for _, m := range te.Errors {
+		if !strings.Contains(m, "${") {
+			keep = append(keep, m)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return &yaml.TypeError{Errors: keep}
 }
 
 // expandNodes replaces ${VAR} references in every scalar of the tree. A
