@@ -17,63 +17,9 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
-
-// recorder is a feed.Sink that keeps everything it is told.
-type recorder struct {
-	mu       sync.Mutex
-	reqs     []feed.Request
-	evidence []string
-	fails    []feed.Failure
-	status   map[string]string // addr → "down: why" or "up"
-	labels   []string
-	gateways []model.Gateway
-}
-
-func (r *recorder) ObserveRequest(q *feed.Request, line []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := *q
-	c.Attempts = slices.Clone(q.Attempts)
-	r.reqs = append(r.reqs, c)
-	r.evidence = append(r.evidence, string(line))
-}
-
-func (r *recorder) ObserveFailure(f feed.Failure) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fails = append(r.fails, f)
-}
-
-func (r *recorder) ObserveCounters(string, string, feed.Counters) {}
-
-func (r *recorder) SetServerStatus(addr string, down bool, why string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.status == nil {
-		r.status = map[string]string{}
-	}
-	if down {
-		r.status[addr] = "down: " + why
-	} else {
-		r.status[addr] = "up"
-	}
-}
-
-func (r *recorder) Label(addr, _, _ string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.labels = append(r.labels, addr)
-}
-
-func (r *recorder) SetGateway(g model.Gateway) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.gateways = append(r.gateways, g)
-}
-
-func (r *recorder) GatewayLimit(string, string, int64) {}
 
 // feedFile reads a fixture through a parser and counts the outcomes.
 func feedFile(t *testing.T, p *LogParser, path string, sink feed.Sink) (parsed, ignored int) {
@@ -126,17 +72,18 @@ type want struct {
 	header bool // the upstream's header time is known (it answered)
 }
 
-func checkRequests(t *testing.T, rec *recorder, wants map[string]want) {
+func checkRequests(t *testing.T, rec *feedtest.Recorder, wants map[string]want) {
 	t.Helper()
 	seen := map[string]int{}
-	for i, q := range rec.reqs {
-		name := route(uriOf(rec.evidence[i]))
+	lines := rec.Lines()
+	for i, q := range rec.Requests() {
+		name := route(uriOf(lines[i]))
 		if name == "passive" {
 			// The first request failed (refused), the second found no
 			// upstream left to try.
 			name += fmt.Sprint(seen[name])
 		}
-		seen[route(uriOf(rec.evidence[i]))]++
+		seen[route(uriOf(lines[i]))]++
 		w, ok := wants[name]
 		if !ok {
 			t.Errorf("request %d: unexpected route %q", i, name)
@@ -158,8 +105,8 @@ func checkRequests(t *testing.T, rec *recorder, wants map[string]want) {
 		case w.addr && q.Attempts[0].Status != w.status:
 			t.Errorf("%s: attempt status %d, want %d", name, q.Attempts[0].Status, w.status)
 		}
-		if w.cause != "" && !strings.Contains(rec.evidence[i], `"error"`) && !strings.Contains(rec.evidence[i], "http.log.error") {
-			t.Errorf("%s: evidence is not the line that states the cause: %s", name, rec.evidence[i])
+		if w.cause != "" && !strings.Contains(lines[i], `"error"`) && !strings.Contains(lines[i], "http.log.error") {
+			t.Errorf("%s: evidence is not the line that states the cause: %s", name, lines[i])
 		}
 	}
 	for name := range wants {
@@ -176,7 +123,7 @@ func checkRequests(t *testing.T, rec *recorder, wants map[string]want) {
 // TestLogDebug reads Caddy 2.6.2's log with the reverse proxy's debug
 // entries, which name the upstream of every attempt.
 func TestLogDebug(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	p := NewLogParser()
 	parsed, ignored := feedFile(t, p, "testdata/caddy262-debug.log", rec)
 	t.Logf("parsed %d, ignored %d", parsed, ignored)
@@ -193,12 +140,12 @@ func TestLogDebug(t *testing.T) {
 		"passive0":     {502, model.CauseRefused, true, false},
 		"passive1":     {503, model.CauseNoLiveUpstreams, false, false},
 	})
-	if len(rec.reqs) != 20 {
-		t.Errorf("%d requests, want 20", len(rec.reqs))
+	if len(rec.Requests()) != 20 {
+		t.Errorf("%d requests, want 20", len(rec.Requests()))
 	}
 	// Every error was matched to its access entry: none reported twice.
-	if len(rec.fails) != 0 {
-		t.Errorf("failures reported besides the requests: %+v", rec.fails)
+	if len(rec.Failures()) != 0 {
+		t.Errorf("failures reported besides the requests: %+v", rec.Failures())
 	}
 	if len(p.pending) != 0 || p.nPending != 0 {
 		t.Errorf("requests left pending: %d", p.nPending)
@@ -210,7 +157,7 @@ func TestLogDebug(t *testing.T) {
 // address (a refused dial, a reset read) are attributed to one; the rest
 // are the gateway's.
 func TestLogInfo(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	feedFile(t, NewLogParser(), "testdata/caddy262-info.log", rec)
 	checkRequests(t, rec, map[string]want{
 		"healthy":      {200, "", false, false},
@@ -226,8 +173,8 @@ func TestLogInfo(t *testing.T) {
 		"passive1":     {503, model.CauseNoLiveUpstreams, false, false},
 		"dns":          {502, model.CauseDNS, false, false},
 	})
-	if len(rec.fails) != 0 {
-		t.Errorf("failures reported besides the requests: %+v", rec.fails)
+	if len(rec.Failures()) != 0 {
+		t.Errorf("failures reported besides the requests: %+v", rec.Failures())
 	}
 }
 
@@ -238,7 +185,7 @@ func TestLogErrorsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	p := NewLogParser()
 	for _, l := range strings.Split(string(b), "\n") {
 		if strings.Contains(l, "http.log.access") {
@@ -247,7 +194,7 @@ func TestLogErrorsOnly(t *testing.T) {
 		_ = p.Line([]byte(l), rec)
 	}
 	got := map[model.Cause]int{}
-	for _, f := range rec.fails {
+	for _, f := range rec.Failures() {
 		got[f.Cause]++
 		if f.Cause != model.CauseNoLiveUpstreams && !strings.HasPrefix(f.Addr, "127.0.0.1:") {
 			t.Errorf("failure without its upstream: %+v", f)
@@ -263,33 +210,33 @@ func TestLogErrorsOnly(t *testing.T) {
 			t.Errorf("%s: %d failures, want %d (all: %v)", c, got[c], n, got)
 		}
 	}
-	if len(rec.reqs) != 0 {
-		t.Errorf("requests without access entries: %d", len(rec.reqs))
+	if len(rec.Requests()) != 0 {
+		t.Errorf("requests without access entries: %d", len(rec.Requests()))
 	}
 }
 
 // TestLogIncomplete: the upstream broke off its body after the header;
 // the client got a 200 and Caddy says why in an entry naming no request.
 func TestLogIncomplete(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	feedFile(t, NewLogParser(), "testdata/caddy262-incomplete.log", rec)
-	if len(rec.fails) != 2 {
-		t.Fatalf("failures %+v, want 2", rec.fails)
+	if len(rec.Failures()) != 2 {
+		t.Fatalf("failures %+v, want 2", rec.Failures())
 	}
-	for _, f := range rec.fails {
+	for _, f := range rec.Failures() {
 		if f.Cause != model.CausePrematureClose || !strings.Contains(f.Line, "aborting with incomplete response") {
 			t.Errorf("failure %+v", f)
 		}
 	}
-	if len(rec.reqs) != 2 || rec.reqs[0].Status != 200 {
-		t.Errorf("requests %+v", rec.reqs)
+	if len(rec.Requests()) != 2 || rec.Requests()[0].Status != 200 {
+		t.Errorf("requests %+v", rec.Requests())
 	}
 }
 
 // TestLogExpiry: a proxy error whose access entry never comes is reported
 // once the log moves on past pendingTTL.
 func TestLogExpiry(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	p := NewLogParser()
 	lines := []string{
 		`{"level":"info","ts":1000,"logger":"http.log.access.x","msg":"handled request","request":{"remote_ip":"10.0.0.1","remote_port":"1","proto":"HTTP/1.1","uri":"/"},"duration":0.1,"status":200}`,
@@ -301,15 +248,15 @@ func TestLogExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(rec.fails) != 0 {
-		t.Fatalf("reported before its access entry could come: %+v", rec.fails)
+	if len(rec.Failures()) != 0 {
+		t.Fatalf("reported before its access entry could come: %+v", rec.Failures())
 	}
 	late := `{"level":"info","ts":1040,"logger":"http.log.access.x","msg":"handled request","request":{"remote_ip":"10.0.0.1","remote_port":"4","proto":"HTTP/1.1","uri":"/"},"duration":0.1,"status":200}`
 	if err := p.Line([]byte(late), rec); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.fails) != 1 || rec.fails[0].Cause != model.CauseConnectTimeout || rec.fails[0].Addr != "10.0.0.5:80" {
-		t.Errorf("failures %+v, want one connect_timeout at 10.0.0.5:80", rec.fails)
+	if len(rec.Failures()) != 1 || rec.Failures()[0].Cause != model.CauseConnectTimeout || rec.Failures()[0].Addr != "10.0.0.5:80" {
+		t.Errorf("failures %+v, want one connect_timeout at 10.0.0.5:80", rec.Failures())
 	}
 	if p.nPending != 0 {
 		t.Errorf("%d still pending", p.nPending)
@@ -319,7 +266,7 @@ func TestLogExpiry(t *testing.T) {
 // TestLogRetries: a retried request (lb_try_duration) reports the failed
 // first try as a failure and the answering second as the request's attempt.
 func TestLogRetries(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	p := NewLogParser()
 	req := `"request":{"remote_ip":"10.0.0.2","remote_port":"2","proto":"HTTP/1.1","uri":"/a"}`
 	lines := []string{
@@ -333,10 +280,10 @@ func TestLogRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(rec.fails) != 1 || rec.fails[0].Addr != "10.0.0.5:80" || rec.fails[0].Cause != model.CauseRefused {
-		t.Errorf("failures %+v", rec.fails)
+	if len(rec.Failures()) != 1 || rec.Failures()[0].Addr != "10.0.0.5:80" || rec.Failures()[0].Cause != model.CauseRefused {
+		t.Errorf("failures %+v", rec.Failures())
 	}
-	q := rec.reqs[1]
+	q := rec.Requests()[1]
 	if len(q.Attempts) != 1 || q.Attempts[0].Addr != "10.0.0.6:80" || q.Attempts[0].Status != 503 || q.Attempts[0].Header != 0.02 || q.Attempts[0].Total != 0.6 || q.Cause != "" {
 		t.Errorf("request %+v", q)
 	}
@@ -345,7 +292,7 @@ func TestLogRetries(t *testing.T) {
 // TestLogMultiplexed: two concurrent HTTP/2 requests on one connection
 // keep their own upstreams.
 func TestLogMultiplexed(t *testing.T) {
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	p := NewLogParser()
 	r := func(uri string) string {
 		return `"request":{"remote_ip":"10.0.0.2","remote_port":"2","proto":"HTTP/2.0","uri":"` + uri + `"}`
@@ -363,10 +310,10 @@ func TestLogMultiplexed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(rec.reqs) != 3 {
-		t.Fatalf("requests %+v", rec.reqs)
+	if len(rec.Requests()) != 3 {
+		t.Fatalf("requests %+v", rec.Requests())
 	}
-	b, a := rec.reqs[1], rec.reqs[2]
+	b, a := rec.Requests()[1], rec.Requests()[2]
 	if len(b.Attempts) != 1 || b.Attempts[0].Addr != "10.0.0.6:80" || b.Cause != model.CausePrematureClose {
 		t.Errorf("/b: %+v", b)
 	}
@@ -393,14 +340,14 @@ func TestLogBadLines(t *testing.T) {
 		// A field of an unexpected type does not lose the entry.
 		{`{"ts":1,"logger":"http.log.access.x","msg":"handled request","request":"weird","status":200,"duration":{"x":1}}`, false},
 	} {
-		rec := &recorder{}
+		rec := new(feedtest.Recorder)
 		err := NewLogParser().Line([]byte(tc.line), rec)
 		switch {
 		case tc.ignored && !errors.Is(err, feed.ErrIgnored):
 			t.Errorf("%q: %v, want ErrIgnored", tc.line, err)
 		case !tc.ignored && strings.Contains(tc.line, `"request":"weird"`):
-			if err != nil || len(rec.reqs) != 1 || rec.reqs[0].Status != 200 || rec.reqs[0].Duration != -1 {
-				t.Errorf("%q: %v %+v", tc.line, err, rec.reqs)
+			if err != nil || len(rec.Requests()) != 1 || rec.Requests()[0].Status != 200 || rec.Requests()[0].Duration != -1 {
+				t.Errorf("%q: %v %+v", tc.line, err, rec.Requests())
 			}
 		case !tc.ignored && (err == nil || errors.Is(err, feed.ErrIgnored)):
 			t.Errorf("%q: %v, want a parse error", tc.line, err)
@@ -534,13 +481,13 @@ func TestAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scrape := func() *recorder {
-		rec := &recorder{}
+	scrape := func() *feedtest.Recorder {
+		rec := new(feedtest.Recorder)
 		a.Scrape(context.Background(), rec)
-		if len(rec.gateways) != 1 {
-			t.Fatalf("gateway rows %+v", rec.gateways)
+		if len(rec.Gateways()) != 1 {
+			t.Fatalf("gateway rows %+v", rec.Gateways())
 		}
-		g := rec.gateways[0]
+		g := rec.Gateways()[0]
 		if g.Kind != "caddy" || g.Source != "admin" || g.Target != ts.URL+"/reverse_proxy/upstreams" {
 			t.Errorf("gateway row %+v", g)
 		}
@@ -555,40 +502,41 @@ func TestAdmin(t *testing.T) {
 	{"address": "10.0.1.3:80", "num_requests": 3, "fails": 3}
 ]`)
 	rec := scrape()
-	g := rec.gateways[0]
+	g := rec.Gateways()[0]
 	if !g.OK || g.Error != "" || g.Counters["upstreams"] != 3 || g.Counters["in_flight"] != 12 || g.Counters["fails"] != 5 || g.Counters["unhealthy"] != 2 {
 		t.Errorf("gateway row %+v", g)
 	}
-	if !strings.HasPrefix(rec.status["10.0.1.1:80"], "down: caddy: 2 failure") || !strings.HasPrefix(rec.status["10.0.1.3:80"], "down:") || len(rec.status) != 2 {
-		t.Errorf("status %v, want two down and nothing said of the third", rec.status)
+	if st := rec.Statuses(); !st["10.0.1.1:80"].Down || !strings.HasPrefix(st["10.0.1.1:80"].Why, "caddy: 2 failure") || !st["10.0.1.3:80"].Down || len(st) != 2 {
+		t.Errorf("status %v, want two down and nothing said of the third", st)
 	}
-	if !slices.Equal(rec.labels, []string{"10.0.1.1:80", "10.0.1.2:80", "10.0.1.3:80"}) {
-		t.Errorf("listed %v", rec.labels)
+	if !slices.Equal(rec.LabeledAddrs(), []string{"10.0.1.1:80", "10.0.1.2:80", "10.0.1.3:80"}) {
+		t.Errorf("listed %v", rec.LabeledAddrs())
 	}
-	if len(rec.fails) != 2 {
-		t.Errorf("failures %+v, want one per upstream whose fails rose", rec.fails)
+	if len(rec.Failures()) != 2 {
+		t.Errorf("failures %+v, want one per upstream whose fails rose", rec.Failures())
 	}
-	for _, f := range rec.fails {
+	for _, f := range rec.Failures() {
 		if f.Cause != "" || f.Source != "status" || !strings.Contains(f.Line, "fails 0 →") {
 			t.Errorf("failure %+v: the admin API does not say why", f)
 		}
 	}
 	// Unchanged: no new failure. Risen: one.
-	if rec := scrape(); len(rec.fails) != 0 {
-		t.Errorf("failures %+v on an unchanged reading", rec.fails)
+	if rec := scrape(); len(rec.Failures()) != 0 {
+		t.Errorf("failures %+v on an unchanged reading", rec.Failures())
 	}
 	srv.set(200, "application/json", `[{"address":"10.0.1.1:80","num_requests":0,"fails":4},{"address":"10.0.1.2:80","num_requests":0,"fails":0}]`)
-	if rec := scrape(); len(rec.fails) != 1 || rec.fails[0].Addr != "10.0.1.1:80" || !strings.Contains(rec.fails[0].Line, "fails 2 → 4") {
-		t.Errorf("failures %+v", rec.fails)
+	if rec := scrape(); len(rec.Failures()) != 1 || rec.Failures()[0].Addr != "10.0.1.1:80" || !strings.Contains(rec.Failures()[0].Line, "fails 2 → 4") {
+		t.Errorf("failures %+v", rec.Failures())
 	}
 	// A higher max_fails in Caddy's configuration: back in rotation,
 	// said once.
 	a.MaxFails = 5
-	if rec := scrape(); rec.status["10.0.1.1:80"] != "up" || len(rec.status) != 1 {
-		t.Errorf("4 fails under max_fails 5: %v", rec.status)
+	st := scrape().Statuses()
+	if s, ok := st["10.0.1.1:80"]; !ok || s.Down || len(st) != 1 {
+		t.Errorf("4 fails under max_fails 5: %v", st)
 	}
-	if rec := scrape(); len(rec.status) != 0 {
-		t.Errorf("status repeated: %v", rec.status)
+	if rec := scrape(); len(rec.Statuses()) != 0 {
+		t.Errorf("status repeated: %v", rec.Statuses())
 	}
 
 	for _, tc := range []struct {
@@ -610,12 +558,12 @@ func TestAdmin(t *testing.T) {
 	} {
 		srv.set(tc.status, tc.ctype, tc.body)
 		rec := scrape()
-		g := rec.gateways[0]
+		g := rec.Gateways()[0]
 		if g.OK || !strings.Contains(g.Error, tc.want) || !strings.Contains(g.Error, "caddy admin") {
 			t.Errorf("%d %q: gateway row %+v, want an error mentioning %q", tc.status, tc.body, g, tc.want)
 		}
-		if len(rec.status) != 0 || len(rec.fails) != 0 || len(rec.labels) != 0 {
-			t.Errorf("%d %q: reported upstreams from a bad answer: %v %v", tc.status, tc.body, rec.status, rec.fails)
+		if len(rec.Statuses()) != 0 || len(rec.Failures()) != 0 || len(rec.LabeledAddrs()) != 0 {
+			t.Errorf("%d %q: reported upstreams from a bad answer: %v %v", tc.status, tc.body, rec.Statuses(), rec.Failures())
 		}
 	}
 }
@@ -631,18 +579,18 @@ func TestAdminUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
+	rec := new(feedtest.Recorder)
 	a.Scrape(context.Background(), rec)
-	if len(rec.gateways) != 1 || rec.gateways[0].OK || !strings.Contains(rec.gateways[0].Error, "connection refused") {
-		t.Errorf("gateway rows %+v", rec.gateways)
+	if len(rec.Gateways()) != 1 || rec.Gateways()[0].OK || !strings.Contains(rec.Gateways()[0].Error, "connection refused") {
+		t.Errorf("gateway rows %+v", rec.Gateways())
 	}
 	// A scrape cut short by shutdown reports nothing.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rec = &recorder{}
+	rec = new(feedtest.Recorder)
 	a.Scrape(ctx, rec)
-	if len(rec.gateways) != 0 {
-		t.Errorf("cancelled scrape reported %+v", rec.gateways)
+	if len(rec.Gateways()) != 0 {
+		t.Errorf("cancelled scrape reported %+v", rec.Gateways())
 	}
 }
 

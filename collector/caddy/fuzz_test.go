@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -26,21 +27,21 @@ func FuzzUpstreams(f *testing.F) {
 			t.Fatal(err)
 		}
 		for range 2 { // twice: the second reading compares with the first
-			rec := &recorder{}
+			rec := new(feedtest.Recorder)
 			var g model.Gateway
 			err := a.report(body, rec, &g)
-			if err != nil && (g.OK || len(rec.status) > 0 || len(rec.fails) > 0 || len(rec.labels) > 0) {
-				t.Fatalf("rejected answer still reported: %v %+v %v", err, g, rec.status)
+			if err != nil && (g.OK || len(rec.Statuses()) > 0 || len(rec.Failures()) > 0 || len(rec.LabeledAddrs()) > 0) {
+				t.Fatalf("rejected answer still reported: %v %+v %v", err, g, rec.Statuses())
 			}
-			if err == nil && (!g.OK || len(rec.status) > int(g.Counters["upstreams"]) || int(g.Counters["unhealthy"]) > len(rec.labels)) {
-				t.Fatalf("accepted answer: %+v, status %v, listed %v", g, rec.status, rec.labels)
+			if err == nil && (!g.OK || len(rec.Statuses()) > int(g.Counters["upstreams"]) || int(g.Counters["unhealthy"]) > len(rec.LabeledAddrs())) {
+				t.Fatalf("accepted answer: %+v, status %v, listed %v", g, rec.Statuses(), rec.LabeledAddrs())
 			}
-			for _, addr := range rec.labels {
+			for _, addr := range rec.LabeledAddrs() {
 				if addr == "" {
 					t.Fatal("listed an empty address")
 				}
 			}
-			for _, fl := range rec.fails {
+			for _, fl := range rec.Failures() {
 				if fl.Addr == "" || fl.Cause != "" {
 					t.Fatalf("failure %+v", fl)
 				}
@@ -58,14 +59,14 @@ func FuzzLogLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := NewLogParser()
-		rec := &recorder{}
+		rec := new(feedtest.Recorder)
 		for _, line := range bytes.Split(data, []byte("\n")) {
 			err := p.Line(line, rec)
 			if err != nil && !errors.Is(err, feed.ErrIgnored) && err.Error() == "" {
 				t.Fatal("empty error")
 			}
 		}
-		for _, q := range rec.reqs {
+		for _, q := range rec.Requests() {
 			if q.Status < 100 || q.Status > 999 || (q.Duration < 0 && q.Duration != -1) {
 				t.Fatalf("request %+v", q)
 			}
@@ -78,7 +79,7 @@ func FuzzLogLine(f *testing.F) {
 				}
 			}
 		}
-		for _, fl := range rec.fails {
+		for _, fl := range rec.Failures() {
 			if fl.Cause != "" && fl.Cause.Index() < 0 || fl.Line == "" || fl.Source != "error_log" {
 				t.Fatalf("failure %+v", fl)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/envoy/envoytest"
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -44,11 +45,11 @@ func TestLogParserFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			if err := p.Line([]byte(tc.line), sink); err != nil {
 				t.Fatal(err)
 			}
-			r := sink.requests[0]
+			r := sink.Requests()[0]
 			if !r.Time.Equal(tc.time) || r.Status != tc.status || !near(r.Duration, tc.duration) || r.Cause != tc.cause {
 				t.Errorf("request %v %d %v %q, want %v %d %v %q", r.Time, r.Status, r.Duration, r.Cause, tc.time, tc.status, tc.duration, tc.cause)
 			}
@@ -146,11 +147,11 @@ func TestLogParserAttempts(t *testing.T) {
 				format = "json"
 			}
 			p, _ := NewLogParser(format)
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			if err := p.Line([]byte(tc.line), sink); err != nil {
 				t.Fatal(err)
 			}
-			r := sink.requests[0]
+			r := sink.Requests()[0]
 			if r.Cause != tc.cause {
 				t.Errorf("cause %q, want %q", r.Cause, tc.cause)
 			}
@@ -174,7 +175,7 @@ func TestLogParserAttempts(t *testing.T) {
 func TestLogParserRejects(t *testing.T) {
 	def, _ := NewLogParser("default")
 	js, _ := NewLogParser("json")
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	for _, l := range []string{"", "garbage", envoytest.JSON20311, `[2024-05-07T10:01:02.123Z] "GET / HTTP/1.1" 503`,
 		`[x] "GET / HTTP/1.1" 5030 - 0 0 1 - "-" "-" "-" "-" "-"`} {
 		if err := def.Line([]byte(l), sink); err == nil || errors.Is(err, feed.ErrIgnored) {
@@ -191,8 +192,8 @@ func TestLogParserRejects(t *testing.T) {
 			t.Errorf("json Line(%q) = %v, want ErrIgnored", l, err)
 		}
 	}
-	if len(sink.requests) != 0 {
-		t.Errorf("reported %+v", sink.requests)
+	if len(sink.Requests()) != 0 {
+		t.Errorf("reported %+v", sink.Requests())
 	}
 	if _, err := NewLogParser("combined"); err == nil {
 		t.Error("NewLogParser(combined) accepted")

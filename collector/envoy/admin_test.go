@@ -9,26 +9,15 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
-func scrape(t *testing.T, a *Admin, sink *recSink) {
+func scrape(t *testing.T, a *Admin, sink *feedtest.Recorder) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	a.Scrape(ctx, sink)
-}
-
-// failuresBy tallies failures by address and cause.
-func failuresBy(s *recSink) map[string]map[model.Cause]int {
-	out := map[string]map[model.Cause]int{}
-	for _, f := range s.failures {
-		if out[f.Addr] == nil {
-			out[f.Addr] = map[model.Cause]int{}
-		}
-		out[f.Addr][f.Cause]++
-	}
-	return out
 }
 
 func TestAdminScrape(t *testing.T) {
@@ -39,9 +28,9 @@ func TestAdminScrape(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			scrape(t, a, sink)
-			g := sink.lastGateway()
+			g := sink.LastGateway()
 			if !g.OK || g.Kind != "envoy" || g.Source != "admin" || g.Target != srv.URL {
 				t.Fatalf("gateway %+v", g)
 			}
@@ -55,37 +44,37 @@ func TestAdminScrape(t *testing.T) {
 				"127.0.0.1:8001": "api", "127.0.0.1:8002": "api", "[::1]:8003": "api", "127.0.0.3:7000": "timeouts",
 				"127.0.0.2:9000": "slow", "unix:/run/app.sock": "slow", "127.0.0.4:9100": "breaker", "10.0.9.1:80": "pay", "127.0.0.5:9200": "closing",
 			} {
-				if l := sink.labels[addr]; l[0] != cluster || l[1] != cluster {
+				if l := sink.Labels()[addr]; l.Name != cluster || l.Group != cluster {
 					t.Errorf("label of %s = %v, want %s", addr, l, cluster)
 				}
 			}
-			for addr, want := range map[string]statusCall{
-				"127.0.0.1:8001": {false, "envoy health_flags: healthy"},
-				"[::1]:8003":     {true, "envoy health_flags: /failed_active_hc"},
-				"10.0.9.1:80":    {true, "envoy health_flags: /failed_outlier_check"},
+			for addr, want := range map[string]feedtest.Status{
+				"127.0.0.1:8001": {Down: false, Why: "envoy health_flags: healthy"},
+				"[::1]:8003":     {Down: true, Why: "envoy health_flags: /failed_active_hc"},
+				"10.0.9.1:80":    {Down: true, Why: "envoy health_flags: /failed_outlier_check"},
 			} {
-				if got := sink.status[addr]; got != want {
+				if got := sink.Statuses()[addr]; got != want {
 					t.Errorf("status of %s = %+v, want %+v", addr, got, want)
 				}
 			}
-			if c := sink.counters["127.0.0.1:8002"]; c.Requests != 0 || c.Classes[5] != 0 {
+			if c := sink.Counters()["127.0.0.1:8002"]; c.Requests != 0 || c.Classes[5] != 0 {
 				t.Errorf("first counters of 127.0.0.1:8002: %+v", c)
 			}
 			// The first scrape is a baseline, except for the gauge: pay
 			// has no healthy host now.
-			if got := failuresBy(sink); len(got) != 1 || got["pay"][model.CauseNoLiveUpstreams] != 1 {
+			if got := sink.FailuresByCause(); len(got) != 1 || got["pay"][model.CauseNoLiveUpstreams] != 1 {
 				t.Fatalf("first scrape failures: %v", got)
 			}
 
 			scrape(t, a, sink)
 			scrape(t, a, sink)
-			if c := sink.counters["127.0.0.1:8002"]; c.Requests != 4 || c.Classes[5] != 4 {
+			if c := sink.Counters()["127.0.0.1:8002"]; c.Requests != 4 || c.Classes[5] != 4 {
 				t.Errorf("counters of 127.0.0.1:8002 after two more scrapes: %+v", c)
 			}
-			if c := sink.counters["127.0.0.1:8001"]; c.Requests != 20 || c.Classes[2] != 20 {
+			if c := sink.Counters()["127.0.0.1:8001"]; c.Requests != 20 || c.Classes[2] != 20 {
 				t.Errorf("counters of 127.0.0.1:8001: %+v", c)
 			}
-			got := failuresBy(sink)
+			got := sink.FailuresByCause()
 			want := map[string]map[model.Cause]int{
 				"127.0.0.1:8002": {model.CauseRefused: 4},         // cx_connect_fail +2 twice, no timeouts
 				"127.0.0.3:7000": {model.CauseConnectTimeout: 8},  // +4 twice, all timeouts
@@ -97,7 +86,7 @@ func TestAdminScrape(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("failures\n got %v\nwant %v", got, want)
 			}
-			for _, f := range sink.failures {
+			for _, f := range sink.Failures() {
 				if f.Source != "status" || !strings.HasPrefix(f.Line, "envoy cluster ") {
 					t.Errorf("failure %+v", f)
 				}
@@ -105,12 +94,12 @@ func TestAdminScrape(t *testing.T) {
 					t.Errorf("inferred flag of %+v", f)
 				}
 			}
-			for _, f := range sink.failures {
+			for _, f := range sink.Failures() {
 				if f.Addr == "slow" && f.Line != "envoy cluster slow: upstream_rq_timeout +3" {
 					t.Errorf("evidence %q", f.Line)
 				}
 			}
-			if g := sink.lastGateway(); g.Counters["hosts_down"] < 2 {
+			if g := sink.LastGateway(); g.Counters["hosts_down"] < 2 {
 				t.Errorf("hosts_down %v", g.Counters)
 			}
 		})
@@ -127,28 +116,28 @@ func TestAdminFailureModes(t *testing.T) {
 	} {
 		srv := envoytest.Start(t, tc.mode)
 		a, _ := NewAdmin(srv.URL)
-		sink := newRecSink()
+		sink := new(feedtest.Recorder)
 		scrape(t, a, sink)
-		g := sink.lastGateway()
+		g := sink.LastGateway()
 		if g.OK || !strings.Contains(g.Error, tc.want) {
 			t.Errorf("mode %v: gateway %+v, want error with %q", tc.mode, g, tc.want)
 		}
-		if len(sink.labels)+len(sink.status)+len(sink.failures)+len(sink.counters) != 0 {
+		if len(sink.Labels())+len(sink.Statuses())+len(sink.Failures())+len(sink.Counters()) != 0 {
 			t.Errorf("mode %v reported data", tc.mode)
 		}
 		srv.SetMode(envoytest.OK)
 		scrape(t, a, sink)
-		if g := sink.lastGateway(); !g.OK {
+		if g := sink.LastGateway(); !g.OK {
 			t.Errorf("after recovery: %+v", g)
 		}
 	}
 	// /stats missing: hosts still reported, the row says what is missing.
 	srv := envoytest.Start(t, envoytest.NoStats)
 	a, _ := NewAdmin(srv.URL)
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	scrape(t, a, sink)
-	if g := sink.lastGateway(); g.OK || !strings.Contains(g.Error, "/stats: HTTP 404") || len(sink.labels) == 0 {
-		t.Errorf("no stats: %+v, %d labels", g, len(sink.labels))
+	if g := sink.LastGateway(); g.OK || !strings.Contains(g.Error, "/stats: HTTP 404") || len(sink.Labels()) == 0 {
+		t.Errorf("no stats: %+v, %d labels", g, len(sink.Labels()))
 	}
 	// Nothing listening.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -158,16 +147,16 @@ func TestAdminFailureModes(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	a, _ = NewAdmin("http://admin:topsecret@" + addr)
-	sink = newRecSink()
+	sink = new(feedtest.Recorder)
 	scrape(t, a, sink)
-	if g := sink.lastGateway(); g.OK || !strings.Contains(g.Error, "refused") || strings.Contains(g.Error+g.Target, "topsecret") {
+	if g := sink.LastGateway(); g.OK || !strings.Contains(g.Error, "refused") || strings.Contains(g.Error+g.Target, "topsecret") {
 		t.Errorf("closed port: %+v", g)
 	}
 }
 
 func TestAdminCounterReset(t *testing.T) {
 	a, _ := NewAdmin("http://127.0.0.1:9901")
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	cl := func(fail int64) []Cluster {
 		return []Cluster{{Name: "c", Hosts: []Host{{Addr: "10.0.0.1:80", Stats: map[string]int64{"cx_connect_fail": fail}}}}}
 	}
@@ -176,15 +165,16 @@ func TestAdminCounterReset(t *testing.T) {
 	}
 	a.report(cl(10), st(10), sink)
 	a.report(cl(2), st(1), sink) // Envoy restarted: new baseline
-	if len(sink.failures) != 0 {
-		t.Fatalf("a counter going backwards made failures: %+v", sink.failures)
+	if len(sink.Failures()) != 0 {
+		t.Fatalf("a counter going backwards made failures: %+v", sink.Failures())
 	}
 	a.report(cl(3), st(1000), sink)
-	got := failuresBy(sink)
+	got := sink.FailuresByCause()
 	if got["10.0.0.1:80"][model.CauseRefused] != 1 || got["c"][model.CauseReadTimeout] != maxFailuresPerDelta {
 		t.Errorf("failures %v", got)
 	}
-	last := sink.failures[len(sink.failures)-1]
+	fs := sink.Failures()
+	last := fs[len(fs)-1]
 	if last.Line != "envoy cluster c: upstream_rq_timeout +999" {
 		t.Errorf("evidence %q", last.Line)
 	}
@@ -192,7 +182,7 @@ func TestAdminCounterReset(t *testing.T) {
 
 func TestAdminMixedConnectFailures(t *testing.T) {
 	a, _ := NewAdmin("http://127.0.0.1:9901")
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	cl := func(f1, f2 int64) []Cluster {
 		return []Cluster{{Name: "c", Hosts: []Host{
 			{Addr: "10.0.0.1:80", Stats: map[string]int64{"cx_connect_fail": f1, "rq_timeout": f1}},
@@ -203,7 +193,7 @@ func TestAdminMixedConnectFailures(t *testing.T) {
 	}
 	a.report(cl(0, 0), st(0, 0), sink)
 	a.report(cl(2, 3), st(1, 5), sink)
-	got := failuresBy(sink)
+	got := sink.FailuresByCause()
 	want := map[string]map[model.Cause]int{
 		"10.0.0.1:80": {model.CauseRefused: 2, model.CauseReadTimeout: 2},
 		"10.0.0.2:80": {model.CauseRefused: 3},

@@ -7,6 +7,7 @@ import (
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/collector/envoy"
 	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -29,10 +30,7 @@ func TestLogCausesThroughAggregator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	byAddr := map[string]model.Upstream{}
-	for _, u := range agg.Snapshot().Upstreams {
-		byAddr[u.Address] = u
-	}
+	byAddr := feedtest.UpstreamsByAddr(agg.Snapshot().Upstreams)
 	for addr, want := range map[string]model.Cause{
 		"10.0.3.7:8080":       model.CauseRefused,
 		"10.0.3.8:8080":       model.CauseReadTimeout,
@@ -45,10 +43,7 @@ func TestLogCausesThroughAggregator(t *testing.T) {
 			t.Errorf("%s missing", addr)
 			continue
 		}
-		var top model.Cause
-		if len(u.Causes) > 0 {
-			top = u.Causes[0].Code
-		}
+		top := feedtest.TopCause(u)
 		if top != want {
 			t.Errorf("%s: top cause %q, want %q", addr, top, want)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/envoy/envoytest"
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 )
 
 // The fuzz targets check that nothing panics and that what comes out is
@@ -26,11 +27,11 @@ func checkClusters(t *testing.T, cs []Cluster) {
 		}
 	}
 	a, _ := NewAdmin("http://127.0.0.1:9901")
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	a.report(cs, nil, sink)
 	a.report(cs, nil, sink)
-	if len(sink.failures) != 0 {
-		t.Fatalf("the same reading twice made failures: %+v", sink.failures)
+	if len(sink.Failures()) != 0 {
+		t.Fatalf("the same reading twice made failures: %+v", sink.Failures())
 	}
 }
 
@@ -91,10 +92,10 @@ func FuzzEnvoyLog(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for name, p := range parsers {
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			err := p.Line([]byte(line), sink)
 			if err != nil {
-				if len(sink.requests) != 0 {
+				if len(sink.Requests()) != 0 {
 					t.Fatalf("%s: error %v but reported", name, err)
 				}
 				if errors.Is(err, feed.ErrIgnored) && (name != "json" || !strings.HasPrefix(strings.TrimSpace(line), "{")) {
@@ -102,7 +103,7 @@ func FuzzEnvoyLog(f *testing.F) {
 				}
 				continue
 			}
-			r := sink.requests[0]
+			r := sink.Requests()[0]
 			if r.Status < 0 || r.Status > 999 || len(r.Attempts) > 1 || (r.Cause != "" && r.Cause.Index() < 0) {
 				t.Fatalf("%s: request %+v", name, r)
 			}

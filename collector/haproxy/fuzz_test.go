@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -42,15 +43,15 @@ func FuzzStatsCSV(f *testing.F) {
 		// Whatever parses can be reported twice without trouble.
 		now := time.Now()
 		s := &Stats{t: &target{shown: "fuzz"}, Names: &Names{}, servers: map[string]*serverMemo{}, backends: map[string]*backendMemo{}}
-		rec := newRecorder()
+		rec := new(feedtest.Recorder)
 		s.report(rows, now, rec)
 		s.report(rows, now, rec)
-		for _, fl := range rec.failures {
+		for _, fl := range rec.Failures() {
 			if fl.Addr == "" || fl.Cause.Index() < 0 || fl.Line == "" {
 				t.Fatalf("bad failure %+v", fl)
 			}
 		}
-		for addr, c := range rec.counters {
+		for addr, c := range rec.Counters() {
 			var sum int64
 			for _, n := range c.Classes {
 				sum += n
@@ -76,21 +77,21 @@ func FuzzLogLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		p := NewLogParser()
-		rec := newRecorder()
+		rec := new(feedtest.Recorder)
 		err := p.Line([]byte(line), rec)
 		if err != nil {
 			if !errors.Is(err, ErrNotHTTPLog) && !errors.Is(err, feed.ErrIgnored) {
 				t.Fatalf("error %v is neither ErrNotHTTPLog nor ErrIgnored", err)
 			}
-			if len(rec.requests)+len(rec.failures) > 0 {
+			if len(rec.Requests())+len(rec.Failures()) > 0 {
 				t.Fatal("reported something for a line it refused")
 			}
 			return
 		}
-		if len(rec.requests)+len(rec.failures) != 1 {
-			t.Fatalf("%d requests and %d failures for one line", len(rec.requests), len(rec.failures))
+		if len(rec.Requests())+len(rec.Failures()) != 1 {
+			t.Fatalf("%d requests and %d failures for one line", len(rec.Requests()), len(rec.Failures()))
 		}
-		for _, r := range rec.requests {
+		for _, r := range rec.Requests() {
 			if r.Status < 0 || r.Status > 999 || (r.Cause != "" && r.Cause.Index() < 0) || len(r.Attempts) > 1 {
 				t.Fatalf("bad request %+v", r)
 			}
@@ -100,7 +101,7 @@ func FuzzLogLine(f *testing.F) {
 				}
 			}
 		}
-		for _, fl := range rec.failures {
+		for _, fl := range rec.Failures() {
 			if fl.Addr == "" || fl.Cause.Index() < 0 || fl.Cause == model.CauseNone {
 				t.Fatalf("bad failure %+v", fl)
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -90,7 +91,7 @@ func TestTerminationCause(t *testing.T) {
 
 func TestLogParserRequests(t *testing.T) {
 	p := NewLogParser()
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	for _, l := range []string{logDocExample, log2071, logLocal, logPorter,
 		`127.0.0.1:1 [22/Nov/2026:22:11:05.604] fe be_refused/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"`,
 		`127.0.0.1:1 [22/Nov/2026:22:11:05.604] fe be/srv 0/0/0/-1/800 -1 0 - - CH-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"`,
@@ -99,7 +100,7 @@ func TestLogParserRequests(t *testing.T) {
 			t.Fatalf("%s: %v", l, err)
 		}
 	}
-	r := rec.requests
+	r := rec.Requests()
 	if len(r) != 6 {
 		t.Fatalf("%d requests", len(r))
 	}
@@ -121,10 +122,10 @@ func TestLogParserRequests(t *testing.T) {
 	if a := r[5].Attempts; len(a) != 1 || a[0].Status != 0 || r[5].Cause != "" || r[5].Status != 0 {
 		t.Errorf("client abort: %+v", r[5])
 	}
-	if l := rec.labels["static/srv1"]; l != [2]string{"static/srv1", "static"} {
+	if l := rec.Labels()["static/srv1"]; l.Name != "static/srv1" || l.Group != "static" {
 		t.Errorf("label %v", l)
 	}
-	if l := rec.labels["be_refused"]; l != [2]string{"be_refused", "be_refused"} {
+	if l := rec.Labels()["be_refused"]; l.Name != "be_refused" || l.Group != "be_refused" {
 		t.Errorf("backend label %v", l)
 	}
 }
@@ -134,14 +135,14 @@ func TestLogParserResolve(t *testing.T) {
 	names.set("static", "srv1", "10.0.0.5:80")
 	p := NewLogParser()
 	p.Resolve = names.Resolve
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	if err := p.Line([]byte(logDocExample), rec); err != nil {
 		t.Fatal(err)
 	}
-	if a := rec.requests[0].Attempts; a[0].Addr != "10.0.0.5:80" {
+	if a := rec.Requests()[0].Attempts; a[0].Addr != "10.0.0.5:80" {
 		t.Errorf("resolved to %q", a[0].Addr)
 	}
-	if _, ok := rec.labels["10.0.0.5:80"]; ok {
+	if _, ok := rec.Labels()["10.0.0.5:80"]; ok {
 		t.Error("the log labelled an address: the stats do that")
 	}
 }
@@ -154,7 +155,7 @@ func TestLogParserReal26(t *testing.T) {
 	}
 	defer f.Close()
 	p := NewLogParser()
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// Every line of this capture is a request or a state change.
@@ -163,7 +164,7 @@ func TestLogParserReal26(t *testing.T) {
 		}
 	}
 	causes := map[string]model.Cause{}
-	for _, r := range rec.requests {
+	for _, r := range rec.Requests() {
 		if len(r.Attempts) > 0 {
 			causes[r.Attempts[0].Addr] = r.Cause
 		}
@@ -188,19 +189,19 @@ func TestLogParserReal26(t *testing.T) {
 		"be_error500/srv": model.CauseUpstream5xx, "be_badheader/srv": model.CauseBadResponse,
 		"be_plain_on_tls/srv": model.CauseTLS, "be_close/srv": model.CauseBadResponse,
 	} {
-		f := rec.failuresFor(addr)
+		f := rec.FailuresFor(addr)
 		if len(f) != 1 || f[0].Cause != want || !strings.HasPrefix(f[0].Line, "Server "+addr+" is DOWN") {
 			t.Errorf("%s: failures %+v, want one %s", addr, f, want)
 		}
 	}
-	if f := rec.failuresFor("be_slow"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
+	if f := rec.FailuresFor("be_slow"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
 		t.Errorf("backend be_slow: %+v", f)
 	}
 }
 
 func TestLogParserEvents(t *testing.T) {
 	p := NewLogParser()
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	for line, want := range map[string]error{
 		`[WARNING]  (8123) : Server be_a/s1 is DOWN, reason: Layer4 timeout, check duration: 2001ms. 0 active and 0 backup servers left.`:                                               nil,
 		`[ALERT]    (8123) : backend 'be_a' has no server available!`:                                                                                                                   nil,
@@ -215,13 +216,13 @@ func TestLogParserEvents(t *testing.T) {
 			t.Errorf("%s: %v, want %v", line, err, want)
 		}
 	}
-	if f := rec.failuresFor("be_a/s1"); len(f) != 1 || f[0].Cause != model.CauseConnectTimeout {
+	if f := rec.FailuresFor("be_a/s1"); len(f) != 1 || f[0].Cause != model.CauseConnectTimeout {
 		t.Errorf("be_a/s1: %+v", f)
 	}
-	if f := rec.failuresFor("be_a"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
+	if f := rec.FailuresFor("be_a"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
 		t.Errorf("be_a: %+v", f)
 	}
-	if f := rec.failuresFor("be_b/s2"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
+	if f := rec.FailuresFor("be_b/s2"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
 		t.Errorf("be_b/s2: %+v", f)
 	}
 }

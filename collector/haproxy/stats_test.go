@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -100,12 +101,12 @@ func serveSocket(t *testing.T, network, addr string, p *page) net.Listener {
 	return ln
 }
 
-func scrape(t *testing.T, s *Stats, rec *recorder) model.Gateway {
+func scrape(t *testing.T, s *Stats, rec *feedtest.Recorder) model.Gateway {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.Scrape(ctx, rec)
-	return rec.lastGateway()
+	return rec.LastGateway()
 }
 
 func TestStatsHTTPWithAuth(t *testing.T) {
@@ -118,7 +119,7 @@ func TestStatsHTTPWithAuth(t *testing.T) {
 	}
 	names := &Names{}
 	s.Names = names
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	g := scrape(t, s, rec)
 	if !g.OK || g.Kind != "haproxy" || g.Source != "stats" || g.Error != "" {
 		t.Fatalf("gateway row %+v", g)
@@ -131,31 +132,31 @@ func TestStatsHTTPWithAuth(t *testing.T) {
 			t.Errorf("counter %s = %v, want %v (%v)", k, g.Counters[k], v, g.Counters)
 		}
 	}
-	c := rec.counters["127.0.0.1:8001"]
+	c := rec.Counters()["127.0.0.1:8001"]
 	if c.Requests != 100 || c.Classes[2] != 90 || c.Classes[5] != 5 || c.AvgMS["response"] != 20 || c.AvgMS["total"] != 22 || c.Note == "" {
 		t.Errorf("srv1 counters %+v", c)
 	}
-	if rec.sources["127.0.0.1:8001"] != "haproxy "+g.Target {
-		t.Errorf("counters source %q", rec.sources["127.0.0.1:8001"])
+	if rec.CountersSource("127.0.0.1:8001") != "haproxy "+g.Target {
+		t.Errorf("counters source %q", rec.CountersSource("127.0.0.1:8001"))
 	}
 	// srv2: 10 sessions, 2 of them retries, 3 connection errors: the 3
 	// requests that ended, all 5xx HAProxy answered itself.
-	if c := rec.counters["127.0.0.1:8002"]; c.Requests != 3 || c.Classes[5] != 3 {
+	if c := rec.Counters()["127.0.0.1:8002"]; c.Requests != 3 || c.Classes[5] != 3 {
 		t.Errorf("srv2 counters %+v", c)
 	}
-	if l := rec.labels["127.0.0.1:8001"]; l != [2]string{"be_api/srv1", "be_api"} {
+	if l := rec.Labels()["127.0.0.1:8001"]; l.Name != "be_api/srv1" || l.Group != "be_api" {
 		t.Errorf("label %v", l)
 	}
-	if st := rec.status["127.0.0.1:8001"]; st.down {
+	if st := rec.Statuses()["127.0.0.1:8001"]; st.Down {
 		t.Errorf("srv1 status %+v", st)
 	}
-	if st := rec.status["127.0.0.1:8002"]; !st.down || !strings.Contains(st.why, "L4CON") {
+	if st := rec.Statuses()["127.0.0.1:8002"]; !st.Down || !strings.Contains(st.Why, "L4CON") {
 		t.Errorf("srv2 status %+v", st)
 	}
-	if st := rec.status["be_dead"]; !st.down || st.why != "backend DOWN: no server UP" {
+	if st := rec.Statuses()["be_dead"]; !st.Down || st.Why != "backend DOWN: no server UP" {
 		t.Errorf("be_dead status %+v", st)
 	}
-	if _, ok := rec.status["be_api"]; ok {
+	if _, ok := rec.Statuses()["be_api"]; ok {
 		t.Errorf("a backend that is UP got a row of its own")
 	}
 	if got := names.Resolve("be_api", "srv2"); got != "127.0.0.1:8002" {
@@ -166,28 +167,28 @@ func TestStatsHTTPWithAuth(t *testing.T) {
 	}
 
 	// First scrape: one failure per failing server, one for the DOWN backend.
-	f := rec.failuresFor("127.0.0.1:8002")
+	f := rec.FailuresFor("127.0.0.1:8002")
 	if len(f) != 1 || f[0].Cause != model.CauseRefused || f[0].Source != "status" ||
 		!strings.Contains(f[0].Line, "haproxy check be_api/srv2: L4CON Connection refused (last_chk) status DOWN, 2 failed checks") {
 		t.Fatalf("srv2 failures %+v", f)
 	}
-	if f := rec.failuresFor("be_dead"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
+	if f := rec.FailuresFor("be_dead"); len(f) != 1 || f[0].Cause != model.CauseNoLiveUpstreams {
 		t.Fatalf("be_dead failures %+v", f)
 	}
 
 	// Same reading again: nothing new failed.
 	scrape(t, s, rec)
-	if n := len(rec.failuresFor("127.0.0.1:8002")); n != 1 {
+	if n := len(rec.FailuresFor("127.0.0.1:8002")); n != 1 {
 		t.Errorf("an unchanged reading reported %d failures in all, want 1", n)
 	}
-	if n := len(rec.failuresFor("be_dead")); n != 1 {
+	if n := len(rec.FailuresFor("be_dead")); n != 1 {
 		t.Errorf("a backend still DOWN reported %d failures, want 1", n)
 	}
 
 	// Three more failed checks: three failures, with the counter deltas.
 	p.set(strings.Replace(csvOf("DOWN", "L4CON", 5, "DOWN", 1, 60), "be_api,srv2,0,0,10,3,", "be_api,srv2,0,0,12,5,", 1))
 	scrape(t, s, rec)
-	f = rec.failuresFor("127.0.0.1:8002")
+	f = rec.FailuresFor("127.0.0.1:8002")
 	if len(f) != 4 || !strings.Contains(f[3].Line, "econ +2") {
 		t.Fatalf("after 3 more failed checks: %d failures %+v", len(f), f)
 	}
@@ -195,20 +196,20 @@ func TestStatsHTTPWithAuth(t *testing.T) {
 	// Recovery: srv2 UP, be_dead UP — no new failure, statuses cleared.
 	p.set(csvOf("UP", "L7OK", 5, "UP", 1, 70))
 	scrape(t, s, rec)
-	if st := rec.status["127.0.0.1:8002"]; st.down {
+	if st := rec.Statuses()["127.0.0.1:8002"]; st.Down {
 		t.Errorf("srv2 after recovery %+v", st)
 	}
-	if st := rec.status["be_dead"]; st.down {
+	if st := rec.Statuses()["be_dead"]; st.Down {
 		t.Errorf("be_dead after recovery %+v", st)
 	}
 	// Down again: a new transition is reported.
 	p.set(csvOf("UP", "L7OK", 5, "DOWN", 2, 80))
 	scrape(t, s, rec)
-	if n := len(rec.failuresFor("be_dead")); n != 2 {
+	if n := len(rec.FailuresFor("be_dead")); n != 2 {
 		t.Errorf("be_dead DOWN twice: %d failures, want 2", n)
 	}
-	if len(rec.failuresFor("127.0.0.1:8003")) != 2 {
-		t.Errorf("be_dead/srv failures %+v", rec.failuresFor("127.0.0.1:8003"))
+	if len(rec.FailuresFor("127.0.0.1:8003")) != 2 {
+		t.Errorf("be_dead/srv failures %+v", rec.FailuresFor("127.0.0.1:8003"))
 	}
 }
 
@@ -223,16 +224,16 @@ func TestStatsSocket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := newRecorder()
+		rec := new(feedtest.Recorder)
 		g := scrape(t, s, rec)
 		if !g.OK || g.Source != "socket" || g.Counters["servers"] != 3 {
 			t.Errorf("%s: gateway %+v", target, g)
 		}
 		// UP 1/3 is still UP, with its failed check reported.
-		if st := rec.status["127.0.0.1:8002"]; st.down {
+		if st := rec.Statuses()["127.0.0.1:8002"]; st.Down {
 			t.Errorf("%s: UP 1/3 reported down", target)
 		}
-		if f := rec.failuresFor("127.0.0.1:8002"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
+		if f := rec.FailuresFor("127.0.0.1:8002"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
 			t.Errorf("%s: L7STS without a code: %+v", target, f)
 		}
 	}
@@ -251,7 +252,7 @@ func TestStatsIPv6Socket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := scrape(t, s, newRecorder()); !g.OK {
+	if g := scrape(t, s, new(feedtest.Recorder)); !g.OK {
 		t.Errorf("ipv6@: %+v", g)
 	}
 }
@@ -305,7 +306,7 @@ func TestStatsErrorsInGatewayRow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := scrape(t, s, newRecorder())
+		g := scrape(t, s, new(feedtest.Recorder))
 		if g.OK || !strings.Contains(g.Error, tc.want) {
 			t.Errorf("%s: gateway %+v, want an error with %q", tc.target, g, tc.want)
 		}
@@ -318,7 +319,7 @@ func TestStatsErrorsInGatewayRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := scrape(t, s, newRecorder()); !g.OK || strings.Contains(g.Target, "s3cret") {
+	if g := scrape(t, s, new(feedtest.Recorder)); !g.OK || strings.Contains(g.Target, "s3cret") {
 		t.Errorf("URL userinfo: %+v", g)
 	}
 	if _, err := NewStats("ftp://x", "", "pw"); err == nil {
@@ -335,16 +336,16 @@ func TestStatsSameAddressTwoBackends(t *testing.T) {
 	p.set(csv)
 	srv := serveHTTP(t, p, "", "")
 	s, _ := NewStats(srv.URL+"/;csv", "", "")
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	scrape(t, s, rec)
-	c := rec.counters["10.0.0.1:80"]
+	c := rec.Counters()["10.0.0.1:80"]
 	if c.Requests != 40 || c.Classes[5] != 10 || c.AvgMS["total"] != 25 {
 		t.Errorf("merged counters %+v", c)
 	}
-	if st := rec.status["10.0.0.1:80"]; st.down || !strings.Contains(st.why, "b/s DOWN") {
+	if st := rec.Statuses()["10.0.0.1:80"]; st.Down || !strings.Contains(st.Why, "b/s DOWN") {
 		t.Errorf("up in one backend is not down: %+v", st)
 	}
-	if f := rec.failuresFor("10.0.0.1:80"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
+	if f := rec.FailuresFor("10.0.0.1:80"); len(f) != 1 || f[0].Cause != model.CauseUpstream5xx {
 		t.Errorf("failures %+v", f)
 	}
 }
@@ -355,13 +356,13 @@ func TestStatsMaintResolution(t *testing.T) {
 	p.set(csv)
 	srv := serveHTTP(t, p, "", "")
 	s, _ := NewStats(srv.URL, "", "")
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	scrape(t, s, rec)
 	scrape(t, s, rec)
-	if f := rec.failuresFor("be/s"); len(f) != 1 || f[0].Cause != model.CauseDNS {
+	if f := rec.FailuresFor("be/s"); len(f) != 1 || f[0].Cause != model.CauseDNS {
 		t.Errorf("MAINT (resolution): %+v", f)
 	}
-	if st := rec.status["be/s"]; !st.down {
+	if st := rec.Statuses()["be/s"]; !st.Down {
 		t.Errorf("status %+v", st)
 	}
 }
@@ -376,18 +377,18 @@ func TestStatsRunningCheck(t *testing.T) {
 	p.set(row("L7STS", "404"))
 	srv := serveHTTP(t, p, "", "")
 	s, _ := NewStats(srv.URL, "", "")
-	rec := newRecorder()
+	rec := new(feedtest.Recorder)
 	scrape(t, s, rec)
 	p.set(row("* L7STS", ""))
 	scrape(t, s, rec)
-	if f := rec.failuresFor("10.0.0.9:80"); len(f) != 1 || f[0].Cause != model.CauseBadResponse {
+	if f := rec.FailuresFor("10.0.0.9:80"); len(f) != 1 || f[0].Cause != model.CauseBadResponse {
 		t.Errorf("failures %+v", f)
 	}
 	// The check now fails another way while DOWN: counted once.
 	p.set(row("L7STS", "503"))
 	scrape(t, s, rec)
 	scrape(t, s, rec)
-	if f := rec.failuresFor("10.0.0.9:80"); len(f) != 2 || f[1].Cause != model.CauseUpstream5xx {
+	if f := rec.FailuresFor("10.0.0.9:80"); len(f) != 2 || f[1].Cause != model.CauseUpstream5xx {
 		t.Errorf("failures %+v", f)
 	}
 }

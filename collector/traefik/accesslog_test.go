@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
 )
@@ -37,14 +38,14 @@ func TestLogParserFixtures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewLogParser()
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			if err := p.Line([]byte(tc.line), sink); err != nil {
 				t.Fatal(err)
 			}
-			if len(sink.requests) != 1 {
-				t.Fatalf("%d requests", len(sink.requests))
+			if len(sink.Requests()) != 1 {
+				t.Fatalf("%d requests", len(sink.Requests()))
 			}
-			r := sink.requests[0]
+			r := sink.Requests()[0]
 			if !r.Time.Equal(fixture) || r.Status != tc.status || !near(r.Duration, tc.duration) || r.Cause != tc.cause {
 				t.Errorf("request time %v status %d duration %v cause %q; want %v %d %v %q", r.Time, r.Status, r.Duration, r.Cause, fixture, tc.status, tc.duration, tc.cause)
 			}
@@ -65,7 +66,7 @@ func near(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 }
 
 func TestLogParserOtherLines(t *testing.T) {
 	p := NewLogParser()
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	for _, l := range []string{traefiktest.TraefikLog, `{}`, `{"msg":"Configuration loaded from flags."}`} {
 		if err := p.Line([]byte(l), sink); !errors.Is(err, feed.ErrIgnored) {
 			t.Errorf("Line(%q) = %v, want ErrIgnored", l, err)
@@ -81,8 +82,8 @@ func TestLogParserOtherLines(t *testing.T) {
 			t.Errorf("Line(%q) = %v, want a parse error", l, err)
 		}
 	}
-	if len(sink.requests) != 0 {
-		t.Errorf("reported %+v", sink.requests)
+	if len(sink.Requests()) != 0 {
+		t.Errorf("reported %+v", sink.Requests())
 	}
 }
 
@@ -95,11 +96,11 @@ func TestLogParserAddresses(t *testing.T) {
 		{`{"DownstreamStatus":200,"OriginStatus":200,"ServiceURL":"","ServiceAddr":"-"}`, ""},
 	} {
 		p := NewLogParser()
-		sink := newRecSink()
+		sink := new(feedtest.Recorder)
 		if err := p.Line([]byte(tc.line), sink); err != nil {
 			t.Fatal(err)
 		}
-		r := sink.requests[0]
+		r := sink.Requests()[0]
 		got := ""
 		if len(r.Attempts) > 0 {
 			got = r.Attempts[0].Addr
@@ -115,12 +116,12 @@ func TestLogParserAddresses(t *testing.T) {
 func TestLogParserNotTheUpstreams(t *testing.T) {
 	for _, ds := range []string{"499", "500", "401"} {
 		p := NewLogParser()
-		sink := newRecSink()
+		sink := new(feedtest.Recorder)
 		line := strings.Replace(traefiktest.Access502, `"DownstreamStatus":502`, `"DownstreamStatus":`+ds, 1)
 		if err := p.Line([]byte(line), sink); err != nil {
 			t.Fatal(err)
 		}
-		r := sink.requests[0]
+		r := sink.Requests()[0]
 		if len(r.Attempts) != 1 || r.Attempts[0].Status != 0 || r.Cause != "" {
 			t.Errorf("%s: %+v", ds, r)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/collector/traefik"
 	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
@@ -23,10 +24,7 @@ func TestLogCausesThroughAggregator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	byAddr := map[string]model.Upstream{}
-	for _, u := range agg.Snapshot().Upstreams {
-		byAddr[u.Address] = u
-	}
+	byAddr := feedtest.UpstreamsByAddr(agg.Snapshot().Upstreams)
 	for addr, want := range map[string]struct {
 		cause model.Cause
 		err5  int64
@@ -41,10 +39,7 @@ func TestLogCausesThroughAggregator(t *testing.T) {
 			t.Errorf("%s missing", addr)
 			continue
 		}
-		var top model.Cause
-		if len(u.Causes) > 0 {
-			top = u.Causes[0].Code
-		}
+		top := feedtest.TopCause(u)
 		if top != want.cause || u.Errors5xx != want.err5 {
 			t.Errorf("%s: top cause %q, 5xx %d; want %q, %d (%+v)", addr, top, u.Errors5xx, want.cause, want.err5, u.Causes)
 		}

@@ -7,16 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
 )
 
-func scrape(t *testing.T, a *API, sink *recSink) model.Gateway {
+func scrape(t *testing.T, a *API, sink *feedtest.Recorder) model.Gateway {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	a.Scrape(ctx, sink)
-	return sink.lastGateway()
+	return sink.LastGateway()
 }
 
 func TestAPIScrapeFixtures(t *testing.T) {
@@ -25,7 +26,7 @@ func TestAPIScrapeFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	g := scrape(t, a, sink)
 	if !g.OK || g.Error != "" || g.Kind != "traefik" || g.Source != "api" || g.Target != srv.URL {
 		t.Fatalf("gateway row: %+v", g)
@@ -47,48 +48,48 @@ func TestAPIScrapeFixtures(t *testing.T) {
 		"10.0.0.1:8080": "web@file", "10.0.0.2:443": "web@file",
 	}
 	for addr, name := range wantLabels {
-		if l := sink.labels[addr]; l[0] != name || l[1] != name {
+		if l := sink.Labels()[addr]; l.Name != name || l.Group != name {
 			t.Errorf("label of %s = %v, want %s", addr, l, name)
 		}
 	}
-	if len(sink.labels) != len(wantLabels) {
-		t.Errorf("labels: %v", sink.labels)
+	if len(sink.Labels()) != len(wantLabels) {
+		t.Errorf("labels: %v", sink.Labels())
 	}
 	// bar has no health check: its "UP" says nothing, so no status at all.
-	if st, ok := sink.status["127.0.0.1:80"]; ok {
+	if st, ok := sink.Statuses()["127.0.0.1:80"]; ok {
 		t.Errorf("bar@myprovider (no healthCheck) got a status: %+v", st)
 	}
-	if st := sink.status["172.17.0.1:3000"]; st.down || st.why != "traefik healthcheck: UP" {
+	if st := sink.Statuses()["172.17.0.1:3000"]; st.Down || st.Why != "traefik healthcheck: UP" {
 		t.Errorf("app@file status %+v", st)
 	}
-	if st := sink.status["10.0.0.1:8080"]; !st.down || !strings.Contains(st.why, "DOWN") {
+	if st := sink.Statuses()["10.0.0.1:8080"]; !st.Down || !strings.Contains(st.Why, "DOWN") {
 		t.Errorf("web@file DOWN server status %+v", st)
 	}
-	if st := sink.status["127.0.0.1:9001"]; st.down {
+	if st := sink.Statuses()["127.0.0.1:9001"]; st.Down {
 		t.Errorf("api@docker UP on the first scrape: %+v", st)
 	}
-	if len(sink.failures) != 0 {
-		t.Errorf("failures on the first scrape: %+v", sink.failures)
+	if len(sink.Failures()) != 0 {
+		t.Errorf("failures on the first scrape: %+v", sink.Failures())
 	}
 
 	// Second scrape: api@docker's servers are DOWN, all of them.
 	scrape(t, a, sink)
 	for _, addr := range []string{"127.0.0.1:9001", "[::1]:9002"} {
-		if st := sink.status[addr]; !st.down || st.why != "traefik healthcheck: DOWN (service api@docker)" {
+		if st := sink.Statuses()[addr]; !st.Down || st.Why != "traefik healthcheck: DOWN (service api@docker)" {
 			t.Errorf("%s status %+v, want down", addr, st)
 		}
 	}
-	if len(sink.failures) != 1 {
-		t.Fatalf("failures: %+v, want one no_live_upstreams", sink.failures)
+	if len(sink.Failures()) != 1 {
+		t.Fatalf("failures: %+v, want one no_live_upstreams", sink.Failures())
 	}
-	f := sink.failures[0]
+	f := sink.Failures()[0]
 	if f.Addr != "api@docker" || f.Cause != model.CauseNoLiveUpstreams || f.Source != "status" || !strings.Contains(f.Line, "all 2 servers DOWN") {
 		t.Errorf("failure %+v", f)
 	}
 	// Third scrape: still all DOWN, no new transition.
 	g = scrape(t, a, sink)
-	if len(sink.failures) != 1 {
-		t.Errorf("failure reported again without a transition: %+v", sink.failures)
+	if len(sink.Failures()) != 1 {
+		t.Errorf("failure reported again without a transition: %+v", sink.Failures())
 	}
 	if g.Counters["servers_down"] != 3 {
 		t.Errorf("servers_down = %v", g.Counters["servers_down"])
@@ -97,47 +98,47 @@ func TestAPIScrapeFixtures(t *testing.T) {
 
 func TestAPIRecoveryClearsDown(t *testing.T) {
 	a, _ := NewAPI("http://127.0.0.1:1", "", "")
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	down := []Service{{Name: "s@file", LoadBalancer: &LoadBalancer{Servers: []struct {
 		URL string `json:"url"`
 	}{{URL: "http://10.1.1.1:80"}}, HealthCheck: []byte(`{"path":"/"}`)}, ServerStatus: map[string]string{"http://10.1.1.1:80": "DOWN"}}}
 	a.report(down, sink)
-	if !sink.status["10.1.1.1:80"].down || len(sink.failures) != 1 {
-		t.Fatalf("down: %+v %+v", sink.status, sink.failures)
+	if !sink.Statuses()["10.1.1.1:80"].Down || len(sink.Failures()) != 1 {
+		t.Fatalf("down: %+v %+v", sink.Statuses(), sink.Failures())
 	}
 	// The health check is removed: Traefik says UP, which now means
 	// nothing, but the DOWN said before must be withdrawn.
 	down[0].ServerStatus["http://10.1.1.1:80"] = "UP"
 	down[0].LoadBalancer.HealthCheck = nil
 	a.report(down, sink)
-	if st := sink.status["10.1.1.1:80"]; st.down {
+	if st := sink.Statuses()["10.1.1.1:80"]; st.Down {
 		t.Errorf("still down after recovery: %+v", st)
 	}
 	// Down again: a new transition, a new failure.
 	down[0].ServerStatus["http://10.1.1.1:80"] = "DOWN"
 	a.report(down, sink)
-	if len(sink.failures) != 2 {
-		t.Errorf("failures after a second transition: %d", len(sink.failures))
+	if len(sink.Failures()) != 2 {
+		t.Errorf("failures after a second transition: %d", len(sink.Failures()))
 	}
 }
 
 func TestAPIBasicAuth(t *testing.T) {
 	srv := traefiktest.Start(t, traefiktest.Options{Username: "ops", Password: "s3cr3t-pw"})
 	good, _ := NewAPI(srv.URL, "ops", "s3cr3t-pw")
-	if g := scrape(t, good, newRecSink()); !g.OK {
+	if g := scrape(t, good, new(feedtest.Recorder)); !g.OK {
 		t.Fatalf("with credentials: %+v", g)
 	}
 	inURL, _ := NewAPI(strings.Replace(srv.URL, "http://", "http://ops:s3cr3t-pw@", 1), "", "")
-	if g := scrape(t, inURL, newRecSink()); !g.OK || strings.Contains(g.Target, "s3cr3t") {
+	if g := scrape(t, inURL, new(feedtest.Recorder)); !g.OK || strings.Contains(g.Target, "s3cr3t") {
 		t.Fatalf("credentials in the URL: %+v", g)
 	}
 	bad, _ := NewAPI(srv.URL, "ops", "wrong-pw")
-	g := scrape(t, bad, newRecSink())
+	g := scrape(t, bad, new(feedtest.Recorder))
 	if g.OK || !strings.Contains(g.Error, "401") || !strings.Contains(g.Error, "check traefik.username") || strings.Contains(g.Error, "wrong-pw") {
 		t.Errorf("wrong password: %+v", g)
 	}
 	none, _ := NewAPI(srv.URL, "", "")
-	if g := scrape(t, none, newRecSink()); g.OK || !strings.Contains(g.Error, "set traefik.username") {
+	if g := scrape(t, none, new(feedtest.Recorder)); g.OK || !strings.Contains(g.Error, "set traefik.username") {
 		t.Errorf("no credentials: %+v", g)
 	}
 }
@@ -155,12 +156,12 @@ func TestAPIFailureModes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := traefiktest.Start(t, traefiktest.Options{Mode: tc.mode})
 			a, _ := NewAPI(srv.URL, "", "")
-			sink := newRecSink()
+			sink := new(feedtest.Recorder)
 			g := scrape(t, a, sink)
 			if g.OK || !strings.Contains(g.Error, tc.want) || g.Kind != "traefik" {
 				t.Errorf("gateway row %+v, want error with %q", g, tc.want)
 			}
-			if len(sink.labels)+len(sink.status)+len(sink.failures) != 0 {
+			if len(sink.Labels())+len(sink.Statuses())+len(sink.Failures()) != 0 {
 				t.Errorf("reported data from a broken API: %+v", sink)
 			}
 			// Recovery: the same reader works once the API does.
@@ -178,7 +179,7 @@ func TestAPIFailureModes(t *testing.T) {
 		addr := l.Addr().String()
 		l.Close()
 		a, _ := NewAPI("http://u:hunter22@"+addr, "", "")
-		g := scrape(t, a, newRecSink())
+		g := scrape(t, a, new(feedtest.Recorder))
 		if g.OK || !strings.Contains(g.Error, "refused") || strings.Contains(g.Error, "hunter22") {
 			t.Errorf("closed port: %+v", g)
 		}
@@ -188,7 +189,7 @@ func TestAPIFailureModes(t *testing.T) {
 func TestAPIEndlessPagesBounded(t *testing.T) {
 	srv := traefiktest.Start(t, traefiktest.Options{Mode: traefiktest.EndlessPages})
 	a, _ := NewAPI(srv.URL, "", "")
-	g := scrape(t, a, newRecSink())
+	g := scrape(t, a, new(feedtest.Recorder))
 	if !g.OK || srv.Pages() != maxPages || g.Counters["truncated"] != 1 {
 		t.Errorf("pages %d, gateway %+v: want the walk cut at %d", srv.Pages(), g, maxPages)
 	}
@@ -199,10 +200,10 @@ func TestAPICanceled(t *testing.T) {
 	a, _ := NewAPI(srv.URL, "", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	sink := newRecSink()
+	sink := new(feedtest.Recorder)
 	a.Scrape(ctx, sink)
-	if len(sink.gateways) != 0 {
-		t.Errorf("a canceled scrape reported %+v", sink.gateways)
+	if len(sink.Gateways()) != 0 {
+		t.Errorf("a canceled scrape reported %+v", sink.Gateways())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
 )
 
@@ -25,16 +26,16 @@ func FuzzServices(f *testing.F) {
 			return
 		}
 		a, _ := NewAPI("http://127.0.0.1:8080", "", "")
-		sink := newRecSink()
+		sink := new(feedtest.Recorder)
 		n := a.report(svcs, sink)
 		n2 := a.report(svcs, sink)
 		if n != n2 {
 			t.Fatalf("two reports of the same list differ: %+v %+v", n, n2)
 		}
-		if n.down > n.servers || len(sink.failures) > n.services {
-			t.Fatalf("tally %+v, %d failures", n, len(sink.failures))
+		if n.down > n.servers || len(sink.Failures()) > n.services {
+			t.Fatalf("tally %+v, %d failures", n, len(sink.Failures()))
 		}
-		for addr := range sink.labels {
+		for addr := range sink.Labels() {
 			if addr == "" || !strings.Contains(addr, ":") {
 				t.Fatalf("label on address %q", addr)
 			}
@@ -49,21 +50,21 @@ func FuzzTraefikLog(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		p := NewLogParser()
-		sink := newRecSink()
+		sink := new(feedtest.Recorder)
 		err := p.Line([]byte(line), sink)
 		if err != nil {
-			if len(sink.requests) != 0 {
-				t.Fatalf("error %v but reported %+v", err, sink.requests)
+			if len(sink.Requests()) != 0 {
+				t.Fatalf("error %v but reported %+v", err, sink.Requests())
 			}
 			if errors.Is(err, feed.ErrIgnored) && !strings.HasPrefix(strings.TrimSpace(line), "{") {
 				t.Fatalf("non-JSON line ignored rather than refused: %q", line)
 			}
 			return
 		}
-		if len(sink.requests) != 1 {
-			t.Fatalf("%d requests for one line", len(sink.requests))
+		if len(sink.Requests()) != 1 {
+			t.Fatalf("%d requests for one line", len(sink.Requests()))
 		}
-		r := sink.requests[0]
+		r := sink.Requests()[0]
 		if r.Status < 0 || r.Status > 999 || len(r.Attempts) > 1 {
 			t.Fatalf("request %+v", r)
 		}
