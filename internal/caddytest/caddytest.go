@@ -5,7 +5,6 @@
 package caddytest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,10 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/internal/proctest"
 )
 
 // Binary returns the caddy binary's path, or fails the test: under `make
@@ -25,24 +24,13 @@ import (
 // never a reason to skip.
 func Binary(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"caddy", "/usr/bin/caddy", "/usr/local/bin/caddy"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Fatal("caddy not found: run `make test`, which installs it (apt-get install caddy)")
-	return ""
+	return proctest.Binary(t, "caddy", "caddy", "/usr/bin/caddy", "/usr/local/bin/caddy")
 }
 
 // FreePort asks the OS for a free loopback port.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return proctest.FreePort(t)
 }
 
 // Route is one path prefix proxied to upstreams.
@@ -78,8 +66,7 @@ type Caddy struct {
 	AdminAddr string // the admin API, 127.0.0.1:PORT
 	Log       string // the JSON log: access, error and reverse proxy entries
 	conf      string
-	cmd       *exec.Cmd
-	out       *syncBuffer
+	proc      *proctest.Proc
 }
 
 // Start writes the configuration, checks it with `caddy validate`, starts
@@ -205,80 +192,43 @@ func portOf(addr string) int {
 	return n
 }
 
+// start starts Caddy from the written configuration and waits until both
+// the server and the admin API accept connections; if they do not, Caddy is
+// gone when start returns.
 func (k *Caddy) start(bin string) error {
-	k.out = &syncBuffer{}
-	k.cmd = exec.Command(bin, "run", "--config", k.conf)
-	k.cmd.Env = k.env()
-	k.cmd.Dir = k.Dir
-	k.cmd.Stdout = k.out
-	k.cmd.Stderr = k.out
-	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := k.cmd.Start(); err != nil {
+	cmd := exec.Command(bin, "run", "--config", k.conf)
+	cmd.Env = k.env()
+	cmd.Dir = k.Dir
+	p, err := proctest.Start(cmd)
+	if err != nil {
 		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- k.cmd.Wait() }()
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("caddy exited: %v: %s", err, k.out.String())
-		default:
+	ready := func() error {
+		if err := proctest.Dial("tcp", k.Addr); err != nil {
+			return err
 		}
-		if c, err := net.DialTimeout("tcp", k.Addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			// The admin API is up once it answers the upstream list.
-			if resp, err := client.Get("http://" + k.AdminAddr + "/reverse_proxy/upstreams"); err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return nil
-				}
-			}
+		// The admin API is up once it answers the upstream list.
+		resp, err := client.Get("http://" + k.AdminAddr + "/reverse_proxy/upstreams")
+		if err != nil {
+			return err
 		}
-		time.Sleep(50 * time.Millisecond)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("admin API on %s: %s", k.AdminAddr, resp.Status)
+		}
+		return nil
 	}
-	_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
-	<-exited
-	return fmt.Errorf("caddy did not accept connections on %s and %s within 15s: %s", k.Addr, k.AdminAddr, k.out.String())
+	if err := p.WaitReady(15*time.Second, ready); err != nil {
+		return err
+	}
+	k.proc = p
+	return nil
 }
 
 // Output is what Caddy wrote to stdout and stderr (its start-up lines).
-func (k *Caddy) Output() string { return k.out.String() }
+func (k *Caddy) Output() string { return k.proc.Output() }
 
 // Stop stops Caddy: SIGTERM to its process group, SIGKILL after 5s.
-func (k *Caddy) Stop() {
-	if k.cmd == nil || k.cmd.Process == nil {
-		return
-	}
-	pid := k.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(-pid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-// syncBuffer is a bytes.Buffer that Caddy's output goroutine may write
-// while a test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (k *Caddy) Stop() { k.proc.Stop() }

@@ -12,10 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/internal/proctest"
 )
 
 // Binary returns the haproxy binary's path, or fails the test: under `make
@@ -23,13 +24,7 @@ import (
 // never a reason to skip.
 func Binary(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"haproxy", "/usr/sbin/haproxy", "/usr/local/sbin/haproxy"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Fatal("haproxy not found: run `make test`, which installs it (apt-get install haproxy)")
-	return ""
+	return proctest.Binary(t, "haproxy", "haproxy", "/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 }
 
 // Config holds what goes into the test HAProxy's configuration.
@@ -56,20 +51,14 @@ type HAProxy struct {
 	LogFile   string // lines received by the syslog receiver (Config.Log)
 	Conf      string // the configuration file
 
-	cmd    *exec.Cmd
-	stderr *syncBuffer
+	proc   *proctest.Proc
 	syslog *receiver
 }
 
 // FreePort asks the OS for a free loopback TCP port.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return proctest.FreePort(t)
 }
 
 // Start writes the configuration, checks it with `haproxy -c`, starts
@@ -154,88 +143,38 @@ frontend fe
 `, h.Socket, h.SocketTCP, logLine, statsPort, auth, h.Addr, c.Frontend, c.Backends)
 }
 
+// start starts HAProxy from the written configuration and waits until its
+// frontend, stats page and both runtime sockets accept connections; if they
+// do not, HAProxy is gone when start returns.
 func (h *HAProxy) start(bin string, statsPort int) error {
-	h.stderr = &syncBuffer{}
-	h.cmd = exec.Command(bin, "-db", "-f", h.Conf)
-	h.cmd.Stderr = h.stderr
-	h.cmd.Stdout = h.stderr
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.cmd.Start(); err != nil {
+	p, err := proctest.Start(exec.Command(bin, "-db", "-f", h.Conf))
+	if err != nil {
 		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- h.cmd.Wait() }()
-	ready := func() bool {
+	ready := func() error {
 		for _, a := range []struct{ netw, addr string }{
 			{"tcp", h.Addr}, {"tcp", fmt.Sprintf("127.0.0.1:%d", statsPort)},
-			{"tcp", h.SocketTCP[len("ipv4@"):]}, {"unix", h.Socket},
+			{"tcp", strings.TrimPrefix(h.SocketTCP, "ipv4@")}, {"unix", h.Socket},
 		} {
-			c, err := net.DialTimeout(a.netw, a.addr, 200*time.Millisecond)
-			if err != nil {
-				return false
+			if err := proctest.Dial(a.netw, a.addr); err != nil {
+				return err
 			}
-			c.Close()
 		}
-		return true
+		return nil
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			h.cmd = nil
-			return fmt.Errorf("haproxy exited: %v: %s", err, h.stderr.String())
-		default:
-		}
-		if ready() {
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := p.WaitReady(10*time.Second, ready); err != nil {
+		return err
 	}
-	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
-	<-exited
-	h.cmd = nil
-	return fmt.Errorf("haproxy did not accept connections within 10s: %s", h.stderr.String())
+	h.proc = p
+	return nil
 }
 
 // Stderr returns what HAProxy wrote to its standard error so far (its
 // warnings and alerts, with -db).
-func (h *HAProxy) Stderr() string { return h.stderr.String() }
+func (h *HAProxy) Stderr() string { return h.proc.Output() }
 
 // Stop stops HAProxy and waits for it to exit.
-func (h *HAProxy) Stop() {
-	if h.cmd == nil || h.cmd.Process == nil {
-		return
-	}
-	pid := h.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(-pid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-// syncBuffer is a bytes.Buffer safe for HAProxy's output goroutine and the
-// test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (h *HAProxy) Stop() { h.proc.Stop() }
 
 // receiver is a minimal UDP syslog server: HAProxy can only log to syslog
 // (or stdout), and an operator's syslog daemon writes each message as one

@@ -4,7 +4,6 @@
 package nginxtest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/internal/proctest"
 )
 
 // Binary returns the nginx binary's path, or fails the test: under `make
@@ -21,13 +22,7 @@ import (
 // never a reason to skip.
 func Binary(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Fatal("nginx not found: run `make test`, which installs it (apt-get install nginx-light)")
-	return ""
+	return proctest.Binary(t, "nginx-light", "nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 }
 
 // Nginx is a running nginx.
@@ -39,19 +34,16 @@ type Nginx struct {
 	ErrorLog  string
 	StatusURL string // http://127.0.0.1:PORT/nginx_status
 	conf      string
-	cmd       *exec.Cmd
-	stderr    *bytes.Buffer
+	proc      *proctest.Proc
 }
+
+// readyTimeout is how long nginx has to accept connections once started.
+const readyTimeout = 10 * time.Second
 
 // FreePort asks the OS for a free loopback port.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return proctest.FreePort(t)
 }
 
 // Config holds what goes into the test nginx's configuration.
@@ -138,58 +130,30 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 }
 
+// start starts nginx from the written configuration and waits until it
+// accepts connections; if it does not, nginx is gone when start returns.
 func (n *Nginx) start(bin string) error {
-	n.stderr = &bytes.Buffer{}
-	n.cmd = exec.Command(bin, "-p", n.Dir, "-c", n.conf, "-e", n.ErrorLog, "-g", "daemon off;")
-	n.cmd.Stderr = n.stderr
-	n.cmd.Stdout = n.stderr
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
+	p, err := proctest.Start(exec.Command(bin, "-p", n.Dir, "-c", n.conf, "-e", n.ErrorLog, "-g", "daemon off;"))
+	if err != nil {
 		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- n.cmd.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("nginx exited: %v: %s", err, n.stderr.String())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", n.Addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := p.WaitTCP(n.Addr, readyTimeout); err != nil {
+		return err
 	}
-	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-	return fmt.Errorf("nginx did not accept connections on %s within 10s: %s", n.Addr, n.stderr.String())
+	n.proc = p
+	return nil
 }
 
 // Stop stops nginx and its workers.
-func (n *Nginx) Stop() {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return
-	}
-	pid := n.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(-pid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
+func (n *Nginx) Stop() { n.proc.Stop() }
 
 // ReopenLogs asks nginx to reopen its log files (SIGUSR1), as logrotate's
 // postrotate does after renaming them.
 func (n *Nginx) ReopenLogs() error {
-	if n.cmd == nil || n.cmd.Process == nil {
+	if n.proc == nil {
 		return fmt.Errorf("nginx is not running")
 	}
-	return n.cmd.Process.Signal(syscall.SIGUSR1)
+	return n.proc.Signal(syscall.SIGUSR1)
 }
 
 // StartFile checks an existing configuration file with `nginx -t -p prefix
@@ -208,45 +172,17 @@ func StartFile(t testing.TB, conf, prefix, addr string) *Nginx {
 	if _, port, err := net.SplitHostPort(addr); err == nil {
 		fmt.Sscanf(port, "%d", &n.Port)
 	}
-	n.stderr = &bytes.Buffer{}
-	n.cmd = exec.Command(bin, "-p", prefix, "-c", conf, "-g", "daemon off;")
-	n.cmd.Stderr = n.stderr
-	n.cmd.Stdout = n.stderr
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
+	p, err := proctest.Start(exec.Command(bin, "-p", prefix, "-c", conf, "-g", "daemon off;"))
+	if err != nil {
 		t.Fatalf("start nginx: %v", err)
 	}
+	n.proc = p
 	t.Cleanup(n.Stop)
-	if err := n.waitReady(); err != nil {
+	if err := p.WaitTCP(addr, readyTimeout); err != nil {
 		t.Fatalf("start nginx from %s: %v", conf, err)
 	}
 	return n
 }
 
-// waitReady waits for a started nginx to accept connections on n.Addr.
-func (n *Nginx) waitReady() error {
-	exited := make(chan error, 1)
-	go func() { exited <- n.cmd.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("nginx exited: %v: %s", err, n.stderr.String())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", n.Addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("nginx did not accept connections on %s within 10s: %s", n.Addr, n.stderr.String())
-}
-
 // Pid returns the nginx master's process id.
-func (n *Nginx) Pid() int {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return 0
-	}
-	return n.cmd.Process.Pid
-}
+func (n *Nginx) Pid() int { return n.proc.Pid() }

@@ -6,14 +6,15 @@ package discovertest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/internal/haproxytest"
+	"github.com/gwtop/gwtop/internal/proctest"
 )
 
 // Ports are the addresses the nginx tree sends to and listens on, all
@@ -179,41 +180,17 @@ func Write(t testing.TB, path, text string) { write(t, path, text) }
 // test ends.
 func StartHAProxy(t testing.TB, conf, addr string) int {
 	t.Helper()
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		bin = "/usr/sbin/haproxy"
-	}
+	bin := haproxytest.Binary(t)
 	if out, err := exec.Command(bin, "-c", "-f", conf).CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c rejects the test configuration: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-f", conf, "-db")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	p, err := proctest.Start(exec.Command(bin, "-f", conf, "-db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM) // the test's own HAProxy
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		select {
-		case <-done:
-			t.Fatalf("haproxy exited: %s", out.String())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return cmd.Process.Pid
-		}
+	t.Cleanup(p.Stop)
+	if err := p.WaitTCP(addr, 10*time.Second); err != nil {
+		t.Fatalf("haproxy did not listen on %s: %v", addr, err)
 	}
-	t.Fatalf("haproxy did not listen on %s: %s", addr, out.String())
-	return 0
+	return p.Pid()
 }
