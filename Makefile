@@ -4,7 +4,10 @@
 GO       ?= go
 PKGS     ?= ./...
 FUZZTIME ?= 10s
-TESTFUZZ ?= 3s
+# make test fuzzes each target for a number of executions, not a duration:
+# a duration budget can fail with a bare "context deadline exceeded" and no
+# crasher (golang/go#75804, a race in Go 1.26's fuzz coordinator).
+TESTFUZZ ?= 20000x
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -36,11 +39,17 @@ vet:
 # fixtures as seed corpus. `make test` runs them briefly; `make fuzz
 # FUZZTIME=2m` digs deeper.
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
+	@out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 		for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
 			echo "fuzz $$t ($$pkg, $(FUZZTIME))"; \
-			$(GO) test -run=NONE -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { \
-				echo "FAIL: $$t in $$pkg — rerun: go test -run=NONE -fuzz=^$$t\$$ $$pkg"; exit 1; }; \
+			if ! $(GO) test -run=NONE -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg >$$out 2>&1; then \
+				if grep -q 'context deadline exceeded' $$out && ! grep -q 'Failing input written' $$out; then \
+					echo "  (Go's fuzz coordinator deadline race, golang/go#75804: no crasher, not a finding)"; \
+				else \
+					cat $$out; echo "FAIL: $$t in $$pkg — rerun: go test -run=NONE -fuzz=^$$t\$$ $$pkg"; exit 1; \
+				fi; \
+			fi; \
 		done; \
 	done
 

@@ -3,12 +3,12 @@ package collector
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/nginx"
+	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
@@ -22,15 +22,17 @@ const maxStatusBody = 256 << 10
 // gateway limits.
 type stubScraper struct {
 	url, shown string
-	client     *http.Client
+	client     *statuspage.Client
 	prev       nginx.StubStatus
 	prevAt     time.Time
 	have       bool
 }
 
 func newStubScraper(url string) *stubScraper {
+	// Basic auth comes from the URL's userinfo, which statuspage sends as
+	// a header and keeps out of errors.
 	return &stubScraper{url: url, shown: config.Redact(url),
-		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		client: statuspage.New("stub_status", statuspage.Options{MaxBody: maxStatusBody})}
 }
 
 // Scrape reads the page once. It keeps the previous reading to compute rates,
@@ -69,23 +71,21 @@ func (s *stubScraper) Scrape(ctx context.Context, sink feed.Sink) {
 }
 
 func (s *stubScraper) fetch(ctx context.Context) (nginx.StubStatus, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	resp, err := s.client.Get(ctx, s.url)
 	if err != nil {
-		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: %w", s.shown, err)
+		return nginx.StubStatus{}, err
 	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: %s", s.shown, redactErr(err, s.url, s.shown))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return nginx.StubStatus{}, resp.Refused("check the user and password in nginx.status_url (http://user:password@host/path)")
+	case resp.StatusCode != http.StatusOK:
+		return nginx.StubStatus{}, resp.NotOK("with nginx's stub_status text")
+	case statuspage.IsHTML(resp):
+		// A web page where the counters were expected: the location
+		// lacks "stub_status;", or the URL names another page.
+		return nginx.StubStatus{}, resp.Errorf("answered an HTML page, not nginx's stub_status text (\"Active connections: …\") — point nginx.status_url at the location with \"stub_status;\"")
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxStatusBody))
-	if err != nil {
-		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: reading body: %s", s.shown, redactErr(err, s.url, s.shown))
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nginx.StubStatus{}, fmt.Errorf("stub_status %s: HTTP %s (want 200 with nginx's stub_status text)", s.shown, resp.Status)
-	}
-	st, err := nginx.ParseStubStatus(body)
+	st, err := nginx.ParseStubStatus(resp.Body)
 	if err != nil {
 		return nginx.StubStatus{}, fmt.Errorf("%s: %w", s.shown, err)
 	}

@@ -12,14 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
@@ -44,7 +43,7 @@ type Upstream struct {
 // scrape loop.
 type Admin struct {
 	url, shown string
-	client     *http.Client
+	client     *statuspage.Client
 	// MaxFails is the max_fails of the passive health checks in Caddy's
 	// configuration: an upstream with at least this many remembered
 	// failures takes no traffic, and gwtop shows it down. The admin API
@@ -86,7 +85,7 @@ func NewAdmin(addr string) (*Admin, error) {
 	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	full := u.String()
 	return &Admin{url: full, shown: config.Redact(full), MaxFails: 1,
-		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}, nil
+		client: statuspage.New("caddy admin", statuspage.Options{MaxBody: maxAdminBody, Accept: "application/json"})}, nil
 }
 
 // Target is the URL scraped, without credentials.
@@ -111,38 +110,23 @@ func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) {
 }
 
 func (a *Admin) fetch(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url, nil)
+	resp, err := a.client.Get(ctx, a.url)
 	if err != nil {
-		return nil, fmt.Errorf("caddy admin %s: %v", a.shown, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("caddy admin %s: %s", a.shown, strings.ReplaceAll(err.Error(), a.url, a.shown))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAdminBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("caddy admin %s: reading the answer: %s", a.shown, strings.ReplaceAll(err.Error(), a.url, a.shown))
-	}
-	if len(body) > maxAdminBody {
-		return nil, fmt.Errorf("caddy admin %s: answer larger than %d bytes", a.shown, maxAdminBody)
+		return nil, err
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("caddy admin %s: HTTP %s — the admin API refused gwtop (origin enforcement or remote admin access)%s", a.shown, resp.Status, snippet(body))
+		return nil, resp.Refused("the admin API refused gwtop (origin enforcement or remote admin access)" + snippet(resp.Body))
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, fmt.Errorf("caddy admin %s: HTTP %s — no reverse proxy upstream list here (is this Caddy's admin address, and is reverse_proxy configured?)%s", a.shown, resp.Status, snippet(body))
+		return nil, resp.Refused("no reverse proxy upstream list here (is this Caddy's admin address, and is reverse_proxy configured?)" + snippet(resp.Body))
 	default:
-		return nil, fmt.Errorf("caddy admin %s: HTTP %s (want 200 with the JSON upstream list)%s", a.shown, resp.Status, snippet(body))
+		return nil, resp.Errorf("HTTP %s (want 200 with the JSON upstream list)%s", resp.Status, snippet(resp.Body))
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt == "text/html" {
-			return nil, fmt.Errorf("caddy admin %s: answered HTML, not Caddy's JSON upstream list — is this the admin address (admin.listen, default localhost:2019)?", a.shown)
-		}
+	if statuspage.IsHTML(resp) {
+		return nil, resp.Errorf("answered HTML, not Caddy's JSON upstream list — is this the admin address (admin.listen, default localhost:2019)?")
 	}
-	return body, nil
+	return resp.Body, nil
 }
 
 // snippet quotes the start of an error answer: Caddy's admin API explains

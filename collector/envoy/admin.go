@@ -3,7 +3,6 @@ package envoy
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
@@ -54,7 +54,7 @@ var statCause = []struct {
 type Admin struct {
 	base   *url.URL
 	shown  string
-	client *http.Client
+	client *statuspage.Client
 
 	textOnly    bool                        // ?format=json did not parse: ask for text
 	prevHost    map[string]map[string]int64 // cluster\x00addr → host stats
@@ -78,7 +78,8 @@ func NewAdmin(rawURL string) (*Admin, error) {
 	shown := config.Redact(u.String())
 	return &Admin{
 		base: u, shown: shown,
-		client:   &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		// Basic auth, if any, comes from the URL's userinfo.
+		client:   statuspage.New("envoy admin", statuspage.Options{MaxBody: maxBody}),
 		prevHost: map[string]map[string]int64{}, prevStats: map[string]map[string]int64{},
 		noneHealthy: map[string]bool{}, markedDown: map[string]bool{},
 	}, nil
@@ -337,34 +338,14 @@ func (a *Admin) get(ctx context.Context, path, query string) ([]byte, error) {
 	u := *a.base
 	u.Path += path
 	u.RawQuery = query
-	shown := a.shown + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := a.client.Get(ctx, u.String())
 	if err != nil {
-		return nil, fmt.Errorf("envoy admin %s: %w", shown, err)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("envoy admin %s: %s", shown, a.redact(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, fmt.Errorf("envoy admin %s: reading body: %s", shown, a.redact(err))
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("envoy admin %s: HTTP %s (want 200 from Envoy's admin interface)", shown, resp.Status)
+		return nil, resp.NotOK("from Envoy's admin interface")
 	}
-	return body, nil
-}
-
-func (a *Admin) redact(err error) string {
-	msg := err.Error()
-	if a.base.User != nil {
-		if pw, ok := a.base.User.Password(); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
-	}
-	return msg
+	return resp.Body, nil
 }
 
 var _ feed.Scraper = (*Admin)(nil)

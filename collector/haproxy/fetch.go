@@ -2,7 +2,6 @@ package haproxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gwtop/gwtop/collector/statuspage"
 )
 
 // maxStats caps what is read of the stats: a row is about 1 KB, so this
@@ -24,7 +25,8 @@ type target struct {
 	user, pass string
 	network    string // unix or tcp, for the runtime API
 	addr       string
-	shown      string // what errors and the gateway row show: no password
+	shown      string             // what errors and the gateway row show: no password
+	client     *statuspage.Client // for the stats page
 }
 
 // parseTarget reads the forms config.HAProxy.Stats documents.
@@ -55,6 +57,7 @@ func parseTarget(s, username, password string) (*target, error) {
 		}
 		t.url = raw
 		t.shown = raw
+		t.client = statuspage.New("haproxy stats", statuspage.Options{Username: t.user, Password: t.pass, MaxBody: maxStats})
 		if t.user != "" {
 			// Say who logs in, never with what.
 			t.shown = strings.Replace(raw, "://", "://"+url.User(t.user).String()+"@", 1)
@@ -99,21 +102,16 @@ func (t *target) source() string {
 }
 
 // fetch reads the stats CSV once, within ctx's deadline. Its errors never
-// hold the password.
-func (t *target) fetch(ctx context.Context, client *http.Client) ([]byte, error) {
-	var b []byte
-	var err error
+// hold the password: statuspage scrubs it from the page's, and the
+// runtime API has none.
+func (t *target) fetch(ctx context.Context) ([]byte, error) {
 	if t.network != "" {
-		b, err = t.fetchSocket(ctx)
-	} else {
-		b, err = t.fetchHTTP(ctx, client)
+		return t.fetchSocket(ctx)
 	}
-	if err != nil {
-		return nil, errors.New(t.redact(err.Error()))
-	}
-	return b, nil
+	return t.fetchHTTP(ctx)
 }
 
+// redact hides the configured password in msg, whatever quoted it.
 func (t *target) redact(msg string) string {
 	if t.pass != "" {
 		msg = strings.ReplaceAll(msg, t.pass, "xxxxx")
@@ -121,43 +119,20 @@ func (t *target) redact(msg string) string {
 	return msg
 }
 
-func (t *target) fetchHTTP(ctx context.Context, client *http.Client) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
+func (t *target) fetchHTTP(ctx context.Context) ([]byte, error) {
+	resp, err := t.client.Get(ctx, t.url)
 	if err != nil {
-		return nil, fmt.Errorf("haproxy stats %s: %v", t.shown, err)
-	}
-	if t.user != "" || t.pass != "" {
-		req.SetBasicAuth(t.user, t.pass)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("haproxy stats %s: %v", t.shown, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxStats+1))
-	if err != nil {
-		return nil, fmt.Errorf("haproxy stats %s: reading the answer: %v", t.shown, err)
+		return nil, err
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized && t.user == "":
-		return nil, fmt.Errorf("haproxy stats %s: HTTP 401 — the page has \"stats auth\": set haproxy.username and haproxy.password", t.shown)
+		return nil, resp.Refused(`the page has "stats auth": set haproxy.username and haproxy.password`)
 	case resp.StatusCode == http.StatusUnauthorized:
-		return nil, fmt.Errorf("haproxy stats %s: HTTP 401 — wrong username or password for \"stats auth\"", t.shown)
+		return nil, resp.Refused(`wrong username or password for "stats auth"`)
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("haproxy stats %s: HTTP %s (want 200 with the stats CSV)", t.shown, resp.Status)
-	case len(b) > maxStats:
-		return nil, fmt.Errorf("haproxy stats %s: answer larger than %d MiB", t.shown, maxStats>>20)
+		return nil, resp.NotOK("with the stats CSV")
 	}
-	return b, nil
-}
-
-// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+	return resp.Body, nil
 }
 
 // fetchSocket asks the runtime API for "show stat" in its non-interactive

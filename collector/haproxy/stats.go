@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -33,8 +32,7 @@ type Stats struct {
 	// sharing it.
 	Names *Names
 
-	t      *target
-	client *http.Client
+	t *target
 	// Per server (backend/server) and per backend, what the previous
 	// scrape saw.
 	servers  map[string]*serverMemo
@@ -69,13 +67,7 @@ func NewStats(target, username, password string) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stats{t: t,
-		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-			// A redirect (to a login page, to https) would drop the
-			// credentials or read something else: report it instead.
-			return http.ErrUseLastResponse
-		}},
-		servers: map[string]*serverMemo{}, backends: map[string]*backendMemo{}}, nil
+	return &Stats{t: t, servers: map[string]*serverMemo{}, backends: map[string]*backendMemo{}}, nil
 }
 
 // Target is the target as it may be shown: without the password.
@@ -88,7 +80,7 @@ func (s *Stats) Source() string { return s.t.source() }
 // reported in the gateway row, never returned.
 func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) {
 	g := model.Gateway{Kind: "haproxy", Source: s.t.source(), Target: s.t.shown, Updated: time.Now()}
-	b, err := s.t.fetch(ctx, s.client)
+	b, err := s.t.fetch(ctx)
 	if ctx.Err() == context.Canceled {
 		return // shutting down: says nothing of HAProxy
 	}

@@ -3,7 +3,6 @@ package traefik
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
@@ -32,8 +32,8 @@ const (
 type API struct {
 	base       *url.URL
 	shown      string
-	user, pass string
-	client     *http.Client
+	user, pass string // as configured; the 401 hint depends on them
+	client     *statuspage.Client
 
 	markedDown map[string]bool // servers this API last said were down
 	allDown    map[string]bool // services whose every server was DOWN
@@ -60,7 +60,7 @@ func NewAPI(rawURL, username, password string) (*API, error) {
 	u.RawPath = ""
 	return &API{
 		base: u, shown: u.String(), user: username, pass: password,
-		client:     &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		client:     statuspage.New("traefik api", statuspage.Options{Username: username, Password: password, MaxBody: maxBody, Accept: "application/json"}),
 		markedDown: map[string]bool{}, allDown: map[string]bool{},
 	}, nil
 }
@@ -246,28 +246,15 @@ func (a *API) endpoint(path string) string {
 	return u.String()
 }
 
-// get fetches one endpoint and insists on a 200.
+// get fetches one endpoint and insists on a 200. It returns the headers
+// for X-Next-Page.
 func (a *API) get(ctx context.Context, path string, q url.Values) ([]byte, http.Header, error) {
 	u := *a.base
 	u.Path += path
 	u.RawQuery = q.Encode()
-	shown := a.endpoint(path)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := a.client.Get(ctx, u.String())
 	if err != nil {
-		return nil, nil, fmt.Errorf("traefik api %s: %s", shown, a.redact(err))
-	}
-	req.Header.Set("Accept", "application/json")
-	if a.user != "" || a.pass != "" {
-		req.SetBasicAuth(a.user, a.pass)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("traefik api %s: %s", shown, a.redact(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, nil, fmt.Errorf("traefik api %s: reading body: %s", shown, a.redact(err))
+		return nil, nil, err
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
@@ -275,20 +262,11 @@ func (a *API) get(ctx context.Context, path string, q url.Values) ([]byte, http.
 		if a.user != "" {
 			hint = "check traefik.username and traefik.password"
 		}
-		return nil, nil, fmt.Errorf("traefik api %s: HTTP %s — %s", shown, resp.Status, hint)
+		return nil, nil, resp.Refused(hint)
 	case resp.StatusCode != http.StatusOK:
-		return nil, nil, fmt.Errorf("traefik api %s: HTTP %s (want 200 with JSON; is the API enabled?)", shown, resp.Status)
+		return nil, nil, resp.NotOK("with JSON; is the API enabled?")
 	}
-	return body, resp.Header, nil
-}
-
-// redact keeps the password out of an error text, whatever quoted it.
-func (a *API) redact(err error) string {
-	msg := err.Error()
-	if a.pass != "" {
-		msg = strings.ReplaceAll(msg, a.pass, "xxxxx")
-	}
-	return msg
+	return resp.Body, resp.Header, nil
 }
 
 var _ feed.Scraper = (*API)(nil)
