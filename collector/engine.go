@@ -64,21 +64,21 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	for _, u := range cfg.Upstreams {
 		names[u.Address] = Name{Name: u.Name, Group: u.Group}
 	}
-	errLogOn := cfg.Nginx != nil && cfg.Nginx.ErrorLog != ""
+	errLogOn := cfg.Nginx != nil && len(cfg.Nginx.AllErrorLogs()) > 0
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
 		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, ErrorLogWatched: errLogOn, Names: names})}
 
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
 	if n := cfg.Nginx; n != nil {
-		if n.AccessLog != "" {
-			f, err := nginx.CompileFormat(n.LogFormat)
+		for _, a := range n.AllAccessLogs() {
+			f, err := nginx.CompileFormat(a.Format)
 			if err != nil {
-				return nil, fmt.Errorf("nginx.log_format: %w", err)
+				return nil, fmt.Errorf("nginx log_format of %s: %w", a.Path, err)
 			}
-			e.addLog("nginx", "access_log", n.AccessLog, topt, &nginxAccess{format: f})
+			e.addLog("nginx", "access_log", a.Path, topt, &nginxAccess{format: f})
 		}
-		if n.ErrorLog != "" {
-			e.addLog("nginx", "error_log", n.ErrorLog, topt, nginxErrors{})
+		for _, path := range n.AllErrorLogs() {
+			e.addLog("nginx", "error_log", path, topt, nginxErrors{})
 		}
 		if n.StatusURL != "" && !opt.Backlog {
 			e.addScraper("nginx stub_status "+n.StatusURL, newStubScraper(n.StatusURL))

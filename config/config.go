@@ -59,6 +59,35 @@ type Nginx struct {
 	AccessLog string `yaml:"access_log"`
 	LogFormat string `yaml:"log_format"` // "combined", "main" or the log_format string
 	ErrorLog  string `yaml:"error_log"`
+	// AccessLogs and ErrorLogs are more logs of the same nginx: a host often
+	// has one per server block, each access log in its own format.
+	AccessLogs []AccessLog `yaml:"access_logs"`
+	ErrorLogs  []string    `yaml:"error_logs"`
+}
+
+// AccessLog is one access log and the log_format it is written in.
+type AccessLog struct {
+	Path   string `yaml:"path"`
+	Format string `yaml:"format"` // "combined" (default), "main" or the log_format string
+}
+
+// AllAccessLogs lists every access log to follow: access_log first, then
+// access_logs.
+func (n *Nginx) AllAccessLogs() []AccessLog {
+	var out []AccessLog
+	if n.AccessLog != "" {
+		out = append(out, AccessLog{Path: n.AccessLog, Format: n.LogFormat})
+	}
+	return append(out, n.AccessLogs...)
+}
+
+// AllErrorLogs lists every error log to follow.
+func (n *Nginx) AllErrorLogs() []string {
+	var out []string
+	if n.ErrorLog != "" {
+		out = append(out, n.ErrorLog)
+	}
+	return append(out, n.ErrorLogs...)
 }
 
 // HAProxy says where HAProxy's statistics and log are.
@@ -102,7 +131,7 @@ func (c *Config) Empty() bool {
 		return false
 	}
 	n := c.Nginx
-	return n == nil || (n.StatusURL == "" && n.AccessLog == "" && n.ErrorLog == "")
+	return n == nil || (n.StatusURL == "" && len(n.AllAccessLogs()) == 0 && len(n.AllErrorLogs()) == 0)
 }
 
 func (c *Config) applyDefaults() {
@@ -127,8 +156,15 @@ func (c *Config) applyDefaults() {
 			u.Expect = "200-399"
 		}
 	}
-	if c.Nginx != nil && c.Nginx.AccessLog != "" && c.Nginx.LogFormat == "" {
-		c.Nginx.LogFormat = "combined"
+	if n := c.Nginx; n != nil {
+		if n.AccessLog != "" && n.LogFormat == "" {
+			n.LogFormat = "combined"
+		}
+		for i := range n.AccessLogs {
+			if n.AccessLogs[i].Format == "" {
+				n.AccessLogs[i].Format = "combined"
+			}
+		}
 	}
 	if c.Caddy != nil && c.Caddy.Admin == "" && c.Caddy.Log == "" {
 		c.Caddy.Admin = "localhost:2019"

@@ -191,3 +191,29 @@ func TestEnvEverywhere(t *testing.T) {
 		t.Errorf("interval %v address %s", cfg.Interval, cfg.Upstreams[0].Address)
 	}
 }
+
+func TestSeveralNginxLogs(t *testing.T) {
+	src := `nginx:
+  access_log: /var/log/nginx/api.log
+  log_format: main
+  access_logs:
+    - path: /var/log/nginx/shop.log
+      format: '{"s":"$status","ua":"$upstream_addr"}'
+    - path: /var/log/nginx/static.log
+  error_logs: [/var/log/nginx/shop.error.log]
+`
+	cfg, err := Parse("g.yaml", []byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := cfg.Nginx.AllAccessLogs()
+	if len(all) != 3 || all[0].Format != "main" || all[2].Format != "combined" || len(cfg.Nginx.AllErrorLogs()) != 1 {
+		t.Errorf("access logs %+v, error logs %v", all, cfg.Nginx.AllErrorLogs())
+	}
+	_, err = Parse("g.yaml", []byte("nginx:\n  access_log: /a\n  access_logs:\n    - path: /b\n    - path: /a\n    - format: main\n"), env(nil))
+	for _, w := range []string{"g.yaml:5: nginx.access_logs[1]: /a is already nginx.access_log", "g.yaml:6: nginx.access_logs[2].path: missing"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}

@@ -293,6 +293,24 @@ func (c *Config) validate(name string, p *positions) Errors {
 				bad("nginx.status_url", err.Error(), "nginx", "status_url")
 			}
 		}
+		seen := map[string]string{}
+		for i, a := range n.AllAccessLogs() {
+			field := "nginx.access_log"
+			path := []any{"nginx", "access_log"}
+			if n.AccessLog == "" || i > 0 {
+				k := i
+				if n.AccessLog != "" {
+					k = i - 1
+				}
+				field, path = fmt.Sprintf("nginx.access_logs[%d]", k), []any{"nginx", "access_logs", k}
+			}
+			if a.Path == "" {
+				bad(field+".path", "missing: which file?", path...)
+			} else if prev, dup := seen[a.Path]; dup {
+				bad(field, fmt.Sprintf("%s is already %s", a.Path, prev), path...)
+			}
+			seen[a.Path] = field
+		}
 		if n.LogFormat != "" && n.AccessLog == "" {
 			bad("nginx.log_format", "set, but nginx.access_log is not: which log is in this format?", "nginx", "log_format")
 		}

@@ -139,3 +139,57 @@ func TestStatusPageHTMLAndSecrets(t *testing.T) {
 		t.Errorf("401 not reported, or password shown: %s", out)
 	}
 }
+
+// TestSeveralAccessLogs reads two access logs written in different formats
+// (one per server block, as hosts often have) and two error logs.
+func TestSeveralAccessLogs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	api := write("api.log", fmt.Sprintf(`10.0.0.9 - - [22/Nov/2026:03:00:01 +0000] "GET /x HTTP/1.1" 502 157 "-" "curl" rt=0.001 uct="-" uht="-" urt="0.000" ua="127.0.0.1:9001" us="502"`+"\n"))
+	shop := write("shop.log", `{"time":"2026-11-22T03:00:02+00:00","status":"500","ua":"127.0.0.1:9002","us":"500","uht":"0.010","urt":"0.012"}`+"\n")
+	apiErr := write("api.error.log", "2026/11/22 03:00:01 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: api, request: \"GET /x HTTP/1.1\", upstream: \"http://127.0.0.1:9001/x\", host: \"api\"\n")
+	shopErr := write("shop.error.log", "2026/11/22 03:00:02 [error] 7#7: *2 upstream prematurely closed connection while reading response header from upstream, client: 10.0.0.9, server: shop, request: \"GET /y HTTP/1.1\", upstream: \"http://127.0.0.1:9003/y\", host: \"shop\"\n")
+	cfg := write("gwtop.yaml", fmt.Sprintf(`nginx:
+  access_log: %s
+  log_format: '%s'
+  error_log: %s
+  access_logs:
+    - path: %s
+      format: 'escape=json {"time":"$time_iso8601","status":"$status","ua":"$upstream_addr","us":"$upstream_status","uht":"$upstream_header_time","urt":"$upstream_response_time"}'
+  error_logs: [%s]
+`, api, testLogFormat, apiErr, shop, shopErr))
+	code, out, stderr := runCmd("snapshot", "--json", "--from-start", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s model.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]model.Cause{}
+	for _, u := range s.Upstreams {
+		if len(u.Causes) > 0 {
+			got[u.Address] = u.Causes[0].Code
+		}
+	}
+	want := map[string]model.Cause{"127.0.0.1:9001": model.CauseRefused, "127.0.0.1:9002": model.CauseUpstream5xx, "127.0.0.1:9003": model.CausePrematureClose}
+	for a, c := range want {
+		if got[a] != c {
+			t.Errorf("%s: top cause %q, want %q (all: %v)", a, got[a], c, got)
+		}
+	}
+	if len(s.Gateways) != 4 {
+		t.Errorf("want 4 log rows, got %+v", s.Gateways)
+	}
+	for _, g := range s.Gateways {
+		if !g.OK || g.Counters["parsed"] != 1 {
+			t.Errorf("log row %s %s: ok=%v %v %s", g.Source, g.Target, g.OK, g.Counters, g.Error)
+		}
+	}
+}
