@@ -68,8 +68,18 @@ func TestNginxTree(t *testing.T) {
 		if got := upstreamSet(res.Config); !reflect.DeepEqual(got, want) {
 			t.Errorf("noExec=%v upstreams:\n got %q\nwant %q", noExec, got, want)
 		}
-		wantN := config.Nginx{StatusURL: tr.StatusURL, AccessLog: tr.AccessLog, LogFormat: discovertest.UpstreamLogFormat, ErrorLog: tr.ErrorLog}
-		if *res.Config.Nginx != wantN {
+		logs := filepath.Join(tr.Prefix, "logs")
+		wantN := config.Nginx{StatusURL: tr.StatusURL, AccessLog: tr.AccessLog, LogFormat: discovertest.UpstreamLogFormat, ErrorLog: tr.ErrorLog,
+			// Every other readable access log is watched too: the JSON one
+			// (upstream variables) first, then by proxied locations.
+			AccessLogs: []config.AccessLog{
+				{Path: filepath.Join(logs, "api.json.log"), Format: `escape=json '{"time":"$time_iso8601","status":"$status","request":"$request","upstream_addr":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time","request_time":$request_time}'`},
+				{Path: filepath.Join(logs, "access.log"), Format: "combined"},
+				{Path: filepath.Join(logs, "static.log"), Format: "combined"},
+			},
+			ErrorLogs: []string{filepath.Join(logs, "error.log")},
+		}
+		if !reflect.DeepEqual(*res.Config.Nginx, wantN) {
 			t.Errorf("noExec=%v nginx:\n got %+v\nwant %+v", noExec, *res.Config.Nginx, wantN)
 		}
 		if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "$backend") {
@@ -92,6 +102,11 @@ func checkRoundTrip(t *testing.T, res *Result) {
 	}
 	if got, want := upstreamSet(back), upstreamSet(res.Config); !reflect.DeepEqual(got, want) {
 		t.Errorf("upstreams after the round trip:\n got %q\nwant %q", got, want)
+	}
+	if n := res.Config.Nginx; n != nil {
+		if !reflect.DeepEqual(back.Nginx.AllAccessLogs(), n.AllAccessLogs()) || !reflect.DeepEqual(back.Nginx.AllErrorLogs(), n.AllErrorLogs()) {
+			t.Errorf("nginx logs after the round trip:\n got %+v %v\nwant %+v %v", back.Nginx.AllAccessLogs(), back.Nginx.AllErrorLogs(), n.AllAccessLogs(), n.AllErrorLogs())
+		}
 	}
 	for i := range back.Upstreams {
 		if back.Upstreams[i].Expect != orDefault(res.Config.Upstreams[i].Expect, "200-399") || back.Upstreams[i].Insecure != res.Config.Upstreams[i].Insecure {

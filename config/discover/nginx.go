@@ -988,8 +988,19 @@ func (x *ngx) chooseAccessLog(n *config.Nginx) {
 		}
 		if c.prob != "" {
 			x.r.note("nginx", "%s: %s", desc, c.prob)
-		} else {
-			x.r.explain("nginx", "also %s — gwtop watches one access log per nginx for now", desc)
+			continue
+		}
+		if n.AccessLog == "" {
+			// The first usable one, when the preferred one had a problem.
+			n.AccessLog, n.LogFormat = c.a.path, c.format
+			x.r.field["nginx.access_log"] = fmt.Sprintf("from %s (%s, %d proxied locations log here)", c.pos, c.a.where, c.uses)
+			continue
+		}
+		k := len(n.AccessLogs)
+		n.AccessLogs = append(n.AccessLogs, config.AccessLog{Path: c.a.path, Format: c.format})
+		x.r.field[fmt.Sprintf("nginx.access_logs[%d]", k)] = strings.TrimPrefix(desc, "access_log "+c.a.path+" ")
+		if !c.up && c.uses > 0 {
+			x.r.note("nginx", "access_log %s: its format has no $upstream_addr/$upstream_status, so its %d proxied locations count for the gateway but not per upstream", c.a.path, c.uses)
 		}
 	}
 }
@@ -1027,11 +1038,16 @@ func (x *ngx) chooseErrorLog(n *config.Nginx) {
 			x.r.field["nginx.error_log"] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses)
 			continue
 		}
-		desc := fmt.Sprintf("error_log %s (%s, %s, level %s, %d proxied locations)", el.path, pos, el.where, el.level, el.uses)
-		if el.prob != "" {
-			x.r.note("nginx", "%s: %s", desc, el.prob)
-		} else {
-			x.r.explain("nginx", "also %s — gwtop watches one error log per nginx for now", desc)
+		desc := fmt.Sprintf("(%s, %s, level %s, %d proxied locations)", pos, el.where, el.level, el.uses)
+		switch {
+		case el.prob != "":
+			x.r.note("nginx", "error_log %s %s: %s", el.path, desc, el.prob)
+		case n.ErrorLog == "":
+			n.ErrorLog = el.path
+			x.r.field["nginx.error_log"] = "from " + strings.TrimPrefix(desc, "(")
+		default:
+			x.r.field[fmt.Sprintf("nginx.error_logs[%d]", len(n.ErrorLogs))] = "from " + strings.TrimSuffix(strings.TrimPrefix(desc, "("), ")")
+			n.ErrorLogs = append(n.ErrorLogs, el.path)
 		}
 	}
 }

@@ -165,21 +165,41 @@ func (r *report) render() ([]byte, error) {
 		}
 		root.Content = append(root.Content, k, seq)
 	}
-	section := func(name string, present bool, kv ...string) {
+	section := func(name string, present bool, kv ...string) *yaml.Node {
 		if !present {
 			if lines := r.head[name]; len(lines) > 0 {
 				// Say why the section is missing, as a comment at the end.
 				root.FootComment = joinComments(root.FootComment, comment(append([]string{name + ": not configured"}, indent(lines)...)))
 			}
-			return
+			return nil
 		}
 		k := key(name)
 		k.HeadComment = comment(r.head[name])
-		root.Content = append(root.Content, k, r.mapping(name+".", kv...))
+		m := r.mapping(name+".", kv...)
+		root.Content = append(root.Content, k, m)
+		return m
 	}
 	c := &r.cfg
 	if n := c.Nginx; n != nil {
-		section("nginx", true, "status_url", n.StatusURL, "access_log", n.AccessLog, "log_format", n.LogFormat, "error_log", n.ErrorLog)
+		m := section("nginx", true, "status_url", n.StatusURL, "access_log", n.AccessLog, "log_format", n.LogFormat, "error_log", n.ErrorLog)
+		if len(n.AccessLogs) > 0 {
+			seq := &yaml.Node{Kind: yaml.SequenceNode}
+			for i, a := range n.AccessLogs {
+				item := r.mapping("", "path", a.Path, "format", a.Format)
+				item.HeadComment = comment([]string{"from " + r.field[fmt.Sprintf("nginx.access_logs[%d]", i)]})
+				seq.Content = append(seq.Content, item)
+			}
+			m.Content = append(m.Content, key("access_logs"), seq)
+		}
+		if len(n.ErrorLogs) > 0 {
+			seq := &yaml.Node{Kind: yaml.SequenceNode}
+			for i, p := range n.ErrorLogs {
+				v := str(p)
+				v.LineComment = comment([]string{r.field[fmt.Sprintf("nginx.error_logs[%d]", i)]})
+				seq.Content = append(seq.Content, v)
+			}
+			m.Content = append(m.Content, key("error_logs"), seq)
+		}
 	} else {
 		section("nginx", false)
 	}
