@@ -128,13 +128,21 @@ func TestDiscoverNginx(t *testing.T) {
 	if n.LogFormat != discovertest.UpstreamLogFormat {
 		t.Errorf("log_format = %q\nwant %q", n.LogFormat, discovertest.UpstreamLogFormat)
 	}
-	// Every item says where it came from; the logs not chosen are listed.
+	// The other logs of this nginx are watched too.
+	var extra []string
+	for _, a := range n.AccessLogs {
+		extra = append(extra, filepath.Base(a.Path))
+	}
+	if fmt.Sprint(extra) != "[api.json.log access.log static.log]" || len(n.ErrorLogs) != 1 || filepath.Base(n.ErrorLogs[0]) != "error.log" {
+		t.Errorf("access_logs %v, error_logs %v", extra, n.ErrorLogs)
+	}
+	// Every item says where it came from.
 	for _, s := range []string{
 		"# from " + tree.Upstreams + ":3 (upstream app; weight=3)",
 		"# from " + tree.API + ":11 (proxy_pass http://" + inline.Addr + "/ in location /inline/)",
 		"# stub_status at " + tree.Status + ":6, listen at " + tree.Status + ":2",
-		"also access_log " + filepath.Join(tree.Prefix, "logs", "api.json.log"),
-		"gwtop watches one access log per nginx for now",
+		"- path: " + filepath.Join(tree.Prefix, "logs", "api.json.log"),
+		"# from " + tree.API + ":5 (server api.test, format json_up",
 		"proxy_pass http://$backend (" + tree.API + ":16) names its upstream with variables",
 		fmt.Sprintf("found nginx pid %d, %s (read)", ngx.Pid(), tree.Conf),
 		"read with `",

@@ -998,7 +998,11 @@ func (x *ngx) chooseAccessLog(n *config.Nginx) {
 		}
 		k := len(n.AccessLogs)
 		n.AccessLogs = append(n.AccessLogs, config.AccessLog{Path: c.a.path, Format: c.format})
-		x.r.field[fmt.Sprintf("nginx.access_logs[%d]", k)] = strings.TrimPrefix(desc, "access_log "+c.a.path+" ")
+		fmtFrom := ""
+		if f, ok := x.formats[c.a.format]; ok {
+			fmtFrom = " from " + f.d.Pos()
+		}
+		x.r.field[fmt.Sprintf("nginx.access_logs[%d]", k)] = fmt.Sprintf("%s (%s, format %s%s, %d proxied locations)", c.pos, c.a.where, c.a.format, fmtFrom, c.uses)
 		if !c.up && c.uses > 0 {
 			x.r.note("nginx", "access_log %s: its format has no $upstream_addr/$upstream_status, so its %d proxied locations count for the gateway but not per upstream", c.a.path, c.uses)
 		}
@@ -1044,9 +1048,9 @@ func (x *ngx) chooseErrorLog(n *config.Nginx) {
 			x.r.note("nginx", "error_log %s %s: %s", el.path, desc, el.prob)
 		case n.ErrorLog == "":
 			n.ErrorLog = el.path
-			x.r.field["nginx.error_log"] = "from " + strings.TrimPrefix(desc, "(")
+			x.r.field["nginx.error_log"] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses)
 		default:
-			x.r.field[fmt.Sprintf("nginx.error_logs[%d]", len(n.ErrorLogs))] = "from " + strings.TrimSuffix(strings.TrimPrefix(desc, "("), ")")
+			x.r.field[fmt.Sprintf("nginx.error_logs[%d]", len(n.ErrorLogs))] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations)", pos, el.where, el.level, el.uses)
 			n.ErrorLogs = append(n.ErrorLogs, el.path)
 		}
 	}
