@@ -217,3 +217,30 @@ func TestSeveralNginxLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeExample parses the configuration example of the README, so the
+// documentation cannot drift from what gwtop accepts.
+func TestReadmeExample(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "## Configuration")
+	if i < 0 {
+		t.Fatal("README has no Configuration section")
+	}
+	start := strings.Index(text[i:], "```yaml\n")
+	end := strings.Index(text[i+start+8:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("no yaml block in the Configuration section")
+	}
+	block := text[i+start+8 : i+start+8+end]
+	cfg, err := Parse("README.md", []byte(block), env(map[string]string{"AUTH_PASSWORD": "x", "HAPROXY_STATS_PASSWORD": "y"}))
+	if err != nil {
+		t.Fatalf("the README's example does not parse:\n%v", err)
+	}
+	if cfg.Nginx == nil || cfg.HAProxy == nil || cfg.Caddy == nil || cfg.Traefik == nil || cfg.Envoy == nil || len(cfg.Upstreams) < 2 {
+		t.Errorf("the example lost a section: %+v", cfg)
+	}
+}
