@@ -21,6 +21,12 @@ import (
 	"github.com/gwtop/gwtop/probe"
 )
 
+// liveBackfill is how much of each log's end is read when gwtop starts
+// live, so an operator who opens it mid-incident sees the last minutes at
+// once. 4 MiB is ~20k nginx lines: a few minutes of a busy gateway, parsed
+// in well under a second.
+const liveBackfill = 4 << 20
+
 // maxInflight caps probes and scrapes running at once, so a thousand hung
 // upstreams cannot pile up a thousand goroutines blocked in connect.
 const maxInflight = 64
@@ -69,6 +75,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, ErrorLogWatched: errLogOn, Names: names})}
 
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
+	if !topt.FromStart {
+		topt.Backfill = liveBackfill
+	}
 	if n := cfg.Nginx; n != nil {
 		for _, a := range n.AllAccessLogs() {
 			f, err := nginx.CompileFormat(a.Format)

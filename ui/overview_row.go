@@ -141,6 +141,15 @@ func causeHint(u *model.Upstream) string {
 		return Sanitize(u.StateReason)
 	}
 	top := &u.Causes[0]
+	if top.Count == 0 {
+		// Nothing in the last five minutes: the upstream's present is its
+		// state; the cause is history (a backlog, a failure hours ago).
+		out := u.StateReason + " · earlier: " + string(top.Code) + " ×" + render.Count(top.Total)
+		if !top.LastSeen.IsZero() {
+			out += " (last " + top.LastSeen.Format("15:04") + ")"
+		}
+		return Sanitize(out)
+	}
 	out := string(top.Code) + " ×" + render.Count(top.Count)
 	if top.Hint != "" {
 		out += " · " + top.Hint

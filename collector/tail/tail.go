@@ -56,6 +56,11 @@ type Options struct {
 	StopAtEOF bool
 	// Poll is how often to check for growth and rotation; DefaultPoll if 0.
 	Poll time.Duration
+	// Backfill, when starting at the end of an existing file, first reads
+	// up to this many bytes before the end (from the next line start), so
+	// the last few minutes are seen at once instead of only what comes
+	// next. 0 means none.
+	Backfill int64
 	// MaxLine is the longest line kept, DefaultMaxLine if 0. A longer line
 	// is cut to MaxLine bytes and counted in Stats.Truncated; the rest of
 	// it is discarded and the next line is intact.
@@ -316,8 +321,15 @@ func (r *reader) open(atEnd bool) error {
 			f.Close()
 			return err
 		}
-		// Joining a file whose last line is still being written would
-		// deliver the fragment after our offset as a line of its own.
+		if b := r.t.opt.Backfill; b > 0 && off > 0 {
+			if off, err = f.Seek(max(0, off-b), io.SeekStart); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		// Joining a file mid-line (its last line still being written, or
+		// a backfill that starts inside a line) would deliver the fragment
+		// after our offset as a line of its own.
 		var last [1]byte
 		if off > 0 {
 			if _, err := f.ReadAt(last[:], off-1); err == nil && last[0] != '\n' {

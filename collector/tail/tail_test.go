@@ -187,6 +187,26 @@ func TestStartsAtEndMidLine(t *testing.T) {
 	h.sentinel(path)
 }
 
+// TestBackfill starts at the end but first reads the last Backfill bytes,
+// from the first whole line in them.
+func TestBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	writeFile(t, path, "line-one\nline-two\nline-three\n")
+	// 15 bytes before the end falls inside "line-two": it is skipped whole.
+	h := start(t, path, Options{Backfill: 15})
+	h.expect("line-three")
+	appendFile(t, path, "line-four\n")
+	h.expect("line-four")
+	h.sentinel(path)
+
+	// A backfill larger than the file reads all of it.
+	path2 := filepath.Join(t.TempDir(), "small.log")
+	writeFile(t, path2, "a\nb\n")
+	h2 := start(t, path2, Options{Backfill: 1 << 20})
+	h2.expect("a", "b")
+	h2.sentinel(path2)
+}
+
 func TestFromStart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "access.log")
 	writeFile(t, path, "a\nb\r\n\nc\n")

@@ -1,0 +1,88 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/model"
+)
+
+const testFormat = `$remote_addr [$time_local] "$request" $status ua="$upstream_addr" us="$upstream_status" uht="$upstream_header_time" urt="$upstream_response_time"`
+
+func accessLine(t time.Time, status int, addr string) string {
+	return fmt.Sprintf("10.0.0.1 [%s] \"GET / HTTP/1.1\" %d ua=\"%s\" us=\"%d\" uht=\"-\" urt=\"0.001\"\n", t.Format("02/Jan/2006:15:04:05 -0700"), status, addr, status)
+}
+
+// TestLiveStartBackfills starts the engine live on logs that already hold
+// the last seconds of an incident: they are on the snapshot at once, and
+// lines written afterwards are counted too.
+func TestLiveStartBackfills(t *testing.T) {
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access.log")
+	errlog := filepath.Join(dir, "error.log")
+	now := time.Now()
+	var a, e strings.Builder
+	for i := range 6 {
+		ts := now.Add(time.Duration(i-30) * time.Second)
+		a.WriteString(accessLine(ts, 502, "127.0.0.1:9"))
+		fmt.Fprintf(&e, "%s [error] 7#7: *%d connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: x, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:9/\", host: \"x\"\n", ts.Format("2006/01/02 15:04:05"), i)
+	}
+	if err := os.WriteFile(access, []byte(a.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(errlog, []byte(e.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("t", []byte(fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", access, testFormat, errlog)), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond, NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng.Start(ctx)
+	defer eng.Stop()
+	up := func() model.Upstream {
+		for _, u := range eng.Latest().Upstreams {
+			if u.Address == "127.0.0.1:9" {
+				return u
+			}
+		}
+		return model.Upstream{}
+	}
+	waitUntil(t, "backfilled lines", func() bool {
+		u := up()
+		return u.Requests == 6 && len(u.Causes) > 0 && u.Causes[0].Count == 6
+	})
+	if u := up(); u.State != model.StateDown || u.Causes[0].Code != model.CauseRefused {
+		t.Errorf("after backfill: %s %+v", u.State, u.Causes)
+	}
+	f, err := os.OpenFile(access, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(accessLine(time.Now(), 502, "127.0.0.1:9"))
+	f.Close()
+	waitUntil(t, "a new line", func() bool { return up().Requests == 7 })
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
