@@ -109,7 +109,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			for _, r := range ranges {
 				exp = append(exp, probe.StatusRange{Min: r[0], Max: r[1]})
 			}
-			p, err := probe.NewProber(probe.Target{URL: u.Probe, Timeout: u.Timeout, Insecure: u.Insecure, KeepAlive: u.KeepAlive, Expect: exp, Resolver: u.Resolver})
+			p, err := probe.NewProber(probe.Target{URL: u.Probe, Timeout: u.Timeout, Insecure: u.Insecure, KeepAlive: u.KeepAlive, Expect: exp, Resolver: u.Resolver, CAFile: u.CAFile})
 			if err != nil {
 				return nil, fmt.Errorf("upstream %s: %w", u.Name, err)
 			}

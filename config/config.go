@@ -48,6 +48,9 @@ type Upstream struct {
 	// Expect is the accepted status range, "200-399" by default.
 	Expect  string        `yaml:"expect"`
 	Timeout time.Duration `yaml:"timeout"`
+	// CAFile is a PEM file of CA certificates for https probes (a private
+	// CA); default: the system's.
+	CAFile string `yaml:"ca_file"`
 	// Resolver is a DNS server (HOST:PORT) for the probe's name lookups,
 	// e.g. the one nginx's `resolver` directive uses; default: the system's.
 	Resolver string `yaml:"resolver"`

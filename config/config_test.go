@@ -63,6 +63,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"caddy admin", "caddy:\n  admin: nope\n", []string{"gwtop.yaml:2:", "HOST:PORT"}},
 		{"envoy format", "envoy:\n  access_log: /x\n  log_format: xml\n", []string{"gwtop.yaml:3:", "default or json"}},
 		{"traefik api", "traefik:\n  api: 127.0.0.1:8080\n", []string{"gwtop.yaml:2:", "traefik.api"}},
+		{"missing ca_file", "upstreams:\n  - address: 1.1.1.1:443\n    probe: https://1.1.1.1/\n    ca_file: /nonexistent/ca.pem\n", []string{"gwtop.yaml:4:", "upstreams[0].ca_file", "no such file"}},
 		{"bad resolver", "upstreams:\n  - address: 1.1.1.1:80\n    resolver: 127.0.0.53\n", []string{"gwtop.yaml:3:", "upstreams[0].resolver"}},
 		{"interval too short", "interval: 1ms\n", []string{"gwtop.yaml:1:", "too short"}},
 	}

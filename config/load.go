@@ -278,6 +278,11 @@ func (c *Config) validate(name string, p *positions) Errors {
 		if _, err := ParseExpect(u.Expect); err != nil {
 			bad(f("expect"), err.Error(), "upstreams", i, "expect")
 		}
+		if u.CAFile != "" {
+			if _, err := os.Stat(u.CAFile); err != nil {
+				bad(f("ca_file"), err.Error(), "upstreams", i, "ca_file")
+			}
+		}
 		if u.Resolver != "" {
 			if _, _, err := net.SplitHostPort(u.Resolver); err != nil {
 				bad(f("resolver"), fmt.Sprintf("%q: want HOST:PORT of a DNS server", u.Resolver), "upstreams", i, "resolver")

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +16,8 @@ import (
 // newTransport builds the transport of one HTTP(S) target.
 // serverName, when not empty, is the TLS server name to send and verify
 // instead of the URL's host.
-func newTransport(t Target, serverName string, dial dialFunc) *http.Transport {
+// roots, when not nil, replaces the system's CA pool.
+func newTransport(t Target, serverName string, roots *x509.CertPool, dial dialFunc) *http.Transport {
 	// HTTP/1.1 only: gateways talk HTTP/1.x to their upstreams (nginx's
 	// proxy_pass does), and with one request per connection the connect,
 	// TLS and Reused figures mean what they say.
@@ -30,6 +32,7 @@ func newTransport(t Target, serverName string, dial dialFunc) *http.Transport {
 		TLSClientConfig: &tls.Config{
 			InsecureSkipVerify: t.Insecure, // opt-in only, see Target.Insecure
 			ServerName:         serverName,
+			RootCAs:            roots,
 		},
 		Protocols:         &protos,
 		DisableKeepAlives: !t.KeepAlive,

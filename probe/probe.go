@@ -16,11 +16,13 @@ package probe
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -78,6 +80,10 @@ type Target struct {
 	// which gateways use to route virtual hosts. An explicit
 	// "Authorization" header overrides credentials from the URL.
 	Headers map[string]string
+	// CAFile is a PEM file of CA certificates to verify the upstream's
+	// certificate with instead of the system's: the private CA a gateway
+	// trusts through proxy_ssl_trusted_certificate.
+	CAFile string
 	// Resolver is the host:port of a DNS server to resolve the target's
 	// name with, instead of the system's: probe through the same resolver
 	// as nginx's `resolver` directive, or the one a test controls.
@@ -220,7 +226,18 @@ func newProber(t Target, dial dialFunc) (*Prober, error) {
 			}
 		}
 	}
-	p.transport = newTransport(t, serverName, dial)
+	var roots *x509.CertPool
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("probe %s: ca_file: %w", p.target, err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("probe %s: ca_file %s: no PEM certificate in it", p.target, t.CAFile)
+		}
+	}
+	p.transport = newTransport(t, serverName, roots, dial)
 	p.client = &http.Client{Transport: p.transport}
 	if !t.FollowRedirects {
 		p.client.CheckRedirect = func(*http.Request, []*http.Request) error {

@@ -3,10 +3,13 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -574,5 +577,32 @@ func TestResolverIsUsed(t *testing.T) {
 	}
 	if _, err := NewProber(Target{URL: "http://x/", Resolver: "nonsense"}); err == nil {
 		t.Error("a resolver without a port was accepted")
+	}
+}
+
+// TestCAFile verifies an upstream's certificate against a private CA given
+// as a PEM file: the probe that fails as "unknown authority" without it
+// passes with it; a CA file that is missing or holds no certificate is a
+// configuration error, not a silent fallback to the system's CAs.
+func TestCAFile(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check(t, Run(context.Background(), Target{URL: srv.URL + "/"}), false, 0, model.CauseTLS)
+	check(t, Run(context.Background(), Target{URL: srv.URL + "/", CAFile: ca}), true, 200, "")
+
+	wrong := filepath.Join(dir, "other.pem")
+	if err := os.WriteFile(wrong, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewProber(Target{URL: srv.URL, CAFile: wrong}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("a CA file without certificates: %v", err)
+	}
+	if _, err := NewProber(Target{URL: srv.URL, CAFile: filepath.Join(dir, "missing.pem")}); err == nil || !strings.Contains(err.Error(), "ca_file") {
+		t.Errorf("a missing CA file: %v", err)
 	}
 }
