@@ -83,6 +83,9 @@ type Aggregator struct {
 	events    []model.Event
 	errLogOn  bool
 	lastIndex int64
+	// m1 and m5 are scratch windows reused by every Snapshot (which holds
+	// mu, so one at a time).
+	m1, m5 counts
 }
 
 // Name labels an upstream address.
@@ -468,8 +471,8 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	elapsed := now.Sub(a.started).Seconds()
 	s := &model.Snapshot{Time: now, Started: a.started, Host: a.host}
 
-	gm1, _ := a.gw.ring.windows(idx)
-	gw1 := gm1.window(60, elapsed)
+	a.gw.ring.windows(idx, &a.m1, &a.m5)
+	gw1 := a.m1.window(60, elapsed)
 	s.ReqPerSec, s.Rate5xx, s.LatencyMS = gw1.ReqPerSec, gw1.Rate5xx, gw1.LatencyMS
 	gwLimit := a.gatewayLimitEvidence(idx)
 
@@ -506,17 +509,18 @@ func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
 	if c.total == 0 {
 		return nil
 	}
-	gm1, gm5 := a.gw.ring.windows(idx)
-	if gm5.causes[i] == 0 {
+	a.gw.ring.windows(idx, &a.m1, &a.m5)
+	if a.m5.causes[i] == 0 {
 		return nil
 	}
-	return &diagnose.Evidence{Code: model.CauseGatewayLimits, Count1m: gm1.causes[i], Count5m: gm5.causes[i],
+	return &diagnose.Evidence{Code: model.CauseGatewayLimits, Count1m: a.m1.causes[i], Count5m: a.m5.causes[i],
 		Total: c.total, LastSeen: c.last, Source: c.source, Line: c.line, Inferred: true}
 }
 
 // build recomputes u's model.Upstream and records a state change event.
 func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float64, gwLimit *diagnose.Evidence) {
-	m1, m5 := u.ring.windows(idx)
+	m1, m5 := &a.m1, &a.m5
+	u.ring.windows(idx, m1, m5)
 	w1, w5 := m1.window(60, elapsed), m5.window(300, elapsed)
 	out := &model.Upstream{
 		Name: u.name, Address: u.addr, Group: u.group,
@@ -572,7 +576,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		if b == nil {
 			continue
 		}
-		out.SparkP95[k] = quantiles(b.latency).P95
+		out.SparkP95[k] = b.p95ms()
 		out.Spark5xx[k] = float64(b.errors5xx)
 	}
 	out.State, out.StateReason = diagnose.State(diagnose.Signals{

@@ -38,6 +38,19 @@ type counts struct {
 	codes     map[int]int64
 	causes    [model.NumCauses]int64
 	latency   *ddsketch.DDSketch // milliseconds; nil until the first sample
+	// p95 caches the bucket's p95 for the sparkline: only the current
+	// bucket gets new samples, so the other 29 need not be queried again
+	// at every snapshot.
+	p95   float64
+	p95ok bool
+}
+
+// p95ms returns the bucket's p95 latency, computing it once per change.
+func (c *counts) p95ms() float64 {
+	if !c.p95ok {
+		c.p95, c.p95ok = quantiles(c.latency).P95, true
+	}
+	return c.p95
 }
 
 func (c *counts) reset() {
@@ -79,6 +92,7 @@ func (c *counts) addLatency(ms float64) {
 		c.latency = newSketch()
 	}
 	_ = c.latency.Add(ms) // only fails for negative values, excluded above
+	c.p95ok = false
 }
 
 // merge adds o into c. Codes beyond maxCodes are dropped as in addStatus.
@@ -105,6 +119,7 @@ func (c *counts) merge(o *counts) {
 			c.latency = newSketch()
 		}
 		_ = c.latency.MergeWith(o.latency) // same mapping by construction
+		c.p95ok = false
 	}
 }
 
@@ -145,8 +160,13 @@ func (r *ring) get(i int64) *counts {
 	return &r.b[slot]
 }
 
-// windows merges the last minute and the last five minutes ending at now.
-func (r *ring) windows(now int64) (m1, m5 counts) {
+// windows merges the last minute into m1 and the last five minutes into m5,
+// both ending at now. m1 and m5 are reset first and their sketches and maps
+// reused, so a snapshot of many upstreams does not allocate two sketches
+// per upstream.
+func (r *ring) windows(now int64, m1, m5 *counts) {
+	m1.reset()
+	m5.reset()
 	for k := int64(0); k < numBuckets; k++ {
 		b := r.get(now - k)
 		if b == nil {
@@ -157,7 +177,6 @@ func (r *ring) windows(now int64) (m1, m5 counts) {
 		}
 		m5.merge(b)
 	}
-	return m1, m5
 }
 
 func quantiles(sk *ddsketch.DDSketch) model.Latency {
