@@ -160,21 +160,34 @@ func (h *hostLoop) sample(ctx context.Context) {
 		return
 	}
 	h.agg.SetHost(s)
-	var hot []string
-	if s.CPUPercent >= 95 {
-		hot = append(hot, fmt.Sprintf("CPU %.0f%%", s.CPUPercent))
-	}
-	if s.MemPercent >= 95 {
-		hot = append(hot, fmt.Sprintf("memory %.0f%%", s.MemPercent))
-	}
+	hot := hostPressure(s)
 	if len(hot) == 0 {
 		h.hot = 0
 		return
 	}
 	h.hot++
 	if h.hot >= hotSamples {
-		h.agg.GatewayLimit("host", fmt.Sprintf("gateway host saturated for %ds: %s", h.hot, strings.Join(hot, ", ")), 1)
+		h.agg.GatewayLimit("host", fmt.Sprintf("gateway host saturated (%d samples in a row): %s", h.hot, strings.Join(hot, ", ")), 1)
 	}
+}
+
+// hostPressure names what is exhausted on the gateway host: each is
+// evidence for gateway_limits when it lasts (see hostLoop).
+func hostPressure(h model.Host) []string {
+	var hot []string
+	if h.CPUPercent >= 95 {
+		hot = append(hot, fmt.Sprintf("CPU %.0f%%", h.CPUPercent))
+	}
+	if h.MemPercent >= 95 {
+		hot = append(hot, fmt.Sprintf("memory %.0f%%", h.MemPercent))
+	}
+	// Every connection to an upstream holds a local port, and TIME_WAIT
+	// keeps it for a minute after close: near the range's size, connects
+	// fail with nginx's "(99: Cannot assign requested address)".
+	if tw := h.TCPStates["TIME_WAIT"]; h.EphemeralPorts > 0 && tw*10 >= h.EphemeralPorts*8 {
+		hot = append(hot, fmt.Sprintf("%d sockets in TIME_WAIT for %d ephemeral ports (upstream keepalive reuses connections)", tw, h.EphemeralPorts))
+	}
+	return hot
 }
 
 // Start launches every collector and the snapshot publisher.

@@ -86,3 +86,29 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+func TestHostPressure(t *testing.T) {
+	cases := []struct {
+		h    model.Host
+		want []string
+	}{
+		{model.Host{CPUPercent: 40, MemPercent: 50, TCPStates: map[string]int{"TIME_WAIT": 100}, EphemeralPorts: 28232}, nil},
+		{model.Host{CPUPercent: 99}, []string{"CPU 99%"}},
+		{model.Host{MemPercent: 96}, []string{"memory 96%"}},
+		{model.Host{TCPStates: map[string]int{"TIME_WAIT": 22586}, EphemeralPorts: 28232}, []string{"22586 sockets in TIME_WAIT for 28232 ephemeral ports"}},
+		{model.Host{TCPStates: map[string]int{"TIME_WAIT": 22585}, EphemeralPorts: 28232}, nil},
+		{model.Host{TCPStates: map[string]int{"TIME_WAIT": 50000}}, nil}, // range unknown: no guess
+	}
+	for i, c := range cases {
+		got := hostPressure(c.h)
+		if len(got) != len(c.want) {
+			t.Errorf("case %d: %q, want %q", i, got, c.want)
+			continue
+		}
+		for j := range got {
+			if !strings.HasPrefix(got[j], c.want[j]) {
+				t.Errorf("case %d: %q, want prefix %q", i, got[j], c.want[j])
+			}
+		}
+	}
+}

@@ -117,7 +117,10 @@ type Host struct {
 	Load5       float64        `json:"load5"`
 	Load15      float64        `json:"load15"`
 	TCPStates   map[string]int `json:"tcp_states,omitempty"` // ESTABLISHED, TIME_WAIT, ...
-	Error       string         `json:"error,omitempty"`
+	// EphemeralPorts is the size of the local port range outgoing
+	// connections draw from (ip_local_port_range); 0 when unknown.
+	EphemeralPorts int    `json:"ephemeral_ports,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 // Event is a change worth showing on a timeline: a state change or a marker.

@@ -11,6 +11,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -109,8 +110,28 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 		return err
 	})
 
+	try("ports", func() error {
+		n, err := s.tcp.ephemeralPorts()
+		h.EphemeralPorts = n
+		return err
+	})
+
 	h.Error = strings.Join(errs, "; ")
 	return h
+}
+
+// parsePortRange reads ip_local_port_range ("32768\t60999\n") as a count.
+func parsePortRange(s string) (int, error) {
+	f := strings.Fields(s)
+	if len(f) != 2 {
+		return 0, fmt.Errorf("ip_local_port_range: want two numbers, got %q", s)
+	}
+	lo, err1 := strconv.Atoi(f[0])
+	hi, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || hi < lo {
+		return 0, fmt.Errorf("ip_local_port_range: want two numbers low to high, got %q", s)
+	}
+	return hi - lo + 1, nil
 }
 
 // busyPercent is the share of CPU time spent busy between two readings of

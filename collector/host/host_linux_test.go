@@ -28,11 +28,15 @@ func TestTCPStatesFromFixture(t *testing.T) {
 	// The Linux path reads <root>/net/tcp and tcp6; tcp6 may be absent.
 	root := t.TempDir()
 	writeFixture(t, filepath.Join(root, "net", "tcp"), procNetSample[:strings.Index(procNetSample, "  sl  local_address                         remote")])
+	writeFixture(t, filepath.Join(root, "sys", "net", "ipv4", "ip_local_port_range"), "32768\t60999\n")
 	s := NewSampler()
 	s.tcp.root = root
 	h := s.Sample(context.Background())
 	if h.Error != "" {
 		t.Errorf("Error = %q", h.Error)
+	}
+	if h.EphemeralPorts != 28232 {
+		t.Errorf("EphemeralPorts = %d", h.EphemeralPorts)
 	}
 	if h.TCPStates["ESTABLISHED"] != 2 || h.TCPStates["TIME_WAIT"] != 2 || h.TCPStates["LISTEN"] != 1 {
 		t.Errorf("TCPStates = %v", h.TCPStates)

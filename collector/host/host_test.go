@@ -124,3 +124,14 @@ func BenchmarkSample(b *testing.B) {
 		}
 	}
 }
+
+func TestParsePortRange(t *testing.T) {
+	if n, err := parsePortRange("32768\t60999\n"); err != nil || n != 28232 {
+		t.Errorf("got %d %v", n, err)
+	}
+	for _, bad := range []string{"", "1", "a b", "60999 32768", "1 2 3"} {
+		if _, err := parsePortRange(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -179,3 +179,13 @@ func readProcNetTCP(root string, br *bufio.Reader) (map[string]int, error) {
 	}
 	return counts.names(), errors.Join(errs...)
 }
+
+// ephemeralPorts reads how many local ports outgoing connections can use:
+// nginx's upstream connections each hold one, and TIME_WAIT keeps them.
+func (c *tcpCounter) ephemeralPorts() (int, error) {
+	b, err := os.ReadFile(filepath.Join(c.root, "sys/net/ipv4/ip_local_port_range"))
+	if err != nil {
+		return 0, err
+	}
+	return parsePortRange(string(b))
+}

@@ -27,3 +27,6 @@ func (tcpCounter) count(ctx context.Context) (map[string]int, error) {
 	}
 	return m, nil
 }
+
+// ephemeralPorts is unknown where there is no /proc to read.
+func (tcpCounter) ephemeralPorts() (int, error) { return 0, nil }
