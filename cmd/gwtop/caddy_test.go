@@ -70,29 +70,15 @@ func startCaddy(t *testing.T) *caddyGateway {
 // two workers per route (four for the slow one, whose every request takes
 // the 1s response_header_timeout), each one request at a time.
 func (g *caddyGateway) traffic(ctx context.Context) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	client := faults.InsecureClient(5 * time.Second)
+	prefixes := map[string]int{}
 	for _, f := range g.faults {
 		workers := 2
 		if f.kind == faults.Slow {
 			workers = 4
 		}
-		for w := range workers {
-			wg.Go(func() {
-				for i := 0; ctx.Err() == nil && i < 1000; i++ {
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/%s/item/%d-%d", g.caddy.Addr, f.name, w, i), nil)
-					if resp, err := client.Do(req); err == nil {
-						resp.Body.Close()
-					}
-					select {
-					case <-ctx.Done():
-					case <-time.After(50 * time.Millisecond):
-					}
-				}
-			})
-		}
+		prefixes[fmt.Sprintf("http://%s/%s/x/", g.caddy.Addr, f.name)] = workers
 	}
-	return &wg
+	return sendTraffic(ctx, prefixes)
 }
 
 // writeCaddyConfig writes a gwtop configuration: the upstreams named (or

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
@@ -157,22 +155,11 @@ func TestDiscoverNginx(t *testing.T) {
 
 	// Traffic through nginx to the upstreams that fail and the one that does not.
 	ctx, cancel := context.WithCancel(context.Background())
-	var traffic sync.WaitGroup
-	client := faults.InsecureClient(3 * time.Second)
+	prefixes := map[string]int{}
 	for _, loc := range []string{"app", "payments", "legacy", "inline"} {
-		traffic.Go(func() {
-			for i := 0; ctx.Err() == nil; i++ {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/%s/x/%d", listen, loc, i), nil)
-				if resp, err := client.Do(req); err == nil {
-					resp.Body.Close()
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(40 * time.Millisecond):
-				}
-			}
-		})
+		prefixes[fmt.Sprintf("http://%s/%s/x/", listen, loc)] = 1
 	}
+	traffic := sendTraffic(ctx, prefixes)
 	defer func() { cancel(); traffic.Wait() }()
 
 	saved := filepath.Join(t.TempDir(), "gwtop.yaml")

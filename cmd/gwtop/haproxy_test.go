@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,26 +76,11 @@ func hapBackends(servers []*hapServer, checked map[string]bool) string {
 // hapTraffic sends requests through HAProxy to each path until ctx ends,
 // workers at a time per path, one request at a time each.
 func hapTraffic(ctx context.Context, addr string, paths []string, workers int) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	client := faults.InsecureClient(5 * time.Second)
+	prefixes := map[string]int{}
 	for _, p := range paths {
-		for w := range workers {
-			wg.Go(func() {
-				for i := 0; ctx.Err() == nil; i++ {
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s%s%d-%d", addr, p, w, i), nil)
-					if resp, err := client.Do(req); err == nil {
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-					select {
-					case <-ctx.Done():
-					case <-time.After(50 * time.Millisecond):
-					}
-				}
-			})
-		}
+		prefixes["http://"+addr+p] = workers
 	}
-	return &wg
+	return sendTraffic(ctx, prefixes)
 }
 
 // waitStats waits until HAProxy's runtime API lists every server in the

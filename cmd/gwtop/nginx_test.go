@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
@@ -110,25 +108,11 @@ func deadUDPPort(t *testing.T) string {
 // traffic sends requests through nginx to every location until ctx ends:
 // two workers per location, each one request at a time.
 func (g *gateway) traffic(ctx context.Context) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	client := faults.InsecureClient(5 * time.Second)
+	prefixes := map[string]int{}
 	for _, f := range g.faults {
-		for w := range 2 {
-			wg.Go(func() {
-				for i := 0; ctx.Err() == nil && i < 1000; i++ {
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/%s/item/%d-%d", g.nginx.Addr, f.name, w, i), nil)
-					if resp, err := client.Do(req); err == nil {
-						resp.Body.Close()
-					}
-					select {
-					case <-ctx.Done():
-					case <-time.After(50 * time.Millisecond):
-					}
-				}
-			})
-		}
+		prefixes[fmt.Sprintf("http://%s/%s/item/", g.nginx.Addr, f.name)] = 2
 	}
-	return &wg
+	return sendTraffic(ctx, prefixes)
 }
 
 func (g *gateway) writeConfig(t *testing.T, probes, status bool) string {
