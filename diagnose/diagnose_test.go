@@ -94,6 +94,8 @@ func TestState(t *testing.T) {
 		{"status page down", Signals{StatusDown: true, StatusWhy: "DOWN", Probes: []model.ProbeResult{ok}}, model.StateDown, "status page: DOWN"},
 		{"only probe failed", Signals{Probes: []model.ProbeResult{refused}}, model.StateDown, "refused"},
 		{"two failed probes", Signals{Probes: []model.ProbeResult{ok, refused, refused}}, model.StateDown, "probe failing: refused"},
+		{"probes fail, traffic mostly fine", Signals{Probes: []model.ProbeResult{ok, refused, refused}, Requests1m: 100, Errors5xx1m: 20}, model.StateDegraded, "20 of 100"},
+		{"probes fail, traffic mostly failing", Signals{Probes: []model.ProbeResult{refused, refused}, Requests1m: 100, Errors5xx1m: 60}, model.StateDown, "probe failing"},
 		{"one blip", Signals{Probes: []model.ProbeResult{ok, ok, refused}}, model.StateDegraded, "1 of the last 3 probes"},
 		{"old blip", Signals{Probes: []model.ProbeResult{refused, ok, ok}}, model.StateDegraded, "probes failed"},
 		{"all 5xx", Signals{Requests1m: 10, Errors5xx1m: 10, TopCause: model.CauseUpstream5xx}, model.StateDown, "100% of 10 requests"},

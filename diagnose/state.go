@@ -37,7 +37,10 @@ const (
 // State applies gwtop's documented state rules, in this order:
 //
 //  1. the gateway's status page says the server is DOWN/MAINT → down;
-//  2. the last DownFailProbe probes failed (or the only probe so far) → down;
+//  2. the last DownFailProbe probes failed (or the only probe so far) → down,
+//     unless real traffic says otherwise: with at least 5 requests in the
+//     last minute and fewer than half of them 5xx, the probe's bad luck
+//     against an upstream that fails some requests is not "down";
 //  3. ≥ 90 % of at least 5 requests in the last minute were 5xx → down;
 //     so are ≥ 3 gateway-reported failures with no successful request and
 //     no passing probe (an upstream nginx cannot even resolve);
@@ -60,7 +63,7 @@ func State(s Signals) (model.State, string) {
 		for i := n - 1; i >= 0 && !s.Probes[i].OK && fails < DownFailProbe; i-- {
 			fails++
 		}
-		if !last.OK && (fails >= DownFailProbe || n == 1) {
+		if !last.OK && (fails >= DownFailProbe || n == 1) && !trafficMostlyOK(s) {
 			return model.StateDown, fmt.Sprintf("probe failing: %s", probeWhy(last))
 		}
 	}
@@ -94,6 +97,12 @@ func State(s Signals) (model.State, string) {
 		return model.StateUp, "serving traffic without errors"
 	}
 	return model.StateUnknown, "no traffic, probe or status seen yet"
+}
+
+// trafficMostlyOK reports enough requests in the last minute, most of them
+// answered without a 5xx.
+func trafficMostlyOK(s Signals) bool {
+	return s.Requests1m >= MinRequests && s.Errors5xx1m*2 < s.Requests1m
 }
 
 // recentProbeOK reports a passing probe among the last RecentProbes.
