@@ -209,3 +209,30 @@ func TestParseEmptyAndDashFields(t *testing.T) {
 		t.Errorf("got %+v want %+v", got, want)
 	}
 }
+
+// TestIngressNginxFormat: ingress-nginx's default "upstreaminfo" format,
+// the most common upstream-aware log in the wild, writes its multi-valued
+// upstream fields unquoted with only spaces between them.
+func TestIngressNginxFormat(t *testing.T) {
+	f, err := CompileFormat(`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Record
+	line := `10.0.0.1 - - [07/May/2024:10:01:02 +0000] "GET /api HTTP/1.1" 200 150 "-" "curl/8" 80 0.005 [default-api-80] [] 10.244.1.5:8080, 10.244.1.6:8080 0, 150 0.001, 0.004 502, 200 abc123`
+	if err := f.Parse([]byte(line), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 200 || r.RequestTime != 0.005 || len(r.Attempts) != 2 ||
+		r.Attempts[0].Addr != "10.244.1.5:8080" || r.Attempts[0].Status != 502 || r.Attempts[0].ResponseTime != 0.001 ||
+		r.Attempts[1].Addr != "10.244.1.6:8080" || r.Attempts[1].Status != 200 || r.Attempts[1].ResponseTime != 0.004 {
+		t.Errorf("record %+v", r)
+	}
+	line = `10.0.0.1 - - [07/May/2024:10:01:03 +0000] "POST /export HTTP/1.1" 504 150 "-" "curl/8" 80 60.001 [default-api-80] [] 10.244.1.5:8080 0 60.000 504 def456`
+	if err := f.Parse([]byte(line), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 504 || len(r.Attempts) != 1 || r.Attempts[0].Status != 504 || r.Attempts[0].ResponseTime != 60 {
+		t.Errorf("record %+v", r)
+	}
+}
