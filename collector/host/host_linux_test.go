@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTCPErrorKeepsOtherFigures(t *testing.T) {
@@ -148,5 +149,43 @@ func BenchmarkCountProcNetTCP(b *testing.B) {
 		if counts[0x01] != 25000 {
 			b.Fatalf("ESTABLISHED = %d", counts[0x01])
 		}
+	}
+}
+
+// TestTCPReadIsThrottled: the TCP table is read again only after tcpEvery,
+// or 20 times its cost when that is longer; between reads the last counts
+// are reported.
+func TestTCPReadIsThrottled(t *testing.T) {
+	root := t.TempDir()
+	tcp := filepath.Join(root, "net", "tcp")
+	writeFixture(t, tcp, procNetSample[:strings.Index(procNetSample, "  sl  local_address                         remote")])
+	writeFixture(t, filepath.Join(root, "sys", "net", "ipv4", "ip_local_port_range"), "32768\t60999\n")
+	clock := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	s := NewSampler()
+	s.tcp.root = root
+	s.now = func() time.Time { return clock }
+	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 2 {
+		t.Fatalf("first sample %v", h.TCPStates)
+	}
+	// The table changes; a sample a second later still reports the last read.
+	writeFixture(t, tcp, "  sl  local_address rem_address   st\n   0: 0100007F:1F90 00000000:0000 0A 0\n")
+	clock = clock.Add(time.Second)
+	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 2 {
+		t.Errorf("read again after 1s: %v", h.TCPStates)
+	}
+	clock = clock.Add(tcpEvery)
+	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 || h.TCPStates["LISTEN"] != 1 {
+		t.Errorf("not read again after tcpEvery: %v", h.TCPStates)
+	}
+	// A read that cost 1s is not repeated for 20s.
+	s.tcpCost = time.Second
+	clock = clock.Add(10 * time.Second)
+	writeFixture(t, tcp, procNetSample[:strings.Index(procNetSample, "  sl  local_address                         remote")])
+	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 {
+		t.Errorf("an expensive read was repeated after 10s: %v", h.TCPStates)
+	}
+	clock = clock.Add(11 * time.Second)
+	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 2 {
+		t.Errorf("not read again after 21s: %v", h.TCPStates)
 	}
 }
