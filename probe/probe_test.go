@@ -606,3 +606,32 @@ func TestCAFile(t *testing.T) {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }
+
+// TestTCPProbeLeavesNoTimeWait: a TCP probe closes with a reset, so the
+// gateway host does not collect TIME_WAIT sockets from probing.
+func TestTCPProbeLeavesNoTimeWait(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- err
+			return
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1))
+		got <- err
+	}()
+	r := Run(context.Background(), Target{URL: "tcp://" + ln.Addr().String()})
+	check(t, r, true, 0, "")
+	// The server sees a reset, not an orderly close (io.EOF): the probe
+	// did not go through FIN and TIME_WAIT.
+	if err := <-got; err == nil || !strings.Contains(err.Error(), "reset") {
+		t.Errorf("server read %v, want connection reset", err)
+	}
+}

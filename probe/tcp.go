@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"net"
 	"net/http/httptrace"
 	"time"
 
@@ -31,7 +32,19 @@ func (p *Prober) probeTCP(parent context.Context) model.ProbeResult {
 		fail(&res, causeOf(err, st, parent), err)
 		return res
 	}
-	conn.Close()
+	closeNoTimeWait(conn)
 	res.OK = true
 	return res
+}
+
+// closeNoTimeWait closes with SO_LINGER 0 (a reset instead of FIN): the side
+// that closes first keeps the port in TIME_WAIT for a minute, and a probe of
+// hundreds of upstreams every second would otherwise pile thousands of them
+// on the gateway host — the very port exhaustion gwtop diagnoses. The
+// upstream sees a connection opened and reset, as with HAProxy's L4 checks.
+func closeNoTimeWait(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	c.Close()
 }
