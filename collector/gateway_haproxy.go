@@ -2,6 +2,8 @@ package collector
 
 import (
 	"fmt"
+	"net"
+	"strings"
 
 	"github.com/gwtop/gwtop/collector/haproxy"
 	"github.com/gwtop/gwtop/config"
@@ -18,6 +20,20 @@ func wireHAProxy(cfg *config.Config, w *Wirer) error {
 		return nil
 	}
 	names := &haproxy.Names{}
+	// Servers the configuration names (backend "group", server "name", as
+	// gwtop discover writes them, or "backend/server" as a name) keep their
+	// address even when the stats page hides it.
+	for _, u := range cfg.Upstreams {
+		if _, _, err := net.SplitHostPort(u.Address); err != nil {
+			continue
+		}
+		switch be, srv, ok := strings.Cut(u.Name, "/"); {
+		case u.Group != "" && !ok:
+			names.Preset(u.Group, u.Name, u.Address)
+		case ok:
+			names.Preset(be, srv, u.Address)
+		}
+	}
 	if h.Stats != "" {
 		stats, err := haproxy.NewStats(h.Stats, h.Username, h.Password)
 		if err != nil {

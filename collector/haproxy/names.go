@@ -35,6 +35,11 @@ func (n *Names) set(backend, server, addr string) {
 	}
 }
 
+// Preset records the address the configuration gives for backend/server.
+// A stats page without "stats show-legends" hides server addresses; with a
+// preset, such a server still counts toward the address gwtop probes.
+func (n *Names) Preset(backend, server, addr string) { n.set(backend, server, addr) }
+
 // Resolve returns the address of backend/server, or "backend/server" when
 // no stats scrape has listed it.
 func (n *Names) Resolve(backend, server string) string {

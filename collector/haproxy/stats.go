@@ -173,7 +173,13 @@ func (s *Stats) report(rows []Row, now time.Time, sink feed.Sink) map[string]flo
 			name := r.Proxy + "/" + r.Name
 			seenSrv[name] = true
 			if s.Names != nil {
-				s.Names.set(r.Proxy, r.Name, key)
+				if key == name {
+					// The row hides its address: use the one the
+					// configuration gives, if any (Names.Preset).
+					key = s.Names.Resolve(r.Proxy, r.Name)
+				} else {
+					s.Names.set(r.Proxy, r.Name, key)
+				}
 			}
 			down := ServerDown(r.Status)
 			switch {

@@ -392,3 +392,33 @@ func TestStatsRunningCheck(t *testing.T) {
 		t.Errorf("failures %+v", f)
 	}
 }
+
+// TestStatsPageWithoutAddresses: a stats page without "stats show-legends"
+// leaves addr empty; a server the configuration names still reports to its
+// address, an unnamed one falls back to backend/server.
+func TestStatsPageWithoutAddresses(t *testing.T) {
+	csv := hdr +
+		"be_api,srv1,0,0,10,0,0,0,0,UP,1,0,0,0,2,L7OK,200,0,10,0,0,0,0,0,10,,0,1,10,10,,,-,\n" +
+		"be_api,srv2,0,0,5,0,0,0,0,DOWN,1,0,1,1,2,L4CON,,0,0,0,0,5,0,0,5,Connection refused,0,0,0,0,,,-,\n"
+	p := &page{}
+	p.set(csv)
+	srv := serveHTTP(t, p, "", "")
+	s, _ := NewStats(srv.URL+"/;csv", "", "")
+	s.Names = &Names{}
+	s.Names.Preset("be_api", "srv2", "10.0.0.2:8080")
+	rec := new(feedtest.Recorder)
+	scrape(t, s, rec)
+	st := rec.Statuses()
+	if !st["10.0.0.2:8080"].Down {
+		t.Errorf("srv2 not reported at its configured address: %+v", st)
+	}
+	if _, ok := st["be_api/srv1"]; !ok {
+		t.Errorf("srv1 (no configured address) not keyed backend/server: %+v", st)
+	}
+	if _, ok := st["be_api/srv2"]; ok {
+		t.Errorf("srv2 reported under its name too: %+v", st)
+	}
+	if f := rec.FailuresFor("10.0.0.2:8080"); len(f) == 0 || f[0].Cause != model.CauseRefused {
+		t.Errorf("failures at the configured address: %+v", f)
+	}
+}
