@@ -143,13 +143,26 @@ func (h header) load(s *themes.Styles, w int) string {
 			s.Label.Render("MEM ") + levelStyle(s, hst.MemPercent).Render(pct(hst.MemPercent)),
 	}
 	sep := s.Muted.Render(" │ ")
+	tw := timeWait(s, hst)
 	for _, v := range variants {
-		line := lead + sep + v
+		line := lead + sep + tw + v
 		if render.Width(line) <= w {
 			return line
 		}
 	}
-	return render.Fit(lead+sep+variants[len(variants)-1], w)
+	return render.Fit(lead+sep+tw+variants[len(variants)-1], w)
+}
+
+// timeWait warns, from half the ephemeral port range on, that TIME_WAIT
+// sockets are eating the ports upstream connections need; otherwise it
+// takes no room.
+func timeWait(s *themes.Styles, h model.Host) string {
+	n := h.TCPStates["TIME_WAIT"]
+	if h.EphemeralPorts <= 0 || n*2 < h.EphemeralPorts {
+		return ""
+	}
+	p := 100 * float64(n) / float64(h.EphemeralPorts)
+	return s.Label.Render("TIME_WAIT ") + levelStyle(s, p).Render(render.Count(int64(n))+"/"+render.Count(int64(h.EphemeralPorts))+" ports") + "  "
 }
 
 // levelStyle colours a saturation percentage: warn from 75, error from 90.

@@ -28,3 +28,18 @@ func TestCauseHint(t *testing.T) {
 		t.Errorf("no cause: %q", got)
 	}
 }
+
+// TestHeaderTimeWait: from half the ephemeral port range on, the header
+// says how many ports TIME_WAIT holds; below that it takes no room.
+func TestHeaderTimeWait(t *testing.T) {
+	snap := *fixtureSnapshot()
+	snap.Host.EphemeralPorts = 28232
+	snap.Host.TCPStates = map[string]int{"TIME_WAIT": 100}
+	if out := plain(newTestModel(200, 30, "dark", &snap)); strings.Contains(out, "TIME_WAIT") {
+		t.Errorf("TIME_WAIT shown at 100 of 28232:\n%s", out)
+	}
+	snap.Host.TCPStates = map[string]int{"TIME_WAIT": 25000}
+	if out := plain(newTestModel(200, 30, "dark", &snap)); !strings.Contains(out, "TIME_WAIT 25.0k/28.2k ports") {
+		t.Errorf("TIME_WAIT not shown at 25000 of 28232:\n%s", out)
+	}
+}
