@@ -193,3 +193,10 @@ func TestSeveralAccessLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCmd("version")
+	if code != 0 || !strings.HasPrefix(out, "gwtop ") || !strings.Contains(out, "go1.") {
+		t.Errorf("exit %d: %q", code, out)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "discover":
 		err = runDiscover(ctx, args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "gwtop", version)
+		fmt.Fprintln(stdout, versionString())
 	case "help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -76,3 +78,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type usageError string
 
 func (u usageError) Error() string { return string(u) }
+
+// versionString is the version with what the build knows of itself: the
+// module version when installed with `go install`, the commit when built
+// from a checkout with VCS stamping, and the Go toolchain.
+func versionString() string {
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "gwtop " + v
+	}
+	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return fmt.Sprintf("gwtop %s %s %s/%s", v, info.GoVersion, runtime.GOOS, runtime.GOARCH)
+}
