@@ -498,6 +498,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			cmp.Compare(x.Name, y.Name),
 			cmp.Compare(x.Address, y.Address))
 	})
+	explainGroups(s.Upstreams)
 	s.Events = slices.Clone(a.events)
 	a.lastIndex = idx
 	return s
@@ -597,3 +598,41 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 }
 
 var _ feed.Sink = (*Aggregator)(nil)
+
+// explainGroups rewrites the no_live_upstreams hint of every group row (an
+// nginx upstream block, an HAProxy backend) with the states and causes of
+// the group's servers, which the gateway stopped trying because each failed
+// first. The rows are copies in the snapshot; their Causes slice is cloned
+// before it is changed, since cached upstreams share it.
+func explainGroups(ups []model.Upstream) {
+	members := map[string][]diagnose.Member{}
+	for _, u := range ups {
+		if u.Group == "" || u.Group == u.Address {
+			continue
+		}
+		m := diagnose.Member{Name: u.Name, State: u.State}
+		if len(u.Causes) > 0 && u.Causes[0].Count > 0 {
+			m.Cause = u.Causes[0].Code
+		}
+		members[u.Group] = append(members[u.Group], m)
+	}
+	if len(members) == 0 {
+		return
+	}
+	for i := range ups {
+		u := &ups[i]
+		ms := members[u.Address]
+		if len(ms) == 0 {
+			continue
+		}
+		for j, c := range u.Causes {
+			if c.Code != model.CauseNoLiveUpstreams {
+				continue
+			}
+			hint, next := diagnose.GroupHint(u.Name, ms)
+			u.Causes = slices.Clone(u.Causes)
+			u.Causes[j].Hint, u.Causes[j].NextStep = hint, next
+			break
+		}
+	}
+}

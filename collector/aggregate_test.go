@@ -3,6 +3,7 @@ package collector
 import (
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,5 +233,33 @@ func TestAggregatorCountersLabelsAndStatedCause(t *testing.T) {
 	m := findUp(t, s, "10.0.0.2:80")
 	if m.Name != "mine" || len(m.Causes) != 1 || m.Causes[0].Code != model.CauseRefused {
 		t.Errorf("stated cause: name %s causes %+v", m.Name, m.Causes)
+	}
+}
+
+// TestGroupHintNamesServers: nginx's "no live upstreams" on a group is
+// explained by its servers' own causes.
+func TestGroupHintNamesServers(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, ErrorLogWatched: true, Names: map[string]Name{
+		"127.0.0.1:1": {Name: "api-1", Group: "api"}, "127.0.0.1:2": {Name: "api-2", Group: "api"}}})
+	for _, addr := range []string{"127.0.0.1:1", "127.0.0.1:2"} {
+		a.ObserveFailure(feed.Failure{Time: clk.t, Addr: addr, Cause: model.CauseRefused, Source: "error_log", Line: "connect() failed (111: Connection refused)"})
+	}
+	for range 5 {
+		a.ObserveFailure(feed.Failure{Time: clk.t, Addr: "api", Cause: model.CauseNoLiveUpstreams, Source: "error_log", Line: "no live upstreams while connecting to upstream"})
+	}
+	s := a.Snapshot()
+	g := findUp(t, s, "api")
+	if len(g.Causes) == 0 || g.Causes[0].Code != model.CauseNoLiveUpstreams {
+		t.Fatalf("group causes %+v", g.Causes)
+	}
+	h, n := g.Causes[0].Hint, g.Causes[0].NextStep
+	if !strings.Contains(h, "api-1 degraded (refused)") || !strings.Contains(h, "api-2 degraded (refused)") || !strings.Contains(n, "fail with refused") {
+		t.Errorf("hint %q next %q", h, n)
+	}
+	// The cached upstream behind the snapshot is not changed.
+	again := findUp(t, a.Snapshot(), "api")
+	if strings.Count(again.Causes[0].Hint, "its servers") != 1 {
+		t.Errorf("hint grew across snapshots: %q", again.Causes[0].Hint)
 	}
 }

@@ -119,3 +119,17 @@ func TestState(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupHint(t *testing.T) {
+	if h, n := GroupHint("api", nil); h != "" || n != "" {
+		t.Errorf("no members: %q %q", h, n)
+	}
+	h, n := GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseRefused}, {Name: "b", State: model.StateDown, Cause: model.CauseReadTimeout}})
+	if !strings.Contains(h, "a down (refused), b down (read_timeout)") || !strings.Contains(n, "servers' own causes") {
+		t.Errorf("mixed: %q %q", h, n)
+	}
+	_, n = GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseTLS}, {Name: "b", State: model.StateUnknown}})
+	if !strings.Contains(n, "fail with tls") {
+		t.Errorf("one cause: %q", n)
+	}
+}

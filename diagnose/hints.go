@@ -99,3 +99,37 @@ func Hint(code model.Cause, t Target) (hint, next string) {
 	}
 	return "", ""
 }
+
+// Member is one server of a group, as GroupHint reports it.
+type Member struct {
+	Name  string
+	State model.State
+	Cause model.Cause // its leading cause now; empty when it has none
+}
+
+// GroupHint completes the no_live_upstreams hint of a group with what its
+// servers say: the gateway stopped trying them because each failed first,
+// and their causes are the real answer.
+func GroupHint(group string, members []Member) (hint, next string) {
+	if len(members) == 0 {
+		return "", ""
+	}
+	var parts []string
+	causes := map[model.Cause]int{}
+	for _, m := range members {
+		p := m.Name + " " + string(m.State)
+		if m.Cause != "" {
+			p += " (" + string(m.Cause) + ")"
+			causes[m.Cause]++
+		}
+		parts = append(parts, p)
+	}
+	hint = fmt.Sprintf("every server of %s is marked down or at max_conns — its servers: %s", group, strings.Join(parts, ", "))
+	next = "fix the servers' own causes first (Enter on each); then check max_fails/fail_timeout"
+	if len(causes) == 1 {
+		for c := range causes {
+			next = fmt.Sprintf("the servers fail with %s: fix that first (Enter on a server for its next step); then check max_fails/fail_timeout", c)
+		}
+	}
+	return hint, next
+}
