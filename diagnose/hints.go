@@ -125,10 +125,10 @@ func GroupHint(group string, members []Member) (hint, next string) {
 		parts = append(parts, p)
 	}
 	hint = fmt.Sprintf("every server of %s is marked down or at max_conns — its servers: %s", group, strings.Join(parts, ", "))
-	next = "fix the servers' own causes first (Enter on each); then check max_fails/fail_timeout"
+	next = "fix the servers' own causes first (each server's next step); then check max_fails/fail_timeout"
 	if len(causes) == 1 {
 		for c := range causes {
-			next = fmt.Sprintf("the servers fail with %s: fix that first (Enter on a server for its next step); then check max_fails/fail_timeout", c)
+			next = fmt.Sprintf("the servers fail with %s: fix that first (each server's next step says how); then check max_fails/fail_timeout", c)
 		}
 	}
 	return hint, next
