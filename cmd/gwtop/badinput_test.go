@@ -200,3 +200,13 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d: %q", code, out)
 	}
 }
+
+// TestTUINeedsATerminal: under go test stdout is not a terminal, so the
+// TUI refuses at once, pointing to snapshot, instead of failing in Bubble
+// Tea's words.
+func TestTUINeedsATerminal(t *testing.T) {
+	code, _, stderr := runCmd("--probe", "x=tcp://127.0.0.1:1")
+	if code != 1 || !strings.Contains(stderr, "needs a terminal") || !strings.Contains(stderr, "gwtop snapshot") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

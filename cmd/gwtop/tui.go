@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
+
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/demo"
@@ -70,6 +72,9 @@ func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
 
 // watch runs the engine and the TUI on it until the user quits.
 func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string) error {
+	if !term.IsTerminal(os.Stdout.Fd()) {
+		return fmt.Errorf("the screen needs a terminal and stdout is not one: for a table or JSON, use `gwtop snapshot` (--json)")
+	}
 	closeLog, err := uf.setupLog()
 	if err != nil {
 		return err
