@@ -66,9 +66,12 @@ func TestGarbageLinesCountedAndSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, stderr := runCmd("snapshot", "--json", "--from-start", "--access-log", access, "--error-log", errlog,
-		"--log-format", testLogFormat)
+		"--log-format", testLogFormat, "--probe", "x=tcp://127.0.0.1:1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "probes and status pages are skipped") {
+		t.Errorf("backlog with a probe configured says nothing: %q", stderr)
 	}
 	var s model.Snapshot
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
@@ -86,8 +89,12 @@ func TestGarbageLinesCountedAndSkipped(t *testing.T) {
 			}
 		}
 	}
-	if len(s.Upstreams) != 1 || s.Upstreams[0].Requests != 5 || s.Upstreams[0].Causes[0].Code != model.CauseRefused {
+	if len(s.Upstreams) != 2 || s.Upstreams[0].Requests != 5 || s.Upstreams[0].Causes[0].Code != model.CauseRefused {
 		t.Errorf("upstreams %+v", s.Upstreams)
+	}
+	// The configured upstream is listed but was not probed in a backlog.
+	if x := s.Upstreams[len(s.Upstreams)-1]; x.Name != "x" || x.Probe != nil || x.State != model.StateUnknown {
+		t.Errorf("probe upstream in a backlog: %+v", x)
 	}
 }
 

@@ -38,6 +38,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	backlog := cfg.FromStart && *dur == 0
+	if backlog && hasLiveSources(cfg) {
+		fmt.Fprintln(stderr, "gwtop: reading the logs' backlog only: probes and status pages are skipped (add --for 5s to run them too)")
+	}
 	if *dur == 0 {
 		*dur = 5 * time.Second
 	}
@@ -130,4 +133,28 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasLiveSources reports sources a backlog analysis skips: probes and
+// status pages, which say how things are now, not when the logs were
+// written.
+func hasLiveSources(cfg *config.Config) bool {
+	for _, u := range cfg.Upstreams {
+		if u.Probe != "" {
+			return true
+		}
+	}
+	if cfg.Nginx != nil && cfg.Nginx.StatusURL != "" {
+		return true
+	}
+	if h := cfg.HAProxy; h != nil && h.Stats != "" {
+		return true
+	}
+	if c := cfg.Caddy; c != nil && c.Admin != "" {
+		return true
+	}
+	if tr := cfg.Traefik; tr != nil && tr.API != "" {
+		return true
+	}
+	return cfg.Envoy != nil && cfg.Envoy.Admin != ""
 }
