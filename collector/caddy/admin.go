@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -62,27 +61,13 @@ type reading struct {
 // (http:// is assumed) or a URL, with or without the
 // /reverse_proxy/upstreams path.
 func NewAdmin(addr string) (*Admin, error) {
-	raw := strings.TrimSpace(addr)
-	if raw == "" {
-		return nil, errors.New("caddy admin: empty address (want host:port, e.g. localhost:2019)")
-	}
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
+	u, err := statuspage.BaseURL("caddy admin", addr, "localhost:2019", true)
 	if err != nil {
-		return nil, fmt.Errorf("caddy admin %q: %v", config.Redact(addr), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("caddy admin %q: scheme %q (want http or https)", config.Redact(addr), u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("caddy admin %q: no host:port", config.Redact(addr))
+		return nil, err
 	}
 	if !strings.HasSuffix(u.Path, upstreamsPath) {
-		u.Path = strings.TrimSuffix(u.Path, "/") + upstreamsPath
+		u.Path += upstreamsPath
 	}
-	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	full := u.String()
 	return &Admin{url: full, shown: config.Redact(full), MaxFails: 1,
 		client: statuspage.New("caddy admin", statuspage.Options{MaxBody: maxAdminBody, Accept: "application/json"})}, nil

@@ -66,15 +66,10 @@ type Admin struct {
 // NewAdmin prepares a reader of the Envoy admin interface at rawURL
 // (http://127.0.0.1:9901).
 func NewAdmin(rawURL string) (*Admin, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
+	u, err := statuspage.BaseURL("envoy admin", rawURL, "http://127.0.0.1:9901", false)
 	if err != nil {
-		return nil, fmt.Errorf("envoy admin %s: %w", config.Redact(rawURL), err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("envoy admin %s: want an http:// URL like http://127.0.0.1:9901", config.Redact(rawURL))
-	}
-	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
-	u.Path = strings.TrimRight(u.Path, "/")
 	shown := config.Redact(u.String())
 	return &Admin{
 		base: u, shown: shown,

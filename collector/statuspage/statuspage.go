@@ -163,6 +163,34 @@ func IsHTML(r *Response) bool {
 	return bytes.HasPrefix(b, []byte("<!doctype html")) || bytes.HasPrefix(b, []byte("<html"))
 }
 
+// BaseURL parses the base URL of a status page or admin API as a user
+// writes it: surrounding spaces trimmed, http or https only, a host
+// required; a bare host:port gets http:// when hostPort allows it (Caddy's
+// admin address is written that way). Query, fragment and a trailing slash
+// are dropped: callers append their own paths. Errors start with label and
+// never quote a password; example shows what is wanted.
+func BaseURL(label, raw, example string, hostPort bool) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "":
+		return nil, fmt.Errorf("%s: empty address (want %s)", label, example)
+	case strings.HasPrefix(s, "unix:"):
+		return nil, fmt.Errorf("%s %s: unix sockets are not supported here (want %s)", label, s, example)
+	case hostPort && !strings.Contains(s, "://"):
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v (want %s)", label, Shown(s), unwrapURLError(err), example)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s %s: want an http:// or https:// URL like %s", label, Shown(s), example)
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment, u.RawPath = "", false, "", "", ""
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
 // Shown is rawURL as errors show it: without userinfo, query or fragment.
 // The query goes too because tokens travel there, and the callers name
 // the endpoint, not its parameters. A URL that does not parse is shown

@@ -210,3 +210,30 @@ func TestShown(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	for _, c := range []struct {
+		in, want, err string
+		hostPort      bool
+	}{
+		{"localhost:2019", "http://localhost:2019", "", true},
+		{"localhost:2019", "", "want an http:// or https:// URL", false},
+		{"unix:/run/caddy.sock", "", "unix sockets are not supported", true},
+		{" http://127.0.0.1:9901/ ", "http://127.0.0.1:9901", "", false},
+		{"https://u:pw@h:8080/api/?x=1#f", "https://u:pw@h:8080/api", "", false},
+		{"", "", "empty address", false},
+		{"ftp://h/", "", "want an http:// or https:// URL", false},
+		{"http://", "", "want an http:// or https:// URL", false},
+		{"http://u:s3cret@h:bad/", "", "label", false},
+	} {
+		u, err := BaseURL("label", c.in, "http://127.0.0.1:1", c.hostPort)
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) || strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("%q: err %v, want one containing %q and no password", c.in, err, c.err)
+			}
+		case err != nil || u.String() != c.want:
+			t.Errorf("%q: %v %v, want %s", c.in, u, err, c.want)
+		}
+	}
+}

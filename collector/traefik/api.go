@@ -12,7 +12,6 @@ import (
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
-	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -43,21 +42,16 @@ type API struct {
 // with or without a trailing /api). username and password, when set, are
 // sent as basic auth; they never appear in errors or in the gateway row.
 func NewAPI(rawURL, username, password string) (*API, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
+	u, err := statuspage.BaseURL("traefik api", rawURL, "http://127.0.0.1:8080", false)
 	if err != nil {
-		return nil, fmt.Errorf("traefik api %s: %w", config.Redact(rawURL), err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("traefik api %s: want an http:// or https:// URL like http://127.0.0.1:8080", config.Redact(rawURL))
+		return nil, err
 	}
 	if u.User != nil && username == "" {
 		username = u.User.Username()
 		password, _ = u.User.Password()
 	}
 	u.User = nil
-	u.RawQuery, u.Fragment = "", ""
-	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api")
-	u.RawPath = ""
+	u.Path = strings.TrimSuffix(u.Path, "/api")
 	return &API{
 		base: u, shown: u.String(), user: username, pass: password,
 		client:     statuspage.New("traefik api", statuspage.Options{Username: username, Password: password, MaxBody: maxBody, Accept: "application/json"}),
