@@ -192,6 +192,18 @@ func BenchmarkObserveRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkObserveRequest5xx: a 5xx line also keeps a copy of itself as
+// the cause's latest evidence (one allocation).
+func BenchmarkObserveRequest5xx(b *testing.B) {
+	a := NewAggregator(AggregatorOptions{})
+	line := []byte(`10.0.0.1 - - [22/Nov/2026:03:00:01 +0000] "GET /api/items/12345 HTTP/1.1" 500 157 "-" "Mozilla/5.0 (X11; Linux x86_64)" rt=0.020 uct="0.001" uht="0.019" urt="0.020" ua="10.0.0.1:80" us="500"`)
+	r := &feed.Request{Status: 500, Duration: 0.02, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 500, Connect: 0.001, Header: 0.019, Total: 0.02}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.ObserveRequest(r, line)
+	}
+}
+
 func BenchmarkSnapshot1000(b *testing.B) {
 	a := NewAggregator(AggregatorOptions{})
 	for i := range 1000 {
