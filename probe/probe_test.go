@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -123,7 +124,7 @@ func TestHTTPFaults(t *testing.T) {
 		{"https to plain http", Target{URL: "https://" + plainHost + "/"}, false, 0, model.CauseTLS},
 		{"closed during handshake", Target{URL: "https://" + host(tlsCloser) + "/"}, false, 0, model.CauseTLS},
 		{"handshake never answered", Target{URL: "https://" + host(silent) + "/", Timeout: 300 * time.Millisecond}, false, 0, model.CauseTLS},
-		{"name does not resolve", Target{URL: "http://nonexistent.invalid:80/", Timeout: time.Second, Resolver: deadResolver(t)}, false, 0, model.CauseDNS},
+		{"name does not resolve", Target{URL: "http://nonexistent.invalid:80/", Timeout: time.Second, Resolver: faults.DeadUDP(t)}, false, 0, model.CauseDNS},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -404,7 +405,7 @@ func TestTCP(t *testing.T) {
 	r = Run(context.Background(), Target{URL: "tcp://" + closedPort(t)})
 	check(t, r, false, 0, model.CauseRefused)
 
-	r = Run(context.Background(), Target{URL: "tcp://nonexistent.invalid:80", Timeout: time.Second, Resolver: deadResolver(t)})
+	r = Run(context.Background(), Target{URL: "tcp://nonexistent.invalid:80", Timeout: time.Second, Resolver: faults.DeadUDP(t)})
 	check(t, r, false, 0, model.CauseDNS)
 }
 
@@ -530,20 +531,6 @@ func TestZeroProber(t *testing.T) {
 		}
 		p.Close()
 	}
-}
-
-// deadResolver is a loopback UDP address where no DNS server listens: a
-// lookup through it fails at once (ICMP port unreachable) without any
-// query leaving the machine.
-func deadResolver(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
-	return addr
 }
 
 // TestResolverIsUsed points Target.Resolver at a loopback DNS server that

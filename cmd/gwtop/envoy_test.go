@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -70,7 +71,7 @@ func TestEnvoyAdminFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			u := apiTestClosedURL(t)
+			u := "http://" + faults.ClosedTCP(t)
 			if tc.mode >= 0 {
 				u = envoytest.Start(t, tc.mode).URL
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +73,7 @@ func startGateway(t *testing.T) *gateway {
 		{name: "dns", kind: faults.Healthy, cause: model.CauseDNS, state: model.StateDown},
 	}}
 	var httpBlock, server strings.Builder
-	g.deadDNS = deadUDPPort(t)
+	g.deadDNS = faults.DeadUDP(t)
 	for _, f := range g.faults {
 		f.server = faults.Start(t, f.kind)
 		if f.name == "dns" {
@@ -92,17 +91,6 @@ func startGateway(t *testing.T) *gateway {
 	}
 	g.nginx = nginxtest.Start(t, nginxtest.Config{LogFormat: testLogFormat, HTTP: httpBlock.String(), Server: server.String()})
 	return g
-}
-
-// deadUDPPort returns a loopback UDP address with nothing listening.
-func deadUDPPort(t *testing.T) string {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := c.LocalAddr().String()
-	c.Close()
-	return addr
 }
 
 // traffic sends requests through nginx to every location until ctx ends:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -22,18 +22,6 @@ func apiTestHealthy(t *testing.T) string {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
 	t.Cleanup(s.Close)
 	return s.URL + "/"
-}
-
-// apiTestClosedURL is a loopback URL where nothing listens.
-func apiTestClosedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
 }
 
 func apiTestByAddr(s *model.Snapshot) map[string]model.Upstream {
@@ -163,7 +151,7 @@ func TestTraefikAPIFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			u := apiTestClosedURL(t)
+			u := "http://" + faults.ClosedTCP(t)
 			if tc.mode >= 0 {
 				u = traefiktest.Start(t, traefiktest.Options{Mode: tc.mode}).URL
 			}

@@ -185,3 +185,28 @@ func InsecureClient(timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // test traffic to our own loopback servers
 }
+
+// DeadUDP returns a loopback UDP address where nothing listens: a DNS
+// lookup through it fails at once (ICMP port unreachable) without any
+// query leaving the machine.
+func DeadUDP(t testing.TB) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().String()
+}
+
+// ClosedTCP returns a loopback TCP address where nothing listens: a
+// connect is refused at once.
+func ClosedTCP(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
