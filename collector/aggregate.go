@@ -70,19 +70,18 @@ var sourceNames = []string{"probe", "access_log", "error_log", "status"}
 // Aggregator folds requests, failures and probe results into per-upstream
 // windows and publishes immutable Snapshots. It is safe for concurrent use.
 type Aggregator struct {
-	mu        sync.Mutex
-	clock     func() time.Time
-	logClock  bool // "now" is the newest event time (backlog analysis)
-	started   time.Time
-	latest    time.Time
-	ups       map[string]*upstream
-	names     map[string]Name
-	gw        *upstream // gateway-wide figures and gateway-wide failures
-	gateways  map[string]model.Gateway
-	host      model.Host
-	events    []model.Event
-	errLogOn  bool
-	lastIndex int64
+	mu       sync.Mutex
+	clock    func() time.Time
+	logClock bool // "now" is the newest event time (backlog analysis)
+	started  time.Time
+	latest   time.Time
+	ups      map[string]*upstream
+	names    map[string]Name
+	gw       *upstream // gateway-wide figures and gateway-wide failures
+	gateways map[string]model.Gateway
+	host     model.Host
+	events   []model.Event
+	errLogOn bool
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
@@ -500,7 +499,6 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	})
 	explainGroups(s.Upstreams)
 	s.Events = slices.Clone(a.events)
-	a.lastIndex = idx
 	return s
 }
 
@@ -527,8 +525,8 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		Name: u.name, Address: u.addr, Group: u.group,
 		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
-		LastSeen: u.lastSeen, Labelled: u.labelled,
-		AvgMS: u.avgMS, LatencyNote: u.avgNote,
+		LastSeen: u.lastSeen,
+		AvgMS:    u.avgMS, LatencyNote: u.avgNote,
 	}
 	for i, name := range sourceNames {
 		if u.sources&(1<<i) != 0 {

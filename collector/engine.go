@@ -260,6 +260,3 @@ func (e *Engine) Stop() *model.Snapshot {
 	e.publish()
 	return e.Latest()
 }
-
-// Aggregator exposes the engine's aggregator (for markers and tests).
-func (e *Engine) Aggregator() *Aggregator { return e.agg }

@@ -90,7 +90,6 @@ type Upstream struct {
 	Spark5xx []float64 `json:"spark_5xx,omitempty"`
 	LastSeen time.Time `json:"last_seen"`
 	Sources  []string  `json:"sources,omitempty"` // which signals fed it: probe, access_log, error_log, status
-	Labelled bool      `json:"-"`                 // named in config (kept even with no traffic)
 	// AvgMS are averages a status page computes itself (HAProxy
 	// qtime/ctime/rtime/ttime); LatencyNote says what they are.
 	AvgMS       map[string]float64 `json:"avg_ms,omitempty"`
