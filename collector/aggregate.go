@@ -485,7 +485,9 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 
 	s.Upstreams = make([]model.Upstream, 0, len(a.ups))
 	for _, u := range a.ups {
-		if u.dirty || u.cached == nil || u.cachedAt != idx || gwLimit != nil {
+		// Gateway-wide limit evidence is offered to upstreams with 5xx in
+		// the window; only they need rebuilding while it lasts.
+		if u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) {
 			a.build(u, idx, now, elapsed, gwLimit)
 		}
 		s.Upstreams = append(s.Upstreams, *u.cached)

@@ -275,3 +275,26 @@ func TestGroupHintNamesServers(t *testing.T) {
 		t.Errorf("hint grew across snapshots: %q", again.Causes[0].Hint)
 	}
 }
+
+// TestGatewayLimitRebuildsOnly5xx: while gateway-wide limit evidence is
+// active, upstreams without 5xx keep their cached build; those with 5xx
+// get the evidence.
+func TestGatewayLimitRebuildsOnly5xx(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Header: 0.01, Total: 0.01}}}, nil)
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 500, Header: 0.01, Total: 0.01}}}, []byte("500"))
+	a.Snapshot()
+	ok, bad := a.ups["10.0.0.1:80"].cached, a.ups["10.0.0.2:80"].cached
+	a.GatewayLimit("host", "gateway host saturated", 1)
+	s := a.Snapshot()
+	if a.ups["10.0.0.1:80"].cached != ok {
+		t.Error("an upstream without 5xx was rebuilt")
+	}
+	if a.ups["10.0.0.2:80"].cached == bad {
+		t.Error("an upstream with 5xx was not rebuilt")
+	}
+	if u := findUp(t, s, "10.0.0.2:80"); len(u.Causes) != 2 || u.Causes[1].Code != model.CauseGatewayLimits {
+		t.Errorf("causes %+v", u.Causes)
+	}
+}
