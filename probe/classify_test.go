@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
 	"os"
@@ -166,5 +167,26 @@ func TestRedact(t *testing.T) {
 		if got := redactInvalid(in); got != want {
 			t.Errorf("redactInvalid(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestStageAfterFailedLookup: a lookup that reported its failure (as one
+// cut by the deadline does, racing the probe's own timeout) is still the
+// DNS stage, so the timeout is named dns, not connect_timeout.
+func TestStageAfterFailedLookup(t *testing.T) {
+	tr := newTracker(time.Now())
+	ct := tr.trace()
+	ct.DNSStart(httptrace.DNSStartInfo{Host: "upstream.gwtop.invalid"})
+	ct.DNSDone(httptrace.DNSDoneInfo{Err: context.DeadlineExceeded})
+	if st := tr.stage(false); st != stageDNS {
+		t.Errorf("stage after a failed lookup = %v, want stageDNS", st)
+	}
+	if c := timeoutCause(tr.stage(false)); c != model.CauseDNS {
+		t.Errorf("cause %s", c)
+	}
+	ct.DNSStart(httptrace.DNSStartInfo{Host: "ok.example"})
+	ct.DNSDone(httptrace.DNSDoneInfo{})
+	if st := tr.stage(false); st != stageConnect {
+		t.Errorf("stage after a good lookup = %v, want stageConnect", st)
 	}
 }

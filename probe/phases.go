@@ -34,6 +34,7 @@ type tracker struct {
 	start time.Time
 
 	dnsStart, dnsDone time.Time
+	dnsFailed         bool                 // the lookup ended in an error
 	connStart         map[string]time.Time // attempts under way, by remote address
 	connect           time.Duration        // of the connect that succeeded
 	connected         bool
@@ -58,6 +59,7 @@ func (t *tracker) trace() *httptrace.ClientTrace {
 			// describe this hop, not the previous one.
 			t.mu.Lock()
 			t.dnsStart, t.dnsDone, t.tlsStart, t.tlsDone = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			t.dnsFailed = false
 			t.connect, t.connected, t.tlsOK, t.gotConn, t.reused = 0, false, false, false, false
 			t.firstByte = time.Time{}
 			clear(t.connStart)
@@ -65,12 +67,12 @@ func (t *tracker) trace() *httptrace.ClientTrace {
 		},
 		DNSStart: func(httptrace.DNSStartInfo) {
 			t.mu.Lock()
-			t.dnsStart, t.dnsDone = time.Now(), time.Time{}
+			t.dnsStart, t.dnsDone, t.dnsFailed = time.Now(), time.Time{}, false
 			t.mu.Unlock()
 		},
-		DNSDone: func(httptrace.DNSDoneInfo) {
+		DNSDone: func(info httptrace.DNSDoneInfo) {
 			t.mu.Lock()
-			t.dnsDone = time.Now()
+			t.dnsDone, t.dnsFailed = time.Now(), info.Err != nil
 			t.mu.Unlock()
 		},
 		ConnectStart: func(_, addr string) {
@@ -132,7 +134,9 @@ func (t *tracker) stage(isTLS bool) stage {
 			return stageTLS
 		}
 		return stageWait
-	case !t.dnsStart.IsZero() && t.dnsDone.IsZero():
+	case !t.dnsStart.IsZero() && (t.dnsDone.IsZero() || t.dnsFailed):
+		// A lookup cut by the deadline may report its failure before the
+		// probe looks: it still ended in the DNS phase.
 		return stageDNS
 	default:
 		return stageConnect
