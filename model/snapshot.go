@@ -107,21 +107,6 @@ type Gateway struct {
 	Counters map[string]float64 `json:"counters,omitempty"`
 }
 
-// Host is the gateway host's own load.
-type Host struct {
-	CPUPercent  float64        `json:"cpu_percent"`
-	MemPercent  float64        `json:"mem_percent"`
-	SwapPercent float64        `json:"swap_percent"`
-	Load1       float64        `json:"load1"`
-	Load5       float64        `json:"load5"`
-	Load15      float64        `json:"load15"`
-	TCPStates   map[string]int `json:"tcp_states,omitempty"` // ESTABLISHED, TIME_WAIT, ...
-	// EphemeralPorts is the size of the local port range outgoing
-	// connections draw from (ip_local_port_range); 0 when unknown.
-	EphemeralPorts int    `json:"ephemeral_ports,omitempty"`
-	Error          string `json:"error,omitempty"`
-}
-
 // Event is a change worth showing on a timeline: a state change or a marker.
 type Event struct {
 	Time    time.Time `json:"time"`
