@@ -1,5 +1,6 @@
-// Package host samples the gateway host's own load: CPU, memory, swap, load
-// average and TCP sockets by state. A gateway that returns 502s because the
+// Package host samples the gateway host's own load: CPU (in total and per
+// core), memory, swap, load average, TCP sockets by state and the gateway's
+// own processes (CPU, memory, file descriptors against their limit). A gateway that returns 502s because the
 // box itself is out of CPU, memory or ports looks, from the upstream side,
 // like a failing upstream; these figures tell the two apart.
 //
@@ -11,6 +12,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +32,9 @@ type Sampler struct {
 	mu       sync.Mutex
 	prevCPU  cpu.TimesStat
 	havePrev bool
+	prevCPUs []cpu.TimesStat // per core, same order as the kernel's
+
+	procs *procWatch
 
 	tcp tcpCounter
 	// The TCP table is the costly read on a busy gateway (the kernel
@@ -49,7 +54,27 @@ const tcpEvery = 5 * time.Second
 // NewSampler returns a Sampler. Its first Sample reports the CPU usage
 // averaged since boot; later ones report the usage since the previous call.
 func NewSampler() *Sampler {
-	return &Sampler{tcp: newTCPCounter(), now: time.Now}
+	return &Sampler{tcp: newTCPCounter(), procs: newProcWatch(procRoot()), now: time.Now}
+}
+
+// WatchProcesses makes every later Sample report the processes whose
+// command name (the kernel's comm: nginx, haproxy, caddy, traefik, envoy,
+// apache2, httpd) is one of names, replacing any earlier list; no names
+// stops it. Processes are searched for at most every 5 s, and the ones
+// found are read on every Sample. Only Linux has the /proc this needs.
+func (s *Sampler) WatchProcesses(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.procs.watch(names)
+}
+
+// procRoot is where procfs is mounted: HOST_PROC, as gopsutil honours it,
+// for a gwtop running in a container that watches its host.
+func procRoot() string {
+	if p := os.Getenv("HOST_PROC"); p != "" {
+		return p
+	}
+	return "/proc"
 }
 
 // Sample returns the host's current figures. It does not block to measure
@@ -76,19 +101,32 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 	}
 
 	try("cpu", func() error {
-		ts, err := cpu.TimesWithContext(ctx, false)
+		// One read of /proc/stat gives every core; the total is their sum,
+		// so the two never disagree.
+		ts, err := cpu.TimesWithContext(ctx, true)
 		if err != nil {
 			return err
 		}
 		if len(ts) == 0 {
 			return fmt.Errorf("no cpu times")
 		}
+		total := sumTimes(ts)
 		if s.havePrev {
-			h.CPUPercent = busyPercent(s.prevCPU, ts[0])
+			h.CPUPercent = busyPercent(s.prevCPU, total)
 		} else {
-			h.CPUPercent = busyPercent(cpu.TimesStat{}, ts[0])
+			h.CPUPercent = busyPercent(cpu.TimesStat{}, total)
 		}
-		s.prevCPU, s.havePrev = ts[0], true
+		// A core brought on- or offline changes the list: start its
+		// deltas again rather than compare different cores.
+		if len(s.prevCPUs) != len(ts) {
+			s.prevCPUs = make([]cpu.TimesStat, len(ts))
+		}
+		h.CPUs = make([]float64, len(ts))
+		for i := range ts {
+			h.CPUs[i] = busyPercent(s.prevCPUs[i], ts[i])
+			s.prevCPUs[i] = ts[i]
+		}
+		s.prevCPU, s.havePrev = total, true
 		return nil
 	})
 	try("mem", func() error {
@@ -97,6 +135,7 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 			return err
 		}
 		h.MemPercent = percent(vm.Used, vm.Total)
+		h.MemUsedBytes, h.MemTotalBytes = vm.Used, vm.Total
 		return nil
 	})
 	try("swap", func() error {
@@ -105,6 +144,7 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 			return err
 		}
 		h.SwapPercent = percent(sw.Used, sw.Total) // 0 on a host without swap
+		h.SwapUsedBytes, h.SwapTotalBytes = sw.Used, sw.Total
 		return nil
 	})
 	try("load", func() error {
@@ -133,6 +173,12 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 	try("ports", func() error {
 		n, err := s.tcp.ephemeralPorts()
 		h.EphemeralPorts = n
+		return err
+	})
+
+	try("processes", func() error {
+		var err error
+		h.Processes, h.ProcessesOmitted, err = s.procs.sample(s.now())
 		return err
 	})
 
@@ -167,6 +213,25 @@ func busyPercent(prev, cur cpu.TimesStat) float64 {
 		return 0
 	}
 	return min(100, max(0, dBusy/dTotal*100))
+}
+
+// sumTimes adds the per-core counters into the machine's.
+func sumTimes(ts []cpu.TimesStat) cpu.TimesStat {
+	var t cpu.TimesStat
+	for i := range ts {
+		c := &ts[i]
+		t.User += c.User
+		t.System += c.System
+		t.Idle += c.Idle
+		t.Nice += c.Nice
+		t.Iowait += c.Iowait
+		t.Irq += c.Irq
+		t.Softirq += c.Softirq
+		t.Steal += c.Steal
+		t.Guest += c.Guest
+		t.GuestNice += c.GuestNice
+	}
+	return t
 }
 
 // split returns total and busy time. Guest time is already counted in user

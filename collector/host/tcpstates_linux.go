@@ -67,13 +67,6 @@ func (c *tcpCounter) count(_ context.Context) (map[string]int, error) {
 	return readProcNetTCP(c.root, c.br)
 }
 
-func procRoot() string {
-	if p := os.Getenv("HOST_PROC"); p != "" {
-		return p
-	}
-	return "/proc"
-}
-
 // countProcNetTCP adds the sockets of one /proc/net/tcp-format table to
 // counts. It looks only at the "st" column, without allocating per line:
 // on a busy gateway the table has hundreds of thousands of rows.
