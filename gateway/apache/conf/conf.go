@@ -231,7 +231,7 @@ func Load(fsys FS, opt Options) (*Tree, []Note, error) {
 		static = DefaultStatic
 	}
 	for _, m := range static {
-		l.addModule(strings.TrimSuffix(m, ".c")+"_module", m)
+		l.addModule(staticID(m), m)
 	}
 	main := l.rel(opt.Main)
 	data, err := fsys.ReadFile(main)
@@ -282,14 +282,25 @@ func (l *loader) rel(p string) string {
 	return path.Join(l.root, p)
 }
 
+// staticID is the module identifier of a compiled-in module's source file:
+// mod_log_config.c is log_config_module, http_core.c is http_module.
+func staticID(src string) string {
+	n := strings.TrimSuffix(strings.ToLower(src), ".c")
+	if n == "http_core" {
+		return "http_module"
+	}
+	return strings.TrimPrefix(n, "mod_") + "_module"
+}
+
+// addModule records a module under every name <IfModule> accepts for it:
+// its identifier (proxy_module) and its source file (mod_proxy.c).
 func (l *loader) addModule(id, file string) {
 	l.modules[strings.ToLower(id)] = true
 	if file != "" {
 		base := strings.ToLower(path.Base(file))
-		l.modules[base] = true
-		// <IfModule mod_proxy.c> names the source file; a module loaded
-		// from mod_proxy.so was built from it.
-		l.modules[strings.TrimSuffix(base, ".so")+".c"] = true
+		// A module loaded from mod_proxy.so was built from mod_proxy.c.
+		base = strings.TrimSuffix(strings.TrimSuffix(base, ".so"), ".c")
+		l.modules[base+".c"] = true
 	}
 }
 

@@ -742,7 +742,7 @@ func (s *summarizer) finish() {
 		if v.ErrorLog == nil {
 			v.ErrorLog = m.ErrorLog
 		}
-		base := &LogLevel{Level: m.LogLevel.Level, Modules: map[string]string{}}
+		base := &LogLevel{Level: m.LogLevel.Level, Modules: map[string]string{}, Lines: append([]Pos(nil), m.LogLevel.Lines...)}
 		for k, x := range m.LogLevel.Modules {
 			base.Modules[k] = x
 		}
