@@ -35,9 +35,9 @@ type Directive struct {
 	// Args are the words after the name, quotes and escapes resolved, after
 	// ${VAR} expansion. For a section the closing '>' is removed first.
 	Args []string
-	// Raw is the argument text after expansion and before splitting; a
-	// few directives (LogFormat's neighbours, RewriteRule) split their
-	// own way.
+	// Raw is the argument text after expansion and before splitting, for
+	// the few directives that split their own way (RAW_ARGS in httpd,
+	// such as <If> expressions).
 	Raw  string
 	File string
 	Line int

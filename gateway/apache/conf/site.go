@@ -866,3 +866,43 @@ func (s *summarizer) resolveFormats(sc *Scope) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// URL returns a URL for path on the server of scope vh (nil for the main
+// server) as seen from this host, and the Host header to send ("" when
+// the address answers for it anyway). A vhost's own address is used when
+// it names a port; "*:PORT" and "_default_:PORT" connect to 127.0.0.1. The
+// main server is reached through its first Listen. The scheme is https
+// for a vhost with SSLEngine on or a Listen with protocol https.
+func (s *Site) URL(vh *VirtualHost, p string) (url, host string) {
+	scheme := "http"
+	addr := ""
+	if vh != nil {
+		for _, a := range vh.Addrs {
+			h, port, err := net.SplitHostPort(a)
+			if err != nil || port == "*" {
+				continue
+			}
+			if h == "*" || h == "_default_" || h == "" {
+				h = "127.0.0.1"
+			}
+			addr = net.JoinHostPort(h, port)
+			break
+		}
+		if vh.SSL {
+			scheme = "https"
+		}
+		if vh.ServerName != nil {
+			host = vh.ServerName.Value
+		}
+	}
+	if addr == "" && len(s.Listen) > 0 {
+		addr = s.Listen[0].Addr()
+		if s.Listen[0].Proto == "https" {
+			scheme = "https"
+		}
+	}
+	if addr == "" {
+		addr = "127.0.0.1:80"
+	}
+	return scheme + "://" + addr + p, host
+}
