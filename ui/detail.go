@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -25,11 +26,12 @@ type detailPane struct {
 	vp     viewport.Model
 }
 
-func newDetail(c *Common) detailPane {
+// newDetail is the drill-down into the upstream with the given key.
+func newDetail(c *Common, key string) *detailPane {
 	vp := viewport.New()
 	vp.MouseWheelEnabled = true
 	vp.KeyMap = viewport.KeyMap{} // the pane maps keys itself, from the shared key map
-	return detailPane{c: c, vp: vp}
+	return &detailPane{c: c, vp: vp, key: key}
 }
 
 // SetSize gives the pane its share of the window.
@@ -37,13 +39,6 @@ func (d *detailPane) SetSize(w, h int) {
 	d.width, d.height = w, h
 	d.vp.SetWidth(max(w, 0))
 	d.vp.SetHeight(max(h-1, 0))
-	d.refresh()
-}
-
-// Show switches to another upstream and scrolls back to the top.
-func (d *detailPane) Show(key string) {
-	d.key = key
-	d.vp.GotoTop()
 	d.refresh()
 }
 
@@ -70,6 +65,9 @@ func (d *detailPane) upstream() *model.Upstream {
 	return nil
 }
 
+// ApplyStyles redraws the body in the new theme.
+func (d *detailPane) ApplyStyles() { d.refresh() }
+
 func (d *detailPane) refresh() {
 	if d.width <= 0 {
 		return
@@ -83,7 +81,7 @@ func (d *detailPane) refresh() {
 }
 
 // Update scrolls the body.
-func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
+func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	k := d.c.Keys
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
@@ -104,27 +102,43 @@ func (d *detailPane) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseWheelMsg:
 		var cmd tea.Cmd
 		d.vp, cmd = d.vp.Update(msg)
-		return cmd
+		return d, cmd
 	}
-	return nil
+	return d, nil
 }
 
-// ScrollPercent is shown in the footer.
-func (d *detailPane) ScrollPercent() float64 { return d.vp.ScrollPercent() }
+// Title is the upstream's name, or "?" once it has gone.
+func (d *detailPane) Title() string {
+	if u := d.upstream(); u != nil {
+		return Sanitize(u.Name)
+	}
+	return "?"
+}
+
+// Status is how far the body is scrolled.
+func (d *detailPane) Status() string {
+	return fmt.Sprintf("%3.0f%%", d.vp.ScrollPercent()*100)
+}
+
+// ShortHelp is the footer's reminder in a scrolling pane.
+func (d *detailPane) ShortHelp() []key.Binding { return scrollingShortHelp(d.c.Keys) }
+
+// FullHelp is every key the detail answers to.
+func (d *detailPane) FullHelp() [][]key.Binding { return scrollingFullHelp(d.c.Keys) }
 
 // View draws the title line and the scrolling body.
 func (d *detailPane) View() string {
 	if d.width <= 0 || d.height <= 0 {
 		return ""
 	}
-	title := d.title()
+	title := d.heading()
 	if d.height == 1 {
 		return title
 	}
 	return title + "\n" + d.vp.View()
 }
 
-func (d *detailPane) title() string {
+func (d *detailPane) heading() string {
 	s := d.c.Styles
 	u := d.upstream()
 	if u == nil {

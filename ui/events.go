@@ -24,7 +24,7 @@ type eventsPane struct {
 	lines   []string // rendered once per snapshot/marker/size change
 }
 
-func newEvents(c *Common) eventsPane { return eventsPane{c: c} }
+func newEvents(c *Common) Pane { return &eventsPane{c: c} }
 
 // SetSize gives the pane its share of the window.
 func (e *eventsPane) SetSize(w, h int) {
@@ -32,11 +32,23 @@ func (e *eventsPane) SetSize(w, h int) {
 	e.rebuild()
 }
 
-// SetData shows a new snapshot and marker list.
-func (e *eventsPane) SetData(s *model.Snapshot, markers []Marker) {
-	e.snap, e.markers = s, markers
+// SetSnapshot shows the snapshot's state changes.
+func (e *eventsPane) SetSnapshot(s *model.Snapshot) {
+	if s == e.snap {
+		return
+	}
+	e.snap = s
 	e.rebuild()
 }
+
+// SetMarkers shows the operator's markers among the events.
+func (e *eventsPane) SetMarkers(markers []Marker) {
+	e.markers = markers
+	e.rebuild()
+}
+
+// ApplyStyles redraws the lines in the new theme.
+func (e *eventsPane) ApplyStyles() { e.rebuild() }
 
 // timelineItem is one line of the timeline before drawing.
 type timelineItem struct {
@@ -109,7 +121,7 @@ func (e *eventsPane) clamp() {
 }
 
 // Update scrolls the timeline.
-func (e *eventsPane) Update(msg tea.Msg) tea.Cmd {
+func (e *eventsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	k := e.c.Keys
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
@@ -136,8 +148,20 @@ func (e *eventsPane) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	e.clamp()
-	return nil
+	return e, nil
 }
+
+// Title is the breadcrumb.
+func (e *eventsPane) Title() string { return "events" }
+
+// Status is empty: the theme alone.
+func (e *eventsPane) Status() string { return "" }
+
+// ShortHelp is the footer's reminder in a scrolling pane.
+func (e *eventsPane) ShortHelp() []key.Binding { return scrollingShortHelp(e.c.Keys) }
+
+// FullHelp is every key the timeline answers to.
+func (e *eventsPane) FullHelp() [][]key.Binding { return scrollingFullHelp(e.c.Keys) }
 
 // View draws the title and the visible part of the timeline.
 func (e *eventsPane) View() string {

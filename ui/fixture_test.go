@@ -141,7 +141,7 @@ func fixtureSnapshot() *model.Snapshot {
 	return &model.Snapshot{
 		Time:    fixedNow,
 		Started: fixedNow.Add(-15 * time.Minute),
-		Host:    model.Host{CPUPercent: 42, MemPercent: 71, Load1: 1.2, Load5: 0.8, Load15: 0.5},
+		Host:    fixtureHost(),
 		Gateways: []model.Gateway{
 			{Kind: "nginx", Source: "stub_status", Target: "http://127.0.0.1/nginx_status", OK: true, Updated: fixedNow},
 			{Kind: "nginx", Source: "access_log", Target: "/var/log/nginx/access.log", OK: true, Updated: fixedNow},
@@ -158,6 +158,26 @@ func fixtureSnapshot() *model.Snapshot {
 		ReqPerSec: 385.6,
 		Rate5xx:   0.031,
 		LatencyMS: model.Latency{P50: 4, P95: 480, P99: 1900, Count: 115000},
+	}
+}
+
+// fixtureHost is a 4-core gateway host running nginx: one worker close to
+// its open-files limit, one whose descriptors cannot be read, TIME_WAIT at
+// a third of the ephemeral ports (below the header's warning).
+func fixtureHost() model.Host {
+	const mib = 1 << 20
+	return model.Host{
+		CPUPercent: 42, MemPercent: 71, SwapPercent: 10, Load1: 1.2, Load5: 0.8, Load15: 0.5,
+		CPUs:         []float64{38, 55, 12, 63},
+		MemUsedBytes: 5734 * mib, MemTotalBytes: 8076 * mib, SwapUsedBytes: 205 * mib, SwapTotalBytes: 2048 * mib,
+		TCPStates:      map[string]int{"ESTABLISHED": 412, "TIME_WAIT": 9120, "LISTEN": 9, "CLOSE_WAIT": 3, "SYN_SENT": 2},
+		EphemeralPorts: 28232,
+		Processes: []model.Process{
+			{PID: 812, PPID: 1, Name: "nginx", Role: model.RoleMaster, CPUPercent: 0.1, RSSBytes: 12 * mib, FDs: 42, FDLimit: 1024},
+			{PID: 813, PPID: 812, Name: "nginx", Role: model.RoleWorker, CPUPercent: 23.5, RSSBytes: 48 * mib, FDs: 870, FDLimit: 1024},
+			{PID: 814, PPID: 812, Name: "nginx", Role: model.RoleWorker, CPUPercent: 18.2, RSSBytes: 46 * mib, FDs: 312, FDLimit: 1024},
+			{PID: 815, PPID: 812, Name: "nginx", Role: model.RoleWorker, CPUPercent: 9.0, RSSBytes: 45 * mib, FDLimit: 1024},
+		},
 	}
 }
 

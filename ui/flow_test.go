@@ -61,11 +61,11 @@ func TestFlowFilterDrillDownBackQuit(t *testing.T) {
 	tm.Send(keyMsg("q"))
 
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if final.focus.top() != FocusOverview {
-		t.Fatalf("should end on the overview, focus %v", final.focus.top())
+	if topName(final) != "overview" {
+		t.Fatalf("should end on the overview, focus %v", topName(final))
 	}
-	if final.overview.FilterValue() != "pay" || len(final.overview.rows) != 1 {
-		t.Fatalf("filter %q with %d rows, want pay with 1", final.overview.FilterValue(), len(final.overview.rows))
+	if ov(final).FilterValue() != "pay" || len(ov(final).rows) != 1 {
+		t.Fatalf("filter %q with %d rows, want pay with 1", ov(final).FilterValue(), len(ov(final).rows))
 	}
 	if final.shown != next {
 		t.Fatal("the tick should have delivered the newest snapshot")
@@ -103,7 +103,7 @@ func TestFlowPauseMarkerEvents(t *testing.T) {
 	if !final.paused || final.shown == final.latest || final.latest.Time != fixedNow {
 		t.Fatalf("paused model should keep collecting but show the old snapshot (shown %v latest %v)", final.shown.Time, final.latest.Time)
 	}
-	if final.focus.top() != FocusEvents || len(final.markers) != 1 {
-		t.Fatalf("focus %v markers %d", final.focus.top(), len(final.markers))
+	if topName(final) != "events" || len(final.markers) != 1 {
+		t.Fatalf("focus %v markers %d", topName(final), len(final.markers))
 	}
 }

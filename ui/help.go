@@ -4,6 +4,10 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gwtop/gwtop/model"
 
 	"github.com/gwtop/gwtop/ui/render"
 )
@@ -17,13 +21,14 @@ type helpPane struct {
 	h      help.Model
 }
 
-func newHelp(c *Common) helpPane {
-	p := helpPane{c: c, h: help.New()}
-	p.applyStyles()
+func newHelp(c *Common) Pane {
+	p := &helpPane{c: c, h: help.New()}
+	p.ApplyStyles()
 	return p
 }
 
-func (p *helpPane) applyStyles() {
+// ApplyStyles styles the key list in the new theme.
+func (p *helpPane) ApplyStyles() {
 	s := p.c.Styles
 	p.h.Styles = help.Styles{
 		Ellipsis: s.HelpSep, ShortKey: s.HelpKey, ShortDesc: s.HelpDesc, ShortSeparator: s.HelpSep,
@@ -37,6 +42,28 @@ func (p *helpPane) SetSize(w, h int) {
 	p.h.SetWidth(w)
 }
 
+// SetSnapshot is a no-op: help does not depend on the data.
+func (p *helpPane) SetSnapshot(*model.Snapshot) {}
+
+// Update does nothing: help has no keys of its own beyond the global ones.
+func (p *helpPane) Update(tea.Msg) (Pane, tea.Cmd) { return p, nil }
+
+// Title is the breadcrumb.
+func (p *helpPane) Title() string { return "help" }
+
+// Status is empty: the theme alone.
+func (p *helpPane) Status() string { return "" }
+
+// ShortHelp: what closes help, and the theme key to try themes while
+// reading.
+func (p *helpPane) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Back, k.Theme, k.Quit}
+}
+
+// FullHelp is every key, from the key map.
+func (p *helpPane) FullHelp() [][]key.Binding { return p.c.Keys.FullHelp() }
+
 // View draws the keys and the legend.
 func (p *helpPane) View() string {
 	if p.width <= 0 || p.height <= 0 {
@@ -45,7 +72,7 @@ func (p *helpPane) View() string {
 	s := p.c.Styles
 	var lines []string
 	lines = append(lines, s.Section.Render("KEYS")+s.Muted.Render("  ? or esc closes"), "")
-	lines = append(lines, strings.Split(p.h.FullHelpView(p.c.Keys.FullHelp()), "\n")...)
+	lines = append(lines, strings.Split(p.h.FullHelpView(p.FullHelp()), "\n")...)
 	lines = append(lines, "", s.Section.Render("LEGEND"), "")
 	legend := []string{
 		s.StateUp.Render("● up") + "   " + s.StateDegraded.Render("▲ degraded") + "   " +
@@ -54,6 +81,7 @@ func (p *helpPane) View() string {
 		"PROBE  c connect · t tls · f first byte, in ms; ✖ and the cause when the probe failed",
 		"P95 TREND  p95 latency over the last 5 minutes, one bar per 10 s",
 		"5XX%  last 5 minutes; figures in the header are gateway-wide, last minute",
+		"HOST  h: CPU per core, memory, load, TCP, gateway processes; FD% ! from 80%",
 		"mouse  wheel scrolls, click selects a row",
 	}
 	lines = append(lines, legend...)

@@ -12,13 +12,15 @@ type KeyMap struct {
 	Enter, Back      key.Binding
 	Filter, Sort     key.Binding
 	Pause, Marker    key.Binding
-	Events, Theme    key.Binding
-	Help, Quit       key.Binding
+	Theme, Quit      key.Binding
+	// Panes open a pane from anywhere (events, host, help), in
+	// paneRegistry's order.
+	Panes []key.Binding
 }
 
 // DefaultKeyMap is the k9s-flavoured key map.
 func DefaultKeyMap() KeyMap {
-	return KeyMap{
+	k := KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "move up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "move down")),
 		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
@@ -31,36 +33,47 @@ func DefaultKeyMap() KeyMap {
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Marker:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "marker")),
-		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
 		Theme:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 	}
-}
-
-// ShortHelp is the footer's one-line reminder on the overview.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Enter, k.Sort, k.Pause, k.Marker, k.Events, k.Help, k.Quit}
-}
-
-// ShortHelpFor is the footer's reminder for the pane in focus: only keys
-// that do something there.
-func (k KeyMap) ShortHelpFor(f Focus) []key.Binding {
-	scroll := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓ pgup pgdn", "scroll"))
-	switch f {
-	case FocusDetail, FocusEvents:
-		return []key.Binding{k.Back, scroll, k.Pause, k.Marker, k.Events, k.Help, k.Quit}
-	case FocusHelp:
-		return []key.Binding{k.Back, k.Theme, k.Quit}
+	for _, o := range paneRegistry {
+		k.Panes = append(k.Panes, o.key)
 	}
-	return k.ShortHelp()
+	return k
 }
 
-// FullHelp is the help pane, one column per group.
+// Pane is the key that opens the registered pane name.
+func (k KeyMap) Pane(name string) key.Binding {
+	for i, o := range paneRegistry {
+		if o.name == name && i < len(k.Panes) {
+			return k.Panes[i]
+		}
+	}
+	return key.NewBinding(key.WithDisabled())
+}
+
+// scrollHelp stands for every scrolling key in a footer that has no room
+// to list them.
+var scrollHelp = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓ pgup pgdn", "scroll"))
+
+// FullHelp is the help pane, one column per group: moving, the keys of the
+// overview and detail, the panes, and the keys that work everywhere.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Enter, k.Back, k.Filter, k.Sort, k.Events},
-		{k.Pause, k.Marker, k.Theme, k.Help, k.Quit},
+		{k.Enter, k.Back, k.Filter, k.Sort},
+		k.Panes,
+		{k.Pause, k.Marker, k.Theme, k.Quit},
 	}
+}
+
+// scrollingShortHelp is the footer of a pane that scrolls (detail, events,
+// host): how to go back, scroll, and the keys that work everywhere.
+func scrollingShortHelp(k KeyMap) []key.Binding {
+	return []key.Binding{k.Back, scrollHelp, k.Pause, k.Marker, k.Pane("events"), k.Pane("help"), k.Quit}
+}
+
+// scrollingFullHelp is every key a scrolling pane answers to.
+func scrollingFullHelp(k KeyMap) [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back}}
 }

@@ -14,16 +14,17 @@ import (
 	"github.com/gwtop/gwtop/ui/render"
 )
 
-// Model is the root tea.Model. It owns the focus stack, the snapshots, the
-// markers and the theme, and hands each pane its share of the window. Panes
-// draw strings; only Model.View returns a tea.View.
+// Model is the root tea.Model. It owns the pane stack, the snapshots, the
+// markers and the theme, draws the header and footer, and hands the top
+// pane the rest of the window. Panes draw strings; only Model.View returns
+// a tea.View.
 type Model struct {
 	src    Source
 	opt    Options
 	common *Common
 
 	width, height int
-	focus         focusStack
+	stack         paneStack // overview at the bottom, the drawn pane on top
 
 	latest *model.Snapshot // newest snapshot read from the source
 	shown  *model.Snapshot // what is drawn: frozen while paused
@@ -33,10 +34,6 @@ type Model struct {
 	theme   string // current theme name, or themes.Auto
 	dark    bool   // terminal background, from tea.BackgroundColorMsg
 
-	overview   overviewPane
-	detail     detailPane
-	events     eventsPane
-	help       helpPane
 	footerHelp help.Model
 
 	now func() time.Time // only for markers dropped before any snapshot
@@ -51,15 +48,11 @@ func New(src Source, opt Options) Model {
 		opt:        opt,
 		theme:      opt.Theme,
 		dark:       true, // until the terminal tells us otherwise
-		focus:      focusStack{FocusOverview},
 		footerHelp: help.New(),
 		now:        time.Now,
 	}
 	m.common = &Common{Styles: themes.New(m.theme, m.dark), Keys: DefaultKeyMap()}
-	m.overview = newOverview(m.common)
-	m.detail = newDetail(m.common)
-	m.events = newEvents(m.common)
-	m.help = newHelp(m.common)
+	m.stack = paneStack{{name: "overview", pane: newOverview(m.common)}}
 	m.applyStyles()
 	return m
 }
@@ -125,64 +118,66 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseClickMsg:
 		return m, m.routeMouse(msg, msg.Mouse())
 	}
-	// Anything else (the filter cursor's blink) belongs to the filter input.
-	if m.focus.top() == FocusFilter {
-		return m, m.overview.UpdateFilter(msg)
-	}
-	return m, nil
+	// Anything else (the filter cursor's blink) belongs to the top pane.
+	return m, m.updateTop(msg)
 }
 
-// show makes s the drawn snapshot.
+// show makes s the drawn snapshot, in every pane on the stack so the ones
+// below are current when Esc reveals them.
 func (m *Model) show(s *model.Snapshot) {
 	m.shown = s
-	m.overview.SetSnapshot(s)
-	m.detail.SetSnapshot(s)
-	m.events.SetData(s, m.markers)
+	for _, e := range m.stack {
+		e.pane.SetSnapshot(s)
+	}
+}
+
+// top is the pane drawn and given the keys.
+func (m *Model) top() Pane { return m.stack.top().pane }
+
+// typing reports whether the top pane is reading text.
+func (m *Model) typing() bool {
+	in, ok := m.top().(inputPane)
+	if !ok {
+		return false
+	}
+	_, active := in.Input()
+	return active
+}
+
+// updateTop hands msg to the top pane and pushes the pane it asks for.
+func (m *Model) updateTop(msg tea.Msg) tea.Cmd {
+	cur := m.top()
+	next, cmd := cur.Update(msg)
+	if next != nil && next != cur {
+		m.push(stackEntry{pane: next})
+	}
+	return cmd
+}
+
+// push puts a pane on top, sized and showing the current data.
+func (m *Model) push(e stackEntry) {
+	if mp, ok := e.pane.(markerPane); ok {
+		mp.SetMarkers(m.markers)
+	}
+	e.pane.SetSnapshot(m.shown)
+	if l := m.layout(); !l.TooSmall {
+		e.pane.SetSize(l.Body.W, l.Body.H)
+	}
+	m.stack = m.stack.push(e)
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.common.Keys
-	// While typing a filter every key is text, except the ones that leave.
-	if m.focus.top() == FocusFilter {
-		switch {
-		case msg.String() == "ctrl+c":
+	// While a pane reads text every key is text, except Ctrl+C.
+	if m.typing() {
+		if msg.String() == "ctrl+c" {
 			return *m, tea.Quit
-		case msg.String() == "enter":
-			m.overview.StopFilter(false)
-			m.focus = m.focus.pop()
-			return *m, nil
-		case msg.String() == "esc":
-			m.overview.StopFilter(true)
-			m.focus = m.focus.pop()
-			return *m, nil
 		}
-		return *m, m.overview.UpdateFilter(msg)
+		return *m, m.updateTop(msg)
 	}
-
-	top := m.focus.top()
 	switch {
 	case key.Matches(msg, k.Quit):
 		return *m, tea.Quit
-	case key.Matches(msg, k.Help):
-		if top == FocusHelp {
-			m.focus = m.focus.pop()
-		} else {
-			m.focus = m.focus.push(FocusHelp)
-		}
-		return *m, nil
-	case key.Matches(msg, k.Events):
-		switch top {
-		case FocusEvents:
-			m.focus = m.focus.pop()
-		case FocusHelp:
-			m.focus = m.focus.pop()
-			if m.focus.top() != FocusEvents {
-				m.focus = m.focus.push(FocusEvents)
-			}
-		default:
-			m.focus = m.focus.push(FocusEvents)
-		}
-		return *m, nil
 	case key.Matches(msg, k.Theme):
 		m.cycleTheme()
 		return *m, nil
@@ -195,60 +190,59 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Marker):
 		m.addMarker()
 		return *m, nil
-	case key.Matches(msg, k.Back):
-		if top == FocusOverview {
-			if m.overview.FilterValue() != "" {
-				m.overview.StopFilter(true)
-			}
-		} else {
-			m.focus = m.focus.pop()
-		}
+	case key.Matches(msg, k.Back) && len(m.stack) > 1:
+		m.stack = m.stack.pop()
 		return *m, nil
 	}
-
-	switch top {
-	case FocusOverview:
-		switch {
-		case key.Matches(msg, k.Filter):
-			m.focus = m.focus.push(FocusFilter)
-			return *m, m.overview.StartFilter()
-		case key.Matches(msg, k.Enter):
-			if u := m.overview.Selected(); u != nil {
-				m.detail.Show(upstreamKey(u))
-				m.focus = m.focus.push(FocusDetail)
-			}
+	for i, o := range paneRegistry {
+		if i < len(k.Panes) && key.Matches(msg, k.Panes[i]) {
+			m.togglePane(o)
 			return *m, nil
 		}
-		return *m, m.overview.Update(msg)
-	case FocusDetail:
-		return *m, m.detail.Update(msg)
-	case FocusEvents:
-		return *m, m.events.Update(msg)
 	}
-	return *m, nil
+	return *m, m.updateTop(msg)
 }
 
-// routeMouse sends a mouse message to the pane under focus, with Y made
-// relative to the body's top line.
+// togglePane opens o, or closes it when it is already on top. An overlay
+// on top (help) is closed first, and if o was under it that is all: the
+// operator asked for o and now sees it.
+func (m *Model) togglePane(o paneOpener) {
+	if t := m.stack.top(); t.name != o.name && len(m.stack) > 1 && overlay(t.name) {
+		m.stack = m.stack.pop()
+		if m.stack.top().name == o.name {
+			return
+		}
+	} else if t.name == o.name {
+		m.stack = m.stack.pop()
+		return
+	}
+	m.push(stackEntry{name: o.name, pane: o.open(m.common)})
+}
+
+func overlay(name string) bool {
+	for _, o := range paneRegistry {
+		if o.name == name {
+			return o.overlay
+		}
+	}
+	return false
+}
+
+// routeMouse sends a mouse message to the top pane, with Y made relative
+// to the body's top line.
 func (m *Model) routeMouse(msg tea.Msg, ms tea.Mouse) tea.Cmd {
 	l := m.layout()
 	if l.TooSmall {
 		return nil
 	}
 	y := ms.Y - l.Body.Y
-	switch m.focus.pane() {
-	case FocusOverview:
-		switch msg := msg.(type) {
-		case tea.MouseClickMsg:
-			msg.Y = y
-			return m.overview.Update(msg)
-		case tea.MouseWheelMsg:
-			return m.overview.Update(msg)
-		}
-	case FocusDetail:
-		return m.detail.Update(msg)
-	case FocusEvents:
-		return m.events.Update(msg)
+	switch msg := msg.(type) {
+	case tea.MouseClickMsg:
+		msg.Y = y
+		return m.updateTop(msg)
+	case tea.MouseWheelMsg:
+		msg.Y = y
+		return m.updateTop(msg)
 	}
 	return nil
 }
@@ -257,7 +251,11 @@ func (m *Model) addMarker() {
 	mk := newMarker(len(m.markers)+1, m.latest, m.now())
 	// A fresh slice so earlier model copies keep their own list.
 	m.markers = append(m.markers[:len(m.markers):len(m.markers)], mk)
-	m.events.SetData(m.shown, m.markers)
+	for _, e := range m.stack {
+		if mp, ok := e.pane.(markerPane); ok {
+			mp.SetMarkers(m.markers)
+		}
+	}
 	m.resize() // the header grows a line for the before/after comparison
 }
 
@@ -276,18 +274,19 @@ func (m *Model) setTheme(name string) {
 	m.applyStyles()
 }
 
-// applyStyles pushes the theme into the bubbles the panes embed and redraws
-// the cached lines.
+// applyStyles pushes the theme into the footer's help bubble and into every
+// pane that caches styled output.
 func (m *Model) applyStyles() {
 	s := m.common.Styles
-	m.overview.applyStyles()
-	m.help.applyStyles()
 	m.footerHelp.Styles = help.Styles{
 		Ellipsis: s.HelpSep, ShortKey: s.HelpKey, ShortDesc: s.Footer, ShortSeparator: s.HelpSep,
 		FullKey: s.HelpKey, FullDesc: s.HelpDesc, FullSeparator: s.HelpSep,
 	}
-	m.events.rebuild()
-	m.detail.refresh()
+	for _, e := range m.stack {
+		if tp, ok := e.pane.(themedPane); ok {
+			tp.ApplyStyles()
+		}
+	}
 }
 
 func (m *Model) header() header {
@@ -302,16 +301,15 @@ func (m *Model) layout() layout {
 	return computeLayout(m.width, m.height, m.header().wantLines())
 }
 
-// resize hands every pane its share of the window.
+// resize hands every pane on the stack the body's size.
 func (m *Model) resize() {
 	l := m.layout()
 	if l.TooSmall {
 		return
 	}
-	m.overview.SetSize(l.Body.W, l.Body.H)
-	m.detail.SetSize(l.Body.W, l.Body.H)
-	m.events.SetSize(l.Body.W, l.Body.H)
-	m.help.SetSize(l.Body.W, l.Body.H)
+	for _, e := range m.stack {
+		e.pane.SetSize(l.Body.W, l.Body.H)
+	}
 }
 
 // View draws the screen. The alt screen and mouse mode are declared here,
@@ -337,17 +335,7 @@ func (m Model) render() string {
 		return tooSmall(m.width, m.height)
 	}
 	s := &m.common.Styles
-	var body string
-	switch m.focus.pane() {
-	case FocusDetail:
-		body = m.detail.View()
-	case FocusEvents:
-		body = m.events.View()
-	case FocusHelp:
-		body = m.help.View()
-	default:
-		body = m.overview.View()
-	}
+	body := m.top().View()
 	screen := m.header().view(s, l.Header.W, l.Header.H) + "\n" + body + "\n" + m.footerView(l.Footer.W)
 	return clip(screen, m.width, m.height)
 }

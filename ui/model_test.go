@@ -14,7 +14,7 @@ import (
 
 func selectedName(t *testing.T, m Model) string {
 	t.Helper()
-	u := m.overview.Selected()
+	u := ov(m).Selected()
 	if u == nil {
 		t.Fatal("no row selected")
 	}
@@ -23,8 +23,8 @@ func selectedName(t *testing.T, m Model) string {
 
 func rowNames(m Model) []string {
 	var out []string
-	for _, r := range m.overview.rows {
-		out = append(out, m.overview.snap.Upstreams[r].Name)
+	for _, r := range ov(m).rows {
+		out = append(out, ov(m).snap.Upstreams[r].Name)
 	}
 	return out
 }
@@ -40,7 +40,7 @@ func TestSeverityIsTheDefaultOrder(t *testing.T) {
 
 func TestMoveKeys(t *testing.T) {
 	m := newTestModel(120, 40, "dark", bigSnapshot(200))
-	if m.overview.cursor != 0 {
+	if ov(m).cursor != 0 {
 		t.Fatal("cursor should start on the first row")
 	}
 	steps := []struct {
@@ -53,12 +53,12 @@ func TestMoveKeys(t *testing.T) {
 	}
 	for _, s := range steps {
 		m = press(m, s.key)
-		if m.overview.cursor != s.want {
-			t.Fatalf("after %q cursor = %d, want %d", s.key, m.overview.cursor, s.want)
+		if ov(m).cursor != s.want {
+			t.Fatalf("after %q cursor = %d, want %d", s.key, ov(m).cursor, s.want)
 		}
-		vis := m.overview.visibleRows()
-		if m.overview.cursor < m.overview.offset || m.overview.cursor >= m.overview.offset+vis {
-			t.Fatalf("after %q cursor %d is off screen (offset %d, %d rows)", s.key, m.overview.cursor, m.overview.offset, vis)
+		vis := ov(m).visibleRows()
+		if ov(m).cursor < ov(m).offset || ov(m).cursor >= ov(m).offset+vis {
+			t.Fatalf("after %q cursor %d is off screen (offset %d, %d rows)", s.key, ov(m).cursor, ov(m).offset, vis)
 		}
 	}
 }
@@ -66,19 +66,19 @@ func TestMoveKeys(t *testing.T) {
 func TestSortKeyCyclesModesAndOrder(t *testing.T) {
 	m := newTestModel(120, 40, "dark", fixtureSnapshot())
 	want := []struct {
-		mode  SortMode
+		mode  colID
 		first string
 	}{
-		{SortName, "api"},
-		{Sort5xx, "search"},
-		{SortP95, "payments"},
-		{SortReqs, "web"},
-		{SortSeverity, "search"},
+		{colName, "api"},
+		{col5xx, "search"},
+		{colP95, "payments"},
+		{colReqs, "web"},
+		{colBadge, "search"},
 	}
 	for _, w := range want {
 		m = press(m, "s")
-		if m.overview.sort != w.mode {
-			t.Fatalf("sort = %v, want %v", m.overview.sort, w.mode)
+		if ov(m).sort != w.mode {
+			t.Fatalf("sort = %v, want %v", ov(m).sort, w.mode)
 		}
 		if got := rowNames(m)[0]; got != w.first {
 			t.Fatalf("sorted by %v the first row is %q, want %q", w.mode, got, w.first)
@@ -92,11 +92,11 @@ func TestSortKeyCyclesModesAndOrder(t *testing.T) {
 func TestFilterNarrowsLiveAndEscClears(t *testing.T) {
 	m := newTestModel(120, 40, "dark", fixtureSnapshot())
 	m = press(m, "/")
-	if m.focus.top() != FocusFilter {
-		t.Fatalf("/ should focus the filter, focus = %v", m.focus.top())
+	if topName(m) != "filter" {
+		t.Fatalf("/ should focus the filter, focus = %v", topName(m))
 	}
 	m = typeText(m, "pa")
-	if n := len(m.overview.rows); n != 1 {
+	if n := len(ov(m).rows); n != 1 {
 		t.Fatalf("after typing 'pa' %d rows, want 1 (payments): %v", n, rowNames(m))
 	}
 	// q is text while typing, not quit.
@@ -107,26 +107,26 @@ func TestFilterNarrowsLiveAndEscClears(t *testing.T) {
 		}
 	}
 	m = m2.(Model)
-	if m.overview.FilterValue() != "paq" || len(m.overview.rows) != 0 {
-		t.Fatalf("filter %q rows %d", m.overview.FilterValue(), len(m.overview.rows))
+	if ov(m).FilterValue() != "paq" || len(ov(m).rows) != 0 {
+		t.Fatalf("filter %q rows %d", ov(m).FilterValue(), len(ov(m).rows))
 	}
 	if !strings.Contains(plain(m), "no upstream matches") {
 		t.Fatal("an empty result should say so")
 	}
 	m = press(m, "backspace")
-	if len(m.overview.rows) != 1 {
+	if len(ov(m).rows) != 1 {
 		t.Fatal("backspace should widen the filter again")
 	}
 	m = press(m, "enter")
-	if m.focus.top() != FocusOverview || m.overview.FilterValue() != "pa" {
-		t.Fatalf("enter should keep the filter and leave the input: focus %v filter %q", m.focus.top(), m.overview.FilterValue())
+	if topName(m) != "overview" || ov(m).FilterValue() != "pa" {
+		t.Fatalf("enter should keep the filter and leave the input: focus %v filter %q", topName(m), ov(m).FilterValue())
 	}
 	if !strings.Contains(plain(m), "/pa") {
 		t.Fatal("the footer should show the active filter")
 	}
 	m = press(m, "esc")
-	if m.overview.FilterValue() != "" || len(m.overview.rows) != 8 {
-		t.Fatalf("esc on the overview should clear the filter: %q, %d rows", m.overview.FilterValue(), len(m.overview.rows))
+	if ov(m).FilterValue() != "" || len(ov(m).rows) != 8 {
+		t.Fatalf("esc on the overview should clear the filter: %q, %d rows", ov(m).FilterValue(), len(ov(m).rows))
 	}
 }
 
@@ -144,7 +144,7 @@ func TestFilterMatchesAddressAndCause(t *testing.T) {
 			t.Errorf("filter %q = %v, want %v", q, got, want)
 		}
 		m = press(m, "esc")
-		if m.overview.FilterValue() != "" || m.focus.top() != FocusOverview {
+		if ov(m).FilterValue() != "" || topName(m) != "overview" {
 			t.Errorf("esc in the input should clear and leave it")
 		}
 	}
@@ -163,11 +163,11 @@ func TestPauseFreezesTheScreen(t *testing.T) {
 	if m.latest != newer {
 		t.Fatal("data must keep being collected while paused")
 	}
-	if m.shown == newer || len(m.overview.rows) != 8 || !strings.Contains(plain(m), "12:03:04") {
+	if m.shown == newer || len(ov(m).rows) != 8 || !strings.Contains(plain(m), "12:03:04") {
 		t.Fatal("the screen must stay on the old snapshot while paused")
 	}
 	m = press(m, "p")
-	if m.paused || m.shown != newer || len(m.overview.rows) != 2 || !strings.Contains(plain(m), "12:04:04") {
+	if m.paused || m.shown != newer || len(ov(m).rows) != 2 || !strings.Contains(plain(m), "12:04:04") {
 		t.Fatal("resuming should show the newest snapshot at once")
 	}
 }
@@ -215,7 +215,7 @@ func TestThemeCycles(t *testing.T) {
 	if strings.Join(seen, ",") != want {
 		t.Fatalf("themes cycled %v, want %s", seen, want)
 	}
-	if m.overview.filter.Styles().Focused.Prompt.GetForeground() == nil {
+	if ov(m).filter.Styles().Focused.Prompt.GetForeground() == nil {
 		t.Fatal("the filter input should take its colours from the theme")
 	}
 }
@@ -269,7 +269,7 @@ func TestAutoThemeFollowsBackground(t *testing.T) {
 func TestHelpToggles(t *testing.T) {
 	m := newTestModel(120, 40, "dark", fixtureSnapshot())
 	m = press(m, "?")
-	if m.focus.top() != FocusHelp || !strings.Contains(plain(m), "LEGEND") {
+	if topName(m) != "help" || !strings.Contains(plain(m), "LEGEND") {
 		t.Fatal("? should open help")
 	}
 	for _, b := range m.common.Keys.FullHelp() {
@@ -279,10 +279,10 @@ func TestHelpToggles(t *testing.T) {
 			}
 		}
 	}
-	if press(m, "?").focus.top() != FocusOverview {
+	if topName(press(m, "?")) != "overview" {
 		t.Fatal("? again should close help")
 	}
-	if press(m, "esc").focus.top() != FocusOverview {
+	if topName(press(m, "esc")) != "overview" {
 		t.Fatal("esc should close help")
 	}
 }
@@ -290,8 +290,8 @@ func TestHelpToggles(t *testing.T) {
 func TestEnterOpensDetailAndEscGoesBack(t *testing.T) {
 	m := newTestModel(80, 24, "dark", fixtureSnapshot())
 	m = press(m, "j", "enter")
-	if m.focus.top() != FocusDetail || m.detail.upstream() == nil || m.detail.upstream().Name != "api" {
-		t.Fatalf("enter should open api's detail, focus %v", m.focus.top())
+	if topName(m) != "detail" || det(m).upstream() == nil || det(m).upstream().Name != "api" {
+		t.Fatalf("enter should open api's detail, focus %v", topName(m))
 	}
 	out := plain(m)
 	for _, want := range []string{"PROBABLE CAUSES", "refused ×2950", "next systemctl status api", "LATENCY"} {
@@ -301,11 +301,11 @@ func TestEnterOpensDetailAndEscGoesBack(t *testing.T) {
 	}
 	// j scrolls the detail, it does not move the overview's selection.
 	m = press(m, "j", "j")
-	if m.detail.vp.YOffset() != 2 || selectedName(t, m) != "api" {
-		t.Fatalf("j in detail should scroll (offset %d)", m.detail.vp.YOffset())
+	if det(m).vp.YOffset() != 2 || selectedName(t, m) != "api" {
+		t.Fatalf("j in detail should scroll (offset %d)", det(m).vp.YOffset())
 	}
 	m = press(m, "esc")
-	if m.focus.top() != FocusOverview || selectedName(t, m) != "api" {
+	if topName(m) != "overview" || selectedName(t, m) != "api" {
 		t.Fatal("esc should return to the overview with the same row selected")
 	}
 }
@@ -330,26 +330,26 @@ func TestDetailFollowsNewSnapshots(t *testing.T) {
 func TestEventsToggle(t *testing.T) {
 	m := newTestModel(120, 40, "dark", fixtureSnapshot())
 	m = press(m, "e")
-	if m.focus.top() != FocusEvents {
+	if topName(m) != "events" {
 		t.Fatal("e should open events")
 	}
 	out := plain(m)
 	if !strings.Contains(out, "11:59:04  ▲→✖  api") {
 		t.Fatalf("events should list state changes with symbols:\n%s", out)
 	}
-	if press(m, "e").focus.top() != FocusOverview {
+	if topName(press(m, "e")) != "overview" {
 		t.Fatal("e again should close events")
 	}
-	if press(m, "esc").focus.top() != FocusOverview {
+	if topName(press(m, "esc")) != "overview" {
 		t.Fatal("esc should close events")
 	}
 	m = press(newTestModel(120, 40, "dark", fixtureSnapshot()), "?", "e")
-	if m.focus.top() != FocusEvents || len(m.focus) != 2 {
-		t.Fatalf("e from help should replace help with events: %v", m.focus)
+	if topName(m) != "events" || len(m.stack) != 2 {
+		t.Fatalf("e from help should replace help with events: %v", m.stack)
 	}
 	m = press(m, "?", "e")
-	if m.focus.top() != FocusEvents || len(m.focus) != 2 {
-		t.Fatalf("e from help over events should go back to events: %v", m.focus)
+	if topName(m) != "events" || len(m.stack) != 2 {
+		t.Fatalf("e from help over events should go back to events: %v", m.stack)
 	}
 }
 
@@ -383,26 +383,26 @@ func TestQuitKeys(t *testing.T) {
 func TestMouse(t *testing.T) {
 	m := newTestModel(80, 24, "dark", bigSnapshot(100))
 	m = update(m, tea.MouseWheelMsg{Button: tea.MouseWheelDown})
-	if m.overview.cursor != 3 {
-		t.Fatalf("wheel down moved to %d, want 3", m.overview.cursor)
+	if ov(m).cursor != 3 {
+		t.Fatalf("wheel down moved to %d, want 3", ov(m).cursor)
 	}
 	m = update(m, tea.MouseWheelMsg{Button: tea.MouseWheelUp})
-	if m.overview.cursor != 0 {
-		t.Fatalf("wheel up moved to %d, want 0", m.overview.cursor)
+	if ov(m).cursor != 0 {
+		t.Fatalf("wheel up moved to %d, want 0", ov(m).cursor)
 	}
 	// Header is 2 lines, then the column titles: screen line 3 is row 0,
 	// line 8 is row 5.
 	m = update(m, tea.MouseClickMsg{Button: tea.MouseLeft, Y: 8})
-	if m.overview.cursor != 5 {
-		t.Fatalf("click on line 8 selected row %d, want 5", m.overview.cursor)
+	if ov(m).cursor != 5 {
+		t.Fatalf("click on line 8 selected row %d, want 5", ov(m).cursor)
 	}
 	m = update(m, tea.MouseClickMsg{Button: tea.MouseLeft, Y: 0})
-	if m.overview.cursor != 5 {
+	if ov(m).cursor != 5 {
 		t.Fatal("a click on the header must not change the selection")
 	}
 	m = press(m, "enter")
 	m = update(m, tea.MouseWheelMsg{Button: tea.MouseWheelDown})
-	if m.detail.vp.YOffset() == 0 {
+	if det(m).vp.YOffset() == 0 {
 		t.Fatal("the wheel should scroll the detail")
 	}
 }
@@ -421,8 +421,8 @@ func TestSelectionFollowsItsUpstream(t *testing.T) {
 		}
 	}
 	m = update(m, SnapshotMsg{Snapshot: next})
-	if selectedName(t, m) != "payments" || m.overview.cursor != 0 {
-		t.Fatalf("selection should follow payments to the top, got %q at %d", selectedName(t, m), m.overview.cursor)
+	if selectedName(t, m) != "payments" || ov(m).cursor != 0 {
+		t.Fatalf("selection should follow payments to the top, got %q at %d", selectedName(t, m), ov(m).cursor)
 	}
 }
 
@@ -468,7 +468,7 @@ func TestWaitingAndEmptyStates(t *testing.T) {
 	if out := plain(update(m, SnapshotMsg{Snapshot: empty})); !strings.Contains(out, "no upstreams seen yet") {
 		t.Fatalf("with no upstreams:\n%s", out)
 	}
-	if press(m, "enter").focus.top() != FocusOverview {
+	if topName(press(m, "enter")) != "overview" {
 		t.Fatal("enter with no rows must not open an empty detail")
 	}
 }
@@ -494,8 +494,8 @@ func TestCursorStaysOnTopUntilTheOperatorMovesIt(t *testing.T) {
 	}
 	m := newTestModel(120, 40, "dark", first) // name order: api first
 	m = update(m, SnapshotMsg{Snapshot: fixtureSnapshot()})
-	if m.overview.cursor != 0 || selectedName(t, m) != "search" {
-		t.Fatalf("untouched cursor should stay on the worst row, got %q at %d", selectedName(t, m), m.overview.cursor)
+	if ov(m).cursor != 0 || selectedName(t, m) != "search" {
+		t.Fatalf("untouched cursor should stay on the worst row, got %q at %d", selectedName(t, m), ov(m).cursor)
 	}
 	m = press(m, "j", "k") // now the operator has picked "search"
 	m = update(m, SnapshotMsg{Snapshot: first})

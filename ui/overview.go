@@ -1,12 +1,12 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/ui/render"
@@ -25,32 +25,32 @@ type overviewPane struct {
 	rows   []int // indices into snap.Upstreams, filtered and sorted
 	cursor int   // index into rows
 	offset int   // first visible row
-	sort   SortMode
+	sort   colID // the column rows are sorted by
 	filter textinput.Model
 
 	selKey string // the selected upstream, so it stays selected as rows move
 	// pinned is set once the operator moves the cursor: from then on the
 	// selection follows its upstream as rows re-sort. Before that the
 	// cursor stays on the top row, which is the worst upstream.
-	pinned bool
-	cols   []column
-	paints rowPaints
-	nameW  int
-	addrW  int
+	pinned   bool
+	cols     []column
+	paints   rowPaints
+	measured measuredWidths
 }
 
-func newOverview(c *Common) overviewPane {
+func newOverview(c *Common) *overviewPane {
 	ti := textinput.New()
 	ti.Prompt = "/"
 	ti.Placeholder = "name, address or cause"
 	ti.CharLimit = 128
-	o := overviewPane{c: c, filter: ti, nameW: 8, addrW: 10}
-	o.applyStyles()
+	o := &overviewPane{c: c, filter: ti, sort: sortCycle[0]}
+	o.measured = measureColumns(nil)
+	o.ApplyStyles()
 	return o
 }
 
-// applyStyles re-reads the theme, after a theme change.
-func (o *overviewPane) applyStyles() {
+// ApplyStyles re-reads the theme, after a theme change.
+func (o *overviewPane) ApplyStyles() {
 	st := o.filter.Styles()
 	s := o.c.Styles
 	st.Focused.Prompt = s.FilterPrompt
@@ -68,7 +68,7 @@ func (o *overviewPane) SetSize(w, h int) {
 	o.width, o.height = w, h
 	// Leave room in the footer for "enter keeps · esc clears  n/m of k".
 	o.filter.SetWidth(max(w-48, 4))
-	o.cols = planColumns(w-gutter, o.nameW, o.addrW)
+	o.cols = planColumns(w-gutter, o.measured)
 	o.clamp()
 }
 
@@ -82,21 +82,16 @@ func (o *overviewPane) SetSnapshot(s *model.Snapshot) {
 	o.rebuild()
 }
 
-// measure sizes the name and address columns to the data, within limits, so
-// short names do not waste a third of the screen.
+// measure sizes the measured columns (name, address) to the data, and
+// re-plans the columns only when that changed.
 func (o *overviewPane) measure() {
-	nameW, addrW := 8, 10
+	var ups []model.Upstream
 	if o.snap != nil {
-		for i := range o.snap.Upstreams {
-			u := &o.snap.Upstreams[i]
-			nameW = max(nameW, ansi.StringWidth(Sanitize(u.Name)))
-			addrW = max(addrW, ansi.StringWidth(Sanitize(u.Address)))
-		}
+		ups = o.snap.Upstreams
 	}
-	nameW, addrW = min(nameW, 24), min(addrW, 22)
-	if nameW != o.nameW || addrW != o.addrW || o.cols == nil {
-		o.nameW, o.addrW = nameW, addrW
-		o.cols = planColumns(o.width-gutter, nameW, addrW)
+	if mw := measureColumns(ups); mw != o.measured || o.cols == nil {
+		o.measured = mw
+		o.cols = planColumns(o.width-gutter, mw)
 	}
 }
 
@@ -174,50 +169,32 @@ func (o *overviewPane) moveTo(i int) {
 	o.clamp()
 }
 
-// CycleSort switches to the next sort mode.
+// CycleSort switches to the next sortable column.
 func (o *overviewPane) CycleSort() {
-	o.sort = o.sort.next()
+	o.sort = nextSort(o.sort)
 	o.rebuild()
 }
 
-// FilterValue is the current filter text.
-func (o *overviewPane) FilterValue() string { return o.filter.Value() }
-
-// StartFilter focuses the input; the filter text is kept for editing.
-func (o *overviewPane) StartFilter() tea.Cmd {
-	o.filter.CursorEnd()
-	return o.filter.Focus()
-}
-
-// StopFilter leaves the input; clear also empties it.
-func (o *overviewPane) StopFilter(clear bool) {
-	o.filter.Blur()
-	if clear {
-		o.filter.SetValue("")
-		o.rebuild()
+// Update handles the filter input while it is focused, and otherwise the
+// navigation keys, Enter (which drills down into the selected upstream) and
+// the mouse; Y in mouse messages is relative to the pane's top line.
+func (o *overviewPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if o.filter.Focused() {
+		return o, o.updateFilter(msg)
 	}
-}
-
-// UpdateFilter feeds a message to the input and re-filters live.
-func (o *overviewPane) UpdateFilter(msg tea.Msg) tea.Cmd {
-	before := o.filter.Value()
-	var cmd tea.Cmd
-	o.filter, cmd = o.filter.Update(msg)
-	if o.filter.Value() != before {
-		o.cursor, o.offset = 0, 0
-		o.selKey, o.pinned = "", false
-		o.rebuild()
-	}
-	return cmd
-}
-
-// Update handles navigation keys and the mouse; y in mouse messages is
-// relative to the pane's top line.
-func (o *overviewPane) Update(msg tea.Msg) tea.Cmd {
 	k := o.c.Keys
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		switch {
+		case key.Matches(msg, k.Filter):
+			o.filter.CursorEnd()
+			return o, o.filter.Focus()
+		case key.Matches(msg, k.Enter):
+			if u := o.Selected(); u != nil {
+				return newDetail(o.c, upstreamKey(u)), nil
+			}
+		case key.Matches(msg, k.Back):
+			o.clearFilter()
 		case key.Matches(msg, k.Up):
 			o.moveBy(-1)
 		case key.Matches(msg, k.Down):
@@ -247,15 +224,91 @@ func (o *overviewPane) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	return nil
+	return o, nil
 }
 
-// Position describes the scroll state for the footer: "12/1000".
-func (o *overviewPane) Position() (cursor, shown, total int) {
-	if o.snap == nil {
-		return 0, 0, 0
+// updateFilter feeds a message to the focused input and re-filters live:
+// Enter keeps the filter and leaves the input, Esc clears it.
+func (o *overviewPane) updateFilter(msg tea.Msg) tea.Cmd {
+	if kp, ok := msg.(tea.KeyPressMsg); ok {
+		switch kp.String() {
+		case "enter":
+			o.filter.Blur()
+			return nil
+		case "esc":
+			o.filter.Blur()
+			o.clearFilter()
+			return nil
+		}
 	}
-	return o.cursor + 1, len(o.rows), len(o.snap.Upstreams)
+	before := o.filter.Value()
+	var cmd tea.Cmd
+	o.filter, cmd = o.filter.Update(msg)
+	if o.filter.Value() != before {
+		o.cursor, o.offset = 0, 0
+		o.selKey, o.pinned = "", false
+		o.rebuild()
+	}
+	return cmd
+}
+
+func (o *overviewPane) clearFilter() {
+	if o.filter.Value() != "" {
+		o.filter.SetValue("")
+		o.rebuild()
+	}
+}
+
+// FilterValue is the current filter text.
+func (o *overviewPane) FilterValue() string { return o.filter.Value() }
+
+// Input is the filter line while the operator types in it; the line is
+// drawn only then, since the root asks on every frame.
+func (o *overviewPane) Input() (string, bool) {
+	if !o.filter.Focused() {
+		return "", false
+	}
+	return o.filter.View(), true
+}
+
+// Title is "overview", with the active filter: "overview /pay".
+func (o *overviewPane) Title() string {
+	if f := o.filter.Value(); f != "" {
+		return "overview /" + Sanitize(f)
+	}
+	return "overview"
+}
+
+// Status is the sort and the position: "sort severity · 12/1000 of 1200",
+// or while typing a filter, how to leave it.
+func (o *overviewPane) Status() string {
+	pos := ""
+	if o.snap != nil && len(o.snap.Upstreams) > 0 {
+		pos = strconv.Itoa(o.cursor+1) + "/" + strconv.Itoa(len(o.rows))
+		if len(o.rows) != len(o.snap.Upstreams) {
+			pos += " of " + strconv.Itoa(len(o.snap.Upstreams))
+		}
+	}
+	if o.filter.Focused() {
+		return strings.TrimSpace("enter keeps · esc clears  " + pos)
+	}
+	out := "sort " + sortName(o.sort)
+	if pos != "" {
+		out += " · " + pos
+	}
+	return out
+}
+
+// ShortHelp is the footer's reminder on the overview.
+func (o *overviewPane) ShortHelp() []key.Binding {
+	k := o.c.Keys
+	return []key.Binding{k.Filter, k.Enter, k.Sort, k.Pause, k.Marker, k.Pane("events"), k.Pane("host"), k.Pane("help"), k.Quit}
+}
+
+// FullHelp is every key the overview answers to.
+func (o *overviewPane) FullHelp() [][]key.Binding {
+	k := o.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Enter, k.Back, k.Filter, k.Sort}}
 }
 
 // View draws the column titles and the visible rows.
@@ -294,29 +347,15 @@ func (o *overviewPane) titleLine() string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		title := c.title
-		if o.sortedBy(c.id) {
+		title := columns[c.id].title
+		if c.id == o.sort {
 			title += "▼"
 		}
-		if c.right {
+		if columns[c.id].right {
 			b.WriteString(render.FitRight(title, c.width))
 		} else {
 			b.WriteString(render.Fit(title, c.width))
 		}
 	}
 	return o.c.Styles.TableHeader.Render(b.String())
-}
-
-func (o *overviewPane) sortedBy(id colID) bool {
-	switch o.sort {
-	case SortName:
-		return id == colName
-	case Sort5xx:
-		return id == col5xx
-	case SortP95:
-		return id == colP95
-	case SortReqs:
-		return id == colReqs
-	}
-	return id == colBadge
 }

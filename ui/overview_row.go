@@ -75,8 +75,9 @@ func (o *overviewPane) row(u *model.Upstream, selected bool) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		text, paint := o.cell(u, c)
-		if c.right {
+		d := &columns[c.id]
+		text, paint := d.cell(&o.paints, u, c.width)
+		if d.right {
 			text = render.FitRight(text, c.width)
 		} else {
 			text = render.Fit(text, c.width)
@@ -91,46 +92,6 @@ func (o *overviewPane) row(u *model.Upstream, selected bool) string {
 		return o.c.Styles.Selected.Render(render.Fit(b.String(), o.width))
 	}
 	return b.String()
-}
-
-// cell is the text of one column for u and how to paint it.
-func (o *overviewPane) cell(u *model.Upstream, c column) (string, inline) {
-	p := &o.paints
-	switch c.id {
-	case colBadge:
-		return render.Symbol(u.State), p.state(u.State)
-	case colName:
-		return Sanitize(u.Name), inline{}
-	case colAddr:
-		return Sanitize(u.Address), p.muted
-	case colReqs:
-		return render.PerSec(u.ReqPerSec), inline{}
-	case col5xx:
-		return render.Rate5xx(u.Rate5xx, u.Requests), p.rate(u.Rate5xx)
-	case colP50:
-		return render.Latency(u.LatencyMS, u.LatencyMS.P50), inline{}
-	case colP95:
-		return render.Latency(u.LatencyMS, u.LatencyMS.P95), inline{}
-	case colP99:
-		return render.Latency(u.LatencyMS, u.LatencyMS.P99), inline{}
-	case colProbe:
-		if u.Probe == nil {
-			return render.None, p.muted
-		}
-		text := render.ProbeShort(u.Probe, Sanitize(u.Probe.Error))
-		if !u.Probe.OK {
-			return text, p.err
-		}
-		return text, inline{}
-	case colSpark:
-		if len(u.SparkP95) == 0 {
-			return "", inline{}
-		}
-		return render.Sparkline(u.SparkP95, c.width), p.spark
-	case colCause:
-		return causeHint(u), p.cause(u.State)
-	}
-	return "", inline{}
 }
 
 // causeHint is the overview's short form of the strongest cause:

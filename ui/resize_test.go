@@ -91,6 +91,8 @@ func hostile() *model.Snapshot {
 	s.Gateways[2].Error = "denied" + osc52
 	s.Events[0].Name = "api" + clear
 	s.Events[0].Address = "addr" + title
+	s.Host.Processes[1].Name = "nginx" + clear
+	s.Host.TCPStates = map[string]int{"TIME_WAIT" + osc52: 3}
 	return s
 }
 
@@ -106,8 +108,8 @@ func TestDataEscapesNeverReachTheTerminal(t *testing.T) {
 				// Reaching events delivers clean snapshots; put the hostile one back.
 				m = update(m, SnapshotMsg{Snapshot: hostile()})
 			}
-			if sc.name == "detail" && !strings.HasPrefix(m.detail.upstream().Name, "api") {
-				t.Fatalf("detail should show the hostile upstream, shows %q", m.detail.upstream().Name)
+			if sc.name == "detail" && !strings.HasPrefix(det(m).upstream().Name, "api") {
+				t.Fatalf("detail should show the hostile upstream, shows %q", det(m).upstream().Name)
 			}
 			rest := sgr.ReplaceAllString(m.View().Content, "")
 			for _, bad := range []string{"\x1b", "\a", "\r", "\u009b", "\t"} {

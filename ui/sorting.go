@@ -1,74 +1,39 @@
 package ui
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
 	"github.com/gwtop/gwtop/model"
 )
 
-// SortMode is the order of the overview's rows; `s` cycles through them.
-type SortMode int
+// sortCycle is the order `s` steps through: the sortable columns by their
+// sort rank. Severity comes first because the operator opens gwtop to find
+// what is broken.
+var sortCycle = byRank(func(d *columnDef) int { return d.sortRank })
 
-// The sort modes, in cycling order. Severity is the default because the
-// operator opens gwtop to find what is broken.
-const (
-	SortSeverity SortMode = iota
-	SortName
-	Sort5xx
-	SortP95
-	SortReqs
-	numSortModes
-)
-
-func (s SortMode) String() string {
-	switch s {
-	case SortName:
-		return "name"
-	case Sort5xx:
-		return "5xx rate"
-	case SortP95:
-		return "p95"
-	case SortReqs:
-		return "req/s"
-	default:
-		return "severity"
-	}
+// nextSort is the column `s` switches to after cur.
+func nextSort(cur colID) colID {
+	i := slices.Index(sortCycle, cur)
+	return sortCycle[(i+1)%len(sortCycle)]
 }
 
-// next is the mode `s` switches to.
-func (s SortMode) next() SortMode { return (s + 1) % numSortModes }
+// sortName is what the footer calls the order.
+func sortName(id colID) string { return columns[id].sortName }
 
-// sortRows orders idx (indices into ups) by mode, worst or biggest first for
-// the numeric modes. Ties fall back to name then address so the order is
-// stable from one snapshot to the next and rows do not jump.
-func sortRows(ups []model.Upstream, idx []int, mode SortMode) {
-	byName := func(a, b *model.Upstream) int {
+// sortRows orders idx (indices into ups) by the column's sort. Ties fall
+// back to name then address so the order is stable from one snapshot to
+// the next and rows do not jump.
+func sortRows(ups []model.Upstream, idx []int, by colID) {
+	less := columns[by].less
+	slices.SortFunc(idx, func(i, j int) int {
+		a, b := &ups[i], &ups[j]
+		if c := less(a, b); c != 0 {
+			return c
+		}
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Address, b.Address)
-	}
-	slices.SortFunc(idx, func(i, j int) int {
-		a, b := &ups[i], &ups[j]
-		var c int
-		switch mode {
-		case SortSeverity:
-			c = cmp.Compare(b.State.Severity(), a.State.Severity())
-			if c == 0 {
-				c = cmp.Compare(b.Rate5xx, a.Rate5xx)
-			}
-		case Sort5xx:
-			c = cmp.Compare(b.Rate5xx, a.Rate5xx)
-		case SortP95:
-			c = cmp.Compare(b.LatencyMS.P95, a.LatencyMS.P95)
-		case SortReqs:
-			c = cmp.Compare(b.ReqPerSec, a.ReqPerSec)
-		}
-		if c != 0 {
-			return c
-		}
-		return byName(a, b)
 	})
 }

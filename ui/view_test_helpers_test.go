@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -92,4 +93,32 @@ func styled(m Model) string {
 	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ANSI256}
 	_, _ = w.WriteString(m.View().Content)
 	return b.String()
+}
+
+// ov is the overview, always at the bottom of the stack.
+func ov(m Model) *overviewPane { return m.stack[0].pane.(*overviewPane) }
+
+// det is the detail pane on top of the stack; it panics when there is none,
+// which fails the test that assumed one.
+func det(m Model) *detailPane { return m.top().(*detailPane) }
+
+// topName says which pane is on top, and "filter" while the overview's
+// filter input has the keys.
+func topName(m Model) string {
+	switch p := m.top().(type) {
+	case *overviewPane:
+		if _, typing := p.Input(); typing {
+			return "filter"
+		}
+		return "overview"
+	case *detailPane:
+		return "detail"
+	case *eventsPane:
+		return "events"
+	case *helpPane:
+		return "help"
+	case *hostPane:
+		return "host"
+	}
+	return fmt.Sprintf("%T", m.top())
 }

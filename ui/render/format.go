@@ -136,3 +136,24 @@ func ProbeShort(p *model.ProbeResult, errText string) string {
 	}
 	return "c" + phaseNum(p.Phases.Connect) + " t" + phaseNum(p.Phases.TLS) + " f" + phaseNum(p.Phases.TTFB)
 }
+
+// Bytes formats a size in binary units, as free and top do: 512B, 3.1M,
+// 7.8G.
+func Bytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatUint(n, 10) + "B"
+	}
+	v, suffix := float64(n), ""
+	for _, s := range []string{"K", "M", "G", "T", "P"} {
+		v /= unit
+		suffix = s
+		if v < unit {
+			break
+		}
+	}
+	if v < 10 {
+		return strconv.FormatFloat(v, 'f', 1, 64) + suffix
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64) + suffix
+}

@@ -17,6 +17,7 @@ func TestFormats(t *testing.T) {
 		{Count(9999), "9999"}, {Count(12_345), "12.3k"}, {Count(2_500_000), "2.5M"},
 		{Duration(133 * time.Second), "2m13s"}, {Duration(45 * time.Second), "45s"}, {Duration(65 * time.Minute), "1h05m"},
 		{Latency(model.Latency{}, 0), None}, {Latency(model.Latency{Count: 1, P95: 3}, 3), "3.0ms"},
+		{Bytes(512), "512B"}, {Bytes(1536), "1.5K"}, {Bytes(3 << 20), "3.0M"}, {Bytes(7_800 << 20), "7.6G"}, {Bytes(600 << 30), "600G"},
 		{Symbol(model.StateUp), "●"}, {Symbol(model.StateDegraded), "▲"}, {Symbol(model.StateDown), "✖"}, {Symbol("x"), "?"},
 	}
 	for i, c := range cases {

@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/ui/render"
+)
+
+// hostPane is the gateway host in depth: the facts behind a gateway_limits
+// cause. Per-core CPU, memory and swap, load against the core count, TCP
+// states with TIME_WAIT against the ephemeral ports, and the gateway's own
+// processes with their open files against the limit. A fixed title line,
+// then a body that scrolls, as in the detail pane.
+type hostPane struct {
+	c      *Common
+	width  int
+	height int
+	snap   *model.Snapshot
+	vp     viewport.Model
+}
+
+func newHost(c *Common) Pane {
+	vp := viewport.New()
+	vp.MouseWheelEnabled = true
+	vp.KeyMap = viewport.KeyMap{} // keys come from the shared key map
+	return &hostPane{c: c, vp: vp}
+}
+
+// SetSize gives the pane its share of the window.
+func (p *hostPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.vp.SetWidth(max(w, 0))
+	p.vp.SetHeight(max(h-1, 0))
+	p.refresh()
+}
+
+// SetSnapshot redraws from newer data, keeping the scroll position.
+func (p *hostPane) SetSnapshot(s *model.Snapshot) {
+	if s == p.snap {
+		return
+	}
+	p.snap = s
+	p.refresh()
+}
+
+// ApplyStyles redraws the body in the new theme.
+func (p *hostPane) ApplyStyles() { p.refresh() }
+
+func (p *hostPane) refresh() {
+	if p.width <= 0 {
+		return
+	}
+	if p.snap == nil {
+		p.vp.SetContent(p.c.Styles.Muted.Render(render.Fit("waiting for the first snapshot…", p.width)))
+		return
+	}
+	p.vp.SetContent(hostBody(&p.c.Styles, &p.snap.Host, p.width))
+}
+
+// Update scrolls the body.
+func (p *hostPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	k := p.c.Keys
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			p.vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			p.vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			p.vp.PageDown()
+		case key.Matches(msg, k.Top):
+			p.vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			p.vp.GotoBottom()
+		}
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		p.vp, cmd = p.vp.Update(msg)
+		return p, cmd
+	}
+	return p, nil
+}
+
+// View draws the title line and the scrolling body.
+func (p *hostPane) View() string {
+	if p.width <= 0 || p.height <= 0 {
+		return ""
+	}
+	title := p.heading()
+	if p.height == 1 {
+		return title
+	}
+	return title + "\n" + p.vp.View()
+}
+
+// heading names the host's verdict first: what would make the gateway
+// itself return 502/503.
+func (p *hostPane) heading() string {
+	s := &p.c.Styles
+	if p.snap == nil {
+		return s.Title.Render(render.Fit("HOST", p.width))
+	}
+	h := &p.snap.Host
+	out := s.Title.Render("HOST") + "  " + s.Muted.Render(p.snap.Time.Format("15:04:05")) + "  "
+	if warn := hostWarnings(h); len(warn) > 0 {
+		out += s.Warn.Render("near a limit: " + strings.Join(warn, " · "))
+	} else {
+		out += s.OK.Render("no host limit near")
+	}
+	if h.Error != "" {
+		out += "  " + s.Warn.Render(Sanitize(h.Error))
+	}
+	return render.Fit(out, p.width)
+}
+
+// hostWarnings names what is close enough to a limit to make the gateway
+// itself fail: CPU or memory from 90 %, more runnable tasks than cores,
+// TIME_WAIT on half the ephemeral ports, a process at fdWarn of its files.
+func hostWarnings(h *model.Host) []string {
+	var out []string
+	if h.CPUPercent >= 90 {
+		out = append(out, fmt.Sprintf("CPU %.0f%%", h.CPUPercent))
+	}
+	if h.MemPercent >= 90 {
+		out = append(out, fmt.Sprintf("memory %.0f%%", h.MemPercent))
+	}
+	if n := len(h.CPUs); n > 0 && h.Load1 >= float64(n) {
+		out = append(out, fmt.Sprintf("load %.1f on %d cores", h.Load1, n))
+	}
+	if tw := h.TCPStates["TIME_WAIT"]; h.EphemeralPorts > 0 && tw*2 >= h.EphemeralPorts {
+		out = append(out, fmt.Sprintf("TIME_WAIT %.0f%% of ports", 100*float64(tw)/float64(h.EphemeralPorts)))
+	}
+	for i := range h.Processes {
+		if pr := &h.Processes[i]; pr.FDShare() >= fdWarn {
+			out = append(out, fmt.Sprintf("%s %d at %.0f%% of open files", Sanitize(pr.Name), pr.PID, pr.FDShare()*100))
+		}
+	}
+	return out
+}
+
+// Title is the breadcrumb.
+func (p *hostPane) Title() string { return "host" }
+
+// Status counts the gateway processes shown, and those left out.
+func (p *hostPane) Status() string {
+	if p.snap == nil || len(p.snap.Host.Processes) == 0 {
+		return ""
+	}
+	h := &p.snap.Host
+	out := strconv.Itoa(len(h.Processes)) + " processes"
+	if h.ProcessesOmitted > 0 {
+		out += " +" + strconv.Itoa(h.ProcessesOmitted) + " not shown"
+	}
+	return out
+}
+
+// ShortHelp is the footer's reminder in a scrolling pane.
+func (p *hostPane) ShortHelp() []key.Binding { return scrollingShortHelp(p.c.Keys) }
+
+// FullHelp is every key the host pane answers to.
+func (p *hostPane) FullHelp() [][]key.Binding { return scrollingFullHelp(p.c.Keys) }
