@@ -14,8 +14,9 @@ type paneOpener struct {
 }
 
 // paneRegistry is every key-opened pane. Adding a pane is its own file
-// (a type that implements Pane, and its constructor) and one line here;
-// the help pane and the footer pick the key up from the key map.
+// (a type that implements Pane, and its constructor) and one line here:
+// the key map, and so the help pane, pick the key up from this list, and
+// the root opens, toggles, sizes and feeds the pane without naming it.
 var paneRegistry = []paneOpener{
 	{name: "events", key: paneKey("e", "events"), open: newEvents},
 	{name: "host", key: paneKey("h", "host"), open: newHost},

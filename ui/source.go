@@ -1,7 +1,7 @@
 // Package ui is gwtop's terminal interface: a Bubble Tea program that redraws
 // the latest model.Snapshot a few times a second — header, overview of every
-// upstream, upstream detail, events timeline and help — and never does I/O
-// in Update. The data engine publishes snapshots; the UI only reads them.
+// upstream, upstream detail, events timeline, host and help, as panes on a
+// stack (pane.go) — and never does I/O in Update. The data engine publishes snapshots; the UI only reads them.
 package ui
 
 import (

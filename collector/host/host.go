@@ -1,12 +1,14 @@
 // Package host samples the gateway host's own load: CPU (in total and per
 // core), memory, swap, load average, TCP sockets by state and the gateway's
-// own processes (CPU, memory, file descriptors against their limit). A gateway that returns 502s because the
-// box itself is out of CPU, memory or ports looks, from the upstream side,
-// like a failing upstream; these figures tell the two apart.
+// own processes (CPU, memory, file descriptors against their limit). A
+// gateway that returns 502s because the box itself is out of CPU, memory,
+// ports or file descriptors looks, from the upstream side, like a failing
+// upstream; these figures tell the two apart.
 //
-// Everything except the TCP table comes from gopsutil. On Linux the TCP
-// table is read straight from /proc/net/tcp{,6} (see tcpstates_linux.go),
-// which is much cheaper than gopsutil's connection listing.
+// CPU, memory and load come from gopsutil. On Linux the TCP table is read
+// straight from /proc/net/tcp{,6} (see tcpstates_linux.go), which is much
+// cheaper than gopsutil's connection listing, and the processes straight
+// from /proc/PID (procs_linux.go), a few syscalls per process per sample.
 package host
 
 import (
