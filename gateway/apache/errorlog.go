@@ -182,9 +182,10 @@ func (r *ErrorRecord) body(s string) {
 	}
 	for _, p := range [...]string{"[client ", "[remote "} {
 		if strings.HasPrefix(s, p) {
-			if e := strings.IndexByte(s, ']'); e > 0 {
+			// "] " ends it: an IPv6 client is "[client [2001:db8::1]:40000]".
+			if e := strings.Index(s, "] "); e > len(p) {
 				r.Peer, r.Remote = s[len(p):e], p == "[remote "
-				s = strings.TrimPrefix(s[e+1:], " ")
+				s = s[e+2:]
 			}
 			break
 		}

@@ -19,22 +19,22 @@ var Nicknames = map[string]string{
 type role uint8
 
 const (
-	roleSkip       role = iota
-	roleTime            // %t, %{format}t
-	roleStatus          // %s, %<s: the original request's status
-	roleFinal           // %>s: the final status
-	roleMicros          // %D, %{us}T
-	roleMillis          // %{ms}T
-	roleSeconds         // %T, %{s}T
-	roleRequest         // %r: method, path and protocol
-	rolePath            // %U
-	roleWorker          // %{BALANCER_WORKER_NAME}e
-	roleRoute           // %{BALANCER_ROUTE}e
-	roleQuery           // %q
-	roleHost            // %v
-	roleBytesIn         // %I
-	roleBytesOut        // %O, %b, %B
-	roleRemote          // %h, %a
+	roleSkip     role = iota
+	roleTime          // %t, %{format}t
+	roleStatus        // %s, %<s: the original request's status
+	roleFinal         // %>s: the final status
+	roleMicros        // %D, %{us}T
+	roleMillis        // %{ms}T
+	roleSeconds       // %T, %{s}T
+	roleRequest       // %r: method, path and protocol
+	rolePath          // %U
+	roleWorker        // %{BALANCER_WORKER_NAME}e
+	roleRoute         // %{BALANCER_ROUTE}e
+	roleQuery         // %q
+	roleHost          // %v
+	roleBytesIn       // %I
+	roleBytesOut      // %O, %b, %B
+	roleRemote        // %h, %a
 )
 
 // token is a literal (letter == 0) or one % directive.
