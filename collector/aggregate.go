@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +80,7 @@ type Aggregator struct {
 	gateways map[string]model.Gateway
 	host     model.Host
 	events   []model.Event
-	errLogOn bool
+	knobs    diagnose.Knobs
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
@@ -97,9 +96,8 @@ type AggregatorOptions struct {
 	// LogClock makes the newest event time "now", for reading a backlog:
 	// the windows then end at the last log line instead of the wall clock.
 	LogClock bool
-	// ErrorLogWatched says an error log explains the gateway's own 502/504s,
-	// so the access log does not guess their causes.
-	ErrorLogWatched bool
+	// Knobs are the hint words of the gateway in front of the upstreams.
+	Knobs diagnose.Knobs
 	// Names labels addresses; named upstreams are listed even before any
 	// traffic reaches them.
 	Names map[string]Name
@@ -111,7 +109,7 @@ func NewAggregator(o AggregatorOptions) *Aggregator {
 		o.Clock = time.Now
 	}
 	a := &Aggregator{
-		clock: o.Clock, logClock: o.LogClock, errLogOn: o.ErrorLogWatched,
+		clock: o.Clock, logClock: o.LogClock, knobs: o.Knobs,
 		ups: map[string]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
 		gw: &upstream{name: GatewayName, ring: newRing()},
 	}
@@ -240,7 +238,7 @@ func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
 			b.addStatus(at.Status)
 			b.addLatency(ms)
 		}
-		code, inferred := accessCause(at, a.errLogOn)
+		code, inferred := at.Cause, at.Inferred
 		if r.Cause != "" && i == len(r.Attempts)-1 {
 			// The line states its own cause (HAProxy termination flags,
 			// Envoy response flags): that beats any guess.
@@ -255,39 +253,6 @@ func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
 		u.lastSeen, u.dirty = t, true
 		a.addCauseLocked(u, a.bucket(u, t), t, r.Cause, "access_log", string(truncate(line)), false)
 	}
-}
-
-// accessCause reads what an access-log attempt alone says of its cause.
-// nginx writes its own 502/504 into $upstream_status too, so a 5xx is the
-// upstream's own answer only when its header arrived, or when it is not one
-// of the two codes nginx makes itself. nginx's 504 always means its timer
-// fired: before the connection was made (no connect time) it is a connect
-// timeout, after it a read timeout. Those, and "no live upstreams" (the
-// group name stands where a peer address would), are only guessed here
-// when no error log is watched to say so itself.
-func accessCause(at *feed.Attempt, errLogOn bool) (model.Cause, bool) {
-	if at.Status < 500 {
-		return "", false
-	}
-	if at.Header >= 0 || (at.Status != 502 && at.Status != 504) {
-		return model.CauseUpstream5xx, false
-	}
-	if errLogOn {
-		return "", false
-	}
-	switch {
-	case at.Status == 504 && at.Connect < 0:
-		return model.CauseConnectTimeout, true
-	case at.Status == 504:
-		return model.CauseReadTimeout, true
-	case isGroupName(at.Addr):
-		return model.CauseNoLiveUpstreams, false
-	}
-	return "", false
-}
-
-func isGroupName(addr string) bool {
-	return !strings.Contains(addr, ":") && addr != GatewayName
 }
 
 func truncate(line []byte) []byte {
@@ -499,7 +464,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			cmp.Compare(x.Name, y.Name),
 			cmp.Compare(x.Address, y.Address))
 	})
-	explainGroups(s.Upstreams)
+	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
 	return s
 }
@@ -560,7 +525,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
 		ev = append(ev, *gwLimit)
 	}
-	tg := diagnose.Target{Name: u.name, Address: u.addr}
+	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobs}
 	out.Causes = diagnose.Rank(tg, ev)
 	if out.Causes == nil {
 		out.Causes = []model.CauseRank{}
@@ -604,7 +569,7 @@ var _ feed.Sink = (*Aggregator)(nil)
 // the group's servers, which the gateway stopped trying because each failed
 // first. The rows are copies in the snapshot; their Causes slice is cloned
 // before it is changed, since cached upstreams share it.
-func explainGroups(ups []model.Upstream) {
+func explainGroups(ups []model.Upstream, k diagnose.Knobs) {
 	members := map[string][]diagnose.Member{}
 	for _, u := range ups {
 		if u.Group == "" || u.Group == u.Address {
@@ -629,7 +594,7 @@ func explainGroups(ups []model.Upstream) {
 			if c.Code != model.CauseNoLiveUpstreams {
 				continue
 			}
-			hint, next := diagnose.GroupHint(u.Name, ms)
+			hint, next := diagnose.GroupHint(u.Name, ms, k)
 			u.Causes = slices.Clone(u.Causes)
 			u.Causes[j].Hint, u.Causes[j].NextStep = hint, next
 			break

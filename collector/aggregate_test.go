@@ -28,7 +28,7 @@ func findUp(t *testing.T, s *model.Snapshot, addr string) model.Upstream {
 
 func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
-	a := NewAggregator(AggregatorOptions{Clock: clk.now, ErrorLogWatched: true,
+	a := NewAggregator(AggregatorOptions{Clock: clk.now,
 		Names: map[string]Name{"10.0.0.2:80": {Name: "api", Group: "backend"}, "10.0.0.9:80": {Name: "idle"}}})
 	for i := range 1000 {
 		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Duration: 0.02, Attempts: []feed.Attempt{
@@ -59,31 +59,6 @@ func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 	}
 	if s.Rate5xx != 0 || s.ReqPerSec <= 0 {
 		t.Errorf("gateway rate %v req/s %v", s.Rate5xx, s.ReqPerSec)
-	}
-}
-
-func TestAccessCauseRules(t *testing.T) {
-	cases := []struct {
-		at       feed.Attempt
-		errLog   bool
-		want     model.Cause
-		inferred bool
-	}{
-		{feed.Attempt{Addr: "a:1", Status: 500, Header: 0.01}, true, model.CauseUpstream5xx, false},
-		{feed.Attempt{Addr: "a:1", Status: 503, Header: -1}, true, model.CauseUpstream5xx, false},
-		{feed.Attempt{Addr: "a:1", Status: 502, Header: -1}, true, "", false},
-		{feed.Attempt{Addr: "a:1", Status: 502, Header: 0.2}, false, model.CauseUpstream5xx, false},
-		{feed.Attempt{Addr: "a:1", Status: 504, Connect: -1, Header: -1}, false, model.CauseConnectTimeout, true},
-		{feed.Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, false, model.CauseReadTimeout, true},
-		{feed.Attempt{Addr: "a:1", Status: 504, Connect: 0.001, Header: -1}, true, "", false},
-		{feed.Attempt{Addr: "backend", Status: 502, Connect: -1, Header: -1}, false, model.CauseNoLiveUpstreams, false},
-		{feed.Attempt{Addr: "a:1", Status: 200, Header: 0.01}, false, "", false},
-	}
-	for i, c := range cases {
-		got, inf := accessCause(&c.at, c.errLog)
-		if got != c.want || inf != c.inferred {
-			t.Errorf("case %d: got %q/%v want %q/%v", i, got, inf, c.want, c.inferred)
-		}
 	}
 }
 
@@ -128,7 +103,7 @@ func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
 		}
 		a.ObserveProbe("10.0.0.7:80", r)
 	}
-	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1}}}, []byte("x 500"))
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1, Cause: model.CauseUpstream5xx}}}, []byte("x 500"))
 	a.GatewayLimit("status", "nginx dropped 3 connections (accepts − handled)", 3)
 	u := findUp(t, a.Snapshot(), "10.0.0.7:80")
 	if len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
@@ -151,7 +126,7 @@ func TestAggregatorLogClock(t *testing.T) {
 	old := time.Date(2020, 5, 7, 3, 15, 0, 0, time.UTC)
 	for i := range 20 {
 		a.ObserveRequest(&feed.Request{Time: old.Add(time.Duration(i) * time.Second), Status: 504,
-			Attempts: []feed.Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60}}}, []byte("504 line"))
+			Attempts: []feed.Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60, Cause: model.CauseReadTimeout, Inferred: true}}}, []byte("504 line"))
 	}
 	s := a.Snapshot()
 	u := findUp(t, s, "10.0.0.3:80")
@@ -252,7 +227,7 @@ func TestAggregatorCountersLabelsAndStatedCause(t *testing.T) {
 // explained by its servers' own causes.
 func TestGroupHintNamesServers(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
-	a := NewAggregator(AggregatorOptions{Clock: clk.now, ErrorLogWatched: true, Names: map[string]Name{
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, Names: map[string]Name{
 		"127.0.0.1:1": {Name: "api-1", Group: "api"}, "127.0.0.1:2": {Name: "api-2", Group: "api"}}})
 	for _, addr := range []string{"127.0.0.1:1", "127.0.0.1:2"} {
 		a.ObserveFailure(feed.Failure{Time: clk.t, Addr: addr, Cause: model.CauseRefused, Source: "error_log", Line: "connect() failed (111: Connection refused)"})
@@ -283,7 +258,7 @@ func TestGatewayLimitRebuildsOnly5xx(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
 	a := NewAggregator(AggregatorOptions{Clock: clk.now})
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Header: 0.01, Total: 0.01}}}, nil)
-	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 500, Header: 0.01, Total: 0.01}}}, []byte("500"))
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 500, Header: 0.01, Total: 0.01, Cause: model.CauseUpstream5xx}}}, []byte("500"))
 	a.Snapshot()
 	ok, bad := a.ups["10.0.0.1:80"].cached, a.ups["10.0.0.2:80"].cached
 	a.GatewayLimit("host", "gateway host saturated", 1)

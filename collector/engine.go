@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/host"
-	"github.com/gwtop/gwtop/collector/nginx"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/diagnose"
+	"github.com/gwtop/gwtop/gateway"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/probe"
 )
@@ -70,34 +70,15 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	for _, u := range cfg.Upstreams {
 		names[u.Address] = Name{Name: u.Name, Group: u.Group}
 	}
-	errLogOn := cfg.Nginx != nil && len(cfg.Nginx.AllErrorLogs()) > 0
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
-		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, ErrorLogWatched: errLogOn, Names: names})}
+		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, Knobs: knobsOf(cfg)})}
 
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
 	if !topt.FromStart {
 		topt.Backfill = liveBackfill
 	}
-	if n := cfg.Nginx; n != nil {
-		for _, a := range n.AllAccessLogs() {
-			f, err := nginx.CompileFormat(a.Format)
-			if err != nil {
-				return nil, fmt.Errorf("nginx log_format of %s: %w", a.Path, err)
-			}
-			e.addLog("nginx", "access_log", a.Path, topt, &nginxAccess{format: f})
-		}
-		for _, path := range n.AllErrorLogs() {
-			e.addLog("nginx", "error_log", path, topt, nginxErrors{})
-		}
-		if n.StatusURL != "" && !opt.Backlog {
-			e.addScraper("nginx stub_status "+n.StatusURL, newStubScraper(n.StatusURL))
-		}
-	}
-	w := &Wirer{e: e, tailOpt: topt, backlog: opt.Backlog}
-	for _, wire := range gatewayWirings {
-		if err := wire(cfg, w); err != nil {
-			return nil, err
-		}
+	if err := e.wire(topt); err != nil {
+		return nil, err
 	}
 	if !opt.Backlog {
 		for _, u := range cfg.Upstreams {
@@ -127,20 +108,24 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 				}})
 		}
 		if !opt.NoHost {
-			hs := &hostLoop{sampler: host.NewSampler(), agg: e.agg}
+			sampler := host.NewSampler()
+			// The gateway's own processes (master and workers) are the
+			// facts behind gateway_limits: CPU, memory, fds against limits.
+			sampler.WatchProcesses(gateway.Processes()...)
+			hs := &hostLoop{sampler: sampler, agg: e.agg}
 			e.loops = append(e.loops, loop{name: "host", interval: max(cfg.Interval, time.Second), timeout: 2 * time.Second, fn: hs.sample})
 		}
 	}
 	return e, nil
 }
 
-func (e *Engine) addLog(kind, source, path string, opt tail.Options, p feed.LineParser) {
-	e.logs = append(e.logs, newLineLog(kind, source, path, opt, p, e.agg))
-}
-
-func (e *Engine) addScraper(name string, s feed.Scraper) {
-	e.loops = append(e.loops, loop{name: name, interval: e.cfg.Interval, timeout: e.cfg.ProbeTimeout,
-		fn: func(ctx context.Context) { s.Scrape(ctx, e.agg) }})
+// knobsOf is the hint words of the one kind of gateway configured, or the
+// generic ones when there are several.
+func knobsOf(cfg *config.Config) diagnose.Knobs {
+	if len(cfg.Gateways) != 1 {
+		return diagnose.Knobs{}
+	}
+	return gateway.KnobsOf(cfg.Gateways[0].Kind)
 }
 
 // hostLoop samples the host and reports sustained saturation as gateway

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/config"
+	_ "github.com/gwtop/gwtop/gateway/all"
 	"github.com/gwtop/gwtop/model"
 )
 

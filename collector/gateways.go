@@ -1,40 +1,89 @@
 package collector
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/gateway"
 )
 
-// wiring adds one gateway kind's sources to an engine from the
-// configuration: its status-page scrapers (w.Scraper) and its logs (w.Log).
-// It returns an error for configuration it cannot use.
-type wiring func(cfg *config.Config, w *Wirer) error
-
-// gatewayWirings is filled by the init functions of the gateway_*.go files,
-// one per gateway kind, and only read after that.
-var gatewayWirings []wiring
-
-// Wirer is what a gateway's wiring may add to an engine.
-type Wirer struct {
+// wirer is what one gateway section may add to an engine (gateway.Wirer),
+// bound to the section's kind so its rows carry the kind's name.
+type wirer struct {
 	e       *Engine
+	kind    string
 	tailOpt tail.Options
-	backlog bool
 }
 
-// Backlog reports whether the engine only reads logs to their end (no
-// scrapers should be added then).
-func (w *Wirer) Backlog() bool { return w.backlog }
+func (w *wirer) Backlog() bool          { return w.e.opt.Backlog }
+func (w *wirer) Config() *config.Config { return w.e.cfg }
 
-// Scraper adds a status page or admin API read every interval.
-func (w *Wirer) Scraper(name string, s feed.Scraper) {
-	if !w.backlog {
-		w.e.addScraper(name, s)
+func (w *wirer) Scraper(s feed.Scraper) {
+	if w.e.opt.Backlog {
+		return
 	}
+	sc := &scrapeLoop{kind: w.kind, s: s, sink: w.e.agg}
+	w.e.loops = append(w.e.loops, loop{name: w.kind + " " + s.Source() + " " + s.Target(), interval: w.e.cfg.Interval,
+		timeout: w.e.cfg.ProbeTimeout, fn: sc.scrape})
 }
 
-// Log adds a followed log file read by p; kind and source name its row in
-// the snapshot's gateways (e.g. "haproxy", "log").
-func (w *Wirer) Log(kind, source, path string, p feed.LineParser) {
-	w.e.addLog(kind, source, path, w.tailOpt, p)
+func (w *wirer) Log(source, path string, p feed.LineParser) {
+	w.e.logs = append(w.e.logs, newLineLog(w.kind, source, path, w.tailOpt, p, w.e.agg))
 }
+
+// wire adds every configured gateway section's sources.
+func (e *Engine) wire(topt tail.Options) error {
+	for _, g := range e.cfg.Gateways {
+		s, ok := g.Section.(gateway.Section)
+		if !ok {
+			return fmt.Errorf("%s: this build cannot watch that kind of gateway", g.Kind)
+		}
+		if err := s.Wire(&wirer{e: e, kind: g.Kind, tailOpt: topt}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scrapeLoop runs one scraper and owns its health row, as Prometheus'
+// scrape loop owns `up`: the scraper returns counters or an error, and
+// the loop adds the kind, the target, the time and how long it took.
+type scrapeLoop struct {
+	kind string
+	s    feed.Scraper
+	sink feed.Sink
+}
+
+func (l *scrapeLoop) scrape(ctx context.Context) { feed.ScrapeOnce(ctx, l.kind, l.s, l.sink) }
+
+// LiveSources reports whether a configuration has sources that a backlog
+// analysis skips: probes and status pages, which say how things are now,
+// not when the logs were written.
+func LiveSources(cfg *config.Config) bool {
+	for _, u := range cfg.Upstreams {
+		if u.Probe != "" {
+			return true
+		}
+	}
+	c := &counter{cfg: cfg}
+	for _, g := range cfg.Gateways {
+		if s, ok := g.Section.(gateway.Section); ok {
+			_ = s.Wire(c) // a section that cannot be wired fails later, with its error
+		}
+	}
+	return c.scrapers > 0
+}
+
+// counter is a gateway.Wirer that only counts what a section would add.
+type counter struct {
+	cfg      *config.Config
+	scrapers int
+}
+
+func (c *counter) Scraper(feed.Scraper)                { c.scrapers++ }
+func (c *counter) Log(string, string, feed.LineParser) {}
+func (c *counter) Backlog() bool                       { return false }
+func (c *counter) Config() *config.Config              { return c.cfg }

@@ -15,7 +15,6 @@ import (
 const (
 	DefaultInterval     = time.Second
 	DefaultProbeTimeout = 2 * time.Second
-	DefaultStubPath     = "/nginx_status"
 )
 
 // Config is gwtop's whole configuration after defaults and validation.
@@ -23,11 +22,9 @@ type Config struct {
 	Interval     time.Duration `yaml:"interval"`
 	ProbeTimeout time.Duration `yaml:"probe_timeout"`
 	Upstreams    []Upstream    `yaml:"upstreams"`
-	Nginx        *Nginx        `yaml:"nginx"`
-	HAProxy      *HAProxy      `yaml:"haproxy"`
-	Caddy        *Caddy        `yaml:"caddy"`
-	Traefik      *Traefik      `yaml:"traefik"`
-	Envoy        *Envoy        `yaml:"envoy"`
+	// Gateways are the gateway sections (nginx:, haproxy:, …), in the
+	// order their kinds registered; see Section.
+	Gateways []Gateway `yaml:"-"`
 
 	// Set from the command line, not the file.
 	FromStart bool `yaml:"-"`
@@ -56,85 +53,17 @@ type Upstream struct {
 	Resolver string `yaml:"resolver"`
 }
 
-// Nginx says where one nginx's status page and logs are.
-type Nginx struct {
-	StatusURL string `yaml:"status_url"`
-	AccessLog string `yaml:"access_log"`
-	LogFormat string `yaml:"log_format"` // "combined", "main" or the log_format string
-	ErrorLog  string `yaml:"error_log"`
-	// AccessLogs and ErrorLogs are more logs of the same nginx: a host often
-	// has one per server block, each access log in its own format.
-	AccessLogs []AccessLog `yaml:"access_logs"`
-	ErrorLogs  []string    `yaml:"error_logs"`
-}
-
-// AccessLog is one access log and the log_format it is written in.
-type AccessLog struct {
-	Path   string `yaml:"path"`
-	Format string `yaml:"format"` // "combined" (default), "main" or the log_format string
-}
-
-// AllAccessLogs lists every access log to follow: access_log first, then
-// access_logs.
-func (n *Nginx) AllAccessLogs() []AccessLog {
-	var out []AccessLog
-	if n.AccessLog != "" {
-		out = append(out, AccessLog{Path: n.AccessLog, Format: n.LogFormat})
-	}
-	return append(out, n.AccessLogs...)
-}
-
-// AllErrorLogs lists every error log to follow.
-func (n *Nginx) AllErrorLogs() []string {
-	var out []string
-	if n.ErrorLog != "" {
-		out = append(out, n.ErrorLog)
-	}
-	return append(out, n.ErrorLogs...)
-}
-
-// HAProxy says where HAProxy's statistics and log are.
-type HAProxy struct {
-	// Stats is the stats page (http://127.0.0.1:8404/stats;csv — ";csv" is
-	// added when missing) or the runtime API socket: unix:/run/haproxy/admin.sock,
-	// a plain socket path, ipv4@127.0.0.1:9999 or tcp://127.0.0.1:9999.
-	Stats    string `yaml:"stats"`
-	Username string `yaml:"username"` // basic auth for the stats page
-	Password string `yaml:"password"` // use ${ENV}; never shown
-	Log      string `yaml:"log"`      // a file with "option httplog" lines
-}
-
-// Caddy says where Caddy's admin API and log are.
-type Caddy struct {
-	Admin string `yaml:"admin"` // host:port or URL of the admin API; default localhost:2019
-	Log   string `yaml:"log"`   // Caddy's JSON log (access and error entries)
-}
-
-// Traefik says where Traefik's API and access log are.
-type Traefik struct {
-	API       string `yaml:"api"` // http://127.0.0.1:8080
-	Username  string `yaml:"username"`
-	Password  string `yaml:"password"`
-	AccessLog string `yaml:"access_log"` // JSON access log
-}
-
-// Envoy says where Envoy's admin interface and access log are.
-type Envoy struct {
-	Admin     string `yaml:"admin"` // http://127.0.0.1:9901
-	AccessLog string `yaml:"access_log"`
-	LogFormat string `yaml:"log_format"` // "default" (Envoy's default text format) or "json"
-}
-
 // Empty reports whether the configuration watches nothing at all.
 func (c *Config) Empty() bool {
 	if len(c.Upstreams) > 0 {
 		return false
 	}
-	if c.HAProxy != nil || c.Caddy != nil || c.Traefik != nil || c.Envoy != nil {
-		return false
+	for _, g := range c.Gateways {
+		if !g.Section.Empty() {
+			return false
+		}
 	}
-	n := c.Nginx
-	return n == nil || (n.StatusURL == "" && len(n.AllAccessLogs()) == 0 && len(n.AllErrorLogs()) == 0)
+	return true
 }
 
 func (c *Config) applyDefaults() {
@@ -159,21 +88,8 @@ func (c *Config) applyDefaults() {
 			u.Expect = "200-399"
 		}
 	}
-	if n := c.Nginx; n != nil {
-		if n.AccessLog != "" && n.LogFormat == "" {
-			n.LogFormat = "combined"
-		}
-		for i := range n.AccessLogs {
-			if n.AccessLogs[i].Format == "" {
-				n.AccessLogs[i].Format = "combined"
-			}
-		}
-	}
-	if c.Caddy != nil && c.Caddy.Admin == "" && c.Caddy.Log == "" {
-		c.Caddy.Admin = "localhost:2019"
-	}
-	if c.Envoy != nil && c.Envoy.AccessLog != "" && c.Envoy.LogFormat == "" {
-		c.Envoy.LogFormat = "default"
+	for _, g := range c.Gateways {
+		g.Section.Defaults()
 	}
 }
 

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"flag"
@@ -7,7 +7,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/gateway"
+	_ "github.com/gwtop/gwtop/gateway/all"
+	"github.com/gwtop/gwtop/gateway/caddy"
+	"github.com/gwtop/gwtop/gateway/envoy"
+	"github.com/gwtop/gwtop/gateway/haproxy"
+	"github.com/gwtop/gwtop/gateway/nginx"
 )
+
+func nginxOf(c *config.Config) *nginx.Config { return config.SectionOf[*nginx.Config](c, "nginx") }
 
 func env(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
@@ -27,19 +37,19 @@ nginx:
   access_log: /var/log/nginx/access.log
   error_log: /var/log/nginx/error.log
 `
-	cfg, err := Parse("gwtop.yaml", []byte(src), env(map[string]string{"AUTH_PW": "s3cret"}))
+	cfg, err := config.Parse("gwtop.yaml", []byte(src), env(map[string]string{"AUTH_PW": "s3cret"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Interval != 2*time.Second || cfg.ProbeTimeout != DefaultProbeTimeout {
+	if cfg.Interval != 2*time.Second || cfg.ProbeTimeout != config.DefaultProbeTimeout {
 		t.Errorf("interval %v timeout %v", cfg.Interval, cfg.ProbeTimeout)
 	}
 	if got := cfg.Upstreams[1]; got.Address != "auth.internal:8443" || got.Name != "auth" || !got.Insecure ||
 		got.Probe != "https://user:s3cret@auth.internal:8443/health" || got.Expect != "200-399" {
 		t.Errorf("upstream 1 = %+v", got)
 	}
-	if cfg.Nginx.LogFormat != "combined" {
-		t.Errorf("log format default = %q", cfg.Nginx.LogFormat)
+	if nginxOf(cfg).LogFormat != "combined" {
+		t.Errorf("log format default = %q", nginxOf(cfg).LogFormat)
 	}
 }
 
@@ -69,7 +79,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("gwtop.yaml", []byte(c.src), env(nil))
+			_, err := config.Parse("gwtop.yaml", []byte(c.src), env(nil))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -83,16 +93,9 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 }
 
 func TestSecretNotInErrors(t *testing.T) {
-	_, err := Parse("g.yaml", []byte("nginx:\n  status_url: ftp://u:${PW}@h/s\n"), env(map[string]string{"PW": "hunter2"}))
+	_, err := config.Parse("g.yaml", []byte("nginx:\n  status_url: ftp://u:${PW}@h/s\n"), env(map[string]string{"PW": "hunter2"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error %v shows the secret or is missing", err)
-	}
-}
-
-func TestEnvDefault(t *testing.T) {
-	out, err := expandEnv("${A:-x}/${B}", env(map[string]string{"B": "y"}))
-	if err != nil || out != "x/y" {
-		t.Fatalf("got %q %v", out, err)
 	}
 }
 
@@ -102,7 +105,7 @@ func TestQuickFlagsOverFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("upstreams:\n  - name: api\n    address: 127.0.0.1:8000\nnginx:\n  error_log: /a\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var q Quick
+	var q config.Quick
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	q.Register(fs)
 	err := fs.Parse([]string{"--config", path, "--probe", "api=http://127.0.0.1:8000/h", "--probe", "db=tcp://127.0.0.1:5432",
@@ -117,20 +120,20 @@ func TestQuickFlagsOverFile(t *testing.T) {
 	if len(cfg.Upstreams) != 2 || cfg.Upstreams[0].Probe != "http://127.0.0.1:8000/h" || cfg.Upstreams[1].Address != "127.0.0.1:5432" {
 		t.Errorf("upstreams %+v", cfg.Upstreams)
 	}
-	if cfg.Nginx.ErrorLog != "/b" || cfg.Nginx.AccessLog != "/c" || cfg.Nginx.LogFormat != "combined" || cfg.Interval != 500*time.Millisecond {
-		t.Errorf("nginx %+v interval %v", cfg.Nginx, cfg.Interval)
+	if nginxOf(cfg).ErrorLog != "/b" || nginxOf(cfg).AccessLog != "/c" || nginxOf(cfg).LogFormat != "combined" || cfg.Interval != 500*time.Millisecond {
+		t.Errorf("nginx %+v interval %v", nginxOf(cfg), cfg.Interval)
 	}
 }
 
 func TestQuickFlagErrors(t *testing.T) {
-	var q Quick
+	var q config.Quick
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	fs.SetOutput(new(strings.Builder))
 	q.Register(fs)
 	if err := fs.Parse([]string{"--probe", "nourl"}); err == nil {
 		t.Error("--probe without = accepted")
 	}
-	q = Quick{}
+	q = config.Quick{}
 	fs = flag.NewFlagSet("t", flag.ContinueOnError)
 	q.Register(fs)
 	_ = fs.Parse([]string{"--probe", "x=gopher://h:1/"})
@@ -148,8 +151,8 @@ func TestAddressOf(t *testing.T) {
 		"tcp://10.0.0.1:5432":          "10.0.0.1:5432",
 		"::bad":                        "",
 	} {
-		if got := AddressOf(in); got != want {
-			t.Errorf("AddressOf(%q) = %q, want %q", in, got, want)
+		if got := config.AddressOf(in); got != want {
+			t.Errorf("config.AddressOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -164,27 +167,30 @@ envoy:
 traefik:
   api: http://127.0.0.1:8080
 `
-	cfg, err := Parse("g.yaml", []byte(src), env(map[string]string{"HP": "pw"}))
+	cfg, err := config.Parse("g.yaml", []byte(src), env(map[string]string{"HP": "pw"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HAProxy.Password != "pw" || cfg.Caddy.Admin != "localhost:2019" || cfg.Envoy.LogFormat != "default" || cfg.Empty() {
-		t.Errorf("%+v %+v %+v", cfg.HAProxy, cfg.Caddy, cfg.Envoy)
+	if config.SectionOf[*haproxy.Config](cfg, "haproxy").Password != "pw" || config.SectionOf[*caddy.Config](cfg, "caddy").Admin != "localhost:2019" || config.SectionOf[*envoy.Config](cfg, "envoy").LogFormat != "default" || cfg.Empty() {
+		t.Errorf("%+v", cfg.Gateways)
 	}
 	for _, ok := range []string{"http://127.0.0.1:8404/stats;csv", "/run/haproxy.sock", "ipv4@127.0.0.1:9999", "tcp://127.0.0.1:9999"} {
-		if err := checkHAProxyStats(ok); err != nil {
+		if _, err := config.Parse("g.yaml", []byte("haproxy:\n  stats: "+ok+"\n"), env(nil)); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
+	}
+	if _, err := config.Parse("g.yaml", []byte("haproxy:\n  stats: gopher://h\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "g.yaml:2: haproxy.stats:") {
+		t.Errorf("a bad stats target: %v", err)
 	}
 }
 
 func TestEnvEverywhere(t *testing.T) {
 	src := "interval: ${IV:-250ms}\nupstreams:\n  - name: a\n    probe: http://127.0.0.1:${PORT}/\n  - name: b\n    probe: http://h:1/${MISSING}\n"
-	_, err := Parse("g.yaml", []byte(src), env(map[string]string{"PORT": "8080"}))
+	_, err := config.Parse("g.yaml", []byte(src), env(map[string]string{"PORT": "8080"}))
 	if err == nil || !strings.Contains(err.Error(), "g.yaml:6: upstreams[1].probe: environment variable MISSING is not set") {
 		t.Fatalf("err = %v", err)
 	}
-	cfg, err := Parse("g.yaml", []byte(strings.ReplaceAll(src, "${MISSING}", "x")), env(map[string]string{"PORT": "8080"}))
+	cfg, err := config.Parse("g.yaml", []byte(strings.ReplaceAll(src, "${MISSING}", "x")), env(map[string]string{"PORT": "8080"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +209,15 @@ func TestSeveralNginxLogs(t *testing.T) {
     - path: /var/log/nginx/static.log
   error_logs: [/var/log/nginx/shop.error.log]
 `
-	cfg, err := Parse("g.yaml", []byte(src), env(nil))
+	cfg, err := config.Parse("g.yaml", []byte(src), env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := cfg.Nginx.AllAccessLogs()
-	if len(all) != 3 || all[0].Format != "main" || all[2].Format != "combined" || len(cfg.Nginx.AllErrorLogs()) != 1 {
-		t.Errorf("access logs %+v, error logs %v", all, cfg.Nginx.AllErrorLogs())
+	all := nginxOf(cfg).AllAccessLogs()
+	if len(all) != 3 || all[0].Format != "main" || all[2].Format != "combined" || len(nginxOf(cfg).AllErrorLogs()) != 1 {
+		t.Errorf("access logs %+v, error logs %v", all, nginxOf(cfg).AllErrorLogs())
 	}
-	_, err = Parse("g.yaml", []byte("nginx:\n  access_log: /a\n  access_logs:\n    - path: /b\n    - path: /a\n    - format: main\n"), env(nil))
+	_, err = config.Parse("g.yaml", []byte("nginx:\n  access_log: /a\n  access_logs:\n    - path: /b\n    - path: /a\n    - format: main\n"), env(nil))
 	for _, w := range []string{"g.yaml:5: nginx.access_logs[1]: /a is already nginx.access_log", "g.yaml:6: nginx.access_logs[2].path: missing"} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("error %v lacks %q", err, w)
@@ -237,11 +243,11 @@ func TestReadmeExample(t *testing.T) {
 		t.Fatal("no yaml block in the Configuration section")
 	}
 	block := text[i+start+8 : i+start+8+end]
-	cfg, err := Parse("README.md", []byte(block), env(map[string]string{"AUTH_PASSWORD": "x", "HAPROXY_STATS_PASSWORD": "y"}))
+	cfg, err := config.Parse("README.md", []byte(block), env(map[string]string{"AUTH_PASSWORD": "x", "HAPROXY_STATS_PASSWORD": "y"}))
 	if err != nil {
 		t.Fatalf("the README's example does not parse:\n%v", err)
 	}
-	if cfg.Nginx == nil || cfg.HAProxy == nil || cfg.Caddy == nil || cfg.Traefik == nil || cfg.Envoy == nil || len(cfg.Upstreams) < 2 {
+	if len(cfg.Gateways) != len(gateway.Kinds()) || len(cfg.Upstreams) < 2 {
 		t.Errorf("the example lost a section: %+v", cfg)
 	}
 }

@@ -7,36 +7,53 @@ import (
 	"time"
 )
 
-// Quick holds the quick flags of DESIGN.md, which work with or without a file.
+// Quick holds the quick flags of DESIGN.md, which work with or without a
+// file: the common ones here, and each registered kind's own (Kind.Flags).
 type Quick struct {
-	ConfigFile   string
-	Probes       probeFlags
-	NginxStatus  string
-	AccessLog    string
-	ErrorLog     string
-	LogFormat    string
-	Interval     time.Duration
-	FromStart    bool
-	HAProxyStats string
-	CaddyAdmin   string
-	TraefikAPI   string
-	EnvoyAdmin   string
+	ConfigFile string
+	Probes     probeFlags
+	Interval   time.Duration
+	FromStart  bool
+	// kindFlags holds the value of every kind's flag, by flag name.
+	kindFlags map[string]*string
 }
 
 // Register adds the quick flags to fs.
 func (q *Quick) Register(fs *flag.FlagSet) {
 	fs.StringVar(&q.ConfigFile, "config", "", "configuration file (YAML)")
 	fs.Var(&q.Probes, "probe", "probe an upstream: NAME=URL (http://, https://, tcp://HOST:PORT); repeatable")
-	fs.StringVar(&q.NginxStatus, "nginx-status", "", "nginx stub_status URL")
-	fs.StringVar(&q.AccessLog, "access-log", "", "nginx access log path")
-	fs.StringVar(&q.ErrorLog, "error-log", "", "nginx error log path")
-	fs.StringVar(&q.LogFormat, "log-format", "", "nginx log_format of the access log: combined, main, or the format string")
 	fs.DurationVar(&q.Interval, "interval", 0, "probe and scrape interval (default 1s)")
 	fs.BoolVar(&q.FromStart, "from-start", false, "read logs from the beginning instead of the end")
-	fs.StringVar(&q.HAProxyStats, "haproxy-stats", "", "HAProxy stats page URL or runtime API socket (unix:PATH, ipv4@HOST:PORT)")
-	fs.StringVar(&q.CaddyAdmin, "caddy-admin", "", "Caddy admin API address (localhost:2019)")
-	fs.StringVar(&q.TraefikAPI, "traefik-api", "", "Traefik API URL (http://127.0.0.1:8080)")
-	fs.StringVar(&q.EnvoyAdmin, "envoy-admin", "", "Envoy admin URL (http://127.0.0.1:9901)")
+	q.kindFlags = map[string]*string{}
+	for _, k := range Kinds() {
+		for _, f := range k.Flags {
+			v := new(string)
+			q.kindFlags[f.Name] = v
+			fs.StringVar(v, f.Name, "", f.Usage)
+		}
+	}
+}
+
+// Set sets a kind's quick flag by name, as if it had been given on the
+// command line (tests, and commands that build a Quick by hand).
+func (q *Quick) Set(name, value string) {
+	if q.kindFlags == nil {
+		q.kindFlags = map[string]*string{}
+	}
+	v := value
+	q.kindFlags[name] = &v
+}
+
+// TargetFlags lists every quick flag that names something to watch, with
+// dashes, for messages ("nothing to watch: give …").
+func TargetFlags() []string {
+	out := []string{"--probe NAME=URL"}
+	for _, k := range Kinds() {
+		for _, f := range k.Flags {
+			out = append(out, "--"+f.Name)
+		}
+	}
+	return out
 }
 
 type probeFlags []string
@@ -66,43 +83,12 @@ func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
 		cfg.Interval = q.Interval
 	}
 	cfg.FromStart = q.FromStart
-	if q.NginxStatus != "" || q.AccessLog != "" || q.ErrorLog != "" || q.LogFormat != "" {
-		if cfg.Nginx == nil {
-			cfg.Nginx = &Nginx{}
-		}
-		set := func(dst *string, v string) {
-			if v != "" {
-				*dst = v
+	for _, k := range Kinds() {
+		for _, f := range k.Flags {
+			if v := q.kindFlags[f.Name]; v != nil && *v != "" {
+				f.Set(cfg.Ensure(k.Name), *v)
 			}
 		}
-		set(&cfg.Nginx.StatusURL, q.NginxStatus)
-		set(&cfg.Nginx.AccessLog, q.AccessLog)
-		set(&cfg.Nginx.ErrorLog, q.ErrorLog)
-		set(&cfg.Nginx.LogFormat, q.LogFormat)
-	}
-	if q.HAProxyStats != "" {
-		if cfg.HAProxy == nil {
-			cfg.HAProxy = &HAProxy{}
-		}
-		cfg.HAProxy.Stats = q.HAProxyStats
-	}
-	if q.CaddyAdmin != "" {
-		if cfg.Caddy == nil {
-			cfg.Caddy = &Caddy{}
-		}
-		cfg.Caddy.Admin = q.CaddyAdmin
-	}
-	if q.TraefikAPI != "" {
-		if cfg.Traefik == nil {
-			cfg.Traefik = &Traefik{}
-		}
-		cfg.Traefik.API = q.TraefikAPI
-	}
-	if q.EnvoyAdmin != "" {
-		if cfg.Envoy == nil {
-			cfg.Envoy = &Envoy{}
-		}
-		cfg.Envoy.Admin = q.EnvoyAdmin
 	}
 	for _, p := range q.Probes {
 		name, u, _ := strings.Cut(p, "=")
@@ -130,24 +116,20 @@ func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
 	return cfg, nil
 }
 
+// flagName names the flag that sets a field, for errors in flags.
 func flagName(field string) string {
 	switch {
 	case strings.HasPrefix(field, "upstreams["):
 		return "--probe"
-	case field == "nginx.status_url":
-		return "--nginx-status"
-	case field == "nginx.log_format":
-		return "--log-format"
 	case field == "interval":
 		return "--interval"
-	case field == "haproxy.stats":
-		return "--haproxy-stats"
-	case field == "caddy.admin":
-		return "--caddy-admin"
-	case field == "traefik.api":
-		return "--traefik-api"
-	case field == "envoy.admin":
-		return "--envoy-admin"
+	}
+	for _, k := range Kinds() {
+		for _, f := range k.Flags {
+			if field == k.Name+"."+f.Field {
+				return "--" + f.Name
+			}
+		}
 	}
 	return field
 }

@@ -74,7 +74,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		// Unknown fields and wrong types first, with yaml's own lines.
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&Config{}); err != nil {
+		if err := dec.Decode(newFile().ptr); err != nil {
 			if err = withoutEnvRefs(err); err != nil {
 				return nil, yamlError(name, err)
 			}
@@ -84,9 +84,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		if errs := expandNodes(name, &root, "", lookup); len(errs) > 0 {
 			return nil, errs
 		}
-		if err := root.Decode(cfg); err != nil {
+		f := newFile()
+		if err := root.Decode(f.ptr); err != nil {
 			return nil, yamlError(name, err)
 		}
+		f.into(cfg)
 	}
 	p := &positions{root: &root}
 	cfg.applyDefaults()
@@ -120,7 +122,7 @@ func yamlError(name string, err error) error {
 	return Errors{e}
 }
 
-var notFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+var notFound = regexp.MustCompile(`(?s)^field (\S+) not found in type .*$`)
 
 func friendlier(m string) string {
 	if sm := notFound.FindStringSubmatch(m); sm != nil {
@@ -292,96 +294,17 @@ func (c *Config) validate(name string, p *positions) Errors {
 			bad(f("timeout"), "must be positive", "upstreams", i, "timeout")
 		}
 	}
-	if n := c.Nginx; n != nil {
-		if n.StatusURL != "" {
-			if err := checkHTTPURL(n.StatusURL); err != nil {
-				bad("nginx.status_url", err.Error(), "nginx", "status_url")
-			}
-		}
-		seen := map[string]string{}
-		for i, a := range n.AllAccessLogs() {
-			field := "nginx.access_log"
-			path := []any{"nginx", "access_log"}
-			if n.AccessLog == "" || i > 0 {
-				k := i
-				if n.AccessLog != "" {
-					k = i - 1
-				}
-				field, path = fmt.Sprintf("nginx.access_logs[%d]", k), []any{"nginx", "access_logs", k}
-			}
-			if a.Path == "" {
-				bad(field+".path", "missing: which file?", path...)
-			} else if prev, dup := seen[a.Path]; dup {
-				bad(field, fmt.Sprintf("%s is already %s", a.Path, prev), path...)
-			}
-			seen[a.Path] = field
-		}
-		if n.LogFormat != "" && n.AccessLog == "" {
-			bad("nginx.log_format", "set, but nginx.access_log is not: which log is in this format?", "nginx", "log_format")
-		}
-	}
-	if h := c.HAProxy; h != nil {
-		if h.Stats == "" && h.Log == "" {
-			bad("haproxy", "give stats (a stats page URL or the runtime API socket) or log", "haproxy")
-		} else if h.Stats != "" {
-			if err := checkHAProxyStats(h.Stats); err != nil {
-				bad("haproxy.stats", err.Error(), "haproxy", "stats")
-			}
-		}
-	}
-	if cd := c.Caddy; cd != nil && cd.Admin != "" {
-		if err := checkHostPortOrURL(cd.Admin); err != nil {
-			bad("caddy.admin", err.Error(), "caddy", "admin")
-		}
-	}
-	if tr := c.Traefik; tr != nil {
-		if tr.API == "" && tr.AccessLog == "" {
-			bad("traefik", "give api (http://127.0.0.1:8080) or access_log", "traefik")
-		} else if tr.API != "" {
-			if err := checkHTTPURL(tr.API); err != nil {
-				bad("traefik.api", err.Error(), "traefik", "api")
-			}
-		}
-	}
-	if en := c.Envoy; en != nil {
-		if en.Admin == "" && en.AccessLog == "" {
-			bad("envoy", "give admin (http://127.0.0.1:9901) or access_log", "envoy")
-		} else if en.Admin != "" {
-			if err := checkHTTPURL(en.Admin); err != nil {
-				bad("envoy.admin", err.Error(), "envoy", "admin")
-			}
-		}
-		if en.LogFormat != "" && en.LogFormat != "default" && en.LogFormat != "json" {
-			bad("envoy.log_format", fmt.Sprintf("%q: want default or json", en.LogFormat), "envoy", "log_format")
-		}
+	for _, g := range c.Gateways {
+		g.Section.Validate(&Check{kind: g.Kind, file: name, pos: p, errs: &errs})
 	}
 	return errs
 }
 
-// checkHAProxyStats accepts a stats page URL or a runtime API socket.
-func checkHAProxyStats(s string) error {
-	switch {
-	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
-		return checkHTTPURL(s)
-	case strings.HasPrefix(s, "unix:"), strings.HasPrefix(s, "/"):
-		if strings.TrimPrefix(s, "unix:") == "" {
-			return fmt.Errorf("%q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
-		}
-		return nil
-	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
-		hp := s[strings.Index(s, "@")+1:]
-		hp = strings.TrimPrefix(hp, "tcp://")
-		if _, _, err := net.SplitHostPort(hp); err != nil {
-			return fmt.Errorf("%q: want HOST:PORT after the prefix", s)
-		}
-		return nil
-	}
-	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", Redact(s))
-}
-
-func checkHostPortOrURL(s string) error {
+// CheckHostPortOrURL accepts HOST:PORT or an http(s) URL (an admin API
+// address).
+func CheckHostPortOrURL(s string) error {
 	if strings.Contains(s, "://") {
-		return checkHTTPURL(s)
+		return CheckHTTPURL(s)
 	}
 	if _, _, err := net.SplitHostPort(s); err != nil {
 		return fmt.Errorf("%q: want HOST:PORT or http://HOST:PORT", s)
@@ -408,7 +331,9 @@ func checkProbeURL(s string) error {
 	return nil
 }
 
-func checkHTTPURL(s string) error {
+// CheckHTTPURL accepts an http:// or https:// URL with a host; its error
+// never quotes a password.
+func CheckHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
 		return fmt.Errorf("not a URL: %v", unwrapURL(err))

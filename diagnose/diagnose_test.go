@@ -121,15 +121,15 @@ func TestState(t *testing.T) {
 }
 
 func TestGroupHint(t *testing.T) {
-	if h, n := GroupHint("api", nil); h != "" || n != "" {
+	if h, n := GroupHint("api", nil, Knobs{}); h != "" || n != "" {
 		t.Errorf("no members: %q %q", h, n)
 	}
-	h, n := GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseRefused}, {Name: "b", State: model.StateDown, Cause: model.CauseReadTimeout}})
+	h, n := GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseRefused}, {Name: "b", State: model.StateDown, Cause: model.CauseReadTimeout}}, Knobs{})
 	if !strings.Contains(h, "a down (refused), b down (read_timeout)") || !strings.Contains(n, "servers' own causes") {
 		t.Errorf("mixed: %q %q", h, n)
 	}
-	_, n = GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseTLS}, {Name: "b", State: model.StateUnknown}})
-	if !strings.Contains(n, "fail with tls") {
+	_, n = GroupHint("api", []Member{{Name: "a", State: model.StateDown, Cause: model.CauseTLS}, {Name: "b", State: model.StateUnknown}}, Knobs{Passive: "max_fails/fail_timeout"})
+	if !strings.Contains(n, "fail with tls") || !strings.Contains(n, "max_fails/fail_timeout") {
 		t.Errorf("one cause: %q", n)
 	}
 }

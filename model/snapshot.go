@@ -105,6 +105,8 @@ type Gateway struct {
 	Error    string             `json:"error,omitempty"`
 	Updated  time.Time          `json:"updated"`
 	Counters map[string]float64 `json:"counters,omitempty"`
+	// ScrapeMS is how long the last read of a status page took; 0 for logs.
+	ScrapeMS float64 `json:"scrape_ms,omitempty"`
 }
 
 // Event is a change worth showing on a timeline: a state change or a marker.

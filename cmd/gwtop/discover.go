@@ -67,7 +67,7 @@ func resolveConfig(ctx context.Context, q *config.Quick, noDiscover bool, stderr
 		}
 	}
 	if cfg.Empty() {
-		return nil, usageError("nothing to watch: give --config FILE or quick flags (--probe NAME=URL, --access-log, --error-log, --nginx-status, --haproxy-stats, --caddy-admin, --traefik-api, --envoy-admin); try `gwtop demo`")
+		return nil, usageError("nothing to watch: give --config FILE or quick flags (" + strings.Join(config.TargetFlags(), ", ") + "); try `gwtop demo`")
 	}
 	return cfg, nil
 }

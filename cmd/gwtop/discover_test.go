@@ -14,6 +14,8 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
+	"github.com/gwtop/gwtop/gateway/haproxy"
+	"github.com/gwtop/gwtop/gateway/nginx"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
@@ -116,7 +118,7 @@ func TestDiscoverNginx(t *testing.T) {
 			t.Errorf("%s: group %q, want %q", u.Address, u.Group, g)
 		}
 	}
-	n := cfg.Nginx
+	n := config.SectionOf[*nginx.Config](cfg, "nginx")
 	if n == nil {
 		t.Fatal("no nginx section")
 	}
@@ -317,7 +319,7 @@ backend api
 	if err != nil {
 		t.Fatalf("config.Load: %v\n%s", err, yml)
 	}
-	if cfg.HAProxy == nil || cfg.HAProxy.Stats != "unix:"+sock || len(cfg.Upstreams) != 2 || cfg.Upstreams[0].Probe != "http://"+healthy.Addr+"/health" {
+	if h := config.SectionOf[*haproxy.Config](cfg, "haproxy"); h == nil || h.Stats != "unix:"+sock || len(cfg.Upstreams) != 2 || cfg.Upstreams[0].Probe != "http://"+healthy.Addr+"/health" {
 		t.Fatalf("discovered:\n%s", yml)
 	}
 	s := snapshotJSON(t, "--config", saved, "--for", "3s")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/haproxy"
+	"github.com/gwtop/gwtop/gateway/haproxy"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/haproxytest"
 	"github.com/gwtop/gwtop/model"

@@ -13,6 +13,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+
+	// Every gateway kind gwtop can watch registers itself.
+	_ "github.com/gwtop/gwtop/gateway/all"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

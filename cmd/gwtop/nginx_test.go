@@ -48,7 +48,7 @@ func (f *fault) probeURL() string {
 	return "http://" + f.server.Addr + "/"
 }
 
-type gateway struct {
+type nginxRig struct {
 	nginx  *nginxtest.Nginx
 	faults []*fault
 	// deadDNS is a loopback UDP port with no DNS server: nginx's resolver
@@ -59,9 +59,9 @@ type gateway struct {
 
 // startGateway starts one fault upstream per kind and a real nginx in front
 // of them, one location each.
-func startGateway(t *testing.T) *gateway {
+func startGateway(t *testing.T) *nginxRig {
 	t.Helper()
-	g := &gateway{faults: []*fault{
+	g := &nginxRig{faults: []*fault{
 		{name: "healthy", kind: faults.Healthy, state: model.StateUp},
 		{name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
 		{name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},
@@ -95,7 +95,7 @@ func startGateway(t *testing.T) *gateway {
 
 // traffic sends requests through nginx to every location until ctx ends:
 // two workers per location, each one request at a time.
-func (g *gateway) traffic(ctx context.Context) *sync.WaitGroup {
+func (g *nginxRig) traffic(ctx context.Context) *sync.WaitGroup {
 	prefixes := map[string]int{}
 	for _, f := range g.faults {
 		prefixes[fmt.Sprintf("http://%s/%s/item/", g.nginx.Addr, f.name)] = 2
@@ -103,7 +103,7 @@ func (g *gateway) traffic(ctx context.Context) *sync.WaitGroup {
 	return sendTraffic(ctx, prefixes)
 }
 
-func (g *gateway) writeConfig(t *testing.T, probes, status bool) string {
+func (g *nginxRig) writeConfig(t *testing.T, probes, status bool) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("interval: 500ms\nupstreams:\n")
@@ -139,7 +139,7 @@ func snapshotJSON(t *testing.T, args ...string) *model.Snapshot {
 }
 
 // checkCauses asserts every fault's state and top cause.
-func (g *gateway) checkCauses(t *testing.T, label string, s *model.Snapshot) {
+func (g *nginxRig) checkCauses(t *testing.T, label string, s *model.Snapshot) {
 	t.Helper()
 	byName := map[string]model.Upstream{}
 	for _, u := range s.Upstreams {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -109,8 +110,12 @@ func validate(root, s map[string]any, v any, path string, errs *[]string) {
 			bad("%v > maximum %v", n, hi)
 		}
 	case "string":
-		if _, ok := v.(string); !ok {
+		str, ok := v.(string)
+		if !ok {
 			bad("want a string, got %T", v)
+		}
+		if p, isPat := s["pattern"].(string); ok && isPat && !regexp.MustCompile(p).MatchString(str) {
+			bad("%q does not match %s", str, p)
 		}
 	case "boolean":
 		if _, ok := v.(bool); !ok {

@@ -38,7 +38,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	backlog := cfg.FromStart && *dur == 0
-	if backlog && hasLiveSources(cfg) {
+	if backlog && collector.LiveSources(cfg) {
 		fmt.Fprintln(stderr, "gwtop: reading the logs' backlog only: probes and status pages are skipped (add --for 5s to run them too)")
 	}
 	if *dur == 0 {
@@ -133,28 +133,4 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// hasLiveSources reports sources a backlog analysis skips: probes and
-// status pages, which say how things are now, not when the logs were
-// written.
-func hasLiveSources(cfg *config.Config) bool {
-	for _, u := range cfg.Upstreams {
-		if u.Probe != "" {
-			return true
-		}
-	}
-	if cfg.Nginx != nil && cfg.Nginx.StatusURL != "" {
-		return true
-	}
-	if h := cfg.HAProxy; h != nil && h.Stats != "" {
-		return true
-	}
-	if c := cfg.Caddy; c != nil && c.Admin != "" {
-		return true
-	}
-	if tr := cfg.Traefik; tr != nil && tr.API != "" {
-		return true
-	}
-	return cfg.Envoy != nil && cfg.Envoy.Admin != ""
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )

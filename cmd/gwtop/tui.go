@@ -15,6 +15,7 @@ import (
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/demo"
+	"github.com/gwtop/gwtop/gateway"
 	"github.com/gwtop/gwtop/ui"
 )
 
@@ -93,25 +94,17 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string) er
 // title names what is watched, for the header.
 func title(cfg *config.Config) string {
 	var parts []string
-	if n := cfg.Nginx; n != nil {
-		switch {
-		case n.StatusURL != "":
-			parts = append(parts, "nginx "+hostOf(n.StatusURL))
-		default:
-			parts = append(parts, "nginx")
+	for _, g := range cfg.Gateways {
+		t := g.Kind
+		if k, ok := gateway.Lookup(g.Kind); ok {
+			t = k.Title
 		}
-	}
-	if cfg.HAProxy != nil {
-		parts = append(parts, "haproxy")
-	}
-	if cfg.Caddy != nil {
-		parts = append(parts, "caddy")
-	}
-	if cfg.Traefik != nil {
-		parts = append(parts, "traefik")
-	}
-	if cfg.Envoy != nil {
-		parts = append(parts, "envoy")
+		// A section may say which instance it watches (nginx's status
+		// page host).
+		if l, ok := g.Section.(interface{ Label() string }); ok && l.Label() != "" {
+			t += " " + l.Label()
+		}
+		parts = append(parts, t)
 	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("%d probed upstreams", len(cfg.Upstreams))

@@ -7,6 +7,7 @@ package feed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gwtop/gwtop/model"
@@ -19,6 +20,22 @@ type Attempt struct {
 	Connect float64 // seconds; negative when the phase was not reached or not logged
 	Header  float64
 	Total   float64
+	// Cause is what the gateway's own rules make of this attempt (an
+	// upstream's own 5xx, an nginx 504 with no error log to explain it);
+	// empty when the line does not say. Inferred marks a guess from an
+	// indirect signal, weighed less when causes are ranked.
+	Cause    model.Cause
+	Inferred bool
+}
+
+// UpstreamAnswer sets the cause of an attempt whose 5xx the upstream sent
+// itself: a response header arrived (Header ≥ 0), or the status is not
+// one a gateway makes on its own (502, 504). It leaves a cause the parser
+// already set alone.
+func UpstreamAnswer(at *Attempt) {
+	if at.Cause == "" && at.Status >= 500 && (at.Header >= 0 || (at.Status != 502 && at.Status != 504)) {
+		at.Cause = model.CauseUpstream5xx
+	}
 }
 
 // Request is one client request as a gateway's access log tells it.
@@ -28,8 +45,8 @@ type Request struct {
 	Duration float64 // seconds, negative when unknown
 	Attempts []Attempt
 	// Cause is the cause the log line itself states (HAProxy termination
-	// flags, Envoy response flags), attributed to the last attempt; empty
-	// when the line does not say.
+	// flags, Envoy response flags), attributed to the last attempt (it
+	// beats the attempt's own Cause); empty when the line does not say.
 	Cause model.Cause
 }
 
@@ -84,12 +101,19 @@ type Sink interface {
 	GatewayLimit(source, line string, n int64)
 }
 
-// Scraper reads one status page or admin API once and reports what it saw
-// to the sink, including its own gateway row (model.Gateway with OK and
-// Error): a page that answers HTML, 401, garbage or nothing is reported
-// there, never returned, so the other sources keep working.
+// Scraper reads one status page or admin API once, reports what it saw of
+// the upstreams to the sink, and returns the counters of its own row in
+// the snapshot's gateways, or why the page could not be read (HTML, 401,
+// garbage, nothing). The loop that runs it builds that row (OK, error,
+// scrape duration), as Prometheus' scrape loop writes `up`; a scraper
+// never reports its own health. Counters may come with an error when part
+// of the page was read.
 type Scraper interface {
-	Scrape(ctx context.Context, sink Sink)
+	// Source names the row: "stub_status", "stats", "socket", "admin", "api".
+	Source() string
+	// Target is the URL or path, as it may be shown: without credentials.
+	Target() string
+	Scrape(ctx context.Context, sink Sink) (map[string]float64, error)
 }
 
 // LineParser handles one line of a gateway's log: it reports a request or
@@ -103,3 +127,28 @@ type LineParser interface {
 // nothing about upstreams (a startup notice in an error log): counted as
 // "other", not as a line that failed to parse.
 var ErrIgnored = errors.New("line not about an upstream")
+
+// ScrapeOnce runs a scraper once and reports its row in the snapshot's
+// gateways to the sink: the kind, the page, whether it answered, its
+// counters and how long it took. It is the whole of a scrape loop's
+// attempt (the loop owns the health row, the scraper only reads), and what
+// tests call instead of Scrape. A scrape cut short by cancellation (gwtop
+// stopping) says nothing of the page: no row is reported then.
+func ScrapeOnce(ctx context.Context, kind string, s Scraper, sink Sink) model.Gateway {
+	start := time.Now()
+	counters, err := s.Scrape(ctx, sink)
+	took := time.Since(start)
+	if ctx.Err() == context.Canceled {
+		return model.Gateway{}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("%s %s: no answer within %v", kind, s.Target(), took.Round(time.Millisecond))
+	}
+	g := model.Gateway{Kind: kind, Source: s.Source(), Target: s.Target(), Updated: time.Now(),
+		OK: err == nil, Counters: counters, ScrapeMS: float64(took.Microseconds()) / 1000}
+	if err != nil {
+		g.Error = err.Error()
+	}
+	sink.SetGateway(g)
+	return g
+}

@@ -7,21 +7,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gwtop/gwtop/model"
 )
 
+var nameSeq atomic.Int32
+
 // gatewayName is a command name no other process on the machine has: a
 // symlink to /bin/sh under it makes the kernel name the process after the
 // link, as nginx is named after its binary.
 func gatewayName(t testing.TB) (name, sh string) {
 	t.Helper()
-	name = fmt.Sprintf("gwt%d", os.Getpid()%1_000_000)
-	if len(t.Name())%2 == 1 { // two tests in one process must not share a name
-		name += "x"
-	}
+	// The kernel keeps 15 bytes of a command name: "gwt" + pid + a
+	// counter fits, and is unique across test binaries run at once.
+	name = fmt.Sprintf("gwt%d_%d", os.Getpid()%10_000_000, nameSeq.Add(1))
 	sh = filepath.Join(t.TempDir(), name)
 	if err := os.Symlink("/bin/sh", sh); err != nil {
 		t.Fatal(err)
@@ -60,22 +63,54 @@ func waitProcs(t testing.TB, s *Sampler, clock *time.Time, want int) model.Host 
 	}
 }
 
-// loop keeps a shell alive without exec'ing into another program, which
-// would change its command name.
-const loop = `while :; do sleep 1; done`
+// waitFiles waits until every path exists.
+func waitFiles(t testing.TB, paths ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, p := range paths {
+		for {
+			if _, err := os.Stat(p); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never appeared", p)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// block keeps a shell alive without starting any program: exec'ing one
+// would change its command name, and forking one (sleep) would show a
+// short-lived copy of the shell as one more worker. Opening a FIFO that no
+// one writes to blocks in the shell itself.
+func block(t testing.TB) string {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "never")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return `read x < ` + fifo
+}
 
 func TestWatchProcessesMasterWorkersFDs(t *testing.T) {
 	name, sh := gatewayName(t)
+	loop := block(t)
 	// A master with two workers; one worker has a soft fd limit of 123 and
 	// five more files open than its twin.
-	worker2 := `ulimit -n 123; exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null; ` + loop
-	master := start(t, sh, fmt.Sprintf(`%s -c '%s' & %s -c '%s' & wait`, sh, loop, sh, worker2))
+	// Each worker says when it is set up, so the sample does not catch one
+	// between fork and exec, still the master's copy.
+	dir := t.TempDir()
+	worker1 := `: > ` + dir + `/1; ` + loop
+	worker2 := `ulimit -n 123; exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null; : > ` + dir + `/2; ` + loop
+	master := start(t, sh, fmt.Sprintf(`%s -c '%s' & %s -c '%s' & wait`, sh, worker1, sh, worker2))
+	waitFiles(t, filepath.Join(dir, "1"), filepath.Join(dir, "2"))
 
 	clock := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	s := NewSampler()
 	s.now = func() time.Time { return clock }
 	s.WatchProcesses(name)
-	h := waitProcs(t, s, &clock, 3)
+	h := s.Sample(context.Background())
 	if len(h.Processes) != 3 || h.ProcessesOmitted != 0 {
 		t.Fatalf("want master and 2 workers, got %+v (omitted %d, error %q)", h.Processes, h.ProcessesOmitted, h.Error)
 	}
@@ -119,6 +154,7 @@ func TestWatchProcessesMasterWorkersFDs(t *testing.T) {
 
 func TestWatchProcessesCPUAndExit(t *testing.T) {
 	name, sh := gatewayName(t)
+	loop := block(t)
 	busy := start(t, sh, `while :; do :; done`)
 	idle := start(t, sh, loop)
 
@@ -127,17 +163,31 @@ func TestWatchProcessesCPUAndExit(t *testing.T) {
 	s.now = func() time.Time { return clock }
 	s.WatchProcesses(name)
 	waitProcs(t, s, &clock, 2)
-	// Real time must pass for the busy loop to burn CPU; the sampler's
-	// clock moves by the same amount.
-	time.Sleep(300 * time.Millisecond)
-	clock = clock.Add(300 * time.Millisecond)
+	// Wait until the busy loop has really run (the machine may be busy
+	// with other work), moving the sampler's clock with real time.
+	ticks := func() uint64 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", busy.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := parseStat(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.ticks
+	}
+	from, began := ticks(), time.Now()
+	for ticks() < from+5 && time.Since(began) < 10*time.Second {
+		time.Sleep(20 * time.Millisecond)
+	}
+	clock = clock.Add(time.Since(began))
 	h := s.Sample(context.Background())
 	cpu := map[int]float64{}
 	for _, p := range h.Processes {
 		cpu[p.PID] = p.CPUPercent
 	}
-	if cpu[busy.Process.Pid] < 30 || cpu[idle.Process.Pid] > 10 {
-		t.Errorf("CPU %% busy %.0f (want >= 30) idle %.0f (want <= 10)", cpu[busy.Process.Pid], cpu[idle.Process.Pid])
+	if cpu[busy.Process.Pid] <= 0 || cpu[busy.Process.Pid] <= cpu[idle.Process.Pid] || cpu[idle.Process.Pid] > 5 {
+		t.Errorf("CPU %% busy %.1f idle %.1f: want busy > idle, idle about 0", cpu[busy.Process.Pid], cpu[idle.Process.Pid])
 	}
 	// An exited process leaves at the next sample, not at the next scan.
 	_ = killGroup(idle)
@@ -151,6 +201,7 @@ func TestWatchProcessesCPUAndExit(t *testing.T) {
 
 func TestWatchProcessesScanIsThrottledAndCapped(t *testing.T) {
 	name, sh := gatewayName(t)
+	loop := block(t)
 	start(t, sh, loop)
 	clock := time.Now()
 	s := NewSampler()
@@ -217,10 +268,39 @@ func TestUnreadableFDsAreUnknown(t *testing.T) {
 	}
 }
 
+// TestProcessCPUPercent: utime+stime grew by 150 ticks (1.5 s of CPU) in
+// 2 s of wall time: 75 % of one core. A first sample has no interval yet.
+func TestProcessCPUPercent(t *testing.T) {
+	root := t.TempDir()
+	stat := func(utime, stime int) {
+		writeFixture(t, filepath.Join(root, "900", "stat"), fmt.Sprintf(
+			"900 (envoy) S 1 900 900 0 -1 4194624 1939 0 0 0 %d %d 0 0 20 0 1 0 5555 116117504 100 18446744073709551615\n", utime, stime))
+	}
+	stat(100, 50)
+	w := newProcWatch(root)
+	w.watch([]string{"envoy"})
+	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	if ps, _, _ := w.sample(at); len(ps) != 1 || ps[0].CPUPercent != 0 {
+		t.Fatalf("first sample: %+v", ps)
+	}
+	stat(200, 100)
+	ps, _, _ := w.sample(at.Add(2 * time.Second))
+	if len(ps) != 1 || ps[0].CPUPercent != 75 {
+		t.Fatalf("second sample: %+v", ps)
+	}
+	// A pid reused by another process (another start time) is dropped.
+	writeFixture(t, filepath.Join(root, "900", "stat"),
+		"900 (envoy) S 1 900 900 0 -1 4194624 1939 0 0 0 1 1 0 0 20 0 1 0 7777 116117504 100 18446744073709551615\n")
+	if ps, _, _ := w.sample(at.Add(3 * time.Second)); len(ps) != 0 {
+		t.Fatalf("a reused pid must not be reported as the old process: %+v", ps)
+	}
+}
+
 // BenchmarkSampleProcesses is one process sample with 20 watched processes,
 // the scan excluded (it runs at most every 5 s).
 func BenchmarkSampleProcesses(b *testing.B) {
 	name, sh := gatewayName(b)
+	loop := block(b)
 	var script strings.Builder
 	for range 19 {
 		fmt.Fprintf(&script, "%s -c '%s' & ", sh, loop)

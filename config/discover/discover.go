@@ -123,7 +123,11 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string {
 	var b strings.Builder
 	if len(e.Found) == 0 {
-		b.WriteString("no gateway found: looked for running nginx, haproxy, caddy, traefik and envoy processes and found none")
+		var kinds []string
+		for _, f := range finders() {
+			kinds = append(kinds, f.Kind)
+		}
+		fmt.Fprintf(&b, "no gateway found: looked for running %s processes and found none", andList(kinds))
 	} else {
 		var names []string
 		for _, g := range e.Found {
@@ -136,13 +140,10 @@ func (e *NotFoundError) Error() string {
 		b.WriteString(n)
 	}
 	b.WriteString("\npoint gwtop at a gateway with --config FILE (see `gwtop discover` on the gateway host for a starting point)" +
-		" or quick flags: --access-log, --error-log, --nginx-status, --haproxy-stats, --caddy-admin, --traefik-api, --envoy-admin, --probe NAME=URL;" +
+		" or quick flags: " + strings.Join(config.TargetFlags(), ", ") + ";" +
 		" try `gwtop demo` to see gwtop at work")
 	return b.String()
 }
-
-// Kinds are the gateways discovery looks for, in the order it reports them.
-var Kinds = []string{"nginx", "haproxy", "caddy", "traefik", "envoy"}
 
 // Discover finds the running gateways and builds a configuration from them.
 // It fails only when the process list cannot be read or when nothing at all
@@ -156,32 +157,24 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	e := newEnv(opt)
-	r := newReport()
+	s := NewSession(opt)
 	byKind := gatewayProcs(procs)
-	for _, kind := range Kinds {
-		for i, p := range byKind[kind] {
+	for _, f := range finders() {
+		for i, p := range byKind[f.Kind] {
 			if i > 0 {
-				r.found = append(r.found, Gateway{Kind: kind, PID: p.PID, Config: configArg(kind, p)})
-				r.note("", "%s pid %d is a second %s: gwtop watches one %s per configuration for now; run `gwtop --config` with a file for it",
-					kind, p.PID, kind, kind)
+				cf := ""
+				if f.ConfigArg != nil {
+					cf = f.ConfigArg(p)
+				}
+				s.Found(Gateway{Kind: f.Kind, PID: p.PID, Config: cf})
+				s.Note("", "%s pid %d is a second %s: gwtop watches one %s per configuration for now; run `gwtop --config` with a file for it",
+					f.Kind, p.PID, f.Kind, f.Kind)
 				continue
 			}
-			switch kind {
-			case "nginx":
-				e.nginxProc(ctx, r, p)
-			case "haproxy":
-				e.haproxyProc(ctx, r, p)
-			case "caddy":
-				e.caddyProc(ctx, r, p)
-			case "traefik":
-				e.traefikProc(ctx, r, p)
-			case "envoy":
-				e.envoyProc(ctx, r, p)
-			}
+			f.Find(ctx, s, p)
 		}
 	}
-	return r.result()
+	return s.Result()
 }
 
 // env is the options with defaults filled in.
@@ -196,57 +189,53 @@ func newEnv(opt Options) *env {
 	return &env{opt: opt}
 }
 
-func optOrDefault(opt *Options) *env {
-	if opt == nil {
-		return newEnv(Options{})
-	}
-	return newEnv(*opt)
-}
+// Options returns the options discovery runs with (defaults filled in).
+func (e *env) Options() Options { return e.opt }
 
-// full is the path to open for a path as the gateway names it.
-func (e *env) full(p string) string {
+// Full is the path to open for a path as the gateway names it.
+func (e *env) Full(p string) string {
 	if e.opt.Root == "" || e.opt.Root == "/" {
 		return p
 	}
 	return filepath.Join(e.opt.Root, p)
 }
 
-func (e *env) readFile(p string) ([]byte, error) {
+func (e *env) ReadFile(p string) ([]byte, error) {
 	if e.opt.ReadFile != nil {
-		return e.opt.ReadFile(e.full(p))
+		return e.opt.ReadFile(e.Full(p))
 	}
-	return os.ReadFile(e.full(p))
+	return os.ReadFile(e.Full(p))
 }
 
-func (e *env) canRead(p string) error {
+func (e *env) CanRead(p string) error {
 	if e.opt.CanRead != nil {
-		return e.opt.CanRead(e.full(p))
+		return e.opt.CanRead(e.Full(p))
 	}
-	f, err := os.Open(e.full(p))
+	f, err := os.Open(e.Full(p))
 	if err != nil {
 		return err
 	}
 	return f.Close()
 }
 
-func (e *env) canWrite(p string) error {
+func (e *env) CanWrite(p string) error {
 	if e.opt.CanWrite != nil {
-		return e.opt.CanWrite(e.full(p))
+		return e.opt.CanWrite(e.Full(p))
 	}
-	if err := syscall.Access(e.full(p), 2 /* W_OK */); err != nil {
+	if err := syscall.Access(e.Full(p), 2 /* W_OK */); err != nil {
 		return &fs.PathError{Op: "access", Path: p, Err: err}
 	}
 	return nil
 }
 
-func (e *env) exists(p string) bool {
-	_, err := os.Stat(e.full(p))
+func (e *env) Exists(p string) bool {
+	_, err := os.Stat(e.Full(p))
 	return err == nil
 }
 
-// lookupHost resolves a name, bounded so that a dead resolver cannot stall
+// LookupHost resolves a name, bounded so that a dead resolver cannot stall
 // discovery.
-func (e *env) lookupHost(ctx context.Context, host string) ([]string, error) {
+func (e *env) LookupHost(ctx context.Context, host string) ([]string, error) {
 	if e.opt.LookupHost != nil {
 		return e.opt.LookupHost(ctx, host)
 	}
@@ -255,9 +244,9 @@ func (e *env) lookupHost(ctx context.Context, host string) ([]string, error) {
 	return net.DefaultResolver.LookupHost(ctx, host)
 }
 
-// run runs a read-only program (nginx -T, nginx -V) with a timeout and
+// Run runs a read-only program (nginx -T, nginx -V) with a timeout and
 // returns its stdout and stderr.
-func (e *env) run(ctx context.Context, bin string, args ...string) (stdout, stderr []byte, err error) {
+func (e *env) Run(ctx context.Context, bin string, args ...string) (stdout, stderr []byte, err error) {
 	if e.opt.NoExec || (e.opt.Root != "" && e.opt.Root != "/") {
 		return nil, nil, errors.New("running programs is off")
 	}
@@ -274,11 +263,11 @@ func (e *env) run(ctx context.Context, bin string, args ...string) (stdout, stde
 	return []byte(out.String()), []byte(errb.String()), err
 }
 
-// readHint explains why a file cannot be read and what would fix it.
-func (e *env) readHint(p string, err error) string {
+// ReadHint explains why a file cannot be read and what would fix it.
+func (e *env) ReadHint(p string, err error) string {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		if g := e.groupOf(p); g != "" {
+		if g := e.GroupOf(p); g != "" {
 			return fmt.Sprintf("permission denied — run as root or a member of group %s", g)
 		}
 		return "permission denied — run as root"
@@ -288,10 +277,10 @@ func (e *env) readHint(p string, err error) string {
 	return err.Error()
 }
 
-// groupOf names the group that may read p (the file's group when the file
+// GroupOf names the group that may read p (the file's group when the file
 // is group-readable), or "".
-func (e *env) groupOf(p string) string {
-	fi, err := os.Stat(e.full(p))
+func (e *env) GroupOf(p string) string {
+	fi, err := os.Stat(e.Full(p))
 	if err != nil {
 		return ""
 	}
@@ -314,19 +303,22 @@ func gatewayProcs(procs []Proc) map[string][]Proc {
 	}
 	out := map[string][]Proc{}
 	for _, p := range procs {
-		kind := kindOf(p)
-		if kind == "" {
+		f, ok := finderOf(p)
+		if !ok {
 			continue
 		}
-		if kind == "nginx" && !nginxMaster(p) {
+		if f.Serves != nil && !f.Serves(p) {
 			continue
 		}
-		// HAProxy's master-worker mode and some service wrappers run the
-		// gateway under a parent of the same kind: keep the parent only.
-		if parent, ok := byPID[p.PPID]; ok && kindOf(parent) == kind {
-			continue
+		// HAProxy's master-worker mode, Apache's and nginx's workers and
+		// some service wrappers run the gateway under a parent of the
+		// same kind: keep the parent only.
+		if parent, ok := byPID[p.PPID]; ok {
+			if pf, ok := finderOf(parent); ok && pf.Kind == f.Kind {
+				continue
+			}
 		}
-		out[kind] = append(out[kind], p)
+		out[f.Kind] = append(out[f.Kind], p)
 	}
 	for _, ps := range out {
 		sort.Slice(ps, func(i, j int) bool { return ps[i].PID < ps[j].PID })
@@ -334,8 +326,8 @@ func gatewayProcs(procs []Proc) map[string][]Proc {
 	return out
 }
 
-// kindOf names the gateway a process runs, or "".
-func kindOf(p Proc) string {
+// finderOf returns the finder of the kind a process runs.
+func finderOf(p Proc) (Finder, bool) {
 	names := []string{p.Name}
 	if len(p.Cmdline) > 0 {
 		first := strings.Fields(p.Cmdline[0])
@@ -343,46 +335,31 @@ func kindOf(p Proc) string {
 			names = append(names, filepath.Base(strings.TrimSuffix(first[0], ":")))
 		}
 	}
-	for _, n := range names {
-		for _, k := range Kinds {
-			if n == k {
-				return k
+	for _, f := range finders() {
+		for _, n := range names {
+			for _, pn := range f.Processes {
+				if n == pn {
+					return f, true
+				}
 			}
 		}
 	}
-	return ""
+	return Finder{}, false
 }
 
-// configArg is the configuration path on a gateway's command line, for
-// listing a gateway that is not read.
-func configArg(kind string, p Proc) string {
-	switch kind {
-	case "nginx":
-		return parseNginxCmdline(p.Cmdline).conf
-	case "haproxy":
-		fs := haproxyConfigArgs(p.Cmdline)
-		if len(fs) > 0 {
-			return fs[0]
-		}
-	case "caddy", "traefik", "envoy":
-		return flagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
-	}
-	return ""
-}
-
-// args returns the command line split into words (a rewritten title is one
+// Args returns the command line split into words (a rewritten title is one
 // string holding all of them).
-func args(cmdline []string) []string {
+func Args(cmdline []string) []string {
 	if len(cmdline) == 1 {
 		return strings.Fields(cmdline[0])
 	}
 	return cmdline
 }
 
-// flagValue returns the value of the first of names on a command line,
+// FlagValue returns the value of the first of names on a command line,
 // given as "--name value" or "--name=value" (any case).
-func flagValue(cmdline []string, names ...string) string {
-	a := args(cmdline)
+func FlagValue(cmdline []string, names ...string) string {
+	a := Args(cmdline)
 	for i, w := range a {
 		for _, n := range names {
 			if strings.EqualFold(w, n) && i+1 < len(a) {
@@ -396,9 +373,9 @@ func flagValue(cmdline []string, names ...string) string {
 	return ""
 }
 
-// relTo makes a path a gateway names relative to its working directory
+// RelTo makes a path a gateway names relative to its working directory
 // absolute.
-func relTo(dir, p string) string {
+func RelTo(dir, p string) string {
 	if p == "" || filepath.IsAbs(p) || dir == "" {
 		return p
 	}

@@ -24,7 +24,7 @@ func SystemProcesses(ctx context.Context) ([]Proc, error) {
 		}
 		cmd, _ := p.CmdlineSliceWithContext(ctx)
 		pr := Proc{PID: p.Pid, Name: name, Cmdline: trimEmpty(cmd)}
-		if kindOf(pr) == "" {
+		if _, ok := finderOf(pr); !ok {
 			continue
 		}
 		pr.PPID, _ = p.PpidWithContext(ctx)

@@ -3,7 +3,9 @@ package discover
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/gwtop/gwtop/config"
 	"gopkg.in/yaml.v3"
@@ -27,9 +29,9 @@ func newReport() *report {
 	return &report{field: map[string]string{}, head: map[string][]string{}, env: map[string]string{}, byAddr: map[string]int{}}
 }
 
-// note records something discovery could not use; section places it above
+// Note records something discovery could not use; section places it above
 // that part of the YAML ("" for the top).
-func (r *report) note(section, format string, args ...any) {
+func (r *report) Note(section, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if section == "" {
 		r.topNotes = append(r.topNotes, msg)
@@ -40,14 +42,14 @@ func (r *report) note(section, format string, args ...any) {
 	r.notes = append(r.notes, section+": "+msg)
 }
 
-// explain adds a comment line above a section that is not a problem.
-func (r *report) explain(section, format string, args ...any) {
+// Explain adds a comment line above a section that is not a problem.
+func (r *report) Explain(section, format string, args ...any) {
 	r.head[section] = append(r.head[section], fmt.Sprintf(format, args...))
 }
 
-// addUpstream adds an upstream unless its address is already there (gwtop
+// AddUpstream adds an upstream unless its address is already there (gwtop
 // keys upstreams by address); why says where it came from.
-func (r *report) addUpstream(u config.Upstream, why string) {
+func (r *report) AddUpstream(u config.Upstream, why string) {
 	if i, dup := r.byAddr[u.Address]; dup {
 		prev := r.cfg.Upstreams[i]
 		r.upWhy[i] += fmt.Sprintf("; also %s (%s)", why, u.Name)
@@ -179,49 +181,16 @@ func (r *report) render() ([]byte, error) {
 		root.Content = append(root.Content, k, m)
 		return m
 	}
-	c := &r.cfg
-	if n := c.Nginx; n != nil {
-		m := section("nginx", true, "status_url", n.StatusURL, "access_log", n.AccessLog, "log_format", n.LogFormat, "error_log", n.ErrorLog)
-		if len(n.AccessLogs) > 0 {
-			seq := &yaml.Node{Kind: yaml.SequenceNode}
-			for i, a := range n.AccessLogs {
-				item := r.mapping("", "path", a.Path, "format", a.Format)
-				item.HeadComment = comment([]string{"from " + r.field[fmt.Sprintf("nginx.access_logs[%d]", i)]})
-				seq.Content = append(seq.Content, item)
-			}
-			m.Content = append(m.Content, key("access_logs"), seq)
+	kinds := config.KindNames()
+	for _, kind := range kinds {
+		sec := r.cfg.Section(kind)
+		if sec == nil {
+			section(kind, false)
+			continue
 		}
-		if len(n.ErrorLogs) > 0 {
-			seq := &yaml.Node{Kind: yaml.SequenceNode}
-			for i, p := range n.ErrorLogs {
-				v := str(p)
-				v.LineComment = comment([]string{r.field[fmt.Sprintf("nginx.error_logs[%d]", i)]})
-				seq.Content = append(seq.Content, v)
-			}
-			m.Content = append(m.Content, key("error_logs"), seq)
-		}
-	} else {
-		section("nginx", false)
-	}
-	if h := c.HAProxy; h != nil {
-		section("haproxy", true, "stats", h.Stats, "username", h.Username, "password", h.Password, "log", h.Log)
-	} else {
-		section("haproxy", false)
-	}
-	if cd := c.Caddy; cd != nil {
-		section("caddy", true, "admin", cd.Admin, "log", cd.Log)
-	} else {
-		section("caddy", false)
-	}
-	if t := c.Traefik; t != nil {
-		section("traefik", true, "api", t.API, "access_log", t.AccessLog)
-	} else {
-		section("traefik", false)
-	}
-	if en := c.Envoy; en != nil {
-		section("envoy", true, "admin", en.Admin, "access_log", en.AccessLog, "log_format", en.LogFormat)
-	} else {
-		section("envoy", false)
+		k := key(kind)
+		k.HeadComment = comment(r.head[kind])
+		root.Content = append(root.Content, k, r.node(kind+".", reflect.ValueOf(sec)))
 	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	var b bytes.Buffer
@@ -234,6 +203,67 @@ func (r *report) render() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// node renders a section's value as YAML: struct fields by their yaml
+// tags, empty ones left out, each with the comment SetField gave it (a
+// field's key is prefix+tag; a list item's prefix+tag+"[i]").
+func (r *report) node(prefix string, v reflect.Value) *yaml.Node {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return str("")
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" || !f.IsExported() {
+				continue
+			}
+			fv := v.Field(i)
+			if fv.IsZero() || (fv.Kind() == reflect.Slice && fv.Len() == 0) {
+				continue
+			}
+			field := prefix + tag
+			var val *yaml.Node
+			if fv.Kind() == reflect.Slice {
+				seq := &yaml.Node{Kind: yaml.SequenceNode}
+				for j := 0; j < fv.Len(); j++ {
+					item := r.node("", fv.Index(j))
+					why := r.field[fmt.Sprintf("%s[%d]", field, j)]
+					if why != "" {
+						if item.Kind == yaml.MappingNode {
+							item.HeadComment = comment([]string{"from " + why})
+						} else {
+							item.LineComment = comment([]string{why})
+						}
+					}
+					seq.Content = append(seq.Content, item)
+				}
+				val = seq
+			} else {
+				val = r.node(field+".", fv)
+				if why := r.field[field]; why != "" {
+					val.LineComment = comment([]string{why})
+				}
+			}
+			m.Content = append(m.Content, key(tag), val)
+		}
+		return m
+	case reflect.Bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(v.Bool())}
+	case reflect.Int, reflect.Int64:
+		if d, ok := v.Interface().(time.Duration); ok {
+			return str(d.String())
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(v.Int())}
+	}
+	return str(fmt.Sprint(v.Interface()))
 }
 
 func indent(lines []string) []string {

@@ -19,7 +19,6 @@ import (
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/config"
-	"github.com/gwtop/gwtop/model"
 )
 
 // upstreamsPath is the admin API endpoint listing the reverse proxy's
@@ -76,22 +75,18 @@ func NewAdmin(addr string) (*Admin, error) {
 // Target is the URL scraped, without credentials.
 func (a *Admin) Target() string { return a.shown }
 
-// Scrape reads the upstream list once and reports every upstream, the
-// failures Caddy counted since the last scrape and the gateway row. An
-// answer that is not the upstream list is an error in the gateway row.
-func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) {
-	g := model.Gateway{Kind: "caddy", Source: "admin", Target: a.shown, Updated: time.Now()}
+// Source names the admin API's row in the snapshot's gateways.
+func (a *Admin) Source() string { return "admin" }
+
+// Scrape reads the upstream list once and reports every upstream and the
+// failures Caddy counted since the last scrape. An answer that is not the
+// upstream list is an error.
+func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
 	body, err := a.fetch(ctx)
-	if ctx.Err() == context.Canceled {
-		return // shutting down: not a failure of the admin API
+	if err != nil || ctx.Err() != nil {
+		return nil, err
 	}
-	if err == nil {
-		err = a.report(body, sink, &g)
-	}
-	if err != nil {
-		g.OK, g.Error, g.Counters = false, err.Error(), nil
-	}
-	sink.SetGateway(g)
+	return a.report(body, sink)
 }
 
 func (a *Admin) fetch(ctx context.Context) ([]byte, error) {
@@ -174,10 +169,10 @@ func ParseUpstreams(body []byte) ([]Upstream, error) {
 //     failures are forgotten. Every increase is reported
 //     as one failure without a cause — the admin API does not say why;
 //     the log does.
-func (a *Admin) report(body []byte, sink feed.Sink, g *model.Gateway) error {
+func (a *Admin) report(body []byte, sink feed.Sink) (map[string]float64, error) {
 	list, err := ParseUpstreams(body)
 	if err != nil {
-		return fmt.Errorf("caddy admin %s: %v", a.shown, err)
+		return nil, fmt.Errorf("caddy admin %s: %v", a.shown, err)
 	}
 	maxFails := max(a.MaxFails, 1)
 	var inFlight, fails, unhealthy float64
@@ -212,7 +207,5 @@ func (a *Admin) report(body []byte, sink feed.Sink, g *model.Gateway) error {
 		next[addr] = reading{fails: f, down: down}
 	}
 	a.prev = next
-	g.OK = true
-	g.Counters = map[string]float64{"upstreams": float64(len(next)), "in_flight": inFlight, "fails": fails, "unhealthy": unhealthy}
-	return nil
+	return map[string]float64{"upstreams": float64(len(next)), "in_flight": inFlight, "fails": fails, "unhealthy": unhealthy}, nil
 }

@@ -483,7 +483,7 @@ func TestAdmin(t *testing.T) {
 	}
 	scrape := func() *feedtest.Recorder {
 		rec := new(feedtest.Recorder)
-		a.Scrape(context.Background(), rec)
+		feed.ScrapeOnce(context.Background(), "caddy", a, rec)
 		if len(rec.Gateways()) != 1 {
 			t.Fatalf("gateway rows %+v", rec.Gateways())
 		}
@@ -580,7 +580,7 @@ func TestAdminUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := new(feedtest.Recorder)
-	a.Scrape(context.Background(), rec)
+	feed.ScrapeOnce(context.Background(), "caddy", a, rec)
 	if len(rec.Gateways()) != 1 || rec.Gateways()[0].OK || !strings.Contains(rec.Gateways()[0].Error, "connection refused") {
 		t.Errorf("gateway rows %+v", rec.Gateways())
 	}
@@ -588,7 +588,7 @@ func TestAdminUnreachable(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	rec = new(feedtest.Recorder)
-	a.Scrape(ctx, rec)
+	feed.ScrapeOnce(ctx, "caddy", a, rec)
 	if len(rec.Gateways()) != 0 {
 		t.Errorf("cancelled scrape reported %+v", rec.Gateways())
 	}

@@ -1,4 +1,4 @@
-package discover
+package caddy
 
 import (
 	"context"
@@ -7,56 +7,49 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 )
 
 const defaultCaddyAdmin = "localhost:2019"
 
 func (e *env) caddyProc(_ context.Context, r *report, p Proc) {
-	path := relTo(p.Cwd, flagValue(p.Cmdline, "--config", "-config"))
-	adapter := flagValue(p.Cmdline, "--adapter", "-adapter")
-	if path == "" && p.Cwd != "" && e.exists(filepath.Join(p.Cwd, "Caddyfile")) {
+	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "--config", "-config"))
+	adapter := discover.FlagValue(p.Cmdline, "--adapter", "-adapter")
+	if path == "" && p.Cwd != "" && e.Exists(filepath.Join(p.Cwd, "Caddyfile")) {
 		path, adapter = filepath.Join(p.Cwd, "Caddyfile"), "caddyfile"
 	}
-	r.found = append(r.found, Gateway{Kind: "caddy", PID: p.PID, Config: path, Used: true})
+	r.Found(Gateway{Kind: "caddy", PID: p.PID, Config: path, Used: true})
 	admin, why := defaultCaddyAdmin, "Caddy's default admin address"
 	for _, kv := range p.Env {
 		if v, ok := strings.CutPrefix(kv, "CADDY_ADMIN="); ok && v != "" {
 			admin, why = v, fmt.Sprintf("CADDY_ADMIN in pid %d's environment", p.PID)
 		}
 	}
-	r.explain("caddy", "caddy pid %d: config %s", p.PID, orNone(path))
+	r.Explain("caddy", "caddy pid %d: config %s", p.PID, discover.OrNone(path))
 	e.caddyConfig(r, path, adapter, admin, why)
 }
 
 // FromCaddyConfig discovers from a Caddyfile or Caddy JSON configuration.
 // opt may be nil.
 func FromCaddyConfig(_ context.Context, path string, opt *Options) (*Result, error) {
-	e := optOrDefault(opt)
-	r := newReport()
-	r.found = append(r.found, Gateway{Kind: "caddy", Config: path, Used: true})
+	r := newSession(opt)
+	e := &env{r}
+	r.Found(Gateway{Kind: "caddy", Config: path, Used: true})
 	e.caddyConfig(r, path, "", defaultCaddyAdmin, "Caddy's default admin address")
-	return r.result()
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none on the command line)"
-	}
-	return s
+	return r.Result()
 }
 
 func (e *env) caddyConfig(r *report, path, adapter, admin, adminWhy string) {
-	c := &config.Caddy{}
+	c := &Config{}
 	adminOff := false
 	if path != "" {
-		data, err := e.readFile(path)
+		data, err := e.ReadFile(path)
 		switch {
 		case err != nil:
-			r.note("caddy", "cannot read %s: %s; assuming the default admin address", path, e.readHint(path, err))
+			r.Note("caddy", "cannot read %s: %s; assuming the default admin address", path, e.ReadHint(path, err))
 		case adapter == "json" || strings.HasSuffix(path, ".json") || (adapter == "" && strings.HasPrefix(strings.TrimSpace(string(data)), "{\"")):
 			adminOff = e.caddyJSON(r, path, data, c, &admin, &adminWhy)
 		default:
@@ -65,20 +58,20 @@ func (e *env) caddyConfig(r *report, path, adapter, admin, adminWhy string) {
 	}
 	if !adminOff {
 		if strings.HasPrefix(admin, "unix/") || strings.HasPrefix(admin, "unix//") {
-			r.note("caddy", "admin endpoint %s (%s) is a unix socket: gwtop reaches the admin API over TCP only", admin, adminWhy)
+			r.Note("caddy", "admin endpoint %s (%s) is a unix socket: gwtop reaches the admin API over TCP only", admin, adminWhy)
 		} else {
 			c.Admin = admin
-			r.field["caddy.admin"] = adminWhy
+			r.SetField("caddy.admin", adminWhy)
 		}
 	}
 	if c.Admin != "" || c.Log != "" {
-		r.cfg.Caddy = c
+		r.SetSection("caddy", c)
 	}
 }
 
 // caddyfile reads the global options (admin), reverse_proxy upstreams and
 // log files of a Caddyfile. It reports whether the admin API is off.
-func (e *env) caddyfile(r *report, path string, data []byte, c *config.Caddy, admin, adminWhy *string) bool {
+func (e *env) caddyfile(r *report, path string, data []byte, c *Config, admin, adminWhy *string) bool {
 	depth := 0
 	global := false
 	first := true
@@ -86,9 +79,9 @@ func (e *env) caddyfile(r *report, path string, data []byte, c *config.Caddy, ad
 	inLog := -1
 	off := false
 	for i, text := range strings.Split(string(data), "\n") {
-		words, err := haproxyWords(text) // the same quoting and comment rules
+		words, err := discover.Words(text) // the same quoting and comment rules
 		if err != nil {
-			r.note("caddy", "skipped %s:%d: %v", path, i+1, err)
+			r.Note("caddy", "skipped %s:%d: %v", path, i+1, err)
 			continue
 		}
 		if len(words) == 0 {
@@ -104,7 +97,7 @@ func (e *env) caddyfile(r *report, path string, data []byte, c *config.Caddy, ad
 		case global && depth == 1 && w0 == "admin" && len(words) > 1:
 			if words[1] == "off" {
 				off = true
-				r.note("caddy", "admin off (%s): gwtop cannot read upstream states without the admin API", pos)
+				r.Note("caddy", "admin off (%s): gwtop cannot read upstream states without the admin API", pos)
 			} else {
 				*admin, *adminWhy = words[1], "admin in the global options at "+pos
 			}
@@ -148,24 +141,24 @@ func (e *env) caddyfile(r *report, path string, data []byte, c *config.Caddy, ad
 	return off
 }
 
-func (e *env) caddyLog(r *report, c *config.Caddy, path, pos string) {
-	if err := e.canRead(path); err != nil {
-		r.note("caddy", "log file %s (%s): %s", path, pos, e.readHint(path, err))
+func (e *env) caddyLog(r *report, c *Config, path, pos string) {
+	if err := e.CanRead(path); err != nil {
+		r.Note("caddy", "log file %s (%s): %s", path, pos, e.ReadHint(path, err))
 		return
 	}
 	c.Log = path
-	r.field["caddy.log"] = "output file at " + pos
+	r.SetField("caddy.log", "output file at "+pos)
 }
 
 // caddyUpstream adds a reverse_proxy upstream under the address Caddy's
 // admin API reports for it (the dial address as written).
 func caddyUpstream(r *report, w, why string) {
 	if strings.Contains(w, "{") {
-		r.note("upstreams", "reverse_proxy %s: a placeholder, filled per request; skipped", w)
+		r.Note("upstreams", "reverse_proxy %s: a placeholder, filled per request; skipped", w)
 		return
 	}
 	if sock, ok := strings.CutPrefix(w, "unix/"); ok {
-		r.addUpstream(config.Upstream{Name: w, Address: w}, why+fmt.Sprintf("; a unix socket (%s): gwtop probes TCP and HTTP only", sock))
+		r.AddUpstream(config.Upstream{Name: w, Address: w}, why+fmt.Sprintf("; a unix socket (%s): gwtop probes TCP and HTTP only", sock))
 		return
 	}
 	host, port := w, ""
@@ -178,7 +171,7 @@ func caddyUpstream(r *report, w, why string) {
 			}
 		}
 	} else {
-		host, port = splitHostPort(w)
+		host, port = discover.SplitHostPort(w)
 		if port == "" {
 			port = "80"
 		}
@@ -187,27 +180,27 @@ func caddyUpstream(r *report, w, why string) {
 		host = "localhost"
 	}
 	addr := net.JoinHostPort(host, port)
-	r.addUpstream(config.Upstream{Name: addr, Address: addr, Probe: "tcp://" + addr}, why)
+	r.AddUpstream(config.Upstream{Name: addr, Address: addr, Probe: "tcp://" + addr}, why)
 }
 
 // caddyJSON reads Caddy's native JSON configuration.
-func (e *env) caddyJSON(r *report, path string, data []byte, c *config.Caddy, admin, adminWhy *string) bool {
+func (e *env) caddyJSON(r *report, path string, data []byte, c *Config, admin, adminWhy *string) bool {
 	var doc map[string]any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		r.note("caddy", "cannot parse %s: %v", path, err)
+		r.Note("caddy", "cannot parse %s: %v", path, err)
 		return false
 	}
 	off := false
 	if a, ok := doc["admin"].(map[string]any); ok {
 		if d, _ := a["disabled"].(bool); d {
 			off = true
-			r.note("caddy", "admin.disabled in %s: gwtop cannot read upstream states without the admin API", path)
+			r.Note("caddy", "admin.disabled in %s: gwtop cannot read upstream states without the admin API", path)
 		}
 		if l, ok := a["listen"].(string); ok && l != "" {
 			*admin, *adminWhy = l, "admin.listen in "+path
 		}
 	}
-	walkJSON(doc, func(m map[string]any) {
+	discover.WalkJSON(doc, func(m map[string]any) {
 		if m["handler"] == "reverse_proxy" {
 			ups, _ := m["upstreams"].([]any)
 			for _, u := range ups {
@@ -225,24 +218,4 @@ func (e *env) caddyJSON(r *report, path string, data []byte, c *config.Caddy, ad
 		}
 	})
 	return off
-}
-
-// walkJSON calls f on every object in a decoded JSON or YAML document.
-func walkJSON(v any, f func(map[string]any)) {
-	switch t := v.(type) {
-	case map[string]any:
-		f(t)
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // the same order every run
-		for _, k := range keys {
-			walkJSON(t[k], f)
-		}
-	case []any:
-		for _, c := range t {
-			walkJSON(c, f)
-		}
-	}
 }

@@ -293,6 +293,9 @@ func (p *LogParser) access(e *entry, t time.Time, b []byte, sink feed.Sink) erro
 		// named: the cause goes to the gateway's own row).
 		r.Cause, evidence = errRec.errCause, []byte(errRec.errLine)
 	}
+	for i := range r.Attempts {
+		feed.UpstreamAnswer(&r.Attempts[i])
+	}
 	sink.ObserveRequest(r, evidence)
 	return nil
 }

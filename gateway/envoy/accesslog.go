@@ -70,6 +70,9 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 		return err
 	}
 	p.build(&e)
+	for i := range p.req.Attempts {
+		feed.UpstreamAnswer(&p.req.Attempts[i])
+	}
 	sink.ObserveRequest(&p.req, b)
 	return nil
 }

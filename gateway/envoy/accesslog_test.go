@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 	"github.com/gwtop/gwtop/model"
 )
 

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
@@ -83,10 +82,13 @@ func NewAdmin(rawURL string) (*Admin, error) {
 // Target is the admin URL as shown: without credentials.
 func (a *Admin) Target() string { return a.shown }
 
+// Source names the admin interface's row in the snapshot's gateways.
+func (a *Admin) Source() string { return "admin" }
+
 // Scrape reads /clusters and /stats and reports hosts, their counters and
-// health, the failures the counters' increases reveal, and the gateway row.
-func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) {
-	g := model.Gateway{Kind: "envoy", Source: "admin", Target: a.shown, Updated: time.Now()}
+// health, and the failures the counters' increases reveal; it returns the
+// row's counters.
+func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
 	clusters, err := a.clusters(ctx)
 	var stats map[string]map[string]int64
 	var serr error
@@ -95,27 +97,20 @@ func (a *Admin) Scrape(ctx context.Context, sink feed.Sink) {
 		raw, serr = a.stats(ctx)
 		stats = ClusterStats(raw)
 	}
-	if ctx.Err() == context.Canceled {
-		return
+	if err != nil || ctx.Err() != nil {
+		return nil, err
 	}
-	if err != nil {
-		g.Error = err.Error()
-		sink.SetGateway(g)
-		return
-	}
-	g.OK = serr == nil
 	if serr != nil {
 		// The hosts are still worth showing; the causes from cluster
 		// stats are missing, and the row says so.
-		g.Error = serr.Error()
 		stats = nil
 	}
 	n := a.report(clusters, stats, sink)
-	g.Counters = map[string]float64{"clusters": float64(len(clusters)), "hosts": float64(n.hosts), "hosts_down": float64(n.down)}
+	counters := map[string]float64{"clusters": float64(len(clusters)), "hosts": float64(n.hosts), "hosts_down": float64(n.down)}
 	if a.textOnly {
-		g.Counters["clusters_text"] = 1
+		counters["clusters_text"] = 1
 	}
-	sink.SetGateway(g)
+	return counters, serr
 }
 
 type tally struct{ hosts, down int }

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -17,7 +18,7 @@ func scrape(t *testing.T, a *Admin, sink *feedtest.Recorder) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.Scrape(ctx, sink)
+	feed.ScrapeOnce(ctx, "envoy", a, sink)
 }
 
 func TestAdminScrape(t *testing.T) {

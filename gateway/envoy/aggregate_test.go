@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector"
-	"github.com/gwtop/gwtop/collector/envoy"
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
+	"github.com/gwtop/gwtop/gateway/envoy"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 	"github.com/gwtop/gwtop/model"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 )
 
 func findHost(cs []Cluster, cluster, addr string) *Host {

@@ -1,4 +1,4 @@
-package discover
+package envoy
 
 import (
 	"context"
@@ -6,38 +6,39 @@ import (
 	"net"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 	"gopkg.in/yaml.v3"
 )
 
 func (e *env) envoyProc(ctx context.Context, r *report, p Proc) {
-	path := relTo(p.Cwd, flagValue(p.Cmdline, "-c", "--config-path"))
-	inline := flagValue(p.Cmdline, "--config-yaml")
-	r.found = append(r.found, Gateway{Kind: "envoy", PID: p.PID, Config: path, Used: true})
-	r.explain("envoy", "envoy pid %d: config %s", p.PID, orNone(path))
+	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "-c", "--config-path"))
+	inline := discover.FlagValue(p.Cmdline, "--config-yaml")
+	r.Found(Gateway{Kind: "envoy", PID: p.PID, Config: path, Used: true})
+	r.Explain("envoy", "envoy pid %d: config %s", p.PID, discover.OrNone(path))
 	switch {
 	case path != "":
 		e.envoyFile(ctx, r, path)
 	case inline != "":
 		e.envoyYAML(ctx, r, []byte(inline), fmt.Sprintf("pid %d's --config-yaml", p.PID))
 	default:
-		r.note("envoy", "no -c on envoy's command line: give --envoy-admin")
+		r.Note("envoy", "no -c on envoy's command line: give --envoy-admin")
 	}
 }
 
 // FromEnvoyConfig discovers from an Envoy bootstrap file (YAML or JSON).
 // opt may be nil.
 func FromEnvoyConfig(ctx context.Context, path string, opt *Options) (*Result, error) {
-	e := optOrDefault(opt)
-	r := newReport()
-	r.found = append(r.found, Gateway{Kind: "envoy", Config: path, Used: true})
+	r := newSession(opt)
+	e := &env{r}
+	r.Found(Gateway{Kind: "envoy", Config: path, Used: true})
 	e.envoyFile(ctx, r, path)
-	return r.result()
+	return r.Result()
 }
 
 func (e *env) envoyFile(ctx context.Context, r *report, path string) {
-	data, err := e.readFile(path)
+	data, err := e.ReadFile(path)
 	if err != nil {
-		r.note("envoy", "cannot read %s: %s", path, e.readHint(path, err))
+		r.Note("envoy", "cannot read %s: %s", path, e.ReadHint(path, err))
 		return
 	}
 	e.envoyYAML(ctx, r, data, path)
@@ -77,21 +78,21 @@ func getString(v any, path ...any) string {
 func (e *env) envoyYAML(ctx context.Context, r *report, data []byte, src string) {
 	var doc any
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		r.note("envoy", "cannot parse %s: %v", src, err)
+		r.Note("envoy", "cannot parse %s: %v", src, err)
 		return
 	}
-	en := &config.Envoy{}
+	en := &Config{}
 	sa := get(doc, "admin", "address", "socket_address")
 	if host, port := getString(sa, "address"), getString(sa, "port_value"); port != "" {
-		en.Admin = "http://" + net.JoinHostPort(localHost(host), port)
-		r.field["envoy.admin"] = "admin.address.socket_address in " + src
+		en.Admin = "http://" + net.JoinHostPort(discover.LocalHost(host), port)
+		r.SetField("envoy.admin", "admin.address.socket_address in "+src)
 	} else if get(doc, "admin", "address", "pipe") != nil {
-		r.note("envoy", "the admin interface in %s is a unix socket: gwtop reaches it over TCP only", src)
+		r.Note("envoy", "the admin interface in %s is a unix socket: gwtop reaches it over TCP only", src)
 	} else {
-		r.note("envoy", "no admin address in %s: gwtop needs the admin interface for cluster states", src)
+		r.Note("envoy", "no admin address in %s: gwtop needs the admin interface for cluster states", src)
 	}
 	// Access logs: the file loggers anywhere in the listeners.
-	walkJSON(get(doc, "static_resources", "listeners"), func(m map[string]any) {
+	discover.WalkJSON(get(doc, "static_resources", "listeners"), func(m map[string]any) {
 		logs, ok := m["access_log"].([]any)
 		if !ok || en.AccessLog != "" {
 			return
@@ -104,23 +105,23 @@ func (e *env) envoyYAML(ctx context.Context, r *report, data []byte, src string)
 			}
 			switch {
 			case p == "/dev/stdout" || p == "/dev/stderr":
-				r.note("envoy", "access log %s in %s: not a file gwtop can follow", p, src)
+				r.Note("envoy", "access log %s in %s: not a file gwtop can follow", p, src)
 				continue
 			case get(tc, "log_format", "json_format") != nil:
 				en.LogFormat = "json"
 			case get(tc, "log_format") != nil || get(tc, "format") != nil:
-				r.note("envoy", "access log %s in %s has a custom text format: gwtop reads Envoy's default format or json_format", p, src)
+				r.Note("envoy", "access log %s in %s has a custom text format: gwtop reads Envoy's default format or json_format", p, src)
 				continue
 			default:
 				en.LogFormat = "default"
 			}
-			if err := e.canRead(p); err != nil {
-				r.note("envoy", "access log %s (%s): %s", p, src, e.readHint(p, err))
+			if err := e.CanRead(p); err != nil {
+				r.Note("envoy", "access log %s (%s): %s", p, src, e.ReadHint(p, err))
 				en.LogFormat = ""
 				continue
 			}
 			en.AccessLog = p
-			r.field["envoy.access_log"] = "a file access_log in the listeners of " + src
+			r.SetField("envoy.access_log", "a file access_log in the listeners of "+src)
 			return
 		}
 	})
@@ -146,11 +147,11 @@ func (e *env) envoyYAML(ctx context.Context, r *report, data []byte, src string)
 				why := fmt.Sprintf("from %s (static_resources.clusters[%d] %s)", src, i, name)
 				ips := []string{host}
 				if net.ParseIP(host) == nil {
-					if got, err := e.lookupHost(ctx, host); err == nil && len(got) > 0 {
+					if got, err := e.LookupHost(ctx, host); err == nil && len(got) > 0 {
 						ips = got
 						why += fmt.Sprintf("; %s resolves to %v", host, got)
 					} else {
-						r.note("upstreams", "cluster %s: cannot resolve %s (%v); listed under its name", name, host, err)
+						r.Note("upstreams", "cluster %s: cannot resolve %s (%v); listed under its name", name, host, err)
 					}
 				}
 				for _, ip := range ips {
@@ -161,15 +162,15 @@ func (e *env) envoyYAML(ctx context.Context, r *report, data []byte, src string)
 						u.Probe = "http://" + addr + hpath
 						w += "; HTTP probe from its http_health_check path"
 					}
-					r.addUpstream(u, w)
+					r.AddUpstream(u, w)
 				}
 			}
 		}
 	}
 	if get(doc, "dynamic_resources") != nil {
-		r.explain("upstreams", "envoy gets clusters from a control plane (dynamic_resources in %s): gwtop sees them through the admin interface, not here", src)
+		r.Explain("upstreams", "envoy gets clusters from a control plane (dynamic_resources in %s): gwtop sees them through the admin interface, not here", src)
 	}
 	if en.Admin != "" || en.AccessLog != "" {
-		r.cfg.Envoy = en
+		r.SetSection("envoy", en)
 	}
 }

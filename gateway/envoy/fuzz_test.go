@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwtop/gwtop/collector/envoy/envoytest"
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
+	"github.com/gwtop/gwtop/gateway/envoy/envoytest"
 )
 
 // The fuzz targets check that nothing panics and that what comes out is

@@ -1,4 +1,4 @@
-package discover
+package haproxy
 
 import (
 	"context"
@@ -7,17 +7,19 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 )
 
 // haproxyConfigArgs returns the configuration files and directories on an
 // HAProxy command line: every -f, and everything after "--".
 func haproxyConfigArgs(cmdline []string) []string {
-	a := args(cmdline)
+	a := discover.Args(cmdline)
 	var out []string
 	for i := 1; i < len(a); i++ {
 		switch {
@@ -37,28 +39,28 @@ func haproxyConfigArgs(cmdline []string) []string {
 func (e *env) haproxyProc(ctx context.Context, r *report, p Proc) {
 	files := haproxyConfigArgs(p.Cmdline)
 	for i := range files {
-		files[i] = relTo(p.Cwd, files[i])
+		files[i] = discover.RelTo(p.Cwd, files[i])
 	}
 	if len(files) == 0 {
 		files = []string{"/etc/haproxy/haproxy.cfg"}
-		r.explain("haproxy", "haproxy pid %d: no -f, trying %s", p.PID, files[0])
+		r.Explain("haproxy", "haproxy pid %d: no -f, trying %s", p.PID, files[0])
 	} else {
-		r.explain("haproxy", "haproxy pid %d: -f %s", p.PID, strings.Join(files, " -f "))
+		r.Explain("haproxy", "haproxy pid %d: -f %s", p.PID, strings.Join(files, " -f "))
 	}
-	r.found = append(r.found, Gateway{Kind: "haproxy", PID: p.PID, Config: files[0], Used: true})
+	r.Found(Gateway{Kind: "haproxy", PID: p.PID, Config: files[0], Used: true})
 	e.haproxyFiles(ctx, r, files)
 }
 
 // FromHAProxyConfig discovers from HAProxy configuration files (or
 // directories of *.cfg files, as -f takes them). opt may be nil.
 func FromHAProxyConfig(ctx context.Context, paths []string, opt *Options) (*Result, error) {
-	e := optOrDefault(opt)
-	r := newReport()
+	r := newSession(opt)
+	e := &env{r}
 	if len(paths) > 0 {
-		r.found = append(r.found, Gateway{Kind: "haproxy", Config: paths[0], Used: true})
+		r.Found(Gateway{Kind: "haproxy", Config: paths[0], Used: true})
 	}
 	e.haproxyFiles(ctx, r, paths)
-	return r.result()
+	return r.Result()
 }
 
 // hline is one configuration line, split into words.
@@ -85,9 +87,9 @@ var haproxySections = map[string]bool{"global": true, "defaults": true, "fronten
 func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
 	var files []string
 	for _, p := range paths {
-		fi, err := os.Stat(e.full(p))
+		fi, err := os.Stat(e.Full(p))
 		if err == nil && fi.IsDir() {
-			m, _ := filepath.Glob(filepath.Join(e.full(p), "*.cfg"))
+			m, _ := filepath.Glob(filepath.Join(e.Full(p), "*.cfg"))
 			sort.Strings(m)
 			for _, f := range m {
 				files = append(files, filepath.Join(p, filepath.Base(f)))
@@ -100,15 +102,15 @@ func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
 	var cur *hsection
 	var lastDefaults *hsection
 	for _, f := range files {
-		data, err := e.readFile(f)
+		data, err := e.ReadFile(f)
 		if err != nil {
-			r.note("haproxy", "cannot read %s: %s", f, e.readHint(f, err))
+			r.Note("haproxy", "cannot read %s: %s", f, e.ReadHint(f, err))
 			continue
 		}
 		for i, text := range strings.Split(string(data), "\n") {
-			words, err := haproxyWords(text)
+			words, err := discover.Words(text)
 			if err != nil {
-				r.note("haproxy", "skipped %s:%d: %v", f, i+1, err)
+				r.Note("haproxy", "skipped %s:%d: %v", f, i+1, err)
 				continue
 			}
 			if len(words) == 0 {
@@ -130,7 +132,7 @@ func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
 				continue
 			}
 			if cur == nil {
-				r.note("haproxy", "skipped %s: %q is outside any section", l.pos(), words[0])
+				r.Note("haproxy", "skipped %s: %q is outside any section", l.pos(), words[0])
 				continue
 			}
 			cur.lines = append(cur.lines, l)
@@ -139,69 +141,20 @@ func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
 	if len(secs) == 0 {
 		return
 	}
-	h := &config.HAProxy{}
+	h := &Config{}
 	e.haproxyStats(r, secs, h)
 	e.haproxyLog(r, secs, h)
 	e.haproxyServers(ctx, r, secs)
 	if h.Stats != "" || h.Log != "" {
-		r.cfg.HAProxy = h
+		r.SetSection("haproxy", h)
 	} else {
-		r.note("haproxy", "no stats socket or stats page found: add `stats socket /run/haproxy/admin.sock mode 660 level user` to global so gwtop can read server states")
+		r.Note("haproxy", "no stats socket or stats page found: add `stats socket /run/haproxy/admin.sock mode 660 level user` to global so gwtop can read server states")
 	}
-}
-
-// haproxyWords splits a line as HAProxy does: spaces separate words, '#'
-// starts a comment, quotes group ('...' literally), a backslash escapes.
-func haproxyWords(s string) ([]string, error) {
-	var out []string
-	var w strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			i++
-			w.WriteByte(s[i])
-			inWord = true
-		case c == '"' || c == '\'':
-			j := i + 1
-			for ; j < len(s) && s[j] != c; j++ {
-				if c == '"' && s[j] == '\\' && j+1 < len(s) {
-					j++
-				}
-			}
-			if j >= len(s) {
-				return nil, errors.New("unmatched quote")
-			}
-			body := s[i+1 : j]
-			if c == '"' {
-				body = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(body)
-			}
-			w.WriteString(body)
-			inWord = true
-			i = j
-		case c == '#' && !inWord:
-			i = len(s)
-		case c == ' ' || c == '\t' || c == '\r':
-			if inWord {
-				out = append(out, w.String())
-				w.Reset()
-				inWord = false
-			}
-		default:
-			w.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		out = append(out, w.String())
-	}
-	return out, nil
 }
 
 // haproxyStats finds the runtime API socket (preferred: no password, every
 // proxy) and the stats page.
-func (e *env) haproxyStats(r *report, secs []*hsection, h *config.HAProxy) {
+func (e *env) haproxyStats(r *report, secs []*hsection, h *Config) {
 	for _, s := range secs {
 		if s.kind != "global" {
 			continue
@@ -214,32 +167,32 @@ func (e *env) haproxyStats(r *report, secs []*hsection, h *config.HAProxy) {
 			var stats string
 			switch {
 			case strings.HasPrefix(addr, "ipv4@"), strings.HasPrefix(addr, "ipv6@"):
-				host, port := splitHostPort(addr[5:])
-				stats = addr[:5] + net.JoinHostPort(localHost(host), port)
+				host, port := discover.SplitHostPort(addr[5:])
+				stats = addr[:5] + net.JoinHostPort(discover.LocalHost(host), port)
 			case strings.HasPrefix(addr, "unix@"):
 				stats = "unix:" + addr[5:]
 			case strings.HasPrefix(addr, "/"):
 				stats = "unix:" + addr
 			case strings.HasPrefix(addr, "abns@"), strings.HasPrefix(addr, "fd@"), strings.HasPrefix(addr, "sockpair@"):
-				r.note("haproxy", "stats socket %s (%s): gwtop cannot connect to that kind of socket", addr, l.pos())
+				r.Note("haproxy", "stats socket %s (%s): gwtop cannot connect to that kind of socket", addr, l.pos())
 				continue
 			default:
-				host, port := splitHostPort(addr)
+				host, port := discover.SplitHostPort(addr)
 				if port == "" {
-					r.note("haproxy", "stats socket %s (%s): not an address gwtop understands", addr, l.pos())
+					r.Note("haproxy", "stats socket %s (%s): not an address gwtop understands", addr, l.pos())
 					continue
 				}
-				stats = "ipv4@" + net.JoinHostPort(localHost(host), port)
+				stats = "ipv4@" + net.JoinHostPort(discover.LocalHost(host), port)
 			}
 			if sock, ok := strings.CutPrefix(stats, "unix:"); ok {
-				if err := e.canWrite(sock); err != nil {
-					hint := e.readHint(sock, err)
+				if err := e.CanWrite(sock); err != nil {
+					hint := e.ReadHint(sock, err)
 					if errors.Is(err, os.ErrPermission) {
-						if g := e.groupOf(sock); g != "" {
+						if g := e.GroupOf(sock); g != "" {
 							hint = "permission denied — run as root or a member of group " + g
 						}
 					}
-					r.note("haproxy", "stats socket %s (%s): %s", sock, l.pos(), hint)
+					r.Note("haproxy", "stats socket %s (%s): %s", sock, l.pos(), hint)
 					continue
 				}
 			}
@@ -251,7 +204,7 @@ func (e *env) haproxyStats(r *report, secs []*hsection, h *config.HAProxy) {
 						lvl = ", level " + l.words[i+1]
 					}
 				}
-				r.field["haproxy.stats"] = fmt.Sprintf("stats socket at %s%s", l.pos(), lvl)
+				r.SetField("haproxy.stats", fmt.Sprintf("stats socket at %s%s", l.pos(), lvl))
 			}
 		}
 	}
@@ -293,52 +246,41 @@ func (e *env) haproxyStats(r *report, secs []*hsection, h *config.HAProxy) {
 			bind = &hline{words: []string{"bind", s.head.words[2]}, file: s.head.file, line: s.head.line}
 		}
 		if bind == nil {
-			r.note("haproxy", "stats page %s in %s %s (%s) has no bind line", uri, s.kind, s.name, uriLine.pos())
+			r.Note("haproxy", "stats page %s in %s %s (%s) has no bind line", uri, s.kind, s.name, uriLine.pos())
 			continue
 		}
 		a := strings.Split(bind.words[1], ",")[0]
 		a = strings.TrimPrefix(strings.TrimPrefix(a, "ipv4@"), "ipv6@")
-		host, port := splitHostPort(a)
+		host, port := discover.SplitHostPort(a)
 		if port == "" || strings.HasPrefix(a, "/") || strings.Contains(a, "@") {
-			r.note("haproxy", "stats page %s (%s): bind %s is not a TCP address gwtop can reach", uri, uriLine.pos(), bind.words[1])
+			r.Note("haproxy", "stats page %s (%s): bind %s is not a TCP address gwtop can reach", uri, uriLine.pos(), bind.words[1])
 			continue
 		}
 		scheme := "http"
-		if contains(bind.words[2:], "ssl") {
+		if slices.Contains(bind.words[2:], "ssl") {
 			scheme = "https"
 		}
-		page := fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(localHost(host), port), uri)
+		page := fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(discover.LocalHost(host), port), uri)
 		if h.Stats != "" {
-			r.explain("haproxy", "also a stats page at %s (%s, bind %s); the socket needs no password", page, uriLine.pos(), bind.pos())
+			r.Explain("haproxy", "also a stats page at %s (%s, bind %s); the socket needs no password", page, uriLine.pos(), bind.pos())
 			continue
 		}
 		h.Stats = page
-		r.field["haproxy.stats"] = fmt.Sprintf("stats uri at %s, bind at %s", uriLine.pos(), bind.pos())
+		r.SetField("haproxy.stats", fmt.Sprintf("stats uri at %s, bind at %s", uriLine.pos(), bind.pos()))
 		if user, pass, ok := strings.Cut(auth, ":"); ok {
 			h.Username = user
 			h.Password = "${GWTOP_HAPROXY_PASSWORD}"
-			r.env["GWTOP_HAPROXY_PASSWORD"] = pass
-			r.field["haproxy.username"] = "stats auth in " + s.kind + " " + s.name
-			r.field["haproxy.password"] = "not copied here: export GWTOP_HAPROXY_PASSWORD=<the stats auth password in " + s.head.file + ">"
+			r.SetEnv("GWTOP_HAPROXY_PASSWORD", pass)
+			r.SetField("haproxy.username", "stats auth in "+s.kind+" "+s.name)
+			r.SetField("haproxy.password", "not copied here: export GWTOP_HAPROXY_PASSWORD=<the stats auth password in "+s.head.file+">")
 		}
 	}
-}
-
-// localHost is where a local client connects for a listener bound to host.
-func localHost(host string) string {
-	switch host {
-	case "", "*", "0.0.0.0":
-		return "127.0.0.1"
-	case "::":
-		return "::1"
-	}
-	return host
 }
 
 // haproxyLog finds a file HAProxy's log ends up in. HAProxy never writes
 // files itself: it sends syslog, and the local syslog daemon's rules say
 // which file.
-func (e *env) haproxyLog(r *report, secs []*hsection, h *config.HAProxy) {
+func (e *env) haproxyLog(r *report, secs []*hsection, h *Config) {
 	var target *hline
 	httplog := false
 	for _, s := range secs {
@@ -352,40 +294,40 @@ func (e *env) haproxyLog(r *report, secs []*hsection, h *config.HAProxy) {
 		}
 	}
 	if target == nil {
-		r.explain("haproxy", "no log line in global: HAProxy logs nothing gwtop can follow")
+		r.Explain("haproxy", "no log line in global: HAProxy logs nothing gwtop can follow")
 		return
 	}
 	dest := target.words[1]
 	switch {
 	case dest == "stdout" || dest == "stderr":
-		r.note("haproxy", "log %s (%s): goes to HAProxy's %s, not a file gwtop can follow", dest, target.pos(), dest)
+		r.Note("haproxy", "log %s (%s): goes to HAProxy's %s, not a file gwtop can follow", dest, target.pos(), dest)
 		return
 	case strings.HasPrefix(dest, "ring@"):
-		r.note("haproxy", "log %s (%s): a ring buffer, not a file", dest, target.pos())
+		r.Note("haproxy", "log %s (%s): a ring buffer, not a file", dest, target.pos())
 		return
 	}
 	path, where := e.syslogFileFor("haproxy")
 	if path == "" {
-		r.note("haproxy", "log %s (%s) is syslog; no rsyslog rule for haproxy writes a file gwtop could find: give haproxy.log", dest, target.pos())
+		r.Note("haproxy", "log %s (%s) is syslog; no rsyslog rule for haproxy writes a file gwtop could find: give haproxy.log", dest, target.pos())
 		return
 	}
-	if err := e.canRead(path); err != nil {
-		r.note("haproxy", "log file %s (%s, HAProxy logs to %s at %s): %s", path, where, dest, target.pos(), e.readHint(path, err))
+	if err := e.CanRead(path); err != nil {
+		r.Note("haproxy", "log file %s (%s, HAProxy logs to %s at %s): %s", path, where, dest, target.pos(), e.ReadHint(path, err))
 		return
 	}
 	h.Log = path
-	r.field["haproxy.log"] = fmt.Sprintf("HAProxy logs to syslog %s (%s); %s writes it here", dest, target.pos(), where)
+	r.SetField("haproxy.log", fmt.Sprintf("HAProxy logs to syslog %s (%s); %s writes it here", dest, target.pos(), where))
 	if !httplog {
-		r.note("haproxy", "no `option httplog`: the log lines lack the timers and termination state gwtop reads")
+		r.Note("haproxy", "no `option httplog`: the log lines lack the timers and termination state gwtop reads")
 	}
 }
 
 // syslogFileFor finds an rsyslog rule that writes a program's messages to a
 // file (Debian's /etc/rsyslog.d/49-haproxy.conf does this for HAProxy).
 func (e *env) syslogFileFor(program string) (path, where string) {
-	files, _ := filepath.Glob(e.full("/etc/rsyslog.d/*.conf"))
+	files, _ := filepath.Glob(e.Full("/etc/rsyslog.d/*.conf"))
 	sort.Strings(files)
-	files = append(files, e.full("/etc/rsyslog.conf"))
+	files = append(files, e.Full("/etc/rsyslog.conf"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -410,8 +352,8 @@ func (e *env) syslogFileFor(program string) (path, where string) {
 					w = strings.Trim(w, `"';`)
 					if strings.HasPrefix(w, "/") && !strings.HasPrefix(w, "/dev/") {
 						rel := f
-						if e.opt.Root != "" && e.opt.Root != "/" {
-							rel, _ = filepath.Rel(e.opt.Root, f)
+						if e.Options().Root != "" && e.Options().Root != "/" {
+							rel, _ = filepath.Rel(e.Options().Root, f)
 							rel = "/" + rel
 						}
 						return w, fmt.Sprintf("rsyslog rule %s:%d", rel, i+1)
@@ -484,7 +426,7 @@ func (e *env) haproxyServers(ctx context.Context, r *report, secs []*hsection) {
 		for _, l := range s.lines {
 			w := l.words
 			if w[0] == "server-template" {
-				r.note("upstreams", "server-template %s (%s): servers made at run time from DNS; gwtop sees them in the stats", strings.Join(w[1:], " "), l.pos())
+				r.Note("upstreams", "server-template %s (%s): servers made at run time from DNS; gwtop sees them in the stats", strings.Join(w[1:], " "), l.pos())
 				continue
 			}
 			if w[0] != "server" || len(w) < 3 {
@@ -517,31 +459,31 @@ func (e *env) haproxyServer(ctx context.Context, r *report, s *hsection, l hline
 		}
 		return ""
 	}
-	has := func(k string) bool { return contains(params, k) }
+	has := func(k string) bool { return slices.Contains(params, k) }
 	switch {
 	case strings.HasPrefix(addr, "unix@"), strings.HasPrefix(addr, "/"):
 		sock := strings.TrimPrefix(addr, "unix@")
-		r.addUpstream(config.Upstream{Name: name, Group: s.name, Address: "unix:" + sock}, why+"; a unix socket: gwtop probes TCP and HTTP only)")
+		r.AddUpstream(config.Upstream{Name: name, Group: s.name, Address: "unix:" + sock}, why+"; a unix socket: gwtop probes TCP and HTTP only)")
 		return
 	case strings.Contains(addr, "${"):
-		r.note("upstreams", "server %s %s (%s): the address comes from the environment; skipped", name, addr, l.pos())
+		r.Note("upstreams", "server %s %s (%s): the address comes from the environment; skipped", name, addr, l.pos())
 		return
 	}
 	addr = strings.TrimPrefix(strings.TrimPrefix(addr, "ipv4@"), "ipv6@")
-	host, port := splitHostPort(addr)
+	host, port := discover.SplitHostPort(addr)
 	if port == "" || strings.HasPrefix(port, "+") || strings.HasPrefix(port, "-") {
-		r.note("upstreams", "server %s %s (%s): no fixed port (it follows the client's); skipped", name, addr, l.pos())
+		r.Note("upstreams", "server %s %s (%s): no fixed port (it follows the client's); skipped", name, addr, l.pos())
 		return
 	}
 	if _, err := strconv.Atoi(port); err != nil {
-		r.note("upstreams", "server %s %s (%s): port %q is not a number; skipped", name, addr, l.pos(), port)
+		r.Note("upstreams", "server %s %s (%s): port %q is not a number; skipped", name, addr, l.pos(), port)
 		return
 	}
 	ip := host
 	if net.ParseIP(host) == nil {
-		ips, err := e.lookupHost(ctx, host)
+		ips, err := e.LookupHost(ctx, host)
 		if err != nil || len(ips) == 0 {
-			r.note("upstreams", "server %s %s (%s): cannot resolve %s (%v); listed under its name", name, addr, l.pos(), host, err)
+			r.Note("upstreams", "server %s %s (%s): cannot resolve %s (%v); listed under its name", name, addr, l.pos(), host, err)
 		} else {
 			ip = ips[0]
 			why += fmt.Sprintf("; %s resolves to %s", host, ip)
@@ -559,7 +501,7 @@ func (e *env) haproxyServer(ctx context.Context, r *report, s *hsection, l hline
 		why += "; " + strings.Join(flags, ", ")
 	}
 	if has("disabled") {
-		r.addUpstream(u, why+": not probed)")
+		r.AddUpstream(u, why+": not probed)")
 		return
 	}
 	u.Probe = "tcp://" + a
@@ -592,5 +534,5 @@ func (e *env) haproxyServer(ctx context.Context, r *report, s *hsection, l hline
 	} else if chk.pos != "" && has("check") {
 		why += fmt.Sprintf("; its health check (%s) names no path, so a TCP probe", chk.pos)
 	}
-	r.addUpstream(u, why+")")
+	r.AddUpstream(u, why+")")
 }

@@ -315,6 +315,9 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 			Connect: seconds(l.Tc), Header: seconds(l.Tr), Total: seconds(l.Ta)})
 		r.Cause = cause
 	}
+	for i := range r.Attempts {
+		feed.UpstreamAnswer(&r.Attempts[i])
+	}
 	sink.ObserveRequest(r, b)
 	return nil
 }

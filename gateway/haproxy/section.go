@@ -1,29 +1,99 @@
-package collector
+package haproxy
 
 import (
 	"fmt"
 	"net"
 	"strings"
 
-	"github.com/gwtop/gwtop/collector/haproxy"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/diagnose"
+	"github.com/gwtop/gwtop/gateway"
 )
 
-func init() { gatewayWirings = append(gatewayWirings, wireHAProxy) }
+func init() {
+	gateway.Register(gateway.Kind{
+		Name: "haproxy", Title: "HAProxy", Rank: 20,
+		New:       func() gateway.Section { return &Config{} },
+		Processes: []string{"haproxy"},
+		Find:      find,
+		ConfigArg: func(p discover.Proc) string {
+			if fs := haproxyConfigArgs(p.Cmdline); len(fs) > 0 {
+				return fs[0]
+			}
+			return ""
+		},
+		Flags: []config.Flag{
+			{Name: "haproxy-stats", Usage: "HAProxy stats page URL or runtime API socket (unix:PATH, ipv4@HOST:PORT)", Field: "stats",
+				Set: func(s config.Section, v string) { s.(*Config).Stats = v }},
+		},
+		Knobs: diagnose.Knobs{
+			ReadTimeout: "timeout server", BufferSize: "tune.bufsize", TLSName: "the server's sni/verify settings",
+			Resolver: "the resolvers section", Passive: "the check's fall/rise and inter", Conns: "maxconn",
+			FDs: "ulimit-n / fd-hard-limit", Status: "the stats page's queue and session counters", Pass: "the backend's server line",
+		},
+	})
+}
 
-// wireHAProxy adds HAProxy's stats scraper and log follower. When both are
-// configured they share one Names table, so the log's backend/server names
-// count toward the addresses the stats list.
-func wireHAProxy(cfg *config.Config, w *Wirer) error {
-	h := cfg.HAProxy
-	if h == nil {
+// Config says where HAProxy's statistics and log are.
+type Config struct {
+	// Stats is the stats page (http://127.0.0.1:8404/stats;csv — ";csv" is
+	// added when missing) or the runtime API socket: unix:/run/haproxy/admin.sock,
+	// a plain socket path, ipv4@127.0.0.1:9999 or tcp://127.0.0.1:9999.
+	Stats    string `yaml:"stats"`
+	Username string `yaml:"username"` // basic auth for the stats page
+	Password string `yaml:"password"` // use ${ENV}; never shown
+	Log      string `yaml:"log"`      // a file with "option httplog" lines
+}
+
+// Empty reports whether the section names nothing to watch.
+func (h *Config) Empty() bool { return h.Stats == "" && h.Log == "" }
+
+// Defaults has nothing to fill.
+func (h *Config) Defaults() {}
+
+// Validate checks the stats target.
+func (h *Config) Validate(c *config.Check) {
+	switch {
+	case h.Stats == "" && h.Log == "":
+		c.Bad("", "give stats (a stats page URL or the runtime API socket) or log")
+	case h.Stats != "":
+		if err := checkStats(h.Stats); err != nil {
+			c.Bad("stats", err.Error(), "stats")
+		}
+	}
+}
+
+// checkStats accepts a stats page URL or a runtime API socket.
+func checkStats(s string) error {
+	switch {
+	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
+		return config.CheckHTTPURL(s)
+	case strings.HasPrefix(s, "unix:"), strings.HasPrefix(s, "/"):
+		if strings.TrimPrefix(s, "unix:") == "" {
+			return fmt.Errorf("%q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
+		}
+		return nil
+	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
+		hp := s[strings.Index(s, "@")+1:]
+		hp = strings.TrimPrefix(hp, "tcp://")
+		if _, _, err := net.SplitHostPort(hp); err != nil {
+			return fmt.Errorf("%q: want HOST:PORT after the prefix", s)
+		}
 		return nil
 	}
-	names := &haproxy.Names{}
+	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", config.Redact(s))
+}
+
+// Wire adds the stats scraper and the log follower. When both are
+// configured they share one Names table, so the log's backend/server names
+// count toward the addresses the stats list.
+func (h *Config) Wire(w gateway.Wirer) error {
+	names := &Names{}
 	// Servers the configuration names (backend "group", server "name", as
 	// gwtop discover writes them, or "backend/server" as a name) keep their
 	// address even when the stats page hides it.
-	for _, u := range cfg.Upstreams {
+	for _, u := range w.Config().Upstreams {
 		if _, _, err := net.SplitHostPort(u.Address); err != nil {
 			continue
 		}
@@ -35,19 +105,19 @@ func wireHAProxy(cfg *config.Config, w *Wirer) error {
 		}
 	}
 	if h.Stats != "" {
-		stats, err := haproxy.NewStats(h.Stats, h.Username, h.Password)
+		stats, err := NewStats(h.Stats, h.Username, h.Password)
 		if err != nil {
 			return fmt.Errorf("haproxy.stats: %w", err)
 		}
 		stats.Names = names
-		w.Scraper("haproxy "+stats.Source()+" "+stats.Target(), stats)
+		w.Scraper(stats)
 	}
 	if h.Log != "" {
-		p := haproxy.NewLogParser()
+		p := NewLogParser()
 		if h.Stats != "" && !w.Backlog() {
 			p.Resolve = names.Resolve
 		}
-		w.Log("haproxy", "log", h.Log, p)
+		w.Log("log", h.Log, p)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -76,13 +77,12 @@ func (s *Stats) Target() string { return s.t.shown }
 // Source is "stats" for the stats page, "socket" for the runtime API.
 func (s *Stats) Source() string { return s.t.source() }
 
-// Scrape reads the stats once and reports them. A failure to read them is
-// reported in the gateway row, never returned.
-func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) {
-	g := model.Gateway{Kind: "haproxy", Source: s.t.source(), Target: s.t.shown, Updated: time.Now()}
+// Scrape reads the stats once and reports them; it returns the row's
+// counters, or why the stats could not be read.
+func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
 	b, err := s.t.fetch(ctx)
-	if ctx.Err() == context.Canceled {
-		return // shutting down: says nothing of HAProxy
+	if ctx.Err() != nil {
+		return nil, err
 	}
 	var rows []Row
 	if err == nil {
@@ -92,13 +92,9 @@ func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) {
 		}
 	}
 	if err != nil {
-		g.Error = s.t.redact(err.Error())
-		sink.SetGateway(g)
-		return
+		return nil, errors.New(s.t.redact(err.Error()))
 	}
-	g.OK = true
-	g.Counters = s.report(rows, time.Now(), sink)
-	sink.SetGateway(g)
+	return s.report(rows, time.Now(), sink), nil
 }
 
 // explain turns a parse error into what the operator should do about it.

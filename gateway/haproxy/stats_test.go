@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/model"
 )
@@ -105,7 +106,7 @@ func scrape(t *testing.T, s *Stats, rec *feedtest.Recorder) model.Gateway {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s.Scrape(ctx, rec)
+	feed.ScrapeOnce(ctx, "haproxy", s, rec)
 	return rec.LastGateway()
 }
 

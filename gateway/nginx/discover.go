@@ -1,4 +1,4 @@
-package discover
+package nginx
 
 import (
 	"bufio"
@@ -9,13 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gwtop/gwtop/collector/nginx"
 	"github.com/gwtop/gwtop/config"
-	"github.com/gwtop/gwtop/config/discover/nginxconf"
+	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/gateway/nginx/nginxconf"
 )
 
 // nginxCmd is what a running nginx's command line says.
@@ -98,7 +99,7 @@ func nginxMaster(p Proc) bool {
 	if strings.HasPrefix(title, "nginx: ") { // worker process, cache manager, cache loader
 		return false
 	}
-	for _, w := range args(p.Cmdline)[1:] {
+	for _, w := range discover.Args(p.Cmdline)[1:] {
 		switch w {
 		case "-t", "-T", "-s", "-v", "-V", "-h", "-?":
 			return false
@@ -118,7 +119,7 @@ func (e *env) nginxBuild(ctx context.Context, bin string) nginxBuild {
 	if bin == "" {
 		return b
 	}
-	out, errOut, err := e.run(ctx, bin, "-V")
+	out, errOut, err := e.Run(ctx, bin, "-V")
 	if err != nil {
 		return b
 	}
@@ -144,10 +145,10 @@ func (e *env) nginxBuild(ctx context.Context, bin string) nginxBuild {
 
 // nginxBinary finds the binary a process runs, to run `nginx -T` with it.
 func (e *env) nginxBinary(p Proc, cmd nginxCmd) string {
-	if exe := strings.TrimSuffix(p.Exe, " (deleted)"); exe != "" && exe == p.Exe && e.exists(exe) {
+	if exe := strings.TrimSuffix(p.Exe, " (deleted)"); exe != "" && exe == p.Exe && e.Exists(exe) {
 		return exe
 	}
-	if filepath.IsAbs(cmd.bin) && e.exists(cmd.bin) {
+	if filepath.IsAbs(cmd.bin) && e.Exists(cmd.bin) {
 		return cmd.bin
 	}
 	if path, err := exec.LookPath("nginx"); err == nil {
@@ -171,12 +172,12 @@ func (e *env) nginxProc(ctx context.Context, r *report, p Proc) {
 	if !filepath.IsAbs(conf) {
 		conf = filepath.Join(prefix, conf)
 	}
-	r.found = append(r.found, Gateway{Kind: "nginx", PID: p.PID, Config: conf, Used: true})
+	r.Found(Gateway{Kind: "nginx", PID: p.PID, Config: conf, Used: true})
 	how := fmt.Sprintf("nginx pid %d: -c %s", p.PID, conf)
 	if cmd.conf == "" {
 		how = fmt.Sprintf("nginx pid %d: %s (no -c: nginx's compiled-in default)", p.PID, conf)
 	}
-	r.explain("nginx", "%s, prefix %s", how, prefix)
+	r.Explain("nginx", "%s, prefix %s", how, prefix)
 	e.nginxConfig(ctx, r, nginxTarget{bin: bin, conf: conf, prefix: prefix, globals: cmd.globals, errLog: cmd.errLog, build: build})
 }
 
@@ -184,19 +185,19 @@ func (e *env) nginxProc(ctx context.Context, r *report, p Proc) {
 // running nginx. prefix is nginx's -p ("" for the file's directory). opt may
 // be nil.
 func FromNginxConfig(ctx context.Context, path, prefix string, opt *Options) (*Result, error) {
-	e := optOrDefault(opt)
-	r := newReport()
+	r := newSession(opt)
+	e := &env{r}
 	bin := ""
-	if !e.opt.NoExec {
+	if !e.Options().NoExec {
 		bin, _ = exec.LookPath("nginx")
 	}
 	if prefix == "" {
 		prefix = filepath.Dir(path)
 	}
-	r.found = append(r.found, Gateway{Kind: "nginx", Config: path, Used: true})
-	r.explain("nginx", "nginx configuration %s, prefix %s", path, prefix)
+	r.Found(Gateway{Kind: "nginx", Config: path, Used: true})
+	r.Explain("nginx", "nginx configuration %s, prefix %s", path, prefix)
 	e.nginxConfig(ctx, r, nginxTarget{bin: bin, conf: path, prefix: prefix, build: e.nginxBuild(ctx, bin)})
-	return r.result()
+	return r.Result()
 }
 
 type nginxTarget struct {
@@ -211,15 +212,15 @@ type nginxTarget struct {
 func (e *env) nginxConfig(ctx context.Context, r *report, t nginxTarget) {
 	// The files first: they are read without running anything, and they
 	// say which files `nginx -T` would open for writing.
-	files, ferr := nginxconf.Load(nginxconf.OS{Root: e.opt.Root, Read: e.opt.ReadFile}, t.conf, filepath.Dir(t.conf))
+	files, ferr := nginxconf.Load(nginxconf.OS{Root: e.Options().Root, Read: e.Options().ReadFile}, t.conf, filepath.Dir(t.conf))
 	var cf *nginxconf.Config
-	if t.bin != "" && !e.opt.NoExec {
+	if t.bin != "" && !e.Options().NoExec {
 		// nginx -T opens (and so creates) every log file and temp
 		// directory the configuration names. For a running nginx they
 		// exist already; a configuration edited since the last reload may
 		// name new ones, and discovery must not create them.
 		if missing := missingWritePaths(files, t.prefix, t.errLog); len(missing) > 0 {
-			r.note("nginx", "did not run `%s -T`: it would create %s (named in the configuration, not on disk yet); reading the files instead", t.bin, strings.Join(missing, ", "))
+			r.Note("nginx", "did not run `%s -T`: it would create %s (named in the configuration, not on disk yet); reading the files instead", t.bin, strings.Join(missing, ", "))
 		} else {
 			cf = e.nginxDump(ctx, r, t)
 		}
@@ -227,17 +228,17 @@ func (e *env) nginxConfig(ctx context.Context, r *report, t nginxTarget) {
 	if cf == nil {
 		if ferr != nil {
 			if _, ok := ferr.(*nginxconf.SyntaxError); ok {
-				r.note("nginx", "cannot parse %v", ferr)
+				r.Note("nginx", "cannot parse %v", ferr)
 			} else {
-				r.note("nginx", "cannot read %s: %s", t.conf, e.readHint(t.conf, ferr))
+				r.Note("nginx", "cannot read %s: %s", t.conf, e.ReadHint(t.conf, ferr))
 			}
 			return
 		}
 		cf = files
-		r.explain("nginx", "configuration read from the files (%d)", len(cf.Files))
+		r.Explain("nginx", "configuration read from the files (%d)", len(cf.Files))
 	}
 	for _, p := range cf.Problems {
-		r.note("nginx", "skipped %s", nginxProblem(e, p))
+		r.Note("nginx", "skipped %s", nginxProblem(e, p))
 	}
 	x := &ngx{e: e, r: r, t: t, formats: map[string]*logFormat{}, upstreams: map[string]*upBlock{}}
 	x.walk(cf.Directives, &scope{ctx: "main"})
@@ -255,9 +256,9 @@ func (e *env) nginxDump(ctx context.Context, r *report, t nginxTarget) *nginxcon
 	if t.errLog != "" {
 		a = append(a, "-e", t.errLog)
 	}
-	out, errOut, err := e.run(ctx, t.bin, a...)
+	out, errOut, err := e.Run(ctx, t.bin, a...)
 	if err != nil {
-		r.note("nginx", "`%s -T` failed (%v%s); reading the files instead", t.bin, err, firstLine(errOut))
+		r.Note("nginx", "`%s -T` failed (%v%s); reading the files instead", t.bin, err, firstLine(errOut))
 		return nil
 	}
 	d := nginxconf.ParseDump(out)
@@ -267,10 +268,10 @@ func (e *env) nginxDump(ctx context.Context, r *report, t nginxTarget) *nginxcon
 	}
 	cf, lerr := nginxconf.Load(d, files[0], filepath.Dir(files[0]))
 	if lerr != nil {
-		r.note("nginx", "nginx -T output: %v; reading the files instead", lerr)
+		r.Note("nginx", "nginx -T output: %v; reading the files instead", lerr)
 		return nil
 	}
-	r.explain("nginx", "configuration read with `%s -T` (%d files)", t.bin, len(cf.Files))
+	r.Explain("nginx", "configuration read with `%s -T` (%d files)", t.bin, len(cf.Files))
 	return cf
 }
 
@@ -700,7 +701,7 @@ func (x *ngx) emit(ctx context.Context) {
 				if len(x.resolvers) > 0 {
 					extra = fmt.Sprintf(" through resolver %s (%s)", strings.Join(x.resolvers[0].Args, " "), x.resolvers[0].Pos())
 				}
-				x.r.note("upstreams", "%s %s (%s) names its upstream with variables: nginx resolves it per request%s, so gwtop cannot list it; it still shows up from the logs under its address",
+				x.r.Note("upstreams", "%s %s (%s) names its upstream with variables: nginx resolves it per request%s, so gwtop cannot list it; it still shows up from the logs under its address",
 					kind, target, p.d.Pos(), extra)
 				varNoted = true
 			}
@@ -723,7 +724,7 @@ func (x *ngx) emit(ctx context.Context) {
 		if i := strings.IndexByte(hostport, '/'); i >= 0 && scheme != "" {
 			hostport = hostport[:i]
 		}
-		host, port := splitHostPort(hostport)
+		host, port := discover.SplitHostPort(hostport)
 		if port == "" {
 			// Without a port, the name may be an upstream block.
 			k := "http " + host
@@ -741,7 +742,7 @@ func (x *ngx) emit(ctx context.Context) {
 				port = "80"
 			}
 			if p.stream || (scheme == "" && kind != "grpc_pass") {
-				x.r.note("upstreams", "%s %s (%s): no port and no upstream block of that name; skipped", kind, target, p.d.Pos())
+				x.r.Note("upstreams", "%s %s (%s): no port and no upstream block of that name; skipped", kind, target, p.d.Pos())
 				continue
 			}
 		}
@@ -756,7 +757,7 @@ func (x *ngx) emit(ctx context.Context) {
 			}
 		}
 		if len(servers) == 0 {
-			x.r.note("upstreams", "upstream %s (%s) has no server lines (filled at run time?); skipped", u.name, u.d.Pos())
+			x.r.Note("upstreams", "upstream %s (%s) has no server lines (filled at run time?); skipped", u.name, u.d.Pos())
 			continue
 		}
 		var addrs []config.Upstream
@@ -791,10 +792,10 @@ func (x *ngx) emit(ctx context.Context) {
 				whys = append(whys, why+"; a unix socket: gwtop probes TCP and HTTP only)")
 				continue
 			}
-			host, port := splitHostPort(a)
+			host, port := discover.SplitHostPort(a)
 			if port == "" {
 				if u.stream {
-					x.r.note("upstreams", "server %s (%s) has no port; skipped", a, s.Pos())
+					x.r.Note("upstreams", "server %s (%s) has no port; skipped", a, s.Pos())
 					continue
 				}
 				port = "80"
@@ -815,7 +816,7 @@ func (x *ngx) emit(ctx context.Context) {
 			if len(addrs) > 1 {
 				addrs[i].Name = fmt.Sprintf("%s-%d", u.name, i+1)
 			}
-			x.r.addUpstream(addrs[i], whys[i])
+			x.r.AddUpstream(addrs[i], whys[i])
 		}
 	}
 
@@ -829,25 +830,25 @@ func (x *ngx) emit(ctx context.Context) {
 			why += " in location " + in.p.loc
 		}
 		if in.unix != "" {
-			x.r.addUpstream(config.Upstream{Name: name, Address: "unix:" + in.unix}, why+"; a unix socket: gwtop probes TCP and HTTP only)")
+			x.r.AddUpstream(config.Upstream{Name: name, Address: "unix:" + in.unix}, why+"; a unix socket: gwtop probes TCP and HTTP only)")
 			continue
 		}
 		ips, rwhy := x.resolve(ctx, in.host, in.port, in.p.d)
 		for _, ip := range ips {
 			addr := net.JoinHostPort(ip, in.port)
-			x.r.addUpstream(config.Upstream{Name: name, Address: addr, Probe: "tcp://" + addr}, why+rwhy+")")
+			x.r.AddUpstream(config.Upstream{Name: name, Address: addr, Probe: "tcp://" + addr}, why+rwhy+")")
 		}
 	}
 	if len(x.resolvers) > 0 && !varNoted {
-		x.r.explain("upstreams", "nginx has a resolver (%s): upstream names are re-resolved at run time, the logs show the addresses in use", x.resolvers[0].Pos())
+		x.r.Explain("upstreams", "nginx has a resolver (%s): upstream names are re-resolved at run time, the logs show the addresses in use", x.resolvers[0].Pos())
 	}
 
-	n := &config.Nginx{}
+	n := &Config{}
 	x.chooseAccessLog(n)
 	x.chooseErrorLog(n)
 	x.chooseStub(n)
 	if n.StatusURL != "" || n.AccessLog != "" || n.ErrorLog != "" {
-		x.r.cfg.Nginx = n
+		x.r.SetSection("nginx", n)
 	}
 }
 
@@ -857,22 +858,13 @@ func (x *ngx) resolve(ctx context.Context, host, port string, d *nginxconf.Direc
 	if net.ParseIP(host) != nil {
 		return []string{host}, ""
 	}
-	ips, err := x.e.lookupHost(ctx, host)
+	ips, err := x.e.LookupHost(ctx, host)
 	if err != nil || len(ips) == 0 {
-		x.r.note("upstreams", "%s (%s): cannot resolve %s (%v); listed under its name, while nginx logs the address it resolved at start", d.Arg(0), d.Pos(), host, err)
+		x.r.Note("upstreams", "%s (%s): cannot resolve %s (%v); listed under its name, while nginx logs the address it resolved at start", d.Arg(0), d.Pos(), host, err)
 		return []string{host}, ""
 	}
 	sort.Strings(ips)
 	return ips, fmt.Sprintf("; %s resolves to %s, the address nginx logs", host, strings.Join(ips, ", "))
-}
-
-// splitHostPort splits "host:port", "[v6]:port", "host" or "[v6]"; port is ""
-// when there is none.
-func splitHostPort(s string) (host, port string) {
-	if h, p, err := net.SplitHostPort(s); err == nil {
-		return h, p
-	}
-	return strings.Trim(s, "[]"), ""
 }
 
 // formatText renders a log_format as gwtop's nginx.log_format accepts it:
@@ -881,7 +873,7 @@ func formatText(f *logFormat) string {
 	// The text as it is reads best, when gwtop reads it back the same way.
 	if (f.escape == "" || f.escape == "default") && !strings.ContainsAny(f.text[:min(1, len(f.text))], `'"`) &&
 		!strings.HasPrefix(f.text, "log_format") && !strings.HasPrefix(f.text, "escape=") && !strings.ContainsAny(f.text, "\n") {
-		if _, err := nginx.CompileFormat(f.text); err == nil {
+		if _, err := CompileFormat(f.text); err == nil {
 			return f.text
 		}
 	}
@@ -904,7 +896,7 @@ func hasUpstreamVars(text string) bool {
 // chooseAccessLog picks the access log gwtop follows: one that can be read,
 // in a format gwtop parses, preferring formats with upstream variables and
 // then the log most proxied locations write to.
-func (x *ngx) chooseAccessLog(n *config.Nginx) {
+func (x *ngx) chooseAccessLog(n *Config) {
 	type cand struct {
 		a      *accessLog
 		format string // for config
@@ -945,12 +937,12 @@ func (x *ngx) chooseAccessLog(n *config.Nginx) {
 			c.prob = fmt.Sprintf("format %q is not defined", a.format)
 			continue
 		}
-		if _, err := nginx.CompileFormat(c.format); err != nil {
+		if _, err := CompileFormat(c.format); err != nil {
 			c.prob = fmt.Sprintf("format %s: gwtop cannot parse it: %v", a.format, err)
 			continue
 		}
-		if err := x.e.canRead(a.path); err != nil {
-			c.prob = x.e.readHint(a.path, err)
+		if err := x.e.CanRead(a.path); err != nil {
+			c.prob = x.e.ReadHint(a.path, err)
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -972,44 +964,44 @@ func (x *ngx) chooseAccessLog(n *config.Nginx) {
 		if i == 0 && c.prob == "" {
 			n.AccessLog, n.LogFormat = c.a.path, c.format
 			why := fmt.Sprintf("from %s (%s, %d proxied locations log here)", c.pos, c.a.where, c.uses)
-			x.r.field["nginx.access_log"] = why
+			x.r.SetField("nginx.access_log", why)
 			if f, ok := x.formats[c.a.format]; ok {
-				x.r.field["nginx.log_format"] = fmt.Sprintf("log_format %s from %s", c.a.format, f.d.Pos())
+				x.r.SetField("nginx.log_format", fmt.Sprintf("log_format %s from %s", c.a.format, f.d.Pos()))
 			} else {
-				x.r.field["nginx.log_format"] = "nginx's built-in combined format"
+				x.r.SetField("nginx.log_format", "nginx's built-in combined format")
 			}
 			if !c.up {
-				x.r.note("nginx", "the access log's format has no $upstream_addr/$upstream_status: gwtop cannot tell which upstream failed from it; add them to log_format %s", c.a.format)
+				x.r.Note("nginx", "the access log's format has no $upstream_addr/$upstream_status: gwtop cannot tell which upstream failed from it; add them to log_format %s", c.a.format)
 			}
 			if c.a.buffered != "" {
-				x.r.explain("nginx", "the access log is buffered (%s): lines reach the file in bursts", c.a.buffered)
+				x.r.Explain("nginx", "the access log is buffered (%s): lines reach the file in bursts", c.a.buffered)
 			}
 			continue
 		}
 		if c.prob != "" {
-			x.r.note("nginx", "%s: %s", desc, c.prob)
+			x.r.Note("nginx", "%s: %s", desc, c.prob)
 			continue
 		}
 		if n.AccessLog == "" {
 			// The first usable one, when the preferred one had a problem.
 			n.AccessLog, n.LogFormat = c.a.path, c.format
-			x.r.field["nginx.access_log"] = fmt.Sprintf("from %s (%s, %d proxied locations log here)", c.pos, c.a.where, c.uses)
+			x.r.SetField("nginx.access_log", fmt.Sprintf("from %s (%s, %d proxied locations log here)", c.pos, c.a.where, c.uses))
 			continue
 		}
 		k := len(n.AccessLogs)
-		n.AccessLogs = append(n.AccessLogs, config.AccessLog{Path: c.a.path, Format: c.format})
+		n.AccessLogs = append(n.AccessLogs, AccessLog{Path: c.a.path, Format: c.format})
 		fmtFrom := ""
 		if f, ok := x.formats[c.a.format]; ok {
 			fmtFrom = " from " + f.d.Pos()
 		}
-		x.r.field[fmt.Sprintf("nginx.access_logs[%d]", k)] = fmt.Sprintf("%s (%s, format %s%s, %d proxied locations)", c.pos, c.a.where, c.a.format, fmtFrom, c.uses)
+		x.r.SetField(fmt.Sprintf("nginx.access_logs[%d]", k), fmt.Sprintf("%s (%s, format %s%s, %d proxied locations)", c.pos, c.a.where, c.a.format, fmtFrom, c.uses))
 		if !c.up && c.uses > 0 {
-			x.r.note("nginx", "access_log %s: its format has no $upstream_addr/$upstream_status, so its %d proxied locations count for the gateway but not per upstream", c.a.path, c.uses)
+			x.r.Note("nginx", "access_log %s: its format has no $upstream_addr/$upstream_status, so its %d proxied locations count for the gateway but not per upstream", c.a.path, c.uses)
 		}
 	}
 }
 
-func (x *ngx) chooseErrorLog(n *config.Nginx) {
+func (x *ngx) chooseErrorLog(n *Config) {
 	var cands []*errorLog
 	seen := map[string]*errorLog{}
 	for _, el := range x.elogs {
@@ -1019,8 +1011,8 @@ func (x *ngx) chooseErrorLog(n *config.Nginx) {
 		}
 		seen[el.path] = el
 		if el.prob == "" {
-			if err := x.e.canRead(el.path); err != nil {
-				el.prob = x.e.readHint(el.path, err)
+			if err := x.e.CanRead(el.path); err != nil {
+				el.prob = x.e.ReadHint(el.path, err)
 			}
 		}
 		cands = append(cands, el)
@@ -1039,18 +1031,18 @@ func (x *ngx) chooseErrorLog(n *config.Nginx) {
 		}
 		if i == 0 && el.prob == "" {
 			n.ErrorLog = el.path
-			x.r.field["nginx.error_log"] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses)
+			x.r.SetField("nginx.error_log", fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses))
 			continue
 		}
 		desc := fmt.Sprintf("(%s, %s, level %s, %d proxied locations)", pos, el.where, el.level, el.uses)
 		switch {
 		case el.prob != "":
-			x.r.note("nginx", "error_log %s %s: %s", el.path, desc, el.prob)
+			x.r.Note("nginx", "error_log %s %s: %s", el.path, desc, el.prob)
 		case n.ErrorLog == "":
 			n.ErrorLog = el.path
-			x.r.field["nginx.error_log"] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses)
+			x.r.SetField("nginx.error_log", fmt.Sprintf("from %s (%s, level %s, %d proxied locations log here)", pos, el.where, el.level, el.uses))
 		default:
-			x.r.field[fmt.Sprintf("nginx.error_logs[%d]", len(n.ErrorLogs))] = fmt.Sprintf("from %s (%s, level %s, %d proxied locations)", pos, el.where, el.level, el.uses)
+			x.r.SetField(fmt.Sprintf("nginx.error_logs[%d]", len(n.ErrorLogs)), fmt.Sprintf("from %s (%s, level %s, %d proxied locations)", pos, el.where, el.level, el.uses))
 			n.ErrorLogs = append(n.ErrorLogs, el.path)
 		}
 	}
@@ -1058,7 +1050,7 @@ func (x *ngx) chooseErrorLog(n *config.Nginx) {
 
 // chooseStub builds the stub_status URL from the location and the listen
 // address of its server.
-func (x *ngx) chooseStub(n *config.Nginx) {
+func (x *ngx) chooseStub(n *Config) {
 	for _, s := range x.stubs {
 		fields := strings.Fields(s.path)
 		var path string
@@ -1068,26 +1060,26 @@ func (x *ngx) chooseStub(n *config.Nginx) {
 		case len(fields) == 2 && (fields[0] == "=" || fields[0] == "^~"):
 			path = fields[1]
 		default:
-			x.r.note("nginx", "stub_status at %s is in location %q: gwtop cannot build a URL for a regex or named location; give --nginx-status", s.d.Pos(), s.path)
+			x.r.Note("nginx", "stub_status at %s is in location %q: gwtop cannot build a URL for a regex or named location; give --nginx-status", s.d.Pos(), s.path)
 			continue
 		}
 		hostport, scheme, lpos, ok := x.listenAddr(s.srv)
 		if !ok {
-			x.r.note("nginx", "stub_status at %s: its server listens on no TCP address gwtop can reach", s.d.Pos())
+			x.r.Note("nginx", "stub_status at %s: its server listens on no TCP address gwtop can reach", s.d.Pos())
 			continue
 		}
 		u := scheme + "://" + hostport + path
 		if n.StatusURL != "" {
-			x.r.explain("nginx", "also a stub_status page at %s (%s)", u, s.d.Pos())
+			x.r.Explain("nginx", "also a stub_status page at %s (%s)", u, s.d.Pos())
 			continue
 		}
 		n.StatusURL = u
-		x.r.field["nginx.status_url"] = fmt.Sprintf("stub_status at %s, listen at %s", s.d.Pos(), lpos)
+		x.r.SetField("nginx.status_url", fmt.Sprintf("stub_status at %s, listen at %s", s.d.Pos(), lpos))
 		if len(s.deny) > 0 && !allowsLoopback(s.ok) {
-			x.r.note("nginx", "the status page has deny rules (%s) and no allow for 127.0.0.1: gwtop may get 403", s.deny[0].Pos())
+			x.r.Note("nginx", "the status page has deny rules (%s) and no allow for 127.0.0.1: gwtop may get 403", s.deny[0].Pos())
 		}
 		if other := x.defaultServer(hostport, s.srv); other != nil {
-			x.r.note("nginx", "server %s (%s) is the default server for %s, so gwtop's request may reach it instead of the status page's server %s; add default_server to its listen", other.label(), other.d.Pos(), hostport, s.srv.label())
+			x.r.Note("nginx", "server %s (%s) is the default server for %s, so gwtop's request may reach it instead of the status page's server %s; add default_server to its listen", other.label(), other.d.Pos(), hostport, s.srv.label())
 		}
 	}
 }
@@ -1109,10 +1101,10 @@ func (x *ngx) listenAddr(s *server) (hostport, scheme, pos string, ok bool) {
 	}
 	for _, l := range s.listens {
 		a := l.Arg(0)
-		if strings.HasPrefix(a, "unix:") || contains(l.Args[1:], "quic") {
+		if strings.HasPrefix(a, "unix:") || slices.Contains(l.Args[1:], "quic") {
 			continue
 		}
-		host, port := splitHostPort(a)
+		host, port := discover.SplitHostPort(a)
 		if port == "" {
 			if _, err := strconv.Atoi(host); err == nil {
 				host, port = "", host
@@ -1127,7 +1119,7 @@ func (x *ngx) listenAddr(s *server) (hostport, scheme, pos string, ok bool) {
 			host = "::1"
 		}
 		scheme = "http"
-		if contains(l.Args[1:], "ssl") {
+		if slices.Contains(l.Args[1:], "ssl") {
 			scheme = "https"
 		}
 		return net.JoinHostPort(host, port), scheme, l.Pos(), true
@@ -1151,7 +1143,7 @@ func (x *ngx) defaultServer(hostport string, s *server) *server {
 			first = o
 		}
 		for _, l := range o.listens {
-			if contains(l.Args[1:], "default_server") || contains(l.Args[1:], "default") {
+			if slices.Contains(l.Args[1:], "default_server") || slices.Contains(l.Args[1:], "default") {
 				def = o
 			}
 		}
@@ -1168,13 +1160,4 @@ func (x *ngx) defaultServer(hostport string, s *server) *server {
 		}
 	}
 	return def
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

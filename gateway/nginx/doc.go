@@ -1,9 +1,11 @@
-// Package nginx turns the text nginx writes — access log lines in any
-// log_format, error.log lines and the stub_status page — into typed records
-// gwtop's collectors and aggregator consume.
+// Package nginx is gwtop's nginx gateway: its configuration section and
+// quick flags (section.go), how it wires its sources (access and error
+// logs, stub_status), its discovery from `nginx -T` or the configuration
+// files (discover*.go), and the parsers for the text nginx writes —
+// access log lines in any log_format, error.log lines with their causes,
+// and the stub_status page.
 //
-// Everything here is a pure parser: no I/O, no goroutines, no global state.
-// Tailing files and scraping URLs live in the collector that uses this package.
-// Malformed input never panics; it yields an error (access log, stub_status)
-// or false (error log) so callers can count and skip it.
+// The parsers are pure: no I/O, no goroutines, no global state. Malformed
+// input never panics; it yields an error (access log, stub_status) or false
+// (error log) so callers can count and skip it.
 package nginx

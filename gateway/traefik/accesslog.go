@@ -46,8 +46,7 @@ type logEntry struct {
 //
 // How a line becomes an attempt:
 //   - OriginStatus > 0: the upstream answered; the attempt has its status,
-//     and Header is set (OriginDuration, else 0) so that a 5xx counts as
-//     the upstream's own (upstream_5xx), even a 502 or 504.
+//     and a 5xx is the upstream's own (upstream_5xx), even a 502 or 504.
 //   - OriginStatus 0 and DownstreamStatus 502/504: Traefik failed to proxy.
 //     The attempt carries the 502/504 with no header time, as nginx writes
 //     its own 502 into $upstream_status. Traefik's access log gives no
@@ -90,11 +89,11 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 	}
 	switch {
 	case e.OriginStatus > 0 && addr != "":
-		hdr := origin
-		if hdr < 0 {
-			hdr = 0 // the upstream answered, so its header did arrive
+		at := feed.Attempt{Addr: addr, Status: e.OriginStatus, Connect: -1, Header: -1, Total: origin}
+		if e.OriginStatus >= 500 {
+			at.Cause = model.CauseUpstream5xx // the upstream's own answer, even a 502 or 504
 		}
-		r.Attempts = append(r.Attempts, feed.Attempt{Addr: addr, Status: e.OriginStatus, Connect: -1, Header: hdr, Total: origin})
+		r.Attempts = append(r.Attempts, at)
 	case e.OriginStatus == 0 && (ds == 502 || ds == 504) && addr != "":
 		if ds == 504 {
 			r.Cause = model.CauseReadTimeout

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -23,9 +23,9 @@ func TestLogParserFixtures(t *testing.T) {
 		attempts []feed.Attempt
 	}{
 		{"200", traefiktest.AccessOK, 200, 0.002534021, "",
-			[]feed.Attempt{{Addr: "172.17.0.1:3000", Status: 200, Connect: -1, Header: 0.002411203, Total: 0.002411203}}},
+			[]feed.Attempt{{Addr: "172.17.0.1:3000", Status: 200, Connect: -1, Header: -1, Total: 0.002411203}}},
 		{"upstream 500", traefiktest.Access500, 500, 0.015234021, "",
-			[]feed.Attempt{{Addr: "172.17.0.1:3000", Status: 500, Connect: -1, Header: 0.015002001, Total: 0.015002001}}},
+			[]feed.Attempt{{Addr: "172.17.0.1:3000", Status: 500, Connect: -1, Header: -1, Total: 0.015002001, Cause: model.CauseUpstream5xx}}},
 		{"traefik 502", traefiktest.Access502, 502, 0.001204332, "",
 			[]feed.Attempt{{Addr: "127.0.0.1:9001", Status: 502, Connect: -1, Header: -1, Total: 0.001100021}}},
 		{"traefik 504", traefiktest.Access504, 504, 30.001234567, model.CauseReadTimeout,
@@ -34,7 +34,7 @@ func TestLogParserFixtures(t *testing.T) {
 			[]feed.Attempt{{Addr: "api@docker", Status: 503, Connect: -1, Header: -1, Total: -1}}},
 		{"404 no router", traefiktest.Access404, 404, 0.000033011, "", nil},
 		{"ServiceURL object", traefiktest.AccessURLObject, 200, 0.001, "",
-			[]feed.Attempt{{Addr: "127.0.0.1:80", Status: 200, Connect: -1, Header: 0.0009, Total: 0.0009}}},
+			[]feed.Attempt{{Addr: "127.0.0.1:80", Status: 200, Connect: -1, Header: -1, Total: 0.0009}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewLogParser()
@@ -54,7 +54,7 @@ func TestLogParserFixtures(t *testing.T) {
 			}
 			for i, a := range r.Attempts {
 				w := tc.attempts[i]
-				if a.Addr != w.Addr || a.Status != w.Status || !near(a.Connect, w.Connect) || !near(a.Header, w.Header) || !near(a.Total, w.Total) {
+				if a.Addr != w.Addr || a.Status != w.Status || !near(a.Connect, w.Connect) || !near(a.Header, w.Header) || !near(a.Total, w.Total) || a.Cause != w.Cause {
 					t.Errorf("attempt %+v, want %+v", a, w)
 				}
 			}

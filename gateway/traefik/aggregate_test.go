@@ -6,8 +6,8 @@ import (
 
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
-	"github.com/gwtop/gwtop/collector/traefik"
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
 )
 

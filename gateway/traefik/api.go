@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
@@ -62,10 +61,12 @@ func NewAPI(rawURL, username, password string) (*API, error) {
 // Target is the API's URL as shown: without credentials.
 func (a *API) Target() string { return a.shown }
 
+// Source names the API's row in the snapshot's gateways.
+func (a *API) Source() string { return "api" }
+
 // Scrape reads /api/overview and every page of /api/http/services and
-// reports server states, labels and the gateway row.
-func (a *API) Scrape(ctx context.Context, sink feed.Sink) {
-	g := model.Gateway{Kind: "traefik", Source: "api", Target: a.shown, Updated: time.Now()}
+// reports server states and labels; it returns the row's counters.
+func (a *API) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
 	ov, err := a.overview(ctx)
 	var svcs []Service
 	var pages int
@@ -73,32 +74,26 @@ func (a *API) Scrape(ctx context.Context, sink feed.Sink) {
 	if err == nil {
 		svcs, pages, truncated, err = a.services(ctx)
 	}
-	if ctx.Err() == context.Canceled {
-		return // shutting down: says nothing of the API
+	if err != nil || ctx.Err() != nil {
+		return nil, err
 	}
-	if err != nil {
-		g.Error = err.Error()
-		sink.SetGateway(g)
-		return
-	}
-	g.OK = true
-	g.Counters = map[string]float64{"pages": float64(pages)}
+	counters := map[string]float64{"pages": float64(pages)}
 	if truncated {
-		g.Counters["truncated"] = 1
+		counters["truncated"] = 1
 	}
 	for proto, kinds := range ov {
 		for kind, c := range kinds {
 			p := proto + "_" + kind + "_"
-			g.Counters[p+"total"] = float64(c.Total)
-			g.Counters[p+"warnings"] = float64(c.Warnings)
-			g.Counters[p+"errors"] = float64(c.Errors)
+			counters[p+"total"] = float64(c.Total)
+			counters[p+"warnings"] = float64(c.Warnings)
+			counters[p+"errors"] = float64(c.Errors)
 		}
 	}
 	n := a.report(svcs, sink)
-	g.Counters["services"] = float64(n.services)
-	g.Counters["servers"] = float64(n.servers)
-	g.Counters["servers_down"] = float64(n.down)
-	sink.SetGateway(g)
+	counters["services"] = float64(n.services)
+	counters["servers"] = float64(n.servers)
+	counters["servers_down"] = float64(n.down)
+	return counters, nil
 }
 
 type tally struct{ services, servers, down int }

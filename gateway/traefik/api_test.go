@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -16,7 +17,7 @@ func scrape(t *testing.T, a *API, sink *feedtest.Recorder) model.Gateway {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.Scrape(ctx, sink)
+	feed.ScrapeOnce(ctx, "traefik", a, sink)
 	return sink.LastGateway()
 }
 
@@ -201,7 +202,7 @@ func TestAPICanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	sink := new(feedtest.Recorder)
-	a.Scrape(ctx, sink)
+	feed.ScrapeOnce(ctx, "traefik", a, sink)
 	if len(sink.Gateways()) != 0 {
 		t.Errorf("a canceled scrape reported %+v", sink.Gateways())
 	}

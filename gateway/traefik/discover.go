@@ -1,4 +1,4 @@
-package discover
+package traefik
 
 import (
 	"context"
@@ -7,17 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 	"gopkg.in/yaml.v3"
 )
 
 func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
-	path := relTo(p.Cwd, flagValue(p.Cmdline, "--configfile", "-configfile"))
+	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "--configfile", "-configfile"))
 	cli := traefikCLI(p.Cmdline)
 	if path == "" && len(cli) == 0 {
 		// Traefik's own search order for its static configuration.
 		dirs := []string{"/etc/traefik"}
-		home := e.opt.Home
+		home := e.Options().Home
 		for _, kv := range p.Env {
 			if v, ok := strings.CutPrefix(kv, "HOME="); ok && home == "" {
 				home = v
@@ -32,15 +32,15 @@ func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
 	search:
 		for _, dir := range dirs {
 			for _, ext := range []string{"yml", "yaml", "toml"} {
-				if f := filepath.Join(dir, "traefik."+ext); e.exists(f) {
+				if f := filepath.Join(dir, "traefik."+ext); e.Exists(f) {
 					path = f
 					break search
 				}
 			}
 		}
 	}
-	r.found = append(r.found, Gateway{Kind: "traefik", PID: p.PID, Config: path, Used: true})
-	r.explain("traefik", "traefik pid %d: static configuration %s", p.PID, orNone(path))
+	r.Found(Gateway{Kind: "traefik", PID: p.PID, Config: path, Used: true})
+	r.Explain("traefik", "traefik pid %d: static configuration %s", p.PID, discover.OrNone(path))
 	if len(cli) > 0 {
 		// Traefik takes its static configuration from one source only: the
 		// command line wins over a file.
@@ -48,7 +48,7 @@ func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
 		return
 	}
 	if path == "" {
-		r.note("traefik", "no static configuration file found (looked in /etc/traefik, $HOME/.config and the working directory); give --traefik-api")
+		r.Note("traefik", "no static configuration file found (looked in /etc/traefik, $HOME/.config and the working directory); give --traefik-api")
 		return
 	}
 	e.traefikFile(r, path)
@@ -57,18 +57,18 @@ func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
 // FromTraefikConfig discovers from Traefik's static configuration (YAML or
 // TOML). opt may be nil.
 func FromTraefikConfig(_ context.Context, path string, opt *Options) (*Result, error) {
-	e := optOrDefault(opt)
-	r := newReport()
-	r.found = append(r.found, Gateway{Kind: "traefik", Config: path, Used: true})
+	r := newSession(opt)
+	e := &env{r}
+	r.Found(Gateway{Kind: "traefik", Config: path, Used: true})
 	e.traefikFile(r, path)
-	return r.result()
+	return r.Result()
 }
 
 // traefikCLI returns the static configuration given as --a.b.c=value flags,
 // keys lower-cased.
 func traefikCLI(cmdline []string) map[string]string {
 	out := map[string]string{}
-	for _, w := range args(cmdline) {
+	for _, w := range discover.Args(cmdline) {
 		if !strings.HasPrefix(w, "--") {
 			continue
 		}
@@ -86,9 +86,9 @@ func traefikCLI(cmdline []string) map[string]string {
 }
 
 func (e *env) traefikFile(r *report, path string) {
-	data, err := e.readFile(path)
+	data, err := e.ReadFile(path)
 	if err != nil {
-		r.note("traefik", "cannot read %s: %s", path, e.readHint(path, err))
+		r.Note("traefik", "cannot read %s: %s", path, e.ReadHint(path, err))
 		return
 	}
 	var flat map[string]string
@@ -97,7 +97,7 @@ func (e *env) traefikFile(r *report, path string) {
 	} else {
 		var doc any
 		if err := yaml.Unmarshal(data, &doc); err != nil {
-			r.note("traefik", "cannot parse %s: %v", path, err)
+			r.Note("traefik", "cannot parse %s: %v", path, err)
 			return
 		}
 		flat = map[string]string{}
@@ -164,7 +164,7 @@ func flatTOML(s string) map[string]string {
 // traefikStatic reads the API and access log settings from flattened static
 // configuration.
 func (e *env) traefikStatic(r *report, s map[string]string, src string) {
-	t := &config.Traefik{}
+	t := &Config{}
 	has := func(prefix string) bool {
 		for k := range s {
 			if k == prefix || strings.HasPrefix(k, prefix+".") {
@@ -175,35 +175,35 @@ func (e *env) traefikStatic(r *report, s map[string]string, src string) {
 	}
 	switch {
 	case !has("api"):
-		r.note("traefik", "the API is off in %s (no api section): gwtop needs it for router and service states; enable api.insecure or give --traefik-api", src)
+		r.Note("traefik", "the API is off in %s (no api section): gwtop needs it for router and service states; enable api.insecure or give --traefik-api", src)
 	case s["api.insecure"] != "true":
-		r.note("traefik", "the API in %s is not insecure, so it is served through a router of yours (api@internal) whose address gwtop cannot know; give --traefik-api", src)
+		r.Note("traefik", "the API in %s is not insecure, so it is served through a router of yours (api@internal) whose address gwtop cannot know; give --traefik-api", src)
 	default:
 		addr, why := ":8080", "the traefik entry point's default address"
 		if a := s["entrypoints.traefik.address"]; a != "" {
 			addr, why = a, "entryPoints.traefik.address"
 		}
-		host, port := splitHostPort(strings.SplitN(addr, "/", 2)[0])
-		t.API = "http://" + net.JoinHostPort(localHost(host), port)
-		r.field["traefik.api"] = fmt.Sprintf("api.insecure in %s; %s", src, why)
+		host, port := discover.SplitHostPort(strings.SplitN(addr, "/", 2)[0])
+		t.API = "http://" + net.JoinHostPort(discover.LocalHost(host), port)
+		r.SetField("traefik.api", fmt.Sprintf("api.insecure in %s; %s", src, why))
 	}
 	if has("accesslog") {
 		p := s["accesslog.filepath"]
 		switch {
 		case p == "":
-			r.note("traefik", "the access log in %s goes to stdout (no accessLog.filePath): gwtop follows files", src)
+			r.Note("traefik", "the access log in %s goes to stdout (no accessLog.filePath): gwtop follows files", src)
 		case !strings.EqualFold(s["accesslog.format"], "json"):
-			r.note("traefik", "the access log %s in %s is in the common format: gwtop reads Traefik's JSON access log (accessLog.format: json)", p, src)
+			r.Note("traefik", "the access log %s in %s is in the common format: gwtop reads Traefik's JSON access log (accessLog.format: json)", p, src)
 		default:
-			if err := e.canRead(p); err != nil {
-				r.note("traefik", "access log %s (%s): %s", p, src, e.readHint(p, err))
+			if err := e.CanRead(p); err != nil {
+				r.Note("traefik", "access log %s (%s): %s", p, src, e.ReadHint(p, err))
 			} else {
 				t.AccessLog = p
-				r.field["traefik.access_log"] = "accessLog.filePath in " + src
+				r.SetField("traefik.access_log", "accessLog.filePath in "+src)
 			}
 		}
 	}
 	if t.API != "" || t.AccessLog != "" {
-		r.cfg.Traefik = t
+		r.SetSection("traefik", t)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 )
 
 // The fuzz targets check that nothing panics and that what comes out is

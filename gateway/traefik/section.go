@@ -1,30 +1,72 @@
-package collector
+package traefik
 
 import (
 	"fmt"
 
-	"github.com/gwtop/gwtop/collector/traefik"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/diagnose"
+	"github.com/gwtop/gwtop/gateway"
 )
 
-func init() { gatewayWirings = append(gatewayWirings, wireTraefik) }
+func init() {
+	gateway.Register(gateway.Kind{
+		Name: "traefik", Title: "Traefik", Rank: 40,
+		New:       func() gateway.Section { return &Config{} },
+		Processes: []string{"traefik"},
+		Find:      find,
+		ConfigArg: func(p discover.Proc) string {
+			return discover.FlagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
+		},
+		Flags: []config.Flag{
+			{Name: "traefik-api", Usage: "Traefik API URL (http://127.0.0.1:8080)", Field: "api", Set: func(s config.Section, v string) { s.(*Config).API = v }},
+		},
+		Knobs: diagnose.Knobs{
+			ReadTimeout: "the serversTransport's responseHeaderTimeout", TLSName: "the serversTransport's serverName",
+			Passive: "the service's healthCheck interval and timeout", Conns: "the serversTransport's maxIdleConnsPerHost",
+			FDs: "LimitNOFILE of the traefik unit", Status: "the API's service list", Pass: "the service's loadBalancer servers",
+		},
+	})
+}
 
-// wireTraefik adds Traefik's API (server health, service membership) and
-// its JSON access log.
-func wireTraefik(cfg *config.Config, w *Wirer) error {
-	t := cfg.Traefik
-	if t == nil {
-		return nil
+// Config says where Traefik's API and access log are.
+type Config struct {
+	API       string `yaml:"api"` // http://127.0.0.1:8080
+	Username  string `yaml:"username"`
+	Password  string `yaml:"password"`
+	AccessLog string `yaml:"access_log"` // JSON access log
+}
+
+// Empty reports whether the section names nothing to watch.
+func (t *Config) Empty() bool { return t.API == "" && t.AccessLog == "" }
+
+// Defaults has nothing to fill.
+func (t *Config) Defaults() {}
+
+// Validate checks the API URL.
+func (t *Config) Validate(c *config.Check) {
+	switch {
+	case t.API == "" && t.AccessLog == "":
+		c.Bad("", "give api (http://127.0.0.1:8080) or access_log")
+	case t.API != "":
+		if err := config.CheckHTTPURL(t.API); err != nil {
+			c.Bad("api", err.Error(), "api")
+		}
 	}
+}
+
+// Wire adds the API (server health, service membership) and the JSON
+// access log.
+func (t *Config) Wire(w gateway.Wirer) error {
 	if t.API != "" {
-		api, err := traefik.NewAPI(t.API, t.Username, t.Password)
+		api, err := NewAPI(t.API, t.Username, t.Password)
 		if err != nil {
 			return fmt.Errorf("traefik.api: %w", err)
 		}
-		w.Scraper("traefik api "+api.Target(), api)
+		w.Scraper(api)
 	}
 	if t.AccessLog != "" {
-		w.Log("traefik", "access_log", t.AccessLog, traefik.NewLogParser())
+		w.Log("access_log", t.AccessLog, NewLogParser())
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwtop/gwtop/collector/traefik/traefiktest"
+	"github.com/gwtop/gwtop/gateway/traefik/traefiktest"
 )
 
 func TestParseServicesFixture(t *testing.T) {

@@ -1,0 +1,105 @@
+package discover
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gwtop/gwtop/config"
+)
+
+// Finder is how discovery reads one kind of gateway. Each kind's package
+// registers one (through the gateway registry); Discover runs them in
+// Rank order.
+type Finder struct {
+	Kind string
+	// Rank orders the finders (lowest first), as config.Kind.Rank.
+	Rank int
+	// Processes are the process names (comm, or the first word of the
+	// command line) of the kind's daemons.
+	Processes []string
+	// Serves reports whether a process of the kind is one that serves (an
+	// nginx master, not a worker or `nginx -t`); nil: every one.
+	Serves func(Proc) bool
+	// ConfigArg is the configuration path on a process's command line,
+	// for listing an instance that is not read; nil: none.
+	ConfigArg func(Proc) string
+	// Find reads one running process into the session: its section,
+	// upstreams, notes.
+	Find func(ctx context.Context, s *Session, p Proc)
+}
+
+var (
+	findersMu  sync.RWMutex
+	finderList []Finder
+)
+
+// Register adds a kind's finder.
+func Register(f Finder) {
+	findersMu.Lock()
+	defer findersMu.Unlock()
+	finderList = append(finderList, f)
+	sort.SliceStable(finderList, func(i, j int) bool {
+		if finderList[i].Rank != finderList[j].Rank {
+			return finderList[i].Rank < finderList[j].Rank
+		}
+		return finderList[i].Kind < finderList[j].Kind
+	})
+}
+
+func finders() []Finder {
+	findersMu.RLock()
+	defer findersMu.RUnlock()
+	return append([]Finder(nil), finderList...)
+}
+
+// Session is one run of discovery as a kind's finder sees it: where to look
+// (the Options, through the file and program helpers) and what it found so
+// far (the configuration being built and, for every item, why it is there).
+type Session struct {
+	*env
+	*report
+}
+
+// NewSession starts a discovery with the given options.
+func NewSession(opt Options) *Session {
+	return &Session{env: newEnv(opt), report: newReport()}
+}
+
+// Found records a gateway process or configuration that was read (or, with
+// Used false, only seen).
+func (r *report) Found(g Gateway) { r.found = append(r.found, g) }
+
+// SetField says where a field of the configuration came from: the text
+// goes into a comment beside it ("nginx.access_log", "nginx.access_logs[0]",
+// "upstreams" items use AddUpstream's why).
+func (r *report) SetField(field, why string) { r.field[field] = why }
+
+// SetEnv keeps a secret discovery read (a stats password) out of the YAML:
+// the YAML refers to it as ${name}, and Result.Load supplies it.
+func (r *report) SetEnv(name, value string) { r.env[name] = value }
+
+// SetSection puts a kind's section into the configuration.
+func (r *report) SetSection(kind string, s config.Section) { r.cfg.SetSection(kind, s) }
+
+// Section returns the kind's section found so far, or nil.
+func (r *report) Section(kind string) config.Section { return r.cfg.Section(kind) }
+
+// Upstreams lists the upstreams found so far.
+func (r *report) Upstreams() []config.Upstream { return r.cfg.Upstreams }
+
+// Result ends the discovery: the configuration, its commented YAML and the
+// notes; a *NotFoundError when nothing can be watched.
+func (s *Session) Result() (*Result, error) { return s.report.result() }
+
+// andList joins names as "a, b and c".
+func andList(names []string) string {
+	switch len(names) {
+	case 0:
+		return "gateway"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

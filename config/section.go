@@ -1,0 +1,183 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Section is one gateway kind's part of the configuration (`nginx:`,
+// `haproxy:`, …). The kind's own package defines it as a struct with yaml
+// tags; config decodes it strictly (unknown fields are errors with their
+// line), fills its defaults and asks it to validate itself, but never
+// names a kind.
+type Section interface {
+	// Defaults fills what was left out (a log format, a default address).
+	Defaults()
+	// Validate reports every problem through c; c knows the section's
+	// name and the file's positions.
+	Validate(c *Check)
+	// Empty reports whether the section watches nothing.
+	Empty() bool
+}
+
+// Flag is a quick command-line flag that sets one field of a section, so
+// that a kind can be watched without a file (--nginx-status URL).
+type Flag struct {
+	Name  string // without dashes: "nginx-status"
+	Usage string
+	// Field is the section's field it sets, as validation names it
+	// ("status_url"): an error in that field is reported as the flag.
+	Field string
+	Set   func(s Section, value string)
+}
+
+// Kind is what config knows of one gateway kind: its section's name in the
+// file, how to make an empty one, and its quick flags. The kind's package
+// registers it (through the gateway registry) before main runs.
+type Kind struct {
+	Name  string // the section's key in the YAML file: "nginx"
+	New   func() Section
+	Flags []Flag
+	// Rank orders the kinds (lowest first) in the configuration, in
+	// discovery's output and in messages; init functions run in import
+	// path order, which says nothing.
+	Rank int
+}
+
+var (
+	kindsMu sync.RWMutex
+	kinds   []Kind
+)
+
+// RegisterKind adds a kind; kinds are kept in Rank order (then by name).
+// Registering a name twice is a programming error.
+func RegisterKind(k Kind) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	if k.Name == "" || k.New == nil {
+		panic("config: RegisterKind needs a name and a constructor")
+	}
+	for _, o := range kinds {
+		if o.Name == k.Name {
+			panic(fmt.Sprintf("config: kind %q registered twice", k.Name))
+		}
+	}
+	kinds = append(kinds, k)
+	sort.SliceStable(kinds, func(i, j int) bool {
+		if kinds[i].Rank != kinds[j].Rank {
+			return kinds[i].Rank < kinds[j].Rank
+		}
+		return kinds[i].Name < kinds[j].Name
+	})
+	structType.Store(nil) // the decoding type is built anew with this kind
+}
+
+// Kinds lists the registered kinds in Rank order.
+func Kinds() []Kind {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	return append([]Kind(nil), kinds...)
+}
+
+func kindByName(name string) (Kind, bool) {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	for _, k := range kinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
+// KindNames lists the registered kinds' names, for messages.
+func KindNames() []string {
+	var out []string
+	for _, k := range Kinds() {
+		out = append(out, k.Name)
+	}
+	return out
+}
+
+// Gateway is one section of the configuration with the kind it belongs to.
+type Gateway struct {
+	Kind    string
+	Section Section
+}
+
+// Section returns the configuration's section of a kind, or nil.
+func (c *Config) Section(kind string) Section {
+	for _, g := range c.Gateways {
+		if g.Kind == kind {
+			return g.Section
+		}
+	}
+	return nil
+}
+
+// Ensure returns the section of a kind, adding an empty one when the
+// configuration has none. It panics for a kind nobody registered.
+func (c *Config) Ensure(kind string) Section {
+	if s := c.Section(kind); s != nil {
+		return s
+	}
+	k, ok := kindByName(kind)
+	if !ok {
+		panic(fmt.Sprintf("config: no kind %q registered", kind))
+	}
+	s := k.New()
+	c.SetSection(kind, s)
+	return s
+}
+
+// SetSection puts a section in place of the kind's (or adds it), keeping
+// the sections in registration order.
+func (c *Config) SetSection(kind string, s Section) {
+	for i, g := range c.Gateways {
+		if g.Kind == kind {
+			c.Gateways[i].Section = s
+			return
+		}
+	}
+	c.Gateways = append(c.Gateways, Gateway{Kind: kind, Section: s})
+	order := map[string]int{}
+	for i, k := range Kinds() {
+		order[k.Name] = i
+	}
+	// Few sections: an insertion step keeps them in registration order.
+	for i := len(c.Gateways) - 1; i > 0 && order[c.Gateways[i].Kind] < order[c.Gateways[i-1].Kind]; i-- {
+		c.Gateways[i], c.Gateways[i-1] = c.Gateways[i-1], c.Gateways[i]
+	}
+}
+
+// SectionOf returns the configuration's section of a kind as its concrete
+// type, or nil: SectionOf[*nginx.Config](cfg, "nginx").
+func SectionOf[T Section](c *Config, kind string) T {
+	var zero T
+	s, ok := c.Section(kind).(T)
+	if !ok {
+		return zero
+	}
+	return s
+}
+
+// Check collects the problems of one section, each with the file, the
+// line and the field's full name.
+type Check struct {
+	kind string
+	file string
+	pos  *positions
+	errs *Errors
+}
+
+// Bad reports a problem with field (relative to the section, e.g.
+// "status_url" or "access_logs[1].path"; "" for the section as a whole).
+// path locates it in the file, relative to the section: "access_logs", 2.
+func (c *Check) Bad(field, msg string, path ...any) {
+	full := c.kind
+	if field != "" {
+		full += "." + field
+	}
+	*c.errs = append(*c.errs, &Error{File: c.file, Line: c.pos.line(append([]any{c.kind}, path...)...), Field: full, Msg: msg})
+}

@@ -1,0 +1,67 @@
+package envoy
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover/discovertest"
+)
+
+// TestDiscoverEnvoy reads a small static Envoy configuration.
+func TestDiscoverEnvoy(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	noDNS := &Options{LookupHost: func(_ context.Context, h string) ([]string, error) {
+		if h == "app.internal" {
+			return []string{"10.1.2.3"}, nil
+		}
+		return nil, errors.New("no such host")
+	}}
+
+	envoy := filepath.Join(dir, "envoy.yaml")
+	discovertest.Write(t, envoy, `admin:
+  address:
+    socket_address: { address: 0.0.0.0, port_value: 9901 }
+static_resources:
+  listeners:
+  - name: l
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: `+filepath.Join(dir, "envoy.log")+`
+              log_format:
+                json_format: { status: "%RESPONSE_CODE%" }
+  clusters:
+  - name: app
+    health_checks:
+    - http_health_check: { path: /healthz }
+    load_assignment:
+      cluster_name: app
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: app.internal, port_value: 8080 } } }
+        - endpoint: { address: { socket_address: { address: 10.1.2.4, port_value: 8080 } } }
+`)
+	discovertest.Write(t, filepath.Join(dir, "envoy.log"), "")
+	res, err := FromEnvoyConfig(ctx, envoy, noDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if en := config.SectionOf[*Config](res.Config, "envoy"); en == nil || en.Admin != "http://127.0.0.1:9901" || en.AccessLog != filepath.Join(dir, "envoy.log") || en.LogFormat != "json" {
+		t.Errorf("envoy: %+v", en)
+	}
+	want := []string{"app app 10.1.2.3:8080 http://10.1.2.3:8080/healthz", "app app 10.1.2.4:8080 http://10.1.2.4:8080/healthz"}
+	if got := discovertest.UpstreamSet(res.Config); !reflect.DeepEqual(got, want) {
+		t.Errorf("envoy upstreams: %q", got)
+	}
+	discovertest.CheckRoundTrip(t, res)
+}

@@ -1,0 +1,245 @@
+package nginx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/config/discover/discovertest"
+)
+
+var testPorts = discovertest.Ports{Listen: 18001, Status: 18002, Static: 18003, Healthy: 18004, Backup: 18005, Down: 18006,
+	Error500: 18007, Refused: 18008, Inline: 18009, FastCGI: 18010}
+
+// nginxT checks a tree with the real nginx, so that the trees the tests
+// read are configurations nginx accepts.
+func nginxT(t *testing.T, tr *discovertest.NginxTree) {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		bin = "/usr/sbin/nginx"
+	}
+	if out, err := exec.Command(bin, "-t", "-q", "-p", tr.Prefix, "-c", tr.Conf).CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t rejects the test tree: %v\n%s", err, out)
+	}
+}
+
+func nginxOf(cfg *config.Config) *Config { return config.SectionOf[*Config](cfg, "nginx") }
+
+// checkRoundTrip parses the YAML back and compares what matters, the
+// nginx logs included.
+func checkRoundTrip(t *testing.T, res *Result) {
+	t.Helper()
+	back := discovertest.CheckRoundTrip(t, res)
+	if n := nginxOf(res.Config); n != nil {
+		b := nginxOf(back)
+		if b == nil {
+			t.Errorf("nginx section lost in the round trip:\n%s", res.YAML)
+			return
+		}
+		if !reflect.DeepEqual(b.AllAccessLogs(), n.AllAccessLogs()) || !reflect.DeepEqual(b.AllErrorLogs(), n.AllErrorLogs()) {
+			t.Errorf("nginx logs after the round trip:\n got %+v %v\nwant %+v %v", b.AllAccessLogs(), b.AllErrorLogs(), n.AllAccessLogs(), n.AllErrorLogs())
+		}
+	}
+}
+
+// TestNginxTree reads the tree through `nginx -T` and through the files
+// and expects the same configuration both ways, and a YAML that loads back
+// into it.
+func TestNginxTree(t *testing.T) {
+	tr := discovertest.WriteNginxTree(t, testPorts)
+	nginxT(t, tr)
+	var prev *Result
+	for _, noExec := range []bool{false, true} {
+		res, err := FromNginxConfig(context.Background(), tr.Conf, tr.Prefix, &Options{NoExec: noExec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sock := "unix:" + filepath.Join(tr.Prefix, "run", "app.sock")
+		want := []string{
+			"app-1 app 127.0.0.1:18004 tcp://127.0.0.1:18004",
+			"app-2 app 127.0.0.1:18005 tcp://127.0.0.1:18005",
+			"app-3 app 127.0.0.1:18006 ",
+			"payments payments 127.0.0.1:18007 tcp://127.0.0.1:18007",
+			"legacy legacy 127.0.0.1:18008 tcp://127.0.0.1:18008",
+			"sock sock " + sock + " ",
+			"api.test/inline/  127.0.0.1:18009 tcp://127.0.0.1:18009",
+			"api.test/php/  127.0.0.1:18010 tcp://127.0.0.1:18010",
+		}
+		if got := discovertest.UpstreamSet(res.Config); !reflect.DeepEqual(got, want) {
+			t.Errorf("noExec=%v upstreams:\n got %q\nwant %q", noExec, got, want)
+		}
+		logs := filepath.Join(tr.Prefix, "logs")
+		wantN := Config{StatusURL: tr.StatusURL, AccessLog: tr.AccessLog, LogFormat: discovertest.UpstreamLogFormat, ErrorLog: tr.ErrorLog,
+			// Every other readable access log is watched too: the JSON one
+			// (upstream variables) first, then by proxied locations.
+			AccessLogs: []AccessLog{
+				{Path: filepath.Join(logs, "api.json.log"), Format: `escape=json '{"time":"$time_iso8601","status":"$status","request":"$request","upstream_addr":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time","request_time":$request_time}'`},
+				{Path: filepath.Join(logs, "access.log"), Format: "combined"},
+				{Path: filepath.Join(logs, "static.log"), Format: "combined"},
+			},
+			ErrorLogs: []string{filepath.Join(logs, "error.log")},
+		}
+		if n := nginxOf(res.Config); n == nil || !reflect.DeepEqual(*n, wantN) {
+			t.Errorf("noExec=%v nginx:\n got %+v\nwant %+v", noExec, n, wantN)
+		}
+		if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "$backend") {
+			t.Errorf("notes: %q", res.Notes)
+		}
+		checkRoundTrip(t, res)
+		if prev != nil && !reflect.DeepEqual(prev.Config, res.Config) {
+			t.Errorf("nginx -T and the files disagree:\n%+v\n%+v", prev.Config, res.Config)
+		}
+		prev = res
+	}
+}
+
+// TestNginxUnreadable: a missing include, a syntax error in an included
+// file, an unreadable include and a log gwtop may not read become notes
+// naming the file and line, and discovery still returns the rest.
+func TestNginxUnreadable(t *testing.T) {
+	tr := discovertest.WriteNginxTree(t, testPorts)
+	nginxT(t, tr)
+	etc := filepath.Join(tr.Prefix, "etc")
+	// Broken after nginx -t, as an edit on a running host would be.
+	discovertest.Write(t, filepath.Join(etc, "conf.d", "zz-broken.conf"), "upstream broken {\n    server 127.0.0.1:1\n}\n")
+	discovertest.Write(t, filepath.Join(etc, "conf.d", "secret.conf"), "upstream secret { server 127.0.0.1:2; }\n")
+	main, _ := os.ReadFile(tr.Conf)
+	edited := strings.Replace(string(main), "    include conf.d/*.conf;", "    include conf.d/*.conf;\n    include /nonexistent/dir/missing.conf;", 1)
+	discovertest.Write(t, tr.Conf, edited)
+	missingLine := 1 + strings.Count(edited[:strings.Index(edited, "include /nonexistent")], "\n")
+	// Tests run as root, who can read everything: permission is simulated.
+	secret := filepath.Join(etc, "conf.d", "secret.conf")
+	denied := func(p string) error {
+		if p == tr.AccessLog || p == secret {
+			return &fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}
+		}
+		return nil
+	}
+	opt := &Options{NoExec: true, CanRead: func(p string) error {
+		if err := denied(p); err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err == nil {
+			f.Close()
+		}
+		return err
+	}, ReadFile: func(p string) ([]byte, error) {
+		if err := denied(p); err != nil {
+			return nil, err
+		}
+		return os.ReadFile(p)
+	}}
+	res, err := FromNginxConfig(context.Background(), tr.Conf, tr.Prefix, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, s := range []string{
+		filepath.Join(etc, "conf.d", "zz-broken.conf") + `:3: unexpected "}" (gwtop cannot parse it)`,
+		fmt.Sprintf("%s:%d: include /nonexistent/dir/missing.conf: open /nonexistent/dir/missing.conf: no such file or directory", tr.Conf, missingLine),
+		secret + ": permission denied — run as root",
+		"access_log " + tr.AccessLog + " (" + tr.API + ":4, server api.test, format upstreamlog",
+		"permission denied — run as root",
+	} {
+		if !strings.Contains(notes, s) {
+			t.Errorf("notes lack %q:\n%s", s, notes)
+		}
+	}
+	// The rest is still there: the other upstream-aware log is chosen instead.
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != filepath.Join(tr.Prefix, "logs", "api.json.log") || !strings.HasPrefix(n.LogFormat, "escape=json '{") || n.StatusURL != tr.StatusURL {
+		t.Errorf("nginx: %+v", n)
+	}
+	if len(res.Config.Upstreams) != 8 {
+		t.Errorf("upstreams: %q", discovertest.UpstreamSet(res.Config))
+	}
+	if !strings.Contains(string(res.YAML), "# access_log "+tr.AccessLog) {
+		t.Errorf("the YAML does not say why the access log was not used:\n%s", res.YAML)
+	}
+	checkRoundTrip(t, res)
+
+	// A main file that is not nginx's at all: nothing to watch, and the
+	// error names the file and line.
+	bad := filepath.Join(t.TempDir(), "nginx.conf")
+	discovertest.Write(t, bad, "http {\n  server {\n")
+	_, err = FromNginxConfig(context.Background(), bad, "", &Options{NoExec: true})
+	var nf *discover.NotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), bad+":3: unexpected end of file") {
+		t.Errorf("broken main file: %v", err)
+	}
+}
+
+// TestNginxCmdline reads nginx's rewritten process titles. Which processes
+// of a process list are served gateways (masters, not workers or `nginx
+// -t`) is TestGatewayProcs in gateway/all, which needs every kind.
+func TestNginxCmdline(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want nginxCmd
+	}{
+		{[]string{"nginx: master process /usr/sbin/nginx -p /srv/gw -c etc/gw.conf -g daemon off; master_process on;"},
+			nginxCmd{bin: "/usr/sbin/nginx", prefix: "/srv/gw", conf: "etc/gw.conf", globals: "daemon off; master_process on;"}},
+		{[]string{"nginx: master process /usr/sbin/nginx -g daemon on; master_process on;"},
+			nginxCmd{bin: "/usr/sbin/nginx", globals: "daemon on; master_process on;"}},
+		{[]string{"/usr/local/nginx/sbin/nginx", "-c/etc/x.conf", "-e", "/tmp/e.log", "-g", "daemon off;"},
+			nginxCmd{bin: "/usr/local/nginx/sbin/nginx", conf: "/etc/x.conf", errLog: "/tmp/e.log", globals: "daemon off;"}},
+	} {
+		if got := parseNginxCmdline(c.in); got != c.want {
+			t.Errorf("%q:\n got %+v\nwant %+v", c.in, got, c.want)
+		}
+	}
+}
+
+// TestNginxDiscoveryCreatesNothing: a configuration naming a log file and a
+// temp directory that do not exist yet (edited, not reloaded) must not make
+// discovery run `nginx -T`, which would create them.
+func TestNginxDiscoveryCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	newLog := filepath.Join(dir, "logs", "new-access.log")
+	tmpDir := filepath.Join(dir, "proxy_tmp")
+	conf := filepath.Join(dir, "nginx.conf")
+	body := fmt.Sprintf(`error_log %s/error.log;
+events {}
+http {
+    proxy_temp_path %s;
+    upstream api { server 127.0.0.1:9; }
+    server { listen 127.0.0.1:1; access_log %s; location / { proxy_pass http://api; } }
+}
+`, dir, tmpDir, newLog)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "error.log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := FromNginxConfig(context.Background(), conf, dir, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{newLog, tmpDir} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("discovery created %s", p)
+		}
+	}
+	notes := strings.Join(res.Notes, "\n")
+	if !strings.Contains(notes, "did not run") || !strings.Contains(notes, newLog) {
+		t.Errorf("notes do not say why nginx -T was not run:\n%s", notes)
+	}
+	if len(res.Config.Upstreams) != 1 || res.Config.Upstreams[0].Address != "127.0.0.1:9" {
+		t.Errorf("upstreams from the files: %+v", res.Config.Upstreams)
+	}
+}
