@@ -35,6 +35,7 @@ func (f *Format) Parse(line []byte, rec *AccessRecord) error {
 	line = bytes.TrimRight(line, "\r\n")
 	i := 0
 	var status, final = -1, -1
+	durPrec := 0
 	for k := range f.toks {
 		t := &f.toks[k]
 		if t.letter == "" {
@@ -78,13 +79,21 @@ func (f *Format) Parse(line []byte, rec *AccessRecord) error {
 			if used != len(v) || used == 0 {
 				return mismatch("bad duration %q", clip(v))
 			}
-			switch t.role {
-			case roleMicros:
-				rec.Duration = float64(n) / 1e6
-			case roleMillis:
-				rec.Duration = float64(n) / 1e3
-			default:
-				rec.Duration = float64(n)
+			// With several durations the most precise one wins.
+			if p := precision(t.role); p > durPrec {
+				durPrec = p
+				switch t.role {
+				case roleMicros:
+					rec.Duration = float64(n) / 1e6
+				case roleMillis:
+					rec.Duration = float64(n) / 1e3
+				default:
+					rec.Duration = float64(n)
+				}
+			}
+		case roleBytesIn, roleBytesOut:
+			if _, used := leadingDigits(v, 19); used != len(v) {
+				return mismatch("bad byte count %q", clip(v))
 			}
 		case roleRequest:
 			if rec.Path == nil {
@@ -108,6 +117,17 @@ func (f *Format) Parse(line []byte, rec *AccessRecord) error {
 		rec.Status = status
 	}
 	return nil
+}
+
+// precision ranks the duration roles: µs over ms over s.
+func precision(r role) int {
+	switch r {
+	case roleMicros:
+		return 3
+	case roleMillis:
+		return 2
+	}
+	return 1
 }
 
 // clip shortens a value for an error message.
@@ -153,9 +173,6 @@ func (f *Format) fieldEnd(line []byte, i, k int) (int, error) {
 				break
 			}
 			from += sp + 1
-		}
-		if from > i {
-			from--
 		}
 	}
 	for {
