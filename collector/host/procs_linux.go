@@ -191,7 +191,9 @@ func (w *procWatch) read(path string) ([]byte, error) {
 }
 
 // countFDs is the number of open descriptors, or 0 when the directory
-// cannot be read (another user's process without CAP_SYS_PTRACE).
+// cannot be read (another user's process without CAP_SYS_PTRACE). The
+// size also counts a descriptor reserved by an open() still in progress,
+// which the listing does not show yet; both count against the limit.
 func (w *procWatch) countFDs(dir string) int {
 	if w.countBySize {
 		var st syscall.Stat_t

@@ -82,15 +82,17 @@ func waitFiles(t testing.TB, paths ...string) {
 
 // block keeps a shell alive without starting any program: exec'ing one
 // would change its command name, and forking one (sleep) would show a
-// short-lived copy of the shell as one more worker. Opening a FIFO that no
-// one writes to blocks in the shell itself.
+// short-lived copy of the shell as one more worker. Reading a FIFO no one
+// writes to blocks in the shell itself; it is opened read-write, which
+// does not block, because a shell blocked in open() holds a reserved
+// descriptor that the fd directory does not list yet.
 func block(t testing.TB) string {
 	t.Helper()
 	fifo := filepath.Join(t.TempDir(), "never")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return `read x < ` + fifo
+	return `exec 9<>` + fifo + `; read x <&9`
 }
 
 func TestWatchProcessesMasterWorkersFDs(t *testing.T) {
