@@ -40,6 +40,9 @@ type liveFault struct {
 	// is what the client got (first request).
 	causes []model.Cause
 	status int
+	// alt is another status Apache gives the same fault from one run to
+	// the next (0: none).
+	alt int
 }
 
 // liveFaults is the table: fault → what Apache 2.4.71 (Debian) logs.
@@ -65,9 +68,10 @@ var liveFaults = []liveFault{
 	{name: "unavailable", kind: faults.Unavailable, status: 503},
 	// Not mod_proxy but the HTTP filter: AH02429 "Response header name
 	// 'Bad\x01Header' contains invalid characters", which names neither
-	// backend nor URI (so the failure goes to the gateway row); the
-	// client gets 500, not 502.
-	{name: "badheader", kind: faults.BadHeader, causes: []model.Cause{model.CauseBadResponse}, status: 500},
+	// backend nor URI (so the failure goes to the gateway row). The
+	// client gets 500 — or, from run to run, 502 for some of the requests
+	// (seen in the access log): the same invalid header, logged the same.
+	{name: "badheader", kind: faults.BadHeader, causes: []model.Cause{model.CauseBadResponse}, status: 500, alt: 502},
 	// AH01084 "(20014)… pass request body failed to ADDR", AH00898
 	// "Error during SSL Handshake with remote server", AH01097; 500.
 	{name: "tls", kind: faults.PlainOnTLS, scheme: "https", causes: []model.Cause{model.CauseTLS}, status: 500},
@@ -297,7 +301,7 @@ func checkRun(t *testing.T, run *liveRun) {
 		if fmt.Sprint(causes) != fmt.Sprint(f.causes) {
 			t.Errorf("%s: error-log causes %v (counts %v), want %v", f.name, causes, got[key], f.causes)
 		}
-		if st := run.status[f.name]; st != f.status {
+		if st := run.status[f.name]; st != f.status && st != f.alt {
 			t.Errorf("%s: the client got %d, the table says %d", f.name, st, f.status)
 		}
 	}
@@ -367,7 +371,7 @@ func checkAccess(t *testing.T, lines []string, format string, router *Router, ru
 		if strings.Contains(raw[i], "/busy ") {
 			continue // the requests that filled the workers
 		}
-		if r.Status != f.status || r.Time.IsZero() {
+		if (r.Status != f.status && r.Status != f.alt) || r.Time.IsZero() {
 			t.Errorf("%s %s: status %d time %v, want %d", format, name, r.Status, r.Time, f.status)
 		}
 		var want []string
