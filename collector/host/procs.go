@@ -31,9 +31,11 @@ type procEntry struct {
 	havePrev  bool
 }
 
-// procStat is the part of /proc/PID/stat the sampler uses.
+// procStat is the part of /proc/PID/stat the sampler uses. name points
+// into the read buffer: a sample, which already knows the name, copies
+// nothing.
 type procStat struct {
-	name     string
+	name     []byte
 	ppid     int
 	ticks    uint64 // utime + stime, in clock ticks
 	start    uint64
@@ -49,7 +51,7 @@ func parseStat(b []byte) (procStat, error) {
 	if open < 0 || close < open {
 		return st, fmt.Errorf("stat: no command name in %q", truncate(b))
 	}
-	st.name = string(b[open+1 : close])
+	st.name = b[open+1 : close]
 	// Fields after the name, 0-based: 0 state, 1 ppid, 11 utime, 12 stime,
 	// 19 starttime, 21 rss (proc(5) numbers them 3, 4, 14, 15, 22, 24).
 	rest := b[close+1:]

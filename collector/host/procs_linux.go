@@ -104,10 +104,10 @@ func (w *procWatch) scan(now time.Time) error {
 			continue // exited since the listing
 		}
 		st, err := parseStat(b)
-		if err != nil || !w.names[st.name] {
+		if err != nil || !w.names[string(st.name)] {
 			continue
 		}
-		e := procEntry{pid: pid, ppid: st.ppid, name: st.name, start: st.start,
+		e := procEntry{pid: pid, ppid: st.ppid, name: string(st.name), start: st.start,
 			statPath: statPath, fdPath: filepath.Join(w.root, n, "fd")}
 		if old, ok := known[pid]; ok && old.start == st.start {
 			e.prevTicks, e.prevAt, e.havePrev = old.prevTicks, old.prevAt, old.havePrev

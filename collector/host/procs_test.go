@@ -49,7 +49,7 @@ func TestParseStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.name != "nginx: a) b" || st.ppid != 812 || st.ticks != 175 || st.start != 987654 || st.rssPages != 3178 {
+	if string(st.name) != "nginx: a) b" || st.ppid != 812 || st.ticks != 175 || st.start != 987654 || st.rssPages != 3178 {
 		t.Fatalf("parsed %+v", st)
 	}
 	for _, bad := range []string{"", "12 nginx S 1", "12 (nginx) S 1 2 3"} {
