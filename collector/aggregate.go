@@ -32,25 +32,31 @@ type causeInfo struct {
 	inferred bool
 }
 
+// ukey identifies an upstream: the gateway instance that sends it traffic
+// and its address as that gateway writes it. Two gateways in front of the
+// same address are two rows: each sees it through its own timeouts,
+// retries and health checks.
+type ukey struct{ gw, addr string }
+
 type upstream struct {
-	addr, name, group string
-	labelled          bool
-	ring              *ring
-	total             counts
-	causes            [model.NumCauses]causeInfo
-	evidence          [evidenceLines]string
-	nEvidence         int
-	probes            [probeHistory]model.ProbeResult
-	nProbes           int
-	lastSeen          time.Time
-	sources           uint8
-	statusDown        bool
-	statusWhy         string
-	counters          map[string]feed.Counters // last cumulative reading per status source
-	avgMS             map[string]float64
-	avgNote           string
-	state             model.State
-	evaluated         bool
+	gw, addr, name, group string
+	labelled              bool
+	ring                  *ring
+	total                 counts
+	causes                [model.NumCauses]causeInfo
+	evidence              [evidenceLines]string
+	nEvidence             int
+	probes                [probeHistory]model.ProbeResult
+	nProbes               int
+	lastSeen              time.Time
+	sources               uint8
+	statusDown            bool
+	statusWhy             string
+	counters              map[string]feed.Counters // last cumulative reading per status source
+	avgMS                 map[string]float64
+	avgNote               string
+	state                 model.State
+	evaluated             bool
 
 	dirty    bool
 	cached   *model.Upstream
@@ -74,20 +80,21 @@ type Aggregator struct {
 	logClock bool // "now" is the newest event time (backlog analysis)
 	started  time.Time
 	latest   time.Time
-	ups      map[string]*upstream
+	ups      map[ukey]*upstream
 	names    map[string]Name
 	gw       *upstream // gateway-wide figures and gateway-wide failures
 	gateways map[string]model.Gateway
 	host     model.Host
 	events   []model.Event
-	knobs    diagnose.Knobs
+	knobsOf  func(gateway string) diagnose.Knobs
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
 }
 
-// Name labels an upstream address.
-type Name struct{ Name, Group string }
+// Name labels an upstream address; Gateway, when set, says which gateway
+// instance's row it names (else every instance's row with that address).
+type Name struct{ Name, Group, Gateway string }
 
 // AggregatorOptions configure an Aggregator.
 type AggregatorOptions struct {
@@ -96,8 +103,9 @@ type AggregatorOptions struct {
 	// LogClock makes the newest event time "now", for reading a backlog:
 	// the windows then end at the last log line instead of the wall clock.
 	LogClock bool
-	// Knobs are the hint words of the gateway in front of the upstreams.
-	Knobs diagnose.Knobs
+	// KnobsOf returns the hint words of a gateway instance ("" when a
+	// row has no gateway, e.g. an upstream only probed); nil: generic.
+	KnobsOf func(gateway string) diagnose.Knobs
 	// Names labels addresses; named upstreams are listed even before any
 	// traffic reaches them.
 	Names map[string]Name
@@ -109,14 +117,17 @@ func NewAggregator(o AggregatorOptions) *Aggregator {
 		o.Clock = time.Now
 	}
 	a := &Aggregator{
-		clock: o.Clock, logClock: o.LogClock, knobs: o.Knobs,
-		ups: map[string]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
+		clock: o.Clock, logClock: o.LogClock, knobsOf: o.KnobsOf,
+		ups: map[ukey]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
 		gw: &upstream{name: GatewayName, ring: newRing()},
 	}
 	a.started = o.Clock()
+	if a.knobsOf == nil {
+		a.knobsOf = func(string) diagnose.Knobs { return diagnose.Knobs{} }
+	}
 	for addr, n := range o.Names {
 		a.names[addr] = n
-		u := a.upstreamLocked(addr)
+		u := a.upstreamLocked(n.Gateway, addr)
 		u.labelled = true
 	}
 	return a
@@ -153,18 +164,19 @@ func (a *Aggregator) eventTime(t time.Time) time.Time {
 	return t
 }
 
-func (a *Aggregator) upstreamLocked(addr string) *upstream {
-	if u, ok := a.ups[addr]; ok {
+func (a *Aggregator) upstreamLocked(gw, addr string) *upstream {
+	k := ukey{gw, addr}
+	if u, ok := a.ups[k]; ok {
 		return u
 	}
 	if len(a.ups) >= maxUpstreams {
 		a.evictLocked()
 	}
-	u := &upstream{addr: addr, name: addr, ring: newRing(), dirty: true}
-	if n, ok := a.names[addr]; ok {
+	u := &upstream{gw: gw, addr: addr, name: addr, ring: newRing(), dirty: true}
+	if n, ok := a.names[addr]; ok && (n.Gateway == "" || n.Gateway == gw) {
 		u.name, u.group, u.labelled = n.Name, n.Group, true
 	}
-	a.ups[addr] = u
+	a.ups[k] = u
 	return u
 }
 
@@ -179,7 +191,7 @@ func (a *Aggregator) evictLocked() {
 		}
 	}
 	if victim != nil {
-		delete(a.ups, victim.addr)
+		delete(a.ups, ukey{victim.gw, victim.addr})
 	}
 }
 
@@ -198,7 +210,7 @@ func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
 }
 
 // ObserveRequest records one access-log request.
-func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
+func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
@@ -218,7 +230,7 @@ func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
 		if at.Addr == "" {
 			continue
 		}
-		u := a.upstreamLocked(at.Addr)
+		u := a.upstreamLocked(gw, at.Addr)
 		u.lastSeen, u.dirty = t, true
 		u.sources |= srcAccess
 		if at.Status == 0 {
@@ -249,7 +261,7 @@ func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) {
 		}
 	}
 	if r.Cause != "" && len(r.Attempts) == 0 {
-		u := a.upstreamLocked(GatewayName)
+		u := a.upstreamLocked(gw, GatewayName)
 		u.lastSeen, u.dirty = t, true
 		a.addCauseLocked(u, a.bucket(u, t), t, r.Cause, "access_log", string(truncate(line)), false)
 	}
@@ -263,7 +275,7 @@ func truncate(line []byte) []byte {
 }
 
 // ObserveFailure records a failure with its cause.
-func (a *Aggregator) ObserveFailure(f feed.Failure) {
+func (a *Aggregator) observeFailure(gw string, f feed.Failure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(f.Time)
@@ -271,7 +283,7 @@ func (a *Aggregator) ObserveFailure(f feed.Failure) {
 	if addr == "" {
 		addr = GatewayName
 	}
-	u := a.upstreamLocked(addr)
+	u := a.upstreamLocked(gw, addr)
 	u.lastSeen, u.dirty = t, true
 	switch f.Source {
 	case "error_log":
@@ -309,11 +321,11 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code mo
 }
 
 // ObserveProbe records a probe of the upstream at addr.
-func (a *Aggregator) ObserveProbe(addr string, r model.ProbeResult) {
+func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
-	u := a.upstreamLocked(addr)
+	u := a.upstreamLocked(gw, addr)
 	u.lastSeen, u.dirty = t, true
 	u.sources |= srcProbe
 	u.probes[u.nProbes%probeHistory] = r
@@ -336,11 +348,11 @@ func (a *Aggregator) ObserveProbe(addr string, r model.ProbeResult) {
 // difference from the previous reading counts as requests in the current
 // bucket, unless an access log already counts this upstream's requests
 // one by one (then only the averages are kept).
-func (a *Aggregator) ObserveCounters(source, addr string, c feed.Counters) {
+func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Counters) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t := a.eventTime(time.Time{})
-	u := a.upstreamLocked(addr)
+	u := a.upstreamLocked(gw, addr)
 	u.lastSeen, u.dirty = t, true
 	u.sources |= srcStatus
 	if len(c.AvgMS) > 0 {
@@ -371,23 +383,23 @@ func (a *Aggregator) ObserveCounters(source, addr string, c feed.Counters) {
 
 // Label names an address from the gateway's own configuration, unless the
 // user's configuration named it already.
-func (a *Aggregator) Label(addr, name, group string) {
+func (a *Aggregator) label(gw string, addr, name, group string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, named := a.names[addr]; named {
 		return
 	}
-	u := a.upstreamLocked(addr)
+	u := a.upstreamLocked(gw, addr)
 	if u.name != name || u.group != group {
 		u.name, u.group, u.dirty = name, group, true
 	}
 }
 
 // SetServerStatus records what a gateway's status page says of a server.
-func (a *Aggregator) SetServerStatus(addr string, down bool, why string) {
+func (a *Aggregator) setServerStatus(gw string, addr string, down bool, why string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	u := a.upstreamLocked(addr)
+	u := a.upstreamLocked(gw, addr)
 	u.sources |= srcStatus
 	if u.statusDown != down || u.statusWhy != why {
 		u.statusDown, u.statusWhy, u.dirty = down, why, true
@@ -449,7 +461,18 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	})
 
 	s.Upstreams = make([]model.Upstream, 0, len(a.ups))
+	// A name without a gateway lists its address before any traffic; once
+	// a gateway's row for that address exists, the empty placeholder goes.
+	behindGateway := map[string]bool{}
+	for k := range a.ups {
+		if k.gw != "" {
+			behindGateway[k.addr] = true
+		}
+	}
 	for _, u := range a.ups {
+		if u.gw == "" && u.sources == 0 && behindGateway[u.addr] {
+			continue
+		}
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
 		// the window; only they need rebuilding while it lasts.
 		if u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) {
@@ -462,9 +485,10 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			cmp.Compare(y.State.Severity(), x.State.Severity()),
 			cmp.Compare(y.Rate5xx, x.Rate5xx),
 			cmp.Compare(x.Name, y.Name),
-			cmp.Compare(x.Address, y.Address))
+			cmp.Compare(x.Address, y.Address),
+			cmp.Compare(x.Gateway, y.Gateway))
 	})
-	explainGroups(s.Upstreams, a.knobs)
+	explainGroups(s.Upstreams, a.knobsOf)
 	s.Events = slices.Clone(a.events)
 	return s
 }
@@ -489,7 +513,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	u.ring.windows(idx, m1, m5)
 	w1, w5 := m1.window(60, elapsed), m5.window(300, elapsed)
 	out := &model.Upstream{
-		Name: u.name, Address: u.addr, Group: u.group,
+		Name: u.name, Address: u.addr, Gateway: u.gw, Group: u.group,
 		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
 		LastSeen: u.lastSeen,
@@ -525,7 +549,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
 		ev = append(ev, *gwLimit)
 	}
-	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobs}
+	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobsOf(u.gw)}
 	out.Causes = diagnose.Rank(tg, ev)
 	if out.Causes == nil {
 		out.Causes = []model.CauseRank{}
@@ -562,15 +586,62 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	u.cached, u.cachedAt, u.dirty = out, idx, false
 }
 
-var _ feed.Sink = (*Aggregator)(nil)
+// For returns the sink through which one gateway instance's sources
+// report: every address they name is that instance's row.
+func (a *Aggregator) For(gateway string) feed.Sink { return instance{a, gateway} }
+
+// instance is the Aggregator seen by one gateway instance's sources.
+type instance struct {
+	a  *Aggregator
+	gw string
+}
+
+func (i instance) ObserveRequest(r *feed.Request, line []byte) { i.a.observeRequest(i.gw, r, line) }
+func (i instance) ObserveFailure(f feed.Failure)               { i.a.observeFailure(i.gw, f) }
+func (i instance) ObserveCounters(source, addr string, c feed.Counters) {
+	i.a.observeCounters(i.gw, source, addr, c)
+}
+func (i instance) Label(addr, name, group string) { i.a.label(i.gw, addr, name, group) }
+func (i instance) SetServerStatus(addr string, down bool, why string) {
+	i.a.setServerStatus(i.gw, addr, down, why)
+}
+func (i instance) SetGateway(g model.Gateway)                { i.a.SetGateway(g) }
+func (i instance) GatewayLimit(source, line string, n int64) { i.a.GatewayLimit(source, line, n) }
+
+// The Aggregator itself is the sink of sources that belong to no gateway
+// instance (tests, the demo's own checks): their rows have no gateway.
+
+// ObserveRequest records one access-log request.
+func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) { a.observeRequest("", r, line) }
+
+// ObserveFailure records a failure with its cause.
+func (a *Aggregator) ObserveFailure(f feed.Failure) { a.observeFailure("", f) }
+
+// ObserveCounters records a status page's cumulative counters.
+func (a *Aggregator) ObserveCounters(source, addr string, c feed.Counters) {
+	a.observeCounters("", source, addr, c)
+}
+
+// Label names an address from the gateway's own configuration.
+func (a *Aggregator) Label(addr, name, group string) { a.label("", addr, name, group) }
+
+// SetServerStatus records what a gateway's status page says of a server.
+func (a *Aggregator) SetServerStatus(addr string, down bool, why string) {
+	a.setServerStatus("", addr, down, why)
+}
+
+var (
+	_ feed.Sink = (*Aggregator)(nil)
+	_ feed.Sink = instance{}
+)
 
 // explainGroups rewrites the no_live_upstreams hint of every group row (an
 // nginx upstream block, an HAProxy backend) with the states and causes of
 // the group's servers, which the gateway stopped trying because each failed
 // first. The rows are copies in the snapshot; their Causes slice is cloned
 // before it is changed, since cached upstreams share it.
-func explainGroups(ups []model.Upstream, k diagnose.Knobs) {
-	members := map[string][]diagnose.Member{}
+func explainGroups(ups []model.Upstream, knobsOf func(string) diagnose.Knobs) {
+	members := map[ukey][]diagnose.Member{}
 	for _, u := range ups {
 		if u.Group == "" || u.Group == u.Address {
 			continue
@@ -579,14 +650,15 @@ func explainGroups(ups []model.Upstream, k diagnose.Knobs) {
 		if len(u.Causes) > 0 && u.Causes[0].Count > 0 {
 			m.Cause = u.Causes[0].Code
 		}
-		members[u.Group] = append(members[u.Group], m)
+		k := ukey{u.Gateway, u.Group}
+		members[k] = append(members[k], m)
 	}
 	if len(members) == 0 {
 		return
 	}
 	for i := range ups {
 		u := &ups[i]
-		ms := members[u.Address]
+		ms := members[ukey{u.Gateway, u.Address}]
 		if len(ms) == 0 {
 			continue
 		}
@@ -594,7 +666,7 @@ func explainGroups(ups []model.Upstream, k diagnose.Knobs) {
 			if c.Code != model.CauseNoLiveUpstreams {
 				continue
 			}
-			hint, next := diagnose.GroupHint(u.Name, ms, k)
+			hint, next := diagnose.GroupHint(u.Name, ms, knobsOf(u.Gateway))
 			u.Causes = slices.Clone(u.Causes)
 			u.Causes[j].Hint, u.Causes[j].NextStep = hint, next
 			break

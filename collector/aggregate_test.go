@@ -101,7 +101,7 @@ func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
 		if !r.OK {
 			r.Cause, r.Error = model.CauseReset, "read: connection reset by peer"
 		}
-		a.ObserveProbe("10.0.0.7:80", r)
+		a.ObserveProbe("", "10.0.0.7:80", r)
 	}
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1, Cause: model.CauseUpstream5xx}}}, []byte("x 500"))
 	a.GatewayLimit("status", "nginx dropped 3 connections (accepts − handled)", 3)
@@ -150,7 +150,7 @@ func TestAggregatorMemoryBounded(t *testing.T) {
 	if n := len(a.ups); n > maxUpstreams {
 		t.Fatalf("%d upstreams kept, cap %d", n, maxUpstreams)
 	}
-	if _, ok := a.ups["host-0"]; ok {
+	if _, ok := a.ups[ukey{"", "host-0"}]; ok {
 		t.Error("oldest upstream was not evicted")
 	}
 	runtime.GC()
@@ -260,16 +260,49 @@ func TestGatewayLimitRebuildsOnly5xx(t *testing.T) {
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Header: 0.01, Total: 0.01}}}, nil)
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 500, Header: 0.01, Total: 0.01, Cause: model.CauseUpstream5xx}}}, []byte("500"))
 	a.Snapshot()
-	ok, bad := a.ups["10.0.0.1:80"].cached, a.ups["10.0.0.2:80"].cached
+	ok, bad := a.ups[ukey{"", "10.0.0.1:80"}].cached, a.ups[ukey{"", "10.0.0.2:80"}].cached
 	a.GatewayLimit("host", "gateway host saturated", 1)
 	s := a.Snapshot()
-	if a.ups["10.0.0.1:80"].cached != ok {
+	if a.ups[ukey{"", "10.0.0.1:80"}].cached != ok {
 		t.Error("an upstream without 5xx was rebuilt")
 	}
-	if a.ups["10.0.0.2:80"].cached == bad {
+	if a.ups[ukey{"", "10.0.0.2:80"}].cached == bad {
 		t.Error("an upstream with 5xx was not rebuilt")
 	}
 	if u := findUp(t, s, "10.0.0.2:80"); len(u.Causes) != 2 || u.Causes[1].Code != model.CauseGatewayLimits {
 		t.Errorf("causes %+v", u.Causes)
+	}
+}
+
+// TestUpstreamIdentityIsGatewayAndAddress: one address behind two gateway
+// instances is two rows, each with its own traffic, causes and probes; a
+// name the configuration gives without a gateway labels both.
+func TestUpstreamIdentityIsGatewayAndAddress(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, Names: map[string]Name{"10.0.0.5:80": {Name: "api"}}})
+	ng, hp := a.For("nginx"), a.For("haproxy")
+	for range 10 {
+		ng.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: "10.0.0.5:80", Status: 200, Header: 0.01, Total: 0.01}}}, nil)
+		hp.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.5:80", Status: 500, Header: 0.01, Total: 0.01, Cause: model.CauseUpstream5xx}}}, []byte("500"))
+	}
+	a.ObserveProbe("nginx", "10.0.0.5:80", model.ProbeResult{Time: clk.t, OK: true, Target: "http://10.0.0.5/"})
+	rows := map[string]model.Upstream{}
+	for _, u := range a.Snapshot().Upstreams {
+		if u.Address == "10.0.0.5:80" {
+			rows[u.Gateway] = u
+		}
+	}
+	n, h := rows["nginx"], rows["haproxy"]
+	if len(rows) != 2 || n.Name != "api" || h.Name != "api" {
+		t.Fatalf("rows %+v", rows)
+	}
+	if n.Requests != 10 || n.Errors5xx != 0 || h.Requests != 10 || h.Errors5xx != 10 {
+		t.Errorf("nginx %d/%d, haproxy %d/%d requests/5xx", n.Requests, n.Errors5xx, h.Requests, h.Errors5xx)
+	}
+	if n.Probe == nil || h.Probe != nil {
+		t.Errorf("the probe went to nginx %v / haproxy %v", n.Probe != nil, h.Probe != nil)
+	}
+	if n.State != model.StateUp || h.State != model.StateDown || len(h.Causes) == 0 || h.Causes[0].Code != model.CauseUpstream5xx {
+		t.Errorf("nginx %s, haproxy %s %+v", n.State, h.State, h.Causes)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/gwtop/gwtop/collector/host"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config"
-	"github.com/gwtop/gwtop/diagnose"
 	"github.com/gwtop/gwtop/gateway"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/probe"
@@ -68,10 +67,10 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	}
 	names := map[string]Name{}
 	for _, u := range cfg.Upstreams {
-		names[u.Address] = Name{Name: u.Name, Group: u.Group}
+		names[u.Address] = Name{Name: u.Name, Group: u.Group, Gateway: u.Gateway}
 	}
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
-		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, Knobs: knobsOf(cfg)})}
+		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf})}
 
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
 	if !topt.FromStart {
@@ -94,7 +93,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			if err != nil {
 				return nil, fmt.Errorf("upstream %s: %w", u.Name, err)
 			}
-			addr := u.Address
+			gw, addr := u.Gateway, u.Address
 			e.probers = append(e.probers, p)
 			// The attempt timeout leaves the probe its own timeout to report
 			// a classified failure before the loop's context ends.
@@ -104,7 +103,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 					if ctx.Err() == context.Canceled {
 						return // cut short by Stop: says nothing of the upstream
 					}
-					e.agg.ObserveProbe(addr, r)
+					e.agg.ObserveProbe(gw, addr, r)
 				}})
 		}
 		if !opt.NoHost {
@@ -117,15 +116,6 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		}
 	}
 	return e, nil
-}
-
-// knobsOf is the hint words of the one kind of gateway configured, or the
-// generic ones when there are several.
-func knobsOf(cfg *config.Config) diagnose.Knobs {
-	if len(cfg.Gateways) != 1 {
-		return diagnose.Knobs{}
-	}
-	return gateway.KnobsOf(cfg.Gateways[0].Kind)
 }
 
 // hostLoop samples the host and reports sustained saturation as gateway

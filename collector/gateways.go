@@ -25,13 +25,13 @@ func (w *wirer) Scraper(s feed.Scraper) {
 	if w.e.opt.Backlog {
 		return
 	}
-	sc := &scrapeLoop{kind: w.kind, s: s, sink: w.e.agg}
+	sc := &scrapeLoop{kind: w.kind, s: s, sink: w.e.agg.For(w.kind)}
 	w.e.loops = append(w.e.loops, loop{name: w.kind + " " + s.Source() + " " + s.Target(), interval: w.e.cfg.Interval,
 		timeout: w.e.cfg.ProbeTimeout, fn: sc.scrape})
 }
 
 func (w *wirer) Log(source, path string, p feed.LineParser) {
-	w.e.logs = append(w.e.logs, newLineLog(w.kind, source, path, w.tailOpt, p, w.e.agg))
+	w.e.logs = append(w.e.logs, newLineLog(w.kind, source, path, w.tailOpt, p, w.e.agg.For(w.kind)))
 }
 
 // wire adds every configured gateway section's sources.

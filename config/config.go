@@ -34,10 +34,14 @@ type Config struct {
 
 // Upstream names an upstream address and, optionally, how to probe it.
 type Upstream struct {
-	Name     string `yaml:"name"`
-	Address  string `yaml:"address"` // as the gateway writes it: 10.0.0.1:8080, unix:/run/app.sock
-	Group    string `yaml:"group"`   // nginx upstream block / HAProxy backend
-	Probe    string `yaml:"probe"`   // http://, https://, tcp://
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"` // as the gateway writes it: 10.0.0.1:8080, unix:/run/app.sock
+	Group   string `yaml:"group"`   // nginx upstream block / HAProxy backend
+	// Gateway is the gateway section whose traffic this upstream is
+	// ("nginx", "haproxy"): its probes and name go to that gateway's row.
+	// Default: the configuration's first gateway section.
+	Gateway  string `yaml:"gateway"`
+	Probe    string `yaml:"probe"` // http://, https://, tcp://
 	Insecure bool   `yaml:"insecure"`
 	// KeepAlive reuses probe connections; off by default so that connect and
 	// TLS time are measured every time.
@@ -75,6 +79,9 @@ func (c *Config) applyDefaults() {
 	}
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
+		if u.Gateway == "" && len(c.Gateways) > 0 {
+			u.Gateway = c.Gateways[0].Kind
+		}
 		if u.Address == "" && u.Probe != "" {
 			u.Address = AddressOf(u.Probe)
 		}

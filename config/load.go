@@ -268,10 +268,13 @@ func (c *Config) validate(name string, p *positions) Errors {
 		if u.Address == "" {
 			bad(f("address"), "missing: give the address as the gateway logs it (10.0.0.1:8080) or a probe URL to take it from", "upstreams", i)
 		}
-		if j, dup := seen[u.Address]; dup && u.Address != "" {
+		if j, dup := seen[u.Gateway+" "+u.Address]; dup && u.Address != "" {
 			bad(f("address"), fmt.Sprintf("%s is already upstreams[%d]", u.Address, j), "upstreams", i, "address")
 		}
-		seen[u.Address] = i
+		seen[u.Gateway+" "+u.Address] = i
+		if u.Gateway != "" && c.Section(u.Gateway) == nil {
+			bad(f("gateway"), fmt.Sprintf("%q is not a gateway section of this configuration (have: %s)", u.Gateway, strings.Join(c.kinds(), ", ")), "upstreams", i, "gateway")
+		}
 		if u.Probe != "" {
 			if err := checkProbeURL(u.Probe); err != nil {
 				bad(f("probe"), err.Error(), "upstreams", i, "probe")

@@ -181,3 +181,15 @@ func (c *Check) Bad(field, msg string, path ...any) {
 	}
 	*c.errs = append(*c.errs, &Error{File: c.file, Line: c.pos.line(append([]any{c.kind}, path...)...), Field: full, Msg: msg})
 }
+
+// kinds lists the configuration's gateway sections.
+func (c *Config) kinds() []string {
+	var out []string
+	for _, g := range c.Gateways {
+		out = append(out, g.Kind)
+	}
+	if len(out) == 0 {
+		out = []string{"none"}
+	}
+	return out
+}

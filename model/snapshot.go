@@ -61,8 +61,12 @@ type CauseRank struct {
 
 // Upstream is the state of one upstream address.
 type Upstream struct {
-	Name        string `json:"name"`
-	Address     string `json:"address"`
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	// Gateway is the gateway instance that sends this upstream traffic
+	// ("nginx", "haproxy"…): the same address behind two gateways is two
+	// rows. Empty for an upstream only probed.
+	Gateway     string `json:"gateway,omitempty"`
 	Group       string `json:"group,omitempty"` // nginx upstream block / HAProxy backend
 	State       State  `json:"state"`
 	StateReason string `json:"state_reason"`

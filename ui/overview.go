@@ -126,7 +126,7 @@ func (o *overviewPane) rebuild() {
 
 // upstreamKey identifies an upstream across snapshots.
 func upstreamKey(u *model.Upstream) string {
-	return u.Group + "\x00" + u.Name + "\x00" + u.Address
+	return u.Gateway + "\x00" + u.Group + "\x00" + u.Name + "\x00" + u.Address
 }
 
 // visibleRows is how many table rows fit under the column titles.

@@ -171,7 +171,9 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 					f.Kind, p.PID, f.Kind, f.Kind)
 				continue
 			}
+			s.report.kind = f.Kind
 			f.Find(ctx, s, p)
+			s.report.kind = ""
 		}
 	}
 	return s.Result()

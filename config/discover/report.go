@@ -21,6 +21,7 @@ type report struct {
 	notes    []string            // what could not be used, for Result.Notes
 	topNotes []string            // notes not tied to a section
 	found    []Gateway
+	kind     string // the kind whose finder runs: its upstreams are that gateway's
 	env      map[string]string
 	byAddr   map[string]int
 }
@@ -50,7 +51,10 @@ func (r *report) Explain(section, format string, args ...any) {
 // AddUpstream adds an upstream unless its address is already there (gwtop
 // keys upstreams by address); why says where it came from.
 func (r *report) AddUpstream(u config.Upstream, why string) {
-	if i, dup := r.byAddr[u.Address]; dup {
+	if u.Gateway == "" {
+		u.Gateway = r.kind
+	}
+	if i, dup := r.byAddr[u.Gateway+" "+u.Address]; dup {
 		prev := r.cfg.Upstreams[i]
 		r.upWhy[i] += fmt.Sprintf("; also %s (%s)", why, u.Name)
 		if prev.Probe == "" && u.Probe != "" {
@@ -58,7 +62,7 @@ func (r *report) AddUpstream(u config.Upstream, why string) {
 		}
 		return
 	}
-	r.byAddr[u.Address] = len(r.cfg.Upstreams)
+	r.byAddr[u.Gateway+" "+u.Address] = len(r.cfg.Upstreams)
 	r.cfg.Upstreams = append(r.cfg.Upstreams, u)
 	r.upWhy = append(r.upWhy, why)
 }
@@ -153,7 +157,11 @@ func (r *report) render() ([]byte, error) {
 	if len(r.cfg.Upstreams) > 0 || len(r.head["upstreams"]) > 0 {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for i, u := range r.cfg.Upstreams {
-			m := r.mapping("", "name", u.Name, "address", u.Address, "group", u.Group, "probe", u.Probe, "expect", u.Expect)
+			gw := ""
+			if len(r.cfg.Gateways) > 1 {
+				gw = u.Gateway // with one gateway, every upstream is its
+			}
+			m := r.mapping("", "name", u.Name, "address", u.Address, "gateway", gw, "group", u.Group, "probe", u.Probe, "expect", u.Expect)
 			if u.Insecure {
 				m.Content = append(m.Content, key("insecure"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 			}
