@@ -17,7 +17,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
-	"github.com/gwtop/gwtop/internal/apachetest"
+	"github.com/gwtop/gwtop/gateway/apache/apachetest"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
