@@ -54,6 +54,9 @@ func (l *lineLog) gateway() model.Gateway {
 			"lines": float64(st.Lines), "parsed": float64(parsed), "other": float64(l.other.Load()), "skipped": float64(skipped),
 			"truncated": float64(st.Truncated), "rotations": float64(st.Rotations + st.Truncations),
 		}}
+	if n, ok := l.parser.(feed.Noter); ok {
+		g.Note = n.Note()
+	}
 	if skipped > 0 && parsed == 0 {
 		g.OK = false
 		why := ""

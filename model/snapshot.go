@@ -109,6 +109,9 @@ type Gateway struct {
 	Error    string             `json:"error,omitempty"`
 	Updated  time.Time          `json:"updated"`
 	Counters map[string]float64 `json:"counters,omitempty"`
+	// Note says how the source reads what it reads ("requests attributed
+	// by the ProxyPass prefix they matched").
+	Note string `json:"note,omitempty"`
 	// ScrapeMS is how long the last read of a status page took; 0 for logs.
 	ScrapeMS float64 `json:"scrape_ms,omitempty"`
 }

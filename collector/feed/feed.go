@@ -123,6 +123,12 @@ type LineParser interface {
 	Line(line []byte, sink Sink) error
 }
 
+// Noter is a LineParser (or Scraper) with something to say on its row in
+// the snapshot's gateways: how it attributes requests, what it cannot see.
+type Noter interface {
+	Note() string
+}
+
 // ErrIgnored is what a LineParser returns for a well-formed line that says
 // nothing about upstreams (a startup notice in an error log): counted as
 // "other", not as a line that failed to parse.
@@ -148,6 +154,9 @@ func ScrapeOnce(ctx context.Context, kind string, s Scraper, sink Sink) model.Ga
 		OK: err == nil, Counters: counters, ScrapeMS: float64(took.Microseconds()) / 1000}
 	if err != nil {
 		g.Error = err.Error()
+	}
+	if n, ok := s.(Noter); ok {
+		g.Note = n.Note()
 	}
 	sink.SetGateway(g)
 	return g

@@ -35,6 +35,10 @@ type Options struct {
 	MaxBody int64
 	// Accept, when set, is sent as the Accept header.
 	Accept string
+	// SelfReferer sends the page's own URL (without userinfo) as the
+	// Referer: Apache's balancer-manager answers its XML only to a
+	// request that seems to come from its own page.
+	SelfReferer bool
 }
 
 // Client gets status pages. It holds no state between calls beyond its
@@ -104,6 +108,9 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Response, error) {
 	}
 	if c.opt.Accept != "" {
 		req.Header.Set("Accept", c.opt.Accept)
+	}
+	if c.opt.SelfReferer {
+		req.Header.Set("Referer", u.String())
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
