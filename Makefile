@@ -1,5 +1,6 @@
-# gwtop — `make test` installs what the tests need (nginx, HAProxy, Caddy from
-# Debian's packages, when missing) and runs every test with the race detector.
+# gwtop — `make test` installs what the tests need (nginx, HAProxy, Caddy and
+# Apache httpd from Debian's packages, when missing) and runs every test with
+# the race detector.
 
 GO       ?= go
 PKGS     ?= ./...
@@ -23,6 +24,7 @@ deps:
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	command -v caddy >/dev/null 2>&1 || missing="$$missing caddy"; \
+	command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing="$$missing apache2"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \

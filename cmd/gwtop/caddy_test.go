@@ -42,21 +42,27 @@ type caddyGateway struct {
 func startCaddy(t *testing.T) *caddyGateway {
 	t.Helper()
 	g := &caddyGateway{faults: []*caddyFault{
-		{name: "healthy", kind: faults.Healthy, state: model.StateUp},
-		{name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
-		{name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},
-		{name: "close", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},
-		{name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},
-		{name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},
-		{name: "unavailable", kind: faults.Unavailable, cause: model.CauseUpstream5xx, state: model.StateDown},
+		{name: "healthy", kind: faults.Healthy},
+		{name: "refused", kind: faults.Refused},
+		{name: "slow", kind: faults.Slow},
+		{name: "close", kind: faults.Close},
+		{name: "reset", kind: faults.Reset},
+		{name: "error500", kind: faults.Error500},
+		{name: "unavailable", kind: faults.Unavailable},
 		// Go's HTTP client, which Caddy proxies with, accepts the
-		// control character in the header name: the client gets a 200.
-		{name: "badheader", kind: faults.BadHeader, state: model.StateUp},
-		{name: "tls", kind: faults.PlainOnTLS, tls: true, cause: model.CauseTLS, state: model.StateDown},
+		// control character in the header name: the client gets a 200
+		// (the conformance matrix says up).
+		{name: "badheader", kind: faults.BadHeader},
+		{name: "tls", kind: faults.PlainOnTLS, tls: true},
 		// Passive health checks take the upstream out of rotation after
 		// each refused connection; the admin API shows its fails.
 		{name: "passive", kind: faults.Refused, passive: 2 * time.Second, cause: model.CauseRefused, state: model.StateDown},
 	}}
+	for _, f := range g.faults {
+		if f.passive == 0 {
+			f.cause, f.state = want(t, "caddy", f.name)
+		}
+	}
 	var routes []caddytest.Route
 	for _, f := range g.faults {
 		f.server = faults.Start(t, f.kind)

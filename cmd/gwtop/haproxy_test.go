@@ -203,20 +203,25 @@ func findGateway(s *model.Snapshot, kind, source string) *model.Gateway {
 // alone; and a stats URL that is not HAProxy's beside a working probe.
 func TestHAProxyStatsCauses(t *testing.T) {
 	servers := []*hapServer{
-		{backend: "be_app", name: "healthy", kind: faults.Healthy, state: model.StateUp},
-		{backend: "be_app", name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},                            // L4CON
-		{backend: "be_app", name: "timeout", cause: model.CauseConnectTimeout, state: model.StateDown},                                           // L4TOUT
-		{backend: "be_app", name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},                              // L7TOUT
-		{backend: "be_app", name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},                                  // SOCKERR "Connection reset by peer"
-		{backend: "be_app", name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},                      // L7STS 500
-		{backend: "be_app", name: "badheader", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown},                    // L7RSP
-		{backend: "be_app", name: "tls", kind: faults.PlainOnTLS, opts: " check-ssl verify none", cause: model.CauseTLS, state: model.StateDown}, // L6RSP
+		{backend: "be_app", name: "healthy", kind: faults.Healthy},
+		{backend: "be_app", name: "refused", kind: faults.Refused},                                     // L4CON
+		{backend: "be_app", name: "timeout", cause: model.CauseConnectTimeout, state: model.StateDown}, // L4TOUT
+		{backend: "be_app", name: "slow", kind: faults.Slow},                                           // L7TOUT
+		{backend: "be_app", name: "reset", kind: faults.Reset},                                         // SOCKERR "Connection reset by peer"
+		{backend: "be_app", name: "error500", kind: faults.Error500},                                   // L7STS 500
+		{backend: "be_app", name: "badheader", kind: faults.BadHeader},                                 // L7RSP
+		{backend: "be_app", name: "tls", kind: faults.PlainOnTLS, opts: " check-ssl verify none"},      // L6RSP
 		// HAProxy 2.6's HTTP check says no more of an upstream that
 		// closes without a byte than of one that answers garbage (L7RSP,
 		// no text), so the status page alone reads it as bad_response;
 		// the log's SH-- tells them apart (TestHAProxyLogCauses).
-		{backend: "be_app", name: "close", kind: faults.Close, cause: model.CauseBadResponse, state: model.StateDown},
+		{backend: "be_app", name: "close", kind: faults.Close},
 		{backend: "be_dead", name: "dead", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
+	}
+	for _, s := range servers {
+		if s.backend == "be_app" && s.name != "timeout" {
+			s.cause, s.state = want(t, "haproxy stats", s.name)
+		}
 	}
 	startServers(t, servers)
 	h := haproxytest.Start(t, haproxytest.Config{
@@ -316,15 +321,20 @@ func TestHAProxyStatsCauses(t *testing.T) {
 // the log's server names resolve to the stats' addresses.
 func TestHAProxyLogCauses(t *testing.T) {
 	servers := []*hapServer{
-		{backend: "be_healthy", name: "srv", kind: faults.Healthy, state: model.StateUp},
-		{backend: "be_refused", name: "srv", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown}, // SC--
+		{backend: "be_healthy", name: "srv", kind: faults.Healthy},
+		{backend: "be_refused", name: "srv", kind: faults.Refused}, // SC--
 		// sC--; without retries, so that each request takes one
 		// "timeout connect" and enough of them end within the run.
 		{backend: "be_timeout", name: "srv", beOpts: "    retries 0\n", cause: model.CauseConnectTimeout, state: model.StateDown},
-		{backend: "be_slow", name: "srv", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},           // sH--
-		{backend: "be_close", name: "srv", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},      // SH--
-		{backend: "be_error500", name: "srv", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},   // ---- 500
-		{backend: "be_badheader", name: "srv", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown}, // PH--
+		{backend: "be_slow", name: "srv", kind: faults.Slow},           // sH--
+		{backend: "be_close", name: "srv", kind: faults.Close},         // SH--
+		{backend: "be_error500", name: "srv", kind: faults.Error500},   // ---- 500
+		{backend: "be_badheader", name: "srv", kind: faults.BadHeader}, // PH--
+	}
+	for _, s := range servers {
+		if s.backend != "be_timeout" {
+			s.cause, s.state = want(t, "haproxy log", strings.TrimPrefix(s.backend, "be_"))
+		}
 	}
 	dead := &hapServer{backend: "be_dead", name: "srv", kind: faults.Refused}
 	startServers(t, append(servers, dead))

@@ -62,16 +62,19 @@ type nginxRig struct {
 func startGateway(t *testing.T) *nginxRig {
 	t.Helper()
 	g := &nginxRig{faults: []*fault{
-		{name: "healthy", kind: faults.Healthy, state: model.StateUp},
-		{name: "refused", kind: faults.Refused, cause: model.CauseRefused, state: model.StateDown},
-		{name: "slow", kind: faults.Slow, cause: model.CauseReadTimeout, state: model.StateDown},
-		{name: "close", kind: faults.Close, cause: model.CausePrematureClose, state: model.StateDown},
-		{name: "reset", kind: faults.Reset, cause: model.CauseReset, state: model.StateDown},
-		{name: "error500", kind: faults.Error500, cause: model.CauseUpstream5xx, state: model.StateDown},
-		{name: "badheader", kind: faults.BadHeader, cause: model.CauseBadResponse, state: model.StateDown},
-		{name: "tls", kind: faults.PlainOnTLS, tls: true, cause: model.CauseTLS, state: model.StateDown},
-		{name: "dns", kind: faults.Healthy, cause: model.CauseDNS, state: model.StateDown},
+		{name: "healthy", kind: faults.Healthy},
+		{name: "refused", kind: faults.Refused},
+		{name: "slow", kind: faults.Slow},
+		{name: "close", kind: faults.Close},
+		{name: "reset", kind: faults.Reset},
+		{name: "error500", kind: faults.Error500},
+		{name: "badheader", kind: faults.BadHeader},
+		{name: "tls", kind: faults.PlainOnTLS, tls: true},
+		{name: "dns", kind: faults.Healthy},
 	}}
+	for _, f := range g.faults {
+		f.cause, f.state = want(t, "nginx", f.name)
+	}
 	var httpBlock, server strings.Builder
 	g.deadDNS = faults.DeadUDP(t)
 	for _, f := range g.faults {

@@ -5,6 +5,7 @@ package all
 import (
 	// The gateway kinds; each one's Rank, not this order, says where
 	// gwtop lists it.
+	_ "github.com/gwtop/gwtop/gateway/apache"
 	_ "github.com/gwtop/gwtop/gateway/caddy"
 	_ "github.com/gwtop/gwtop/gateway/envoy"
 	_ "github.com/gwtop/gwtop/gateway/haproxy"

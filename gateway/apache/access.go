@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/model"
 )
 
 // AccessRecord is what one access-log line says. The byte slices point
@@ -208,6 +209,11 @@ func oddBackslashes(line []byte, start, end int) bool {
 type AccessLog struct {
 	format *Format
 	router *Router
+	// ErrorLogWatched says an error log explains Apache's own 5xx (a
+	// refused backend is a 503 here, a bad header a 500), so a 5xx the
+	// error log does not explain is taken, by inference, as the backend's
+	// own answer.
+	ErrorLogWatched bool
 
 	mu       sync.Mutex
 	req      feed.Request
@@ -245,6 +251,7 @@ func (l *AccessLog) Line(line []byte, sink feed.Sink) error {
 	l.req = feed.Request{Time: rec.Time, Status: rec.Status, Duration: rec.Duration, Attempts: l.attempts[:0]}
 	if addr, ok := l.backend(rec); ok {
 		l.attempts[0] = feed.Attempt{Addr: addr, Status: rec.Status, Connect: -1, Header: -1, Total: -1}
+		l.cause(&l.attempts[0])
 		l.req.Attempts = l.attempts[:1]
 	}
 	sink.ObserveRequest(&l.req, line)
@@ -268,4 +275,31 @@ func (l *AccessLog) backend(rec *AccessRecord) (string, bool) {
 		return "", false
 	}
 	return l.router.matchBytes(rec.Path)
+}
+
+// cause is what an access-log line alone says of a 5xx. Apache logs no
+// header time, and makes 500, 502 and 503 itself when a backend fails, with
+// an error-log line saying why. So a 5xx is the backend's own answer only
+// by inference (weighed less than the error log's evidence): any 5xx when
+// an error log is watched (what it explains outranks the guess), and
+// without one only the statuses Apache does not make for a failed backend
+// (it makes 502, 503 and 500).
+func (l *AccessLog) cause(at *feed.Attempt) {
+	switch {
+	case at.Status < 500:
+	case l.ErrorLogWatched, at.Status != 500 && at.Status != 502 && at.Status != 503:
+		at.Cause, at.Inferred = model.CauseUpstream5xx, true
+	}
+}
+
+// Note says, on the log's row in the snapshot's gateways, how requests are
+// attributed to backends.
+func (l *AccessLog) Note() string {
+	switch {
+	case l.format.HasWorker():
+		return "backends from %{BALANCER_WORKER_NAME}e"
+	case l.router != nil && l.format.HasPath():
+		return fmt.Sprintf("this LogFormat names no backend: requests attributed by the ProxyPass prefix they matched (%d routes)", len(l.router.routes))
+	}
+	return "this LogFormat names no backend and no routes are known: requests count for the gateway only"
 }

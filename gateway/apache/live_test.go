@@ -75,9 +75,11 @@ var liveFaults = []liveFault{
 	// AH01084 "(20014)… pass request body failed to ADDR", AH00898
 	// "Error during SSL Handshake with remote server", AH01097; 500.
 	{name: "tls", kind: faults.PlainOnTLS, scheme: "https", causes: []model.Cause{model.CauseTLS}, status: 500},
-	// AH00898 "(EAI 2)Name or service not known: … DNS lookup failure for:
-	// ghost.invalid"; 500.
-	{name: "dns", target: "http://ghost.invalid:80/", causes: []model.Cause{model.CauseDNS}, status: 500},
+	// No dns fault here: Apache resolves backends with the system resolver,
+	// and a lookup of an unresolvable name would leave the machine (this
+	// host's resolver is not on loopback). The AH00898 "DNS lookup failure
+	// for:" line in testdata/live/error.log was recorded once, by hand,
+	// and the parser tests read it.
 	// Two refused members: AH00957, AH00959 (disabling worker), AH01114
 	// for each; 503. The second request tries them again (the balancer
 	// forces recovery when all are in error), so AH01170 "All workers are
@@ -123,7 +125,6 @@ func runLive(t *testing.T) *liveRun {
 		}
 		fmt.Fprintf(&dirs, "ProxyPass /%s/ %s\n", f.name, target)
 	}
-	run.backends["dns"] = []string{"ghost.invalid:80"}
 	// Relative to ServerRoot, the harness's directory.
 	fmt.Fprintf(&dirs, "CustomLog custom.log \"%s\"\n", strings.ReplaceAll(customFormat, `"`, `\"`))
 	a := apachetest.Start(t, apachetest.Config{Directives: dirs.String()})

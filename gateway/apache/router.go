@@ -10,7 +10,8 @@ import (
 // "balancer://pool"; RouteFor converts a ProxyPass URL). Upstream "!" is an
 // exclusion (`ProxyPass /static !`): matching paths are not proxied.
 type Route struct {
-	Prefix, Upstream string
+	Prefix   string `yaml:"prefix"`
+	Upstream string `yaml:"upstream"`
 }
 
 // Exclude is the Upstream of an exclusion route.
