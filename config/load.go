@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -326,10 +328,10 @@ func checkProbeURL(s string) error {
 		return fmt.Errorf("scheme %q not supported: use http://, https:// or tcp://HOST:PORT", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", Redact(s))
+		return fmt.Errorf("%q has no host", redact.String(s))
 	}
 	if u.Scheme == "tcp" && u.Port() == "" {
-		return fmt.Errorf("%q needs a port: tcp://HOST:PORT", Redact(s))
+		return fmt.Errorf("%q needs a port: tcp://HOST:PORT", redact.String(s))
 	}
 	return nil
 }
@@ -342,7 +344,7 @@ func CheckHTTPURL(s string) error {
 		return fmt.Errorf("not a URL: %v", unwrapURL(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http:// or https:// URL", Redact(s))
+		return fmt.Errorf("%q is not an http:// or https:// URL", redact.String(s))
 	}
 	return nil
 }
@@ -353,13 +355,4 @@ func unwrapURL(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// Redact removes the password from a URL so it can be shown or logged.
-func Redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }

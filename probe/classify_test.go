@@ -142,33 +142,6 @@ func TestDNSTimeout(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		`Get "http://u:p@h:1/x": EOF`:             `Get "http://h:1/x": EOF`,
-		"https://user@host/a@b and tcp://a:b@c:1": "https://host/a@b and tcp://c:1",
-		"no url here":                                  "no url here",
-		"http://host/path?q=a@b":                       "http://host/path?q=a@b",
-		`parse "http://u:p@h:x": invalid port`:         `parse "http://h:x": invalid port`,
-		"trailing http://":                             "trailing http://",
-		"http://u:pass@host":                           "http://host",
-		"http://user:with@at@host/":                    "http://host/",
-		"mid \"http://x:y@[::1]:80/p\" end":            "mid \"http://[::1]:80/p\" end",
-		"http://u:p@h1/ then http://plain/ and http:/": "http://h1/ then http://plain/ and http:/",
-	} {
-		if got := redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string]string{
-		"http://u:pa/ss@host/": "http://host/",
-		"u:p@host":             "host",
-		"http://host/":         "http://host/",
-	} {
-		if got := redactInvalid(in); got != want {
-			t.Errorf("redactInvalid(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
 
 // TestStageAfterFailedLookup: a lookup that reported its failure (as one
 // cut by the deadline does, racing the probe's own timeout) is still the

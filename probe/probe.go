@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -278,7 +280,7 @@ func Run(ctx context.Context, t Target) model.ProbeResult {
 	if err != nil {
 		return model.ProbeResult{
 			Time:   time.Now(),
-			Target: redactInvalid(t.URL),
+			Target: redact.Userinfo(t.URL),
 			Error:  err.Error(),
 		}
 	}
@@ -307,7 +309,7 @@ func (p *Prober) result(start time.Time) model.ProbeResult {
 func fail(r *model.ProbeResult, cause model.Cause, err error) {
 	r.OK = false
 	r.Cause = cause
-	r.Error = redact(err.Error())
+	r.Error = redact.Userinfo(err.Error())
 }
 
 // validToken reports whether s is an RFC 9110 token (method, header name).
@@ -334,9 +336,9 @@ func validToken(s string) bool {
 func parseError(raw string, err error) error {
 	var ue *url.Error
 	if strings.Contains(raw, "@") || !errors.As(err, &ue) {
-		return fmt.Errorf("probe %s: invalid URL", redactInvalid(raw))
+		return fmt.Errorf("probe %s: invalid URL", redact.Userinfo(raw))
 	}
-	return fmt.Errorf("probe %s: invalid URL: %v", redactInvalid(raw), ue.Err)
+	return fmt.Errorf("probe %s: invalid URL: %v", redact.Userinfo(raw), redact.Userinfo(ue.Err.Error()))
 }
 
 // udpResolver resolves through the DNS server at addr only.

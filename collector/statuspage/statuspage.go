@@ -18,10 +18,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-)
 
-// mask replaces a password wherever an error text would quote it.
-const mask = "xxxxx"
+	"github.com/gwtop/gwtop/redact"
+)
 
 // Options configures a Client. The zero value is usable: no credentials
 // other than the URL's own, no cap, no Accept header.
@@ -205,58 +204,33 @@ func BaseURL(label, raw, example string, hostPort bool) (*url.URL, error) {
 func Shown(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		if i := strings.Index(rawURL, "://"); i >= 0 {
-			rest := rawURL[i+3:]
-			if j := strings.LastIndex(rest, "@"); j >= 0 {
-				return rawURL[:i+3] + mask + "@" + rest[j+1:]
-			}
-		}
-		return rawURL
+		return redact.Userinfo(rawURL)
 	}
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	return u.String()
 }
 
-// redactor scrubs the credentials of one request from a text.
+// redactor scrubs the credentials of one request from a text: the raw URL
+// becomes the shown one, then the configured password and the URL's own
+// userinfo go in every form a text may quote them (redact.New), and so does
+// anything else that looks like a credential.
 type redactor struct {
-	// pairs of old, new, applied in order: the raw URL first, so that it
-	// becomes the shown URL rather than a URL with a masked password.
-	pairs []string
+	rawURL, shown string
+	r             *redact.Redactor
 }
 
 func newRedactor(rawURL, password, shown string) *redactor {
-	r := &redactor{}
-	if rawURL != shown {
-		r.pairs = append(r.pairs, rawURL, shown)
-	}
-	var secrets []string
-	if password != "" {
-		secrets = append(secrets, password)
-	}
-	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			// The userinfo as written, percent-encoding included,
-			// then the password alone.
-			secrets = append(secrets, u.User.String(), pw)
-		}
-	}
-	for _, s := range secrets {
-		// Also the encoded forms a quoted URL would carry.
-		for _, v := range []string{s, url.PathEscape(s), url.QueryEscape(s)} {
-			r.pairs = append(r.pairs, v, mask)
-		}
-	}
-	return r
+	return &redactor{rawURL: rawURL, shown: shown, r: redact.New(append(redact.URLSecrets(rawURL), password)...)}
 }
 
 func (r *redactor) clean(s string) string {
 	if r == nil { // a Response not made by Get
 		return s
 	}
-	for i := 0; i < len(r.pairs); i += 2 {
-		s = strings.ReplaceAll(s, r.pairs[i], r.pairs[i+1])
+	if r.rawURL != r.shown && r.rawURL != "" {
+		s = strings.ReplaceAll(s, r.rawURL, r.shown)
 	}
-	return s
+	return r.r.String(s)
 }
 
 // unwrapURLError drops the *url.Error wrapper, whose text repeats the

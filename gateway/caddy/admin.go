@@ -16,9 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
-	"github.com/gwtop/gwtop/config"
 )
 
 // upstreamsPath is the admin API endpoint listing the reverse proxy's
@@ -68,7 +69,7 @@ func NewAdmin(addr string) (*Admin, error) {
 		u.Path += upstreamsPath
 	}
 	full := u.String()
-	return &Admin{url: full, shown: config.Redact(full), MaxFails: 1,
+	return &Admin{url: full, shown: redact.String(full), MaxFails: 1,
 		client: statuspage.New("caddy admin", statuspage.Options{MaxBody: maxAdminBody, Accept: "application/json"})}, nil
 }
 

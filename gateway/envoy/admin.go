@@ -8,9 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
-	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -69,7 +70,7 @@ func NewAdmin(rawURL string) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	shown := config.Redact(u.String())
+	shown := redact.String(u.String())
 	return &Admin{
 		base: u, shown: shown,
 		// Basic auth, if any, comes from the URL's userinfo.

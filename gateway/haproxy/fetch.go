@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/collector/statuspage"
 )
 
@@ -81,17 +83,10 @@ func parseTarget(s, username, password string) (*target, error) {
 	return nil, fmt.Errorf("haproxy stats %q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", redactURL(s, password))
 }
 
-// redactURL hides a password in s: the URL's own and the configured one.
+// redactURL hides a password in s: the URL's own and the configured one,
+// in every form, and anything else that looks like a credential.
 func redactURL(s, password string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			s = strings.ReplaceAll(s, pw, "xxxxx")
-		}
-	}
-	if password != "" {
-		s = strings.ReplaceAll(s, password, "xxxxx")
-	}
-	return s
+	return redact.Secrets(s, append(redact.URLSecrets(s), password)...)
 }
 
 func (t *target) source() string {
@@ -111,13 +106,9 @@ func (t *target) fetch(ctx context.Context) ([]byte, error) {
 	return t.fetchHTTP(ctx)
 }
 
-// redact hides the configured password in msg, whatever quoted it.
-func (t *target) redact(msg string) string {
-	if t.pass != "" {
-		msg = strings.ReplaceAll(msg, t.pass, "xxxxx")
-	}
-	return msg
-}
+// redact hides the configured password in msg, whatever quoted it and
+// however it was encoded.
+func (t *target) redact(msg string) string { return redact.Secrets(msg, t.pass) }
 
 func (t *target) fetchHTTP(ctx context.Context) ([]byte, error) {
 	resp, err := t.client.Get(ctx, t.url)

@@ -5,6 +5,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/diagnose"
@@ -82,7 +84,7 @@ func checkStats(s string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", config.Redact(s))
+	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", redact.String(s))
 }
 
 // Wire adds the stats scraper and the log follower. When both are

@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gwtop/gwtop/redact"
+
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
-	"github.com/gwtop/gwtop/config"
 )
 
 // maxStatusBody caps what is read of a status page: stub_status is ~100
@@ -29,7 +30,7 @@ type stubScraper struct {
 func newStubScraper(url string) *stubScraper {
 	// Basic auth comes from the URL's userinfo, which statuspage sends as
 	// a header and keeps out of errors.
-	return &stubScraper{url: url, shown: config.Redact(url),
+	return &stubScraper{url: url, shown: redact.String(url),
 		client: statuspage.New("stub_status", statuspage.Options{MaxBody: maxStatusBody})}
 }
 
