@@ -103,3 +103,12 @@ func andList(names []string) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
+
+// NewSessionFor is NewSession for an optional set of options (nil: look at
+// this host), as the kinds' From…Config functions take them.
+func NewSessionFor(opt *Options) *Session {
+	if opt == nil {
+		return NewSession(Options{})
+	}
+	return NewSession(*opt)
+}

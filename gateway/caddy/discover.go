@@ -15,13 +15,13 @@ import (
 
 const defaultCaddyAdmin = "localhost:2019"
 
-func (e *env) caddyProc(_ context.Context, r *report, p Proc) {
+func (e *env) caddyProc(_ context.Context, r *discover.Session, p discover.Proc) {
 	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "--config", "-config"))
 	adapter := discover.FlagValue(p.Cmdline, "--adapter", "-adapter")
 	if path == "" && p.Cwd != "" && e.Exists(filepath.Join(p.Cwd, "Caddyfile")) {
 		path, adapter = filepath.Join(p.Cwd, "Caddyfile"), "caddyfile"
 	}
-	r.Found(Gateway{Kind: "caddy", PID: p.PID, Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "caddy", PID: p.PID, Config: path, Used: true})
 	admin, why := defaultCaddyAdmin, "Caddy's default admin address"
 	for _, kv := range p.Env {
 		if v, ok := strings.CutPrefix(kv, "CADDY_ADMIN="); ok && v != "" {
@@ -34,15 +34,15 @@ func (e *env) caddyProc(_ context.Context, r *report, p Proc) {
 
 // FromCaddyConfig discovers from a Caddyfile or Caddy JSON configuration.
 // opt may be nil.
-func FromCaddyConfig(_ context.Context, path string, opt *Options) (*Result, error) {
-	r := newSession(opt)
+func FromCaddyConfig(_ context.Context, path string, opt *discover.Options) (*discover.Result, error) {
+	r := discover.NewSessionFor(opt)
 	e := &env{r}
-	r.Found(Gateway{Kind: "caddy", Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "caddy", Config: path, Used: true})
 	e.caddyConfig(r, path, "", defaultCaddyAdmin, "Caddy's default admin address")
 	return r.Result()
 }
 
-func (e *env) caddyConfig(r *report, path, adapter, admin, adminWhy string) {
+func (e *env) caddyConfig(r *discover.Session, path, adapter, admin, adminWhy string) {
 	c := &Config{}
 	adminOff := false
 	if path != "" {
@@ -71,7 +71,7 @@ func (e *env) caddyConfig(r *report, path, adapter, admin, adminWhy string) {
 
 // caddyfile reads the global options (admin), reverse_proxy upstreams and
 // log files of a Caddyfile. It reports whether the admin API is off.
-func (e *env) caddyfile(r *report, path string, data []byte, c *Config, admin, adminWhy *string) bool {
+func (e *env) caddyfile(r *discover.Session, path string, data []byte, c *Config, admin, adminWhy *string) bool {
 	depth := 0
 	global := false
 	first := true
@@ -141,7 +141,7 @@ func (e *env) caddyfile(r *report, path string, data []byte, c *Config, admin, a
 	return off
 }
 
-func (e *env) caddyLog(r *report, c *Config, path, pos string) {
+func (e *env) caddyLog(r *discover.Session, c *Config, path, pos string) {
 	if err := e.CanRead(path); err != nil {
 		r.Note("caddy", "log file %s (%s): %s", path, pos, e.ReadHint(path, err))
 		return
@@ -152,7 +152,7 @@ func (e *env) caddyLog(r *report, c *Config, path, pos string) {
 
 // caddyUpstream adds a reverse_proxy upstream under the address Caddy's
 // admin API reports for it (the dial address as written).
-func caddyUpstream(r *report, w, why string) {
+func caddyUpstream(r *discover.Session, w, why string) {
 	if strings.Contains(w, "{") {
 		r.Note("upstreams", "reverse_proxy %s: a placeholder, filled per request; skipped", w)
 		return
@@ -184,7 +184,7 @@ func caddyUpstream(r *report, w, why string) {
 }
 
 // caddyJSON reads Caddy's native JSON configuration.
-func (e *env) caddyJSON(r *report, path string, data []byte, c *Config, admin, adminWhy *string) bool {
+func (e *env) caddyJSON(r *discover.Session, path string, data []byte, c *Config, admin, adminWhy *string) bool {
 	var doc map[string]any
 	if err := json.Unmarshal(data, &doc); err != nil {
 		r.Note("caddy", "cannot parse %s: %v", path, err)

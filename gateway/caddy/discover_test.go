@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestDiscoverCaddy(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	noDNS := &Options{LookupHost: func(_ context.Context, h string) ([]string, error) {
+	noDNS := &discover.Options{LookupHost: func(_ context.Context, h string) ([]string, error) {
 		if h == "app.internal" {
 			return []string{"10.1.2.3"}, nil
 		}

@@ -10,10 +10,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func (e *env) envoyProc(ctx context.Context, r *report, p Proc) {
+func (e *env) envoyProc(ctx context.Context, r *discover.Session, p discover.Proc) {
 	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "-c", "--config-path"))
 	inline := discover.FlagValue(p.Cmdline, "--config-yaml")
-	r.Found(Gateway{Kind: "envoy", PID: p.PID, Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "envoy", PID: p.PID, Config: path, Used: true})
 	r.Explain("envoy", "envoy pid %d: config %s", p.PID, discover.OrNone(path))
 	switch {
 	case path != "":
@@ -27,15 +27,15 @@ func (e *env) envoyProc(ctx context.Context, r *report, p Proc) {
 
 // FromEnvoyConfig discovers from an Envoy bootstrap file (YAML or JSON).
 // opt may be nil.
-func FromEnvoyConfig(ctx context.Context, path string, opt *Options) (*Result, error) {
-	r := newSession(opt)
+func FromEnvoyConfig(ctx context.Context, path string, opt *discover.Options) (*discover.Result, error) {
+	r := discover.NewSessionFor(opt)
 	e := &env{r}
-	r.Found(Gateway{Kind: "envoy", Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "envoy", Config: path, Used: true})
 	e.envoyFile(ctx, r, path)
 	return r.Result()
 }
 
-func (e *env) envoyFile(ctx context.Context, r *report, path string) {
+func (e *env) envoyFile(ctx context.Context, r *discover.Session, path string) {
 	data, err := e.ReadFile(path)
 	if err != nil {
 		r.Note("envoy", "cannot read %s: %s", path, e.ReadHint(path, err))
@@ -75,7 +75,7 @@ func getString(v any, path ...any) string {
 	return ""
 }
 
-func (e *env) envoyYAML(ctx context.Context, r *report, data []byte, src string) {
+func (e *env) envoyYAML(ctx context.Context, r *discover.Session, data []byte, src string) {
 	var doc any
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		r.Note("envoy", "cannot parse %s: %v", src, err)

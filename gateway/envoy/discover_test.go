@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestDiscoverEnvoy(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	noDNS := &Options{LookupHost: func(_ context.Context, h string) ([]string, error) {
+	noDNS := &discover.Options{LookupHost: func(_ context.Context, h string) ([]string, error) {
 		if h == "app.internal" {
 			return []string{"10.1.2.3"}, nil
 		}

@@ -36,7 +36,7 @@ func haproxyConfigArgs(cmdline []string) []string {
 	return out
 }
 
-func (e *env) haproxyProc(ctx context.Context, r *report, p Proc) {
+func (e *env) haproxyProc(ctx context.Context, r *discover.Session, p discover.Proc) {
 	files := haproxyConfigArgs(p.Cmdline)
 	for i := range files {
 		files[i] = discover.RelTo(p.Cwd, files[i])
@@ -47,17 +47,17 @@ func (e *env) haproxyProc(ctx context.Context, r *report, p Proc) {
 	} else {
 		r.Explain("haproxy", "haproxy pid %d: -f %s", p.PID, strings.Join(files, " -f "))
 	}
-	r.Found(Gateway{Kind: "haproxy", PID: p.PID, Config: files[0], Used: true})
+	r.Found(discover.Gateway{Kind: "haproxy", PID: p.PID, Config: files[0], Used: true})
 	e.haproxyFiles(ctx, r, files)
 }
 
 // FromHAProxyConfig discovers from HAProxy configuration files (or
 // directories of *.cfg files, as -f takes them). opt may be nil.
-func FromHAProxyConfig(ctx context.Context, paths []string, opt *Options) (*Result, error) {
-	r := newSession(opt)
+func FromHAProxyConfig(ctx context.Context, paths []string, opt *discover.Options) (*discover.Result, error) {
+	r := discover.NewSessionFor(opt)
 	e := &env{r}
 	if len(paths) > 0 {
-		r.Found(Gateway{Kind: "haproxy", Config: paths[0], Used: true})
+		r.Found(discover.Gateway{Kind: "haproxy", Config: paths[0], Used: true})
 	}
 	e.haproxyFiles(ctx, r, paths)
 	return r.Result()
@@ -84,7 +84,7 @@ var haproxySections = map[string]bool{"global": true, "defaults": true, "fronten
 	"peers": true, "resolvers": true, "userlist": true, "cache": true, "program": true, "http-errors": true, "ring": true,
 	"mailers": true, "log-forward": true, "crt-store": true, "traces": true, "fcgi-app": true}
 
-func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
+func (e *env) haproxyFiles(ctx context.Context, r *discover.Session, paths []string) {
 	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(e.Full(p))
@@ -154,7 +154,7 @@ func (e *env) haproxyFiles(ctx context.Context, r *report, paths []string) {
 
 // haproxyStats finds the runtime API socket (preferred: no password, every
 // proxy) and the stats page.
-func (e *env) haproxyStats(r *report, secs []*hsection, h *Config) {
+func (e *env) haproxyStats(r *discover.Session, secs []*hsection, h *Config) {
 	for _, s := range secs {
 		if s.kind != "global" {
 			continue
@@ -280,7 +280,7 @@ func (e *env) haproxyStats(r *report, secs []*hsection, h *Config) {
 // haproxyLog finds a file HAProxy's log ends up in. HAProxy never writes
 // files itself: it sends syslog, and the local syslog daemon's rules say
 // which file.
-func (e *env) haproxyLog(r *report, secs []*hsection, h *Config) {
+func (e *env) haproxyLog(r *discover.Session, secs []*hsection, h *Config) {
 	var target *hline
 	httplog := false
 	for _, s := range secs {
@@ -410,7 +410,7 @@ func haproxyCheck(lines []hline, inherit hcheck) hcheck {
 
 // haproxyServers lists every backend's servers as upstreams, with an HTTP
 // probe where the proxy has an HTTP health check.
-func (e *env) haproxyServers(ctx context.Context, r *report, secs []*hsection) {
+func (e *env) haproxyServers(ctx context.Context, r *discover.Session, secs []*hsection) {
 	for _, s := range secs {
 		if s.kind != "backend" && s.kind != "listen" {
 			continue
@@ -448,7 +448,7 @@ func defaultServer(lines []hline, inherit []string) []string {
 	return out
 }
 
-func (e *env) haproxyServer(ctx context.Context, r *report, s *hsection, l hline, params []string, chk hcheck) {
+func (e *env) haproxyServer(ctx context.Context, r *discover.Session, s *hsection, l hline, params []string, chk hcheck) {
 	name, addr := l.words[1], l.words[2]
 	why := fmt.Sprintf("from %s (%s %s, server %s", l.pos(), s.kind, s.name, name)
 	param := func(k string) string {

@@ -67,9 +67,9 @@ listen stats
     stats auth admin:s3cret
 `, sock, fe, a, b, c, stats))
 	pid := discovertest.StartHAProxy(t, conf, fmt.Sprintf("127.0.0.1:%d", fe))
-	res, err := discover.Discover(context.Background(), Options{Processes: func(ctx context.Context) ([]Proc, error) {
+	res, err := discover.Discover(context.Background(), discover.Options{Processes: func(ctx context.Context) ([]discover.Proc, error) {
 		all, err := discover.SystemProcesses(ctx)
-		var out []Proc
+		var out []discover.Proc
 		for _, p := range all {
 			if int(p.PID) == pid {
 				out = append(out, p)
@@ -123,7 +123,7 @@ listen stats
 
 	// Without the socket, the stats page with its password, which the YAML
 	// names as an environment variable and Load fills in.
-	res2, err := FromHAProxyConfig(context.Background(), []string{conf}, &Options{CanWrite: func(string) error {
+	res2, err := FromHAProxyConfig(context.Background(), []string{conf}, &discover.Options{CanWrite: func(string) error {
 		return &fs.PathError{Op: "access", Path: sock, Err: syscall.EACCES}
 	}})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
+func (e *env) traefikProc(_ context.Context, r *discover.Session, p discover.Proc) {
 	path := discover.RelTo(p.Cwd, discover.FlagValue(p.Cmdline, "--configfile", "-configfile"))
 	cli := traefikCLI(p.Cmdline)
 	if path == "" && len(cli) == 0 {
@@ -39,7 +39,7 @@ func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
 			}
 		}
 	}
-	r.Found(Gateway{Kind: "traefik", PID: p.PID, Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "traefik", PID: p.PID, Config: path, Used: true})
 	r.Explain("traefik", "traefik pid %d: static configuration %s", p.PID, discover.OrNone(path))
 	if len(cli) > 0 {
 		// Traefik takes its static configuration from one source only: the
@@ -56,10 +56,10 @@ func (e *env) traefikProc(_ context.Context, r *report, p Proc) {
 
 // FromTraefikConfig discovers from Traefik's static configuration (YAML or
 // TOML). opt may be nil.
-func FromTraefikConfig(_ context.Context, path string, opt *Options) (*Result, error) {
-	r := newSession(opt)
+func FromTraefikConfig(_ context.Context, path string, opt *discover.Options) (*discover.Result, error) {
+	r := discover.NewSessionFor(opt)
 	e := &env{r}
-	r.Found(Gateway{Kind: "traefik", Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "traefik", Config: path, Used: true})
 	e.traefikFile(r, path)
 	return r.Result()
 }
@@ -85,7 +85,7 @@ func traefikCLI(cmdline []string) map[string]string {
 	return out
 }
 
-func (e *env) traefikFile(r *report, path string) {
+func (e *env) traefikFile(r *discover.Session, path string) {
 	data, err := e.ReadFile(path)
 	if err != nil {
 		r.Note("traefik", "cannot read %s: %s", path, e.ReadHint(path, err))
@@ -163,7 +163,7 @@ func flatTOML(s string) map[string]string {
 
 // traefikStatic reads the API and access log settings from flattened static
 // configuration.
-func (e *env) traefikStatic(r *report, s map[string]string, src string) {
+func (e *env) traefikStatic(r *discover.Session, s map[string]string, src string) {
 	t := &Config{}
 	has := func(prefix string) bool {
 		for k := range s {
