@@ -16,6 +16,7 @@ import (
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/gateway/nginx/logformat"
 	"github.com/gwtop/gwtop/gateway/nginx/nginxconf"
 )
 
@@ -873,7 +874,7 @@ func formatText(f *logFormat) string {
 	// The text as it is reads best, when gwtop reads it back the same way.
 	if (f.escape == "" || f.escape == "default") && !strings.ContainsAny(f.text[:min(1, len(f.text))], `'"`) &&
 		!strings.HasPrefix(f.text, "log_format") && !strings.HasPrefix(f.text, "escape=") && !strings.ContainsAny(f.text, "\n") {
-		if _, err := CompileFormat(f.text); err == nil {
+		if _, err := logformat.Compile(f.text); err == nil {
 			return f.text
 		}
 	}
@@ -937,7 +938,7 @@ func (x *ngx) chooseAccessLog(n *Config) {
 			c.prob = fmt.Sprintf("format %q is not defined", a.format)
 			continue
 		}
-		if _, err := CompileFormat(c.format); err != nil {
+		if _, err := logformat.Compile(c.format); err != nil {
 			c.prob = fmt.Sprintf("format %s: gwtop cannot parse it: %v", a.format, err)
 			continue
 		}

@@ -243,3 +243,71 @@ func TestUpstreamPeer(t *testing.T) {
 		}
 	}
 }
+
+// errorFixtures are the error.log lines of docs/reference proxy-formats.md
+// §2.4, in order, shared by the table tests, the fuzz seed corpus and the
+// benchmark.
+var errorFixtures = []string{
+	`2020/05/07 03:15:12 [error] 6#6: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 172.21.0.1, server: , request: "GET / HTTP/1.1", upstream: "http://172.21.0.19:9000/", host: "0.0.0.0:9000"`,
+	`2022/12/14 13:16:29 [error] 1829#1829: *451 no live upstreams while connecting to upstream, client: 203.0.113.9, server: goblin.technology, request: "GET /.well-known/nodeinfo HTTP/1.1", upstream: "http://localhost/.well-known/nodeinfo", host: "goblin.technology"`,
+	`2020/02/20 16:45:08 [crit] 551#551: *1 connect() to unix:/var/run/php-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 172.17.0.1, server: , request: "GET / HTTP/1.1", upstream: "fastcgi://unix:/var/run/php-fpm.sock:", host: "localhost:5000"`,
+	`2017/05/10 06:50:00 [error] 23#23: *423240 connect() to unix:/var/run/php-fpm.sock failed (11: Resource temporarily unavailable) while connecting to upstream, client: 172.18.0.1, server: *.*.org, request: "GET /-xxx-selecti HTTP/1.0", upstream: "fastcgi://unix:/var/run/php-fpm.sock:", host: "xxx.org"`,
+	`2024/11/03 06:09:29 [error] 184#184: *94 upstream prematurely closed connection while reading response header from upstream, client: 192.168.58.11, server: opensearch-dashboard.hi.local, request: "GET / HTTP/1.1", upstream: "http://10.244.3.84:5601/", host: "opensearch-dashboard.hi.local"`,
+	`2020/06/01 08:53:59 [error] 32197#32197: *6552 connect() to [2606:4700:3030::681c:31a]:8080 failed (101: Network is unreachable) while connecting to upstream, client: 96.75.63.10, server: localhost, request: "GET /wp/wp-content/uploads/2015/03/itunes_image.jpg HTTP/1.1", upstream: "http://[2606:4700:3030::681c:31a]:8080/wp/wp-content/uploads/2015/03/itunes_image.jpg", host: "www.yuppiejunk.com"`,
+	`*10 SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::sslv3 alert handshake failure:SSL alert number 40) while SSL handshaking to upstream, client: 172.19.0.1, server: example.host, request: "GET /.well-known/matrix/client HTTP/2.0", upstream: "https://<ip>/.well-known/matrix/client", host: "<domain>"`,
+	`2018/06/08 12:51:17 [error] *426 www.XXX.es could not be resolved (3: Host not found), client: 85.25.210.41, server: localhost, request: "GET /robots.txt HTTP/1.1", host: "www.XXX.es"`,
+	`[error] 1234#0: *567 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 1.2.3.4, server: example.com, request: "POST /api/export HTTP/1.1", upstream: "http://127.0.0.1:8000/api/export"`,
+}
+
+// The fuzz targets check only that nothing panics and that what comes out
+// is well formed; the table tests pin the values.
+
+func FuzzErrorLine(f *testing.F) {
+	for _, l := range errorFixtures {
+		f.Add(l)
+	}
+	f.Add(line("error", "upstream timed out (110: Connection timed out)", actBody, upUnix))
+	f.Add(line("error", `limiting requests, excess: 12.500 by zone "api"`, "", ""))
+	f.Add(`2024/05/07 10:01:02 [crit] 7#7: accept4() failed (24: Too many open files)`)
+	f.Fuzz(func(t *testing.T, l string) {
+		r, ok := ParseErrorLine([]byte(l))
+		if !ok {
+			return
+		}
+		if r.Cause == model.CauseNone || r.Cause.Index() < 0 {
+			t.Fatalf("ok with cause %q", r.Cause)
+		}
+		switch r.Status {
+		case 0, 9, 500, 502, 503, 504:
+		default:
+			t.Fatalf("status %d", r.Status)
+		}
+		if r.PID < 0 || r.Conn < 0 {
+			t.Fatalf("pid %d conn %d", r.PID, r.Conn)
+		}
+	})
+}
+
+func BenchmarkErrorParse(b *testing.B) {
+	lines := [][]byte{}
+	for _, l := range errorFixtures {
+		lines = append(lines, []byte(l))
+	}
+	for _, m := range []struct{ msg, act string }{
+		{"connect() failed (111: Connection refused)", actConnect},
+		{"upstream timed out (110: Connection timed out)", actHeader},
+		{"upstream prematurely closed connection", actHeader},
+		{"recv() failed (104: Connection reset by peer)", actHeader},
+		{"upstream sent too big header", actHeader},
+		{"no live upstreams", actConnect},
+		{"client prematurely closed connection", actBody},
+	} {
+		lines = append(lines, []byte(line("error", m.msg, m.act, upTCP)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ParseErrorLine(lines[i%len(lines)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

@@ -5,18 +5,19 @@ import (
 	"strings"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/gateway/nginx/logformat"
 	"github.com/gwtop/gwtop/model"
 )
 
 // accessParser reads nginx access-log lines in one compiled log_format. It
-// reuses one Record and one Request, so a steady stream allocates almost
-// nothing; it is used by one tailer goroutine only.
+// reuses one logformat.Record and one feed.Request, so a steady stream
+// allocates almost nothing; it is used by one tailer goroutine only.
 type accessParser struct {
-	format *Format
+	format *logformat.Format
 	// errorLogWatched says an error log explains nginx's own 502/504s,
 	// so the access log need not guess their cause.
 	errorLogWatched bool
-	rec             Record
+	rec             logformat.Record
 	req             feed.Request
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/diagnose"
 	"github.com/gwtop/gwtop/gateway"
+	"github.com/gwtop/gwtop/gateway/nginx/logformat"
 )
 
 func init() {
@@ -119,7 +120,7 @@ func (n *Config) Validate(c *config.Check) {
 func (n *Config) Wire(w gateway.Wirer) error {
 	errLogOn := len(n.AllErrorLogs()) > 0
 	for _, a := range n.AllAccessLogs() {
-		f, err := CompileFormat(a.Format)
+		f, err := logformat.Compile(a.Format)
 		if err != nil {
 			return fmt.Errorf("nginx log_format of %s: %w", a.Path, err)
 		}

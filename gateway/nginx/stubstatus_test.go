@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -45,4 +46,29 @@ func TestParseStubStatusErrors(t *testing.T) {
 			t.Errorf("ParseStubStatus(%q) = %q, want %q", tc.in, err, tc.want)
 		}
 	}
+}
+
+// stubFixture is a stub_status page as nginx renders it.
+const stubFixture = "Active connections: 291 \nserver accepts handled requests\n 16630948 16630948 31070465 \nReading: 6 Writing: 179 Waiting: 106 \n"
+
+func FuzzStubStatus(f *testing.F) {
+	f.Add([]byte(stubFixture))
+	f.Add([]byte("<html>"))
+	f.Add([]byte("Active connections: 1 \nserver accepts handled requests\n 1 1 1 \nReading: 0 Writing: 1 Waiting: 0 \n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := ParseStubStatus(b)
+		if err != nil {
+			if st != (StubStatus{}) {
+				t.Fatalf("error %v with values %+v", err, st)
+			}
+			return
+		}
+		// What parsed must survive nginx's own rendering.
+		out := fmt.Sprintf("Active connections: %d \nserver accepts handled requests\n %d %d %d \nReading: %d Writing: %d Waiting: %d \n",
+			st.Active, st.Accepts, st.Handled, st.Requests, st.Reading, st.Writing, st.Waiting)
+		again, err := ParseStubStatus([]byte(out))
+		if err != nil || again != st {
+			t.Fatalf("round trip: %+v -> %q -> %+v, %v", st, out, again, err)
+		}
+	})
 }

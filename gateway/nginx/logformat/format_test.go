@@ -1,4 +1,4 @@
-package nginx
+package logformat
 
 import (
 	"testing"
@@ -58,13 +58,13 @@ func TestCompileFormatErrors(t *testing.T) {
 		{"log_format x '$status'\n  '$foo", "log_format: unterminated quote at line 2 column 3"},
 	}
 	for _, tc := range tests {
-		_, err := CompileFormat(tc.in)
+		_, err := Compile(tc.in)
 		if err == nil {
-			t.Errorf("CompileFormat(%q) succeeded, want %q", tc.in, tc.want)
+			t.Errorf("Compile(%q) succeeded, want %q", tc.in, tc.want)
 			continue
 		}
 		if err.Error() != tc.want {
-			t.Errorf("CompileFormat(%q) = %q, want %q", tc.in, err.Error(), tc.want)
+			t.Errorf("Compile(%q) = %q, want %q", tc.in, err.Error(), tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package nginx
+package logformat
 
 import (
 	"errors"
@@ -10,9 +10,9 @@ import (
 
 func mustCompile(t testing.TB, format string) *Format {
 	t.Helper()
-	f, err := CompileFormat(format)
+	f, err := Compile(format)
 	if err != nil {
-		t.Fatalf("CompileFormat(%q): %v", format, err)
+		t.Fatalf("Compile(%q): %v", format, err)
 	}
 	return f
 }
@@ -214,7 +214,7 @@ func TestParseEmptyAndDashFields(t *testing.T) {
 // the most common upstream-aware log in the wild, writes its multi-valued
 // upstream fields unquoted with only spaces between them.
 func TestIngressNginxFormat(t *testing.T) {
-	f, err := CompileFormat(`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`)
+	f, err := Compile(`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package nginx
+package logformat
 
 import (
 	"errors"
@@ -128,8 +128,8 @@ type token struct {
 	skip bool    // a higher-priority variable fills the same Record field
 }
 
-// Format is a compiled log_format. It is immutable after CompileFormat, so
-// one Format may be shared by goroutines, each with its own Record.
+// Format is a compiled log_format. It is immutable after Compile, so one
+// Format may be shared by goroutines, each with its own Record.
 type Format struct {
 	text   string // the format after quote removal, for String
 	escape escapeMode
@@ -144,7 +144,7 @@ type Format struct {
 // concatenated).
 func (f *Format) String() string { return f.text }
 
-// CompileFormat compiles an nginx log_format into a parser. format may be:
+// Compile compiles an nginx log_format into a parser. format may be:
 //
 //   - "combined" or "main", the two formats almost every nginx ships with;
 //   - the format text itself: $remote_addr - [$time_local] "$request" ...
@@ -162,7 +162,7 @@ func (f *Format) String() string { return f.text }
 // Variables are $name or ${name}. Two variables with nothing between them
 // cannot be split, so they are rejected unless the first has a fixed width
 // ($time_local, $time_iso8601).
-func CompileFormat(format string) (*Format, error) {
+func Compile(format string) (*Format, error) {
 	src := strings.TrimSpace(format)
 	switch src {
 	case "combined":

@@ -1,4 +1,4 @@
-package nginx
+package logformat
 
 import (
 	"fmt"
@@ -76,28 +76,4 @@ func BenchmarkAccessParse(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 		})
 	}
-}
-
-func BenchmarkErrorParse(b *testing.B) {
-	lines := [][]byte{}
-	for _, l := range errorFixtures {
-		lines = append(lines, []byte(l))
-	}
-	for _, m := range []struct{ msg, act string }{
-		{"connect() failed (111: Connection refused)", actConnect},
-		{"upstream timed out (110: Connection timed out)", actHeader},
-		{"upstream prematurely closed connection", actHeader},
-		{"recv() failed (104: Connection reset by peer)", actHeader},
-		{"upstream sent too big header", actHeader},
-		{"no live upstreams", actConnect},
-		{"client prematurely closed connection", actBody},
-	} {
-		lines = append(lines, []byte(line("error", m.msg, m.act, upTCP)))
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ParseErrorLine(lines[i%len(lines)])
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }

@@ -1,12 +1,9 @@
-package nginx
+package logformat
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"testing"
-
-	"github.com/gwtop/gwtop/model"
 )
 
 // The fuzz targets check only that nothing panics and that what comes out
@@ -63,32 +60,6 @@ func checkRecord(t *testing.T, r *Record) {
 	}
 }
 
-func FuzzErrorLine(f *testing.F) {
-	for _, l := range errorFixtures {
-		f.Add(l)
-	}
-	f.Add(line("error", "upstream timed out (110: Connection timed out)", actBody, upUnix))
-	f.Add(line("error", `limiting requests, excess: 12.500 by zone "api"`, "", ""))
-	f.Add(`2024/05/07 10:01:02 [crit] 7#7: accept4() failed (24: Too many open files)`)
-	f.Fuzz(func(t *testing.T, l string) {
-		r, ok := ParseErrorLine([]byte(l))
-		if !ok {
-			return
-		}
-		if r.Cause == model.CauseNone || r.Cause.Index() < 0 {
-			t.Fatalf("ok with cause %q", r.Cause)
-		}
-		switch r.Status {
-		case 0, 9, 500, 502, 503, 504:
-		default:
-			t.Fatalf("status %d", r.Status)
-		}
-		if r.PID < 0 || r.Conn < 0 {
-			t.Fatalf("pid %d conn %d", r.PID, r.Conn)
-		}
-	})
-}
-
 func FuzzCompileFormat(f *testing.F) {
 	for _, s := range []string{"combined", "main", apmDirective, apmText, jsonDirective,
 		`escape=json '{"time":"$time_iso8601",' '"status":"$status"}'`, `${a}x$b "$upstream_addr" $time_local$status`, `'$a`, `$`} {
@@ -96,7 +67,7 @@ func FuzzCompileFormat(f *testing.F) {
 	}
 	samples := []string{combinedLine, apmLine1, jsonLine, "", "-"}
 	f.Fuzz(func(t *testing.T, s string) {
-		fm, err := CompileFormat(s)
+		fm, err := Compile(s)
 		if err != nil {
 			return
 		}
@@ -142,26 +113,4 @@ func render(fm *Format) string {
 		}
 	}
 	return s
-}
-
-func FuzzStubStatus(f *testing.F) {
-	f.Add([]byte(stubFixture))
-	f.Add([]byte("<html>"))
-	f.Add([]byte("Active connections: 1 \nserver accepts handled requests\n 1 1 1 \nReading: 0 Writing: 1 Waiting: 0 \n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := ParseStubStatus(b)
-		if err != nil {
-			if st != (StubStatus{}) {
-				t.Fatalf("error %v with values %+v", err, st)
-			}
-			return
-		}
-		// What parsed must survive nginx's own rendering.
-		out := fmt.Sprintf("Active connections: %d \nserver accepts handled requests\n %d %d %d \nReading: %d Writing: %d Waiting: %d \n",
-			st.Active, st.Accepts, st.Handled, st.Requests, st.Reading, st.Writing, st.Waiting)
-		again, err := ParseStubStatus([]byte(out))
-		if err != nil || again != st {
-			t.Fatalf("round trip: %+v -> %q -> %+v, %v", st, out, again, err)
-		}
-	})
 }
