@@ -1,4 +1,4 @@
-// Package config holds gwtop's configuration: the YAML schema of DESIGN.md, the
+// Package config holds gwtop's configuration: the YAML schema of the design (../shared/DESIGN.md), the
 // quick command-line flags merged on top of it, defaults, ${ENV} expansion for
 // secrets, and validation whose errors name the file, line and field.
 package config

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Quick holds the quick flags of DESIGN.md, which work with or without a
+// Quick holds the quick flags of the design (../shared/DESIGN.md), which work with or without a
 // file: the common ones here, and each registered kind's own (Kind.Flags).
 type Quick struct {
 	ConfigFile string

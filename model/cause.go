@@ -3,7 +3,7 @@
 // It imports nothing of gwtop's own, so any package may import it.
 package model
 
-// Cause is one of the stable cause codes of DESIGN.md. The empty Cause means
+// Cause is one of the stable cause codes of the design (../shared/DESIGN.md). The empty Cause means
 // "no failure" (or a failure gwtop does not attribute to an upstream).
 type Cause string
 
@@ -24,7 +24,7 @@ const (
 	CausePermission      Cause = "permission"
 )
 
-// AllCauses lists every cause code in a fixed order (the order of DESIGN.md).
+// AllCauses lists every cause code in a fixed order (the order of ../shared/DESIGN.md).
 func AllCauses() []Cause {
 	return []Cause{
 		CauseRefused, CauseConnectTimeout, CauseReadTimeout, CausePrematureClose,

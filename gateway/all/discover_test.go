@@ -18,7 +18,7 @@ func TestNothingFound(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("err = %v, want a NotFoundError", err)
 	}
-	for _, s := range []string{"nginx, haproxy, caddy, traefik and envoy", "--config FILE", "--haproxy-stats"} {
+	for _, s := range []string{"nginx, haproxy, caddy, traefik, envoy and apache", "--config FILE", "--haproxy-stats"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("message lacks %q: %v", s, err)
 		}
