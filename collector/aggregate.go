@@ -411,7 +411,7 @@ func (a *Aggregator) setServerStatus(gw string, addr string, down bool, why stri
 func (a *Aggregator) SetGateway(g model.Gateway) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.gateways[g.Kind+"\x00"+g.Source+"\x00"+g.Target] = g
+	a.gateways[g.Gateway+"\x00"+g.Kind+"\x00"+g.Source+"\x00"+g.Target] = g
 }
 
 // SetHost records the host's load.
@@ -457,7 +457,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		s.Gateways = append(s.Gateways, g)
 	}
 	slices.SortFunc(s.Gateways, func(x, y model.Gateway) int {
-		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Target, y.Target))
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Gateway, y.Gateway), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Target, y.Target))
 	})
 
 	s.Upstreams = make([]model.Upstream, 0, len(a.ups))

@@ -13,9 +13,9 @@ import (
 // wirer is what one gateway section may add to an engine (gateway.Wirer),
 // bound to the section's kind so its rows carry the kind's name.
 type wirer struct {
-	e       *Engine
-	kind    string
-	tailOpt tail.Options
+	e              *Engine
+	kind, instance string
+	tailOpt        tail.Options
 }
 
 func (w *wirer) Backlog() bool          { return w.e.opt.Backlog }
@@ -25,13 +25,13 @@ func (w *wirer) Scraper(s feed.Scraper) {
 	if w.e.opt.Backlog {
 		return
 	}
-	sc := &scrapeLoop{kind: w.kind, s: s, sink: w.e.agg.For(w.kind)}
-	w.e.loops = append(w.e.loops, loop{name: w.kind + " " + s.Source() + " " + s.Target(), interval: w.e.cfg.Interval,
+	sc := &scrapeLoop{kind: w.kind, instance: w.instance, s: s, sink: w.e.agg.For(w.instance)}
+	w.e.loops = append(w.e.loops, loop{name: w.instance + " " + s.Source() + " " + s.Target(), interval: w.e.cfg.Interval,
 		timeout: w.e.cfg.ProbeTimeout, fn: sc.scrape})
 }
 
 func (w *wirer) Log(source, path string, p feed.LineParser) {
-	w.e.logs = append(w.e.logs, newLineLog(w.kind, source, path, w.tailOpt, p, w.e.agg.For(w.kind)))
+	w.e.logs = append(w.e.logs, newLineLog(w.kind, w.instance, source, path, w.tailOpt, p, w.e.agg.For(w.instance)))
 }
 
 // wire adds every configured gateway section's sources.
@@ -41,7 +41,7 @@ func (e *Engine) wire(topt tail.Options) error {
 		if !ok {
 			return fmt.Errorf("%s: this build cannot watch that kind of gateway", g.Kind)
 		}
-		if err := s.Wire(&wirer{e: e, kind: g.Kind, tailOpt: topt}); err != nil {
+		if err := s.Wire(&wirer{e: e, kind: g.Kind, instance: g.Name, tailOpt: topt}); err != nil {
 			return err
 		}
 	}
@@ -52,12 +52,12 @@ func (e *Engine) wire(topt tail.Options) error {
 // scrape loop owns `up`: the scraper returns counters or an error, and
 // the loop adds the kind, the target, the time and how long it took.
 type scrapeLoop struct {
-	kind string
-	s    feed.Scraper
-	sink feed.Sink
+	kind, instance string
+	s              feed.Scraper
+	sink           feed.Sink
 }
 
-func (l *scrapeLoop) scrape(ctx context.Context) { feed.ScrapeOnce(ctx, l.kind, l.s, l.sink) }
+func (l *scrapeLoop) scrape(ctx context.Context) { feed.ScrapeAs(ctx, l.kind, l.instance, l.s, l.sink) }
 
 // LiveSources reports whether a configuration has sources that a backlog
 // analysis skips: probes and status pages, which say how things are now,

@@ -14,18 +14,18 @@ import (
 
 // lineLog follows one log file and hands every line to a gateway's parser.
 type lineLog struct {
-	kind, source string
-	tailer       *tail.Tailer
-	parser       feed.LineParser
-	sink         feed.Sink
-	parsed       atomic.Int64
-	other        atomic.Int64
-	skipped      atomic.Int64
-	lastSkip     atomic.Pointer[string]
+	kind, instance, source string
+	tailer                 *tail.Tailer
+	parser                 feed.LineParser
+	sink                   feed.Sink
+	parsed                 atomic.Int64
+	other                  atomic.Int64
+	skipped                atomic.Int64
+	lastSkip               atomic.Pointer[string]
 }
 
-func newLineLog(kind, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {
-	return &lineLog{kind: kind, source: source, tailer: tail.New(path, opt), parser: p, sink: sink}
+func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {
+	return &lineLog{kind: kind, instance: instance, source: source, tailer: tail.New(path, opt), parser: p, sink: sink}
 }
 
 func (l *lineLog) run(ctx context.Context) error { return l.tailer.Run(ctx, l.line) }
@@ -49,7 +49,7 @@ func (l *lineLog) line(b []byte) {
 func (l *lineLog) gateway() model.Gateway {
 	st := l.tailer.Stats()
 	parsed, skipped := l.parsed.Load(), l.skipped.Load()
-	g := model.Gateway{Kind: l.kind, Source: l.source, Target: l.tailer.Path(), Updated: time.Now(), OK: st.Err == "", Error: st.Err,
+	g := model.Gateway{Kind: l.kind, Gateway: l.instance, Source: l.source, Target: l.tailer.Path(), Updated: time.Now(), OK: st.Err == "", Error: st.Err,
 		Counters: map[string]float64{
 			"lines": float64(st.Lines), "parsed": float64(parsed), "other": float64(l.other.Load()), "skipped": float64(skipped),
 			"truncated": float64(st.Truncated), "rotations": float64(st.Rotations + st.Truncations),

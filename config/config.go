@@ -37,9 +37,9 @@ type Upstream struct {
 	Name    string `yaml:"name"`
 	Address string `yaml:"address"` // as the gateway writes it: 10.0.0.1:8080, unix:/run/app.sock
 	Group   string `yaml:"group"`   // nginx upstream block / HAProxy backend
-	// Gateway is the gateway section whose traffic this upstream is
-	// ("nginx", "haproxy"): its probes and name go to that gateway's row.
-	// Default: the configuration's first gateway section.
+	// Gateway is the gateway instance whose traffic this upstream is
+	// ("nginx", "haproxy", "nginx@internal"): its probes and name go to
+	// that gateway's row. Default: the configuration's first section.
 	Gateway  string `yaml:"gateway"`
 	Probe    string `yaml:"probe"` // http://, https://, tcp://
 	Insecure bool   `yaml:"insecure"`
@@ -80,7 +80,7 @@ func (c *Config) applyDefaults() {
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
 		if u.Gateway == "" && len(c.Gateways) > 0 {
-			u.Gateway = c.Gateways[0].Kind
+			u.Gateway = c.Gateways[0].Name
 		}
 		if u.Address == "" && u.Probe != "" {
 			u.Address = AddressOf(u.Probe)

@@ -3,8 +3,11 @@ package config
 import (
 	"reflect"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The YAML file is decoded into a struct type built at run time from the
@@ -50,11 +53,46 @@ func buildFileType() *fileType {
 type file struct {
 	ft  *fileType
 	ptr any // *struct{…}
+	// extra are the KIND@LABEL sections of this file (more instances of a
+	// kind), fields after the kinds'.
+	extra []string
 }
 
-func newFile() file {
+// newFile makes the decoding type for one document: the registered kinds'
+// sections, and one more field for every KIND@LABEL key the document has
+// (a second nginx on the host), so those are decoded as strictly.
+func newFile(root *yaml.Node) file {
 	ft := buildFileType()
-	return file{ft: ft, ptr: reflect.New(ft.typ).Interface()}
+	f := file{ft: ft}
+	typ := ft.typ
+	if root != nil && len(root.Content) > 0 && root.Content[0].Kind == yaml.MappingNode {
+		fields := make([]reflect.StructField, 0, typ.NumField()+2)
+		for i := 0; i < typ.NumField(); i++ {
+			fields = append(fields, typ.Field(i))
+		}
+		m := root.Content[0]
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			key := m.Content[i].Value
+			kind, label, ok := strings.Cut(key, "@")
+			if !ok || seen[key] || !validLabel(label) {
+				continue
+			}
+			k, known := kindByName(kind)
+			if !known {
+				continue
+			}
+			seen[key] = true
+			f.extra = append(f.extra, key)
+			fields = append(fields, reflect.StructField{Name: "Instance" + strconv.Itoa(len(f.extra)), Type: reflect.TypeOf(k.New()),
+				Tag: reflect.StructTag(`yaml:"` + key + `"`)})
+		}
+		if len(f.extra) > 0 {
+			typ = reflect.StructOf(fields)
+		}
+	}
+	f.ptr = reflect.New(typ).Interface()
+	return f
 }
 
 // into copies what was decoded into cfg: a section that the file names
@@ -70,5 +108,10 @@ func (f file) into(cfg *Config) {
 			continue
 		}
 		cfg.SetSection(k.Name, fv.Interface().(Section))
+	}
+	for i, name := range f.extra {
+		if fv := v.Field(common + len(f.ft.kinds) + i); !fv.IsNil() {
+			cfg.SetSection(name, fv.Interface().(Section))
+		}
 	}
 }

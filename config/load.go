@@ -76,7 +76,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		// Unknown fields and wrong types first, with yaml's own lines.
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(newFile().ptr); err != nil {
+		if err := dec.Decode(newFile(&root).ptr); err != nil {
 			if err = withoutEnvRefs(err); err != nil {
 				return nil, yamlError(name, err)
 			}
@@ -86,7 +86,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		if errs := expandNodes(name, &root, "", lookup); len(errs) > 0 {
 			return nil, errs
 		}
-		f := newFile()
+		f := newFile(&root)
 		if err := root.Decode(f.ptr); err != nil {
 			return nil, yamlError(name, err)
 		}
@@ -274,8 +274,8 @@ func (c *Config) validate(name string, p *positions) Errors {
 			bad(f("address"), fmt.Sprintf("%s is already upstreams[%d]", u.Address, j), "upstreams", i, "address")
 		}
 		seen[u.Gateway+" "+u.Address] = i
-		if u.Gateway != "" && c.Section(u.Gateway) == nil {
-			bad(f("gateway"), fmt.Sprintf("%q is not a gateway section of this configuration (have: %s)", u.Gateway, strings.Join(c.kinds(), ", ")), "upstreams", i, "gateway")
+		if u.Gateway != "" && c.Instance(u.Gateway) == nil {
+			bad(f("gateway"), fmt.Sprintf("%q is not a gateway section of this configuration (have: %s)", u.Gateway, strings.Join(c.instances(), ", ")), "upstreams", i, "gateway")
 		}
 		if u.Probe != "" {
 			if err := checkProbeURL(u.Probe); err != nil {
@@ -300,7 +300,7 @@ func (c *Config) validate(name string, p *positions) Errors {
 		}
 	}
 	for _, g := range c.Gateways {
-		g.Section.Validate(&Check{kind: g.Kind, file: name, pos: p, errs: &errs})
+		g.Section.Validate(&Check{kind: g.Name, file: name, pos: p, errs: &errs})
 	}
 	return errs
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -100,23 +101,51 @@ func KindNames() []string {
 	return out
 }
 
-// Gateway is one section of the configuration with the kind it belongs to.
+// Gateway is one section of the configuration: a gateway instance.
 type Gateway struct {
-	Kind    string
+	Kind string
+	// Name is the instance: the kind's name for its first section
+	// ("nginx"), KIND@LABEL for more instances of the kind on the same host
+	// ("nginx@internal"), as the section's key in the YAML file. Upstream
+	// rows, gateway rows and upstreams[].gateway carry it.
+	Name    string
 	Section Section
 }
 
-// Section returns the configuration's section of a kind, or nil.
-func (c *Config) Section(kind string) Section {
+// KindOf returns the kind of an instance name: "nginx" for "nginx@internal".
+func KindOf(instance string) string {
+	k, _, _ := strings.Cut(instance, "@")
+	return k
+}
+
+// validLabel reports whether an instance label (after the @) is a word.
+func validLabel(l string) bool {
+	if l == "" || len(l) > 64 {
+		return false
+	}
+	for _, c := range l {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Section returns the configuration's main section of a kind (its first
+// instance, named as the kind), or nil.
+func (c *Config) Section(kind string) Section { return c.Instance(kind) }
+
+// Instance returns the section of a gateway instance by name, or nil.
+func (c *Config) Instance(name string) Section {
 	for _, g := range c.Gateways {
-		if g.Kind == kind {
+		if g.Name == name {
 			return g.Section
 		}
 	}
 	return nil
 }
 
-// Ensure returns the section of a kind, adding an empty one when the
+// Ensure returns the main section of a kind, adding an empty one when the
 // configuration has none. It panics for a kind nobody registered.
 func (c *Config) Ensure(kind string) Section {
 	if s := c.Section(kind); s != nil {
@@ -131,22 +160,29 @@ func (c *Config) Ensure(kind string) Section {
 	return s
 }
 
-// SetSection puts a section in place of the kind's (or adds it), keeping
-// the sections in registration order.
-func (c *Config) SetSection(kind string, s Section) {
+// SetSection puts a section in place of an instance's (or adds it), named
+// as the kind or KIND@LABEL, keeping the sections in kind order, then by
+// name.
+func (c *Config) SetSection(name string, s Section) {
 	for i, g := range c.Gateways {
-		if g.Kind == kind {
+		if g.Name == name {
 			c.Gateways[i].Section = s
 			return
 		}
 	}
-	c.Gateways = append(c.Gateways, Gateway{Kind: kind, Section: s})
+	c.Gateways = append(c.Gateways, Gateway{Kind: KindOf(name), Name: name, Section: s})
 	order := map[string]int{}
 	for i, k := range Kinds() {
 		order[k.Name] = i
 	}
-	// Few sections: an insertion step keeps them in registration order.
-	for i := len(c.Gateways) - 1; i > 0 && order[c.Gateways[i].Kind] < order[c.Gateways[i-1].Kind]; i-- {
+	less := func(a, b Gateway) bool {
+		if order[a.Kind] != order[b.Kind] {
+			return order[a.Kind] < order[b.Kind]
+		}
+		return a.Name < b.Name // "nginx" before "nginx@…"
+	}
+	// Few sections: an insertion step keeps them in order.
+	for i := len(c.Gateways) - 1; i > 0 && less(c.Gateways[i], c.Gateways[i-1]); i-- {
 		c.Gateways[i], c.Gateways[i-1] = c.Gateways[i-1], c.Gateways[i]
 	}
 }
@@ -182,11 +218,11 @@ func (c *Check) Bad(field, msg string, path ...any) {
 	*c.errs = append(*c.errs, &Error{File: c.file, Line: c.pos.line(append([]any{c.kind}, path...)...), Field: full, Msg: msg})
 }
 
-// kinds lists the configuration's gateway sections.
-func (c *Config) kinds() []string {
+// instances lists the configuration's gateway instances.
+func (c *Config) instances() []string {
 	var out []string
 	for _, g := range c.Gateways {
-		out = append(out, g.Kind)
+		out = append(out, g.Name)
 	}
 	if len(out) == 0 {
 		out = []string{"none"}

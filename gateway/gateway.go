@@ -123,9 +123,10 @@ func Lookup(name string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// KnobsOf returns a kind's hint words, or the generic ones.
+// KnobsOf returns the hint words of a kind or of an instance of it
+// ("nginx@internal"), or the generic ones.
 func KnobsOf(name string) diagnose.Knobs {
-	if k, ok := Lookup(name); ok {
+	if k, ok := Lookup(config.KindOf(name)); ok {
 		return k.Knobs
 	}
 	return diagnose.Knobs{}

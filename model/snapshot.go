@@ -102,7 +102,10 @@ type Upstream struct {
 
 // Gateway is one source of data about a gateway: a status page or a log.
 type Gateway struct {
-	Kind     string             `json:"kind"`   // nginx, haproxy, caddy, traefik, envoy
+	Kind string `json:"kind"` // nginx, haproxy, caddy, traefik, envoy, apache
+	// Gateway is the instance the source belongs to: the kind's name, or
+	// KIND@LABEL for another instance of it on the same host.
+	Gateway  string             `json:"gateway,omitempty"`
 	Source   string             `json:"source"` // stub_status, access_log, error_log, ...
 	Target   string             `json:"target"` // URL or path, without credentials
 	OK       bool               `json:"ok"`

@@ -153,6 +153,9 @@ func (d *detailPane) heading() string {
 	if u.Group != "" {
 		b.WriteString(s.Muted.Render("  group " + Sanitize(u.Group)))
 	}
+	if u.Gateway != "" {
+		b.WriteString(s.Muted.Render("  via " + Sanitize(u.Gateway)))
+	}
 	if u.StateReason != "" {
 		b.WriteString("  — " + Sanitize(u.StateReason))
 	}

@@ -13,7 +13,7 @@ func matches(u *model.Upstream, query string) bool {
 	if query == "" {
 		return true
 	}
-	if containsFold(u.Name, query) || containsFold(u.Address, query) || containsFold(u.Group, query) {
+	if containsFold(u.Name, query) || containsFold(u.Address, query) || containsFold(u.Group, query) || containsFold(u.Gateway, query) {
 		return true
 	}
 	for i := range u.Causes {

@@ -80,7 +80,11 @@ func (h header) identity(s *themes.Styles, w int) string {
 		})
 		for i := range gws {
 			g := &gws[i]
-			name := Sanitize(g.Kind + " " + g.Source)
+			who := g.Kind
+			if g.Gateway != "" {
+				who = g.Gateway // "nginx@2": another instance of the kind
+			}
+			name := Sanitize(who + " " + g.Source)
 			if g.OK {
 				left.WriteString("  " + s.OK.Render("✓") + " " + name)
 			} else {

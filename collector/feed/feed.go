@@ -141,6 +141,12 @@ var ErrIgnored = errors.New("line not about an upstream")
 // tests call instead of Scrape. A scrape cut short by cancellation (gwtop
 // stopping) says nothing of the page: no row is reported then.
 func ScrapeOnce(ctx context.Context, kind string, s Scraper, sink Sink) model.Gateway {
+	return ScrapeAs(ctx, kind, kind, s, sink)
+}
+
+// ScrapeAs is ScrapeOnce for one instance of a kind ("nginx@internal"): the
+// row carries both.
+func ScrapeAs(ctx context.Context, kind, instance string, s Scraper, sink Sink) model.Gateway {
 	start := time.Now()
 	counters, err := s.Scrape(ctx, sink)
 	took := time.Since(start)
@@ -150,7 +156,7 @@ func ScrapeOnce(ctx context.Context, kind string, s Scraper, sink Sink) model.Ga
 	if err == nil && ctx.Err() != nil {
 		err = fmt.Errorf("%s %s: no answer within %v", kind, s.Target(), took.Round(time.Millisecond))
 	}
-	g := model.Gateway{Kind: kind, Source: s.Source(), Target: s.Target(), Updated: time.Now(),
+	g := model.Gateway{Kind: kind, Gateway: instance, Source: s.Source(), Target: s.Target(), Updated: time.Now(),
 		OK: err == nil, Counters: counters, ScrapeMS: float64(took.Microseconds()) / 1000}
 	if err != nil {
 		g.Error = err.Error()

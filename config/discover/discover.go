@@ -161,19 +161,16 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 	byKind := gatewayProcs(procs)
 	for _, f := range finders() {
 		for i, p := range byKind[f.Kind] {
+			// Every running instance is read: the first is the kind's
+			// section ("nginx:"), the next ones KIND@N ("nginx@2:"), so
+			// two nginx on one host keep their upstreams apart.
+			s.report.instance = f.Kind
 			if i > 0 {
-				cf := ""
-				if f.ConfigArg != nil {
-					cf = f.ConfigArg(p)
-				}
-				s.Found(Gateway{Kind: f.Kind, PID: p.PID, Config: cf})
-				s.Note("", "%s pid %d is a second %s: gwtop watches one %s per configuration for now; run `gwtop --config` with a file for it",
-					f.Kind, p.PID, f.Kind, f.Kind)
-				continue
+				s.report.instance = fmt.Sprintf("%s@%d", f.Kind, i+1)
+				s.Explain(f.Kind, "%s pid %d is another %s: its section is %s", f.Kind, p.PID, f.Kind, s.report.instance)
 			}
-			s.report.kind = f.Kind
 			f.Find(ctx, s, p)
-			s.report.kind = ""
+			s.report.instance = ""
 		}
 	}
 	return s.Result()

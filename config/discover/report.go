@@ -21,7 +21,10 @@ type report struct {
 	notes    []string            // what could not be used, for Result.Notes
 	topNotes []string            // notes not tied to a section
 	found    []Gateway
-	kind     string // the kind whose finder runs: its upstreams are that gateway's
+	// instance is the gateway instance whose finder runs ("nginx",
+	// "nginx@2"): its section, fields, notes and upstreams are that
+	// instance's.
+	instance string
 	env      map[string]string
 	byAddr   map[string]int
 }
@@ -33,6 +36,7 @@ func newReport() *report {
 // Note records something discovery could not use; section places it above
 // that part of the YAML ("" for the top).
 func (r *report) Note(section, format string, args ...any) {
+	section = r.in(section)
 	msg := fmt.Sprintf(format, args...)
 	if section == "" {
 		r.topNotes = append(r.topNotes, msg)
@@ -45,6 +49,7 @@ func (r *report) Note(section, format string, args ...any) {
 
 // Explain adds a comment line above a section that is not a problem.
 func (r *report) Explain(section, format string, args ...any) {
+	section = r.in(section)
 	r.head[section] = append(r.head[section], fmt.Sprintf(format, args...))
 }
 
@@ -52,7 +57,7 @@ func (r *report) Explain(section, format string, args ...any) {
 // keys upstreams by address); why says where it came from.
 func (r *report) AddUpstream(u config.Upstream, why string) {
 	if u.Gateway == "" {
-		u.Gateway = r.kind
+		u.Gateway = r.instance
 	}
 	if i, dup := r.byAddr[u.Gateway+" "+u.Address]; dup {
 		prev := r.cfg.Upstreams[i]
@@ -189,16 +194,20 @@ func (r *report) render() ([]byte, error) {
 		root.Content = append(root.Content, k, m)
 		return m
 	}
-	kinds := config.KindNames()
-	for _, kind := range kinds {
-		sec := r.cfg.Section(kind)
-		if sec == nil {
-			section(kind, false)
-			continue
+	for _, kind := range config.KindNames() {
+		present := false
+		for _, g := range r.cfg.Gateways {
+			if g.Kind != kind {
+				continue
+			}
+			present = true
+			k := key(g.Name)
+			k.HeadComment = comment(r.head[g.Name])
+			root.Content = append(root.Content, k, r.node(g.Name+".", reflect.ValueOf(g.Section)))
 		}
-		k := key(kind)
-		k.HeadComment = comment(r.head[kind])
-		root.Content = append(root.Content, k, r.node(kind+".", reflect.ValueOf(sec)))
+		if !present {
+			section(kind, false)
+		}
 	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	var b bytes.Buffer
@@ -272,6 +281,22 @@ func (r *report) node(prefix string, v reflect.Value) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(v.Int())}
 	}
 	return str(fmt.Sprint(v.Interface()))
+}
+
+// in maps a section or field name of a kind ("nginx", "nginx.access_log")
+// to the instance being read ("nginx@2", "nginx@2.access_log").
+func (r *report) in(name string) string {
+	if r.instance == "" || !strings.Contains(r.instance, "@") {
+		return name
+	}
+	kind := config.KindOf(r.instance)
+	switch {
+	case name == kind:
+		return r.instance
+	case strings.HasPrefix(name, kind+"."):
+		return r.instance + name[len(kind):]
+	}
+	return name
 }
 
 func indent(lines []string) []string {

@@ -74,17 +74,19 @@ func (r *report) Found(g Gateway) { r.found = append(r.found, g) }
 // SetField says where a field of the configuration came from: the text
 // goes into a comment beside it ("nginx.access_log", "nginx.access_logs[0]",
 // "upstreams" items use AddUpstream's why).
-func (r *report) SetField(field, why string) { r.field[field] = why }
+func (r *report) SetField(field, why string) { r.field[r.in(field)] = why }
 
 // SetEnv keeps a secret discovery read (a stats password) out of the YAML:
 // the YAML refers to it as ${name}, and Result.Load supplies it.
 func (r *report) SetEnv(name, value string) { r.env[name] = value }
 
-// SetSection puts a kind's section into the configuration.
-func (r *report) SetSection(kind string, s config.Section) { r.cfg.SetSection(kind, s) }
+// SetSection puts a kind's section into the configuration, as the
+// instance being read (a second nginx is "nginx@2").
+func (r *report) SetSection(kind string, s config.Section) { r.cfg.SetSection(r.in(kind), s) }
 
-// Section returns the kind's section found so far, or nil.
-func (r *report) Section(kind string) config.Section { return r.cfg.Section(kind) }
+// Section returns the section found so far of the instance being read (of
+// the kind's first one outside Discover), or nil.
+func (r *report) Section(kind string) config.Section { return r.cfg.Instance(r.in(kind)) }
 
 // Upstreams lists the upstreams found so far.
 func (r *report) Upstreams() []config.Upstream { return r.cfg.Upstreams }

@@ -43,6 +43,8 @@ type liveFault struct {
 	// alt is another status Apache gives the same fault from one run to
 	// the next (0: none).
 	alt int
+	// recordedOnly faults are in the recorded run only (see dns).
+	recordedOnly bool
 }
 
 // liveFaults is the table: fault → what Apache 2.4.71 (Debian) logs.
@@ -75,11 +77,11 @@ var liveFaults = []liveFault{
 	// AH01084 "(20014)… pass request body failed to ADDR", AH00898
 	// "Error during SSL Handshake with remote server", AH01097; 500.
 	{name: "tls", kind: faults.PlainOnTLS, scheme: "https", causes: []model.Cause{model.CauseTLS}, status: 500},
-	// No dns fault here: Apache resolves backends with the system resolver,
-	// and a lookup of an unresolvable name would leave the machine (this
-	// host's resolver is not on loopback). The AH00898 "DNS lookup failure
-	// for:" line in testdata/live/error.log was recorded once, by hand,
-	// and the parser tests read it.
+	// AH00898 "(EAI 2)Name or service not known: … DNS lookup failure for:
+	// ghost.invalid"; 500. Recorded once; never provoked again: Apache
+	// resolves backends with the system resolver, and this host's is not on
+	// loopback, so the lookup would leave the machine.
+	{name: "dns", target: "http://ghost.invalid:80/", causes: []model.Cause{model.CauseDNS}, status: 500, recordedOnly: true},
 	// Two refused members: AH00957, AH00959 (disabling worker), AH01114
 	// for each; 503. The second request tries them again (the balancer
 	// forces recovery when all are in error), so AH01170 "All workers are
@@ -110,6 +112,9 @@ func runLive(t *testing.T) *liveRun {
 	run.backends["pool"] = pool
 	fmt.Fprintf(&dirs, "<Proxy balancer://pool>\n    BalancerMember http://%s\n    BalancerMember http://%s\n</Proxy>\n", pool[0], pool[1])
 	for _, f := range liveFaults {
+		if f.recordedOnly && run.backends[f.name] == nil {
+			continue // not provoked in a live run
+		}
 		target := f.target
 		if f.kind != "" {
 			s := faults.Start(t, f.kind)
@@ -146,6 +151,9 @@ func runLive(t *testing.T) *liveRun {
 		return resp.StatusCode, b
 	}
 	for _, f := range liveFaults {
+		if f.recordedOnly && run.backends[f.name] == nil {
+			continue // not provoked in a live run
+		}
 		for i := 0; i < 2; i++ {
 			code, _ := get("/" + f.name + "/x")
 			if i == 0 {
@@ -248,6 +256,9 @@ func loadRun(t *testing.T) *liveRun {
 func (run *liveRun) routes() []Route {
 	var rs []Route
 	for _, f := range liveFaults {
+		if f.recordedOnly && run.backends[f.name] == nil {
+			continue // not provoked in a live run
+		}
 		up := "balancer://pool"
 		if f.name != "pool" {
 			up = run.backends[f.name][0]
@@ -290,6 +301,9 @@ func checkRun(t *testing.T, run *liveRun) {
 		got[name][f.Cause]++
 	}
 	for _, f := range liveFaults {
+		if f.recordedOnly && run.backends[f.name] == nil {
+			continue // not provoked in a live run
+		}
 		key := f.name
 		if f.name == "badheader" {
 			key = "(gateway)" // AH02429 names no backend
@@ -398,6 +412,9 @@ func checkAccess(t *testing.T, lines []string, format string, router *Router, ru
 		}
 	}
 	for _, f := range liveFaults {
+		if f.recordedOnly && run.backends[f.name] == nil {
+			continue // not provoked in a live run
+		}
 		if seen[f.name] < 2 {
 			t.Errorf("%s: %d access-log lines for %s, want 2", format, seen[f.name], f.name)
 		}
