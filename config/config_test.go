@@ -251,3 +251,41 @@ func TestReadmeExample(t *testing.T) {
 		t.Errorf("the example lost a section: %+v", cfg)
 	}
 }
+
+// TestInstanceSections: a second gateway of a kind is a KIND@LABEL section,
+// decoded as strictly as the first; upstreams name their instance.
+func TestInstanceSections(t *testing.T) {
+	src := `upstreams:
+  - {name: api, address: 10.0.0.1:80, gateway: nginx@internal}
+  - {name: web, address: 10.0.0.1:80}
+nginx:
+  error_log: /var/log/nginx/error.log
+nginx@internal:
+  error_log: /var/log/nginx-internal/error.log
+`
+	cfg, err := config.Parse("g.yaml", []byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Gateways) != 2 || cfg.Gateways[1].Name != "nginx@internal" || cfg.Gateways[1].Kind != "nginx" {
+		t.Fatalf("gateways %+v", cfg.Gateways)
+	}
+	if n, ok := cfg.Instance("nginx@internal").(*nginx.Config); !ok || n.ErrorLog != "/var/log/nginx-internal/error.log" {
+		t.Errorf("nginx@internal = %+v", cfg.Instance("nginx@internal"))
+	}
+	if cfg.Upstreams[0].Gateway != "nginx@internal" || cfg.Upstreams[1].Gateway != "nginx" {
+		t.Errorf("upstream gateways %q %q", cfg.Upstreams[0].Gateway, cfg.Upstreams[1].Gateway)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"nginx@internal:\n  eror_log: /x\n", `g.yaml:2: unknown field "eror_log"`},
+		{"nginx@:\n  error_log: /x\n", `g.yaml:1: unknown field "nginx@"`},
+		{"gopher@x:\n  error_log: /x\n", `g.yaml:1: unknown field "gopher@x"`},
+		{"nginx@a:\n  status_url: ftp://h/\n", "g.yaml:2: nginx@a.status_url:"},
+		{"upstreams: [{address: 10.0.0.1:80, gateway: nginx@b}]\nnginx@a:\n  error_log: /x\n", `"nginx@b" is not a gateway section of this configuration (have: nginx@a)`},
+	} {
+		_, err := config.Parse("g.yaml", []byte(c.src), env(nil))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+	}
+}
