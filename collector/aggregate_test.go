@@ -15,17 +15,6 @@ type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time { return c.t }
 
-func findUp(t *testing.T, s *model.Snapshot, addr string) model.Upstream {
-	t.Helper()
-	for _, u := range s.Upstreams {
-		if u.Address == addr {
-			return u
-		}
-	}
-	t.Fatalf("upstream %s not in snapshot (%d upstreams)", addr, len(s.Upstreams))
-	return model.Upstream{}
-}
-
 func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 5, 0, time.UTC)}
 	a := NewAggregator(AggregatorOptions{Clock: clk.now,
@@ -37,8 +26,8 @@ func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 		}}, []byte("line"))
 	}
 	s := a.Snapshot()
-	api := findUp(t, s, "10.0.0.2:80")
-	if api.Name != "api" || api.Group != "backend" || api.Requests != 1000 || api.Errors5xx != 0 {
+	api, ok := s.Upstream("", "10.0.0.2:80")
+	if !ok || api.Name != "api" || api.Group != "backend" || api.Requests != 1000 || api.Errors5xx != 0 {
 		t.Errorf("api = %s %s req %d 5xx %d", api.Name, api.Group, api.Requests, api.Errors5xx)
 	}
 	// Latencies 1..1000 ms: quantiles within the sketch's 1 % (plus rounding).
@@ -47,14 +36,14 @@ func TestAggregatorMultiAttemptAndQuantiles(t *testing.T) {
 			t.Errorf("quantile %v, want about %v", c.got, c.want)
 		}
 	}
-	bad := findUp(t, s, "10.0.0.1:80")
-	if bad.State != model.StateDown || bad.Rate5xx != 1 || len(bad.Causes) != 0 {
+	bad, ok := s.Upstream("", "10.0.0.1:80")
+	if !ok || bad.State != model.StateDown || bad.Rate5xx != 1 || len(bad.Causes) != 0 {
 		t.Errorf("first attempt upstream: state %s rate %v causes %+v", bad.State, bad.Rate5xx, bad.Causes)
 	}
 	if api.State != model.StateUp {
 		t.Errorf("api state %s (%s)", api.State, api.StateReason)
 	}
-	if idle := findUp(t, s, "10.0.0.9:80"); idle.State != model.StateUnknown || idle.Name != "idle" {
+	if idle, ok := s.Upstream("", "10.0.0.9:80"); !ok || idle.State != model.StateUnknown || idle.Name != "idle" {
 		t.Errorf("named idle upstream: %+v", idle)
 	}
 	if s.Rate5xx != 0 || s.ReqPerSec <= 0 {
@@ -69,23 +58,23 @@ func TestAggregatorWindowsSlide(t *testing.T) {
 	for range 10 {
 		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 502, Duration: 0, Attempts: []feed.Attempt{{Addr: "10.0.0.5:8080", Status: 502, Connect: -1, Header: -1, Total: 0}}}, nil)
 	}
-	u := findUp(t, a.Snapshot(), "10.0.0.5:8080")
-	if u.State != model.StateDown || len(u.Causes) != 1 || u.Causes[0].Code != model.CauseRefused || u.Causes[0].Count != 1 {
+	u, ok := a.Snapshot().Upstream("", "10.0.0.5:8080")
+	if !ok || u.State != model.StateDown || len(u.Causes) != 1 || u.Causes[0].Code != model.CauseRefused || u.Causes[0].Count != 1 {
 		t.Fatalf("fresh: state %s causes %+v", u.State, u.Causes)
 	}
 	if u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" {
 		t.Errorf("cause lacks evidence or hint: %+v", u.Causes[0])
 	}
 	clk.t = clk.t.Add(2 * time.Minute)
-	u = findUp(t, a.Snapshot(), "10.0.0.5:8080")
-	if u.Window1m.Requests != 0 || u.Window5m.Requests != 10 || u.State != model.StateUp {
+	u, ok = a.Snapshot().Upstream("", "10.0.0.5:8080")
+	if !ok || u.Window1m.Requests != 0 || u.Window5m.Requests != 10 || u.State != model.StateUp {
 		t.Errorf("after 2m: 1m %d 5m %d state %s (%s)", u.Window1m.Requests, u.Window5m.Requests, u.State, u.StateReason)
 	}
 	clk.t = clk.t.Add(4 * time.Minute)
 	s := a.Snapshot()
-	u = findUp(t, s, "10.0.0.5:8080")
-	if u.Requests != 0 || u.Total.Requests != 10 || u.Causes[0].Count != 0 || u.Causes[0].Total != 1 {
-		t.Errorf("after 6m: 5m %d total %d cause %+v", u.Requests, u.Total.Requests, u.Causes[0])
+	u, ok = s.Upstream("", "10.0.0.5:8080")
+	if !ok || len(u.Causes) == 0 || u.Requests != 0 || u.Total.Requests != 10 || u.Causes[0].Count != 0 || u.Causes[0].Total != 1 {
+		t.Errorf("after 6m: 5m %d total %d causes %+v", u.Requests, u.Total.Requests, u.Causes)
 	}
 	if len(s.Events) < 1 || s.Events[0].From != model.StateDown || s.Events[0].To != model.StateUp {
 		t.Errorf("events %+v", s.Events)
@@ -105,8 +94,8 @@ func TestAggregatorProbeHistoryAndGatewayLimits(t *testing.T) {
 	}
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.7:80", Status: 500, Header: 0.1, Total: 0.1, Cause: model.CauseUpstream5xx}}}, []byte("x 500"))
 	a.GatewayLimit("status", "nginx dropped 3 connections (accepts − handled)", 3)
-	u := findUp(t, a.Snapshot(), "10.0.0.7:80")
-	if len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
+	u, ok := a.Snapshot().Upstream("", "10.0.0.7:80")
+	if !ok || len(u.ProbeHistory) != probeHistory || u.Probe == nil || u.Probe.OK {
 		t.Errorf("history %d last %+v", len(u.ProbeHistory), u.Probe)
 	}
 	codes := map[model.Cause]bool{}
@@ -129,11 +118,11 @@ func TestAggregatorLogClock(t *testing.T) {
 			Attempts: []feed.Attempt{{Addr: "10.0.0.3:80", Status: 504, Connect: 0.001, Header: -1, Total: 60, Cause: model.CauseReadTimeout, Inferred: true}}}, []byte("504 line"))
 	}
 	s := a.Snapshot()
-	u := findUp(t, s, "10.0.0.3:80")
-	if !s.Time.Equal(old.Add(19*time.Second)) || u.Requests != 20 || u.State != model.StateDown {
+	u, ok := s.Upstream("", "10.0.0.3:80")
+	if !ok || !s.Time.Equal(old.Add(19*time.Second)) || u.Requests != 20 || u.State != model.StateDown {
 		t.Errorf("time %v requests %d state %s", s.Time, u.Requests, u.State)
 	}
-	if len(u.Causes) == 0 || u.Causes[0].Code != model.CauseReadTimeout {
+	if u.TopCause() != model.CauseReadTimeout {
 		t.Errorf("causes %+v", u.Causes)
 	}
 }
@@ -208,17 +197,17 @@ func TestAggregatorCountersLabelsAndStatedCause(t *testing.T) {
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 503, Cause: model.CauseRefused,
 		Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 503, Connect: -1, Header: -1, Total: -1}}}, []byte("SC-- 503"))
 	s := a.Snapshot()
-	u := findUp(t, s, "10.0.0.1:80")
-	if u.Requests != 10 || u.Errors5xx != 5 || u.Name != "be/srv1" || u.Group != "be" || u.AvgMS["total"] != 12 || u.LatencyNote != note {
+	u, ok := s.Upstream("", "10.0.0.1:80")
+	if !ok || u.Requests != 10 || u.Errors5xx != 5 || u.Name != "be/srv1" || u.Group != "be" || u.AvgMS["total"] != 12 || u.LatencyNote != note {
 		t.Errorf("counters upstream: req %d 5xx %d name %s group %s avg %v note %q", u.Requests, u.Errors5xx, u.Name, u.Group, u.AvgMS, u.LatencyNote)
 	}
 	// A reload resets counters: no negative delta.
 	a.ObserveCounters("haproxy", "10.0.0.1:80", feed.Counters{Requests: 3})
-	if u := findUp(t, a.Snapshot(), "10.0.0.1:80"); u.Requests != 10 {
+	if u, ok := a.Snapshot().Upstream("", "10.0.0.1:80"); !ok || u.Requests != 10 {
 		t.Errorf("after reset: %d requests", u.Requests)
 	}
-	m := findUp(t, s, "10.0.0.2:80")
-	if m.Name != "mine" || len(m.Causes) != 1 || m.Causes[0].Code != model.CauseRefused {
+	m, ok := s.Upstream("", "10.0.0.2:80")
+	if !ok || m.Name != "mine" || len(m.Causes) != 1 || m.Causes[0].Code != model.CauseRefused {
 		t.Errorf("stated cause: name %s causes %+v", m.Name, m.Causes)
 	}
 }
@@ -236,8 +225,8 @@ func TestGroupHintNamesServers(t *testing.T) {
 		a.ObserveFailure(feed.Failure{Time: clk.t, Addr: "api", Cause: model.CauseNoLiveUpstreams, Source: "error_log", Line: "no live upstreams while connecting to upstream"})
 	}
 	s := a.Snapshot()
-	g := findUp(t, s, "api")
-	if len(g.Causes) == 0 || g.Causes[0].Code != model.CauseNoLiveUpstreams {
+	g, ok := s.Upstream("", "api")
+	if !ok || g.TopCause() != model.CauseNoLiveUpstreams {
 		t.Fatalf("group causes %+v", g.Causes)
 	}
 	h, n := g.Causes[0].Hint, g.Causes[0].NextStep
@@ -245,9 +234,9 @@ func TestGroupHintNamesServers(t *testing.T) {
 		t.Errorf("hint %q next %q", h, n)
 	}
 	// The cached upstream behind the snapshot is not changed.
-	again := findUp(t, a.Snapshot(), "api")
-	if strings.Count(again.Causes[0].Hint, "its servers") != 1 {
-		t.Errorf("hint grew across snapshots: %q", again.Causes[0].Hint)
+	again, ok := a.Snapshot().Upstream("", "api")
+	if !ok || len(again.Causes) == 0 || strings.Count(again.Causes[0].Hint, "its servers") != 1 {
+		t.Errorf("hint grew across snapshots: %+v", again.Causes)
 	}
 }
 
@@ -269,7 +258,7 @@ func TestGatewayLimitRebuildsOnly5xx(t *testing.T) {
 	if a.ups[ukey{"", "10.0.0.2:80"}].cached == bad {
 		t.Error("an upstream with 5xx was not rebuilt")
 	}
-	if u := findUp(t, s, "10.0.0.2:80"); len(u.Causes) != 2 || u.Causes[1].Code != model.CauseGatewayLimits {
+	if u, ok := s.Upstream("", "10.0.0.2:80"); !ok || len(u.Causes) != 2 || u.Causes[1].Code != model.CauseGatewayLimits {
 		t.Errorf("causes %+v", u.Causes)
 	}
 }
@@ -302,7 +291,7 @@ func TestUpstreamIdentityIsGatewayAndAddress(t *testing.T) {
 	if n.Probe == nil || h.Probe != nil {
 		t.Errorf("the probe went to nginx %v / haproxy %v", n.Probe != nil, h.Probe != nil)
 	}
-	if n.State != model.StateUp || h.State != model.StateDown || len(h.Causes) == 0 || h.Causes[0].Code != model.CauseUpstream5xx {
+	if n.State != model.StateUp || h.State != model.StateDown || h.TopCause() != model.CauseUpstream5xx {
 		t.Errorf("nginx %s, haproxy %s %+v", n.State, h.State, h.Causes)
 	}
 }

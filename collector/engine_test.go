@@ -53,18 +53,14 @@ func TestLiveStartBackfills(t *testing.T) {
 	eng.Start(ctx)
 	defer eng.Stop()
 	up := func() model.Upstream {
-		for _, u := range eng.Latest().Upstreams {
-			if u.Address == "127.0.0.1:9" {
-				return u
-			}
-		}
-		return model.Upstream{}
+		u, _ := eng.Latest().Upstream("", "127.0.0.1:9")
+		return u
 	}
 	waitUntil(t, "backfilled lines", func() bool {
 		u := up()
 		return u.Requests == 6 && len(u.Causes) > 0 && u.Causes[0].Count == 6
 	})
-	if u := up(); u.State != model.StateDown || u.Causes[0].Code != model.CauseRefused {
+	if u := up(); u.State != model.StateDown || u.TopCause() != model.CauseRefused {
 		t.Errorf("after backfill: %s %+v", u.State, u.Causes)
 	}
 	f, err := os.OpenFile(access, os.O_APPEND|os.O_WRONLY, 0)

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gwtop/gwtop/gateway/apache/apachetest"
 	"github.com/gwtop/gwtop/internal/faults"
-	"github.com/gwtop/gwtop/model"
 )
 
 // TestApacheCauses puts a real Apache httpd (mod_proxy) in front of
@@ -63,44 +58,24 @@ func TestApacheCauses(t *testing.T) {
 			t.Errorf("the discovered YAML lacks %q:\n%s", s, yml)
 		}
 	}
-	saved := filepath.Join(t.TempDir(), "gwtop.yaml")
-	if err := os.WriteFile(saved, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	saved := writeFile(t, "gwtop.yaml", yml)
 
-	ctx, cancel := context.WithCancel(context.Background())
 	prefixes := map[string]int{}
 	for _, f := range fs {
 		prefixes[fmt.Sprintf("%s/%s/item/", a.URL, f.name)] = 2
 	}
-	traffic := sendTraffic(ctx, prefixes)
-	defer func() { cancel(); traffic.Wait() }()
-	var fromFile, zeroConf *model.Snapshot
-	var runs sync.WaitGroup
-	runs.Go(func() { fromFile = snapshotJSON(t, "--config", saved, "--for", "7s") })
-	runs.Go(func() { zeroConf = snapshotJSON(t, "--for", "7s") })
-	runs.Wait()
-	cancel()
-	traffic.Wait()
+	snaps := snapshotsUnderTraffic(t, prefixTraffic(prefixes), map[string][]string{
+		"--config discovered.yaml": {"--config", saved, "--for", "7s"},
+		"no configuration":         {"--for", "7s"},
+	})
 	if t.Failed() {
 		return
 	}
-	for label, s := range map[string]*model.Snapshot{"--config discovered.yaml": fromFile, "no configuration": zeroConf} {
+	for label, s := range snaps {
 		for _, f := range fs {
 			cause, state := want(t, "apache", f.name)
-			u, ok := s.Upstream("apache", f.server.Addr)
-			if !ok {
-				t.Errorf("%s: %s (%s) missing", label, f.name, f.server.Addr)
-				continue
-			}
-			t.Logf("%s: %-12s %-8s top=%-16s %s | %d req, 5xx %.0f%% | causes %s", label, f.name, u.State, u.TopCause(), u.StateReason, u.Requests, u.Rate5xx*100, causeList(u))
-			if u.State != state {
-				t.Errorf("%s: %s state %s (%s), want %s", label, f.name, u.State, u.StateReason, state)
-			}
-			if u.TopCause() != cause {
-				t.Errorf("%s: %s top cause %q, want %q (%s)", label, f.name, u.TopCause(), cause, causeList(u))
-			}
-			if f.name != "healthy" && f.name != "refused" && u.Requests == 0 {
+			u, ok := checkUpstream(t, label+": "+f.name, s, "apache", f.server.Addr, upstreamWant{state: state, cause: cause})
+			if ok && f.name != "healthy" && f.name != "refused" && u.Requests == 0 {
 				t.Errorf("%s: %s has no requests: the ProxyPass prefix did not attribute them", label, f.name)
 			}
 		}

@@ -89,7 +89,7 @@ func TestGarbageLinesCountedAndSkipped(t *testing.T) {
 			}
 		}
 	}
-	if len(s.Upstreams) != 2 || s.Upstreams[0].Requests != 5 || s.Upstreams[0].Causes[0].Code != model.CauseRefused {
+	if len(s.Upstreams) != 2 || s.Upstreams[0].Requests != 5 || s.Upstreams[0].TopCause() != model.CauseRefused {
 		t.Errorf("upstreams %+v", s.Upstreams)
 	}
 	// The configured upstream is listed but was not probed in a backlog.
@@ -150,19 +150,11 @@ func TestStatusPageHTMLAndSecrets(t *testing.T) {
 // TestSeveralAccessLogs reads two access logs written in different formats
 // (one per server block, as hosts often have) and two error logs.
 func TestSeveralAccessLogs(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	api := write("api.log", fmt.Sprintf(`10.0.0.9 - - [22/Nov/2026:03:00:01 +0000] "GET /x HTTP/1.1" 502 157 "-" "curl" rt=0.001 uct="-" uht="-" urt="0.000" ua="127.0.0.1:9001" us="502"`+"\n"))
-	shop := write("shop.log", `{"time":"2026-11-22T03:00:02+00:00","status":"500","ua":"127.0.0.1:9002","us":"500","uht":"0.010","urt":"0.012"}`+"\n")
-	apiErr := write("api.error.log", "2026/11/22 03:00:01 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: api, request: \"GET /x HTTP/1.1\", upstream: \"http://127.0.0.1:9001/x\", host: \"api\"\n")
-	shopErr := write("shop.error.log", "2026/11/22 03:00:02 [error] 7#7: *2 upstream prematurely closed connection while reading response header from upstream, client: 10.0.0.9, server: shop, request: \"GET /y HTTP/1.1\", upstream: \"http://127.0.0.1:9003/y\", host: \"shop\"\n")
-	cfg := write("gwtop.yaml", fmt.Sprintf(`nginx:
+	api := writeFile(t, "api.log", fmt.Sprintf(`10.0.0.9 - - [22/Nov/2026:03:00:01 +0000] "GET /x HTTP/1.1" 502 157 "-" "curl" rt=0.001 uct="-" uht="-" urt="0.000" ua="127.0.0.1:9001" us="502"`+"\n"))
+	shop := writeFile(t, "shop.log", `{"time":"2026-11-22T03:00:02+00:00","status":"500","ua":"127.0.0.1:9002","us":"500","uht":"0.010","urt":"0.012"}`+"\n")
+	apiErr := writeFile(t, "api.error.log", "2026/11/22 03:00:01 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: api, request: \"GET /x HTTP/1.1\", upstream: \"http://127.0.0.1:9001/x\", host: \"api\"\n")
+	shopErr := writeFile(t, "shop.error.log", "2026/11/22 03:00:02 [error] 7#7: *2 upstream prematurely closed connection while reading response header from upstream, client: 10.0.0.9, server: shop, request: \"GET /y HTTP/1.1\", upstream: \"http://127.0.0.1:9003/y\", host: \"shop\"\n")
+	cfg := writeFile(t, "gwtop.yaml", fmt.Sprintf(`nginx:
   access_log: %s
   log_format: '%s'
   error_log: %s
@@ -181,8 +173,8 @@ func TestSeveralAccessLogs(t *testing.T) {
 	}
 	got := map[string]model.Cause{}
 	for _, u := range s.Upstreams {
-		if len(u.Causes) > 0 {
-			got[u.Address] = u.Causes[0].Code
+		if c := u.TopCause(); c != "" {
+			got[u.Address] = c
 		}
 	}
 	want := map[string]model.Cause{"127.0.0.1:9001": model.CauseRefused, "127.0.0.1:9002": model.CauseUpstream5xx, "127.0.0.1:9003": model.CausePrematureClose}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -109,56 +107,19 @@ func writeCaddyConfig(t *testing.T, g *caddyGateway, named bool, admin, log, ext
 	if log != "" {
 		fmt.Fprintf(&b, "  log: %q\n", log)
 	}
-	path := filepath.Join(t.TempDir(), "gwtop.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeFile(t, "gwtop.yaml", b.String())
 }
 
-func caddyRow(s *model.Snapshot, source string) *model.Gateway {
-	for i := range s.Gateways {
-		if s.Gateways[i].Kind == "caddy" && s.Gateways[i].Source == source {
-			return &s.Gateways[i]
-		}
-	}
-	return nil
-}
-
-func byAddress(s *model.Snapshot) map[string]model.Upstream {
-	m := map[string]model.Upstream{}
-	for _, u := range s.Upstreams {
-		m[u.Address] = u
-	}
-	return m
-}
-
-// checkCaddyCauses asserts every fault's state and top cause.
+// checkCaddyCauses asserts every fault's state and top cause, and that
+// the failing ones' evidence is Caddy's and their requests are counted.
 func (g *caddyGateway) checkCaddyCauses(t *testing.T, label string, s *model.Snapshot) {
 	t.Helper()
-	ups := byAddress(s)
 	for _, f := range g.faults {
-		u, ok := ups[f.server.Addr]
+		u, ok := checkUpstream(t, label+": "+f.name, s, "caddy", f.server.Addr, upstreamWant{state: f.state, cause: f.cause})
 		if !ok {
-			t.Errorf("%s: %s (%s) missing from the snapshot", label, f.name, f.server.Addr)
 			continue
 		}
-		top := model.Cause("")
-		if len(u.Causes) > 0 {
-			top = u.Causes[0].Code
-		}
-		t.Logf("%s: %-11s %-8s top=%-16s %s | %d req, 5xx %.0f%%, p95 %.0fms | causes %s | sources %v", label, f.name, u.State, top, u.StateReason,
-			u.Requests, u.Rate5xx*100, u.LatencyMS.P95, causeList(u), u.Sources)
-		if u.State != f.state {
-			t.Errorf("%s: %s state = %s (%s), want %s", label, f.name, u.State, u.StateReason, f.state)
-		}
-		if top != f.cause {
-			t.Errorf("%s: %s top cause = %q, want %q (causes %s)", label, f.name, top, f.cause, causeList(u))
-		}
-		if f.cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "") {
-			t.Errorf("%s: %s cause lacks evidence, hint or next step: %+v", label, f.name, u.Causes[0])
-		}
-		if f.cause != "" && f.cause != model.CauseUpstream5xx && !strings.Contains(u.Causes[0].Evidence, `"error"`) {
+		if f.cause != "" && u.TopCause() == f.cause && f.cause != model.CauseUpstream5xx && !strings.Contains(u.Causes[0].Evidence, `"error"`) {
 			t.Errorf("%s: %s evidence is not Caddy's error entry: %s", label, f.name, u.Causes[0].Evidence)
 		}
 		if f.kind != faults.Refused && f.state == model.StateDown && (u.Requests == 0 || u.Rate5xx < 0.9) {
@@ -189,50 +150,44 @@ func TestCaddyCauses(t *testing.T) {
 	htmlAdmin := writeCaddyConfig(t, g, false, strings.TrimPrefix(html.URL, "http://"), "", probe)
 	closedAdmin := writeCaddyConfig(t, g, false, fmt.Sprintf("127.0.0.1:%d", closed), "", probe)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	wg := g.traffic(ctx)
-	defer func() { cancel(); wg.Wait() }()
-	var snaps [4]*model.Snapshot
-	var runs sync.WaitGroup
-	for i, cfg := range []string{full, adminOnly, htmlAdmin, closedAdmin} {
-		runs.Go(func() { snaps[i] = snapshotJSON(t, "--config", cfg, "--for", "6s") })
-	}
-	runs.Wait()
-	cancel()
-	wg.Wait()
+	snaps := snapshotsUnderTraffic(t, g.traffic, map[string][]string{
+		"admin+log":    {"--config", full, "--for", "6s"},
+		"admin only":   {"--config", adminOnly, "--for", "6s"},
+		"html admin":   {"--config", htmlAdmin, "--for", "6s"},
+		"closed admin": {"--config", closedAdmin, "--for", "6s"},
+	})
 	if t.Failed() {
 		return
 	}
-	withLog, fromAdmin, fromHTML, fromClosed := snaps[0], snaps[1], snaps[2], snaps[3]
+	withLog, fromAdmin, fromHTML, fromClosed := snaps["admin+log"], snaps["admin only"], snaps["html admin"], snaps["closed admin"]
 
 	// Admin API and log: every upstream, its state and its cause.
 	g.checkCaddyCauses(t, "admin+log", withLog)
-	adminRow, logRow := caddyRow(withLog, "admin"), caddyRow(withLog, "log")
-	if adminRow == nil || !adminRow.OK || adminRow.Counters["upstreams"] != float64(len(g.faults)) {
+	adminRow, adminOK := withLog.Gateway("caddy", "admin", "")
+	if !adminOK || !adminRow.OK || adminRow.Counters["upstreams"] != float64(len(g.faults)) {
 		t.Errorf("caddy admin row: %+v, want ok with %d upstreams", adminRow, len(g.faults))
 	}
-	if adminRow != nil && adminRow.Counters["fails"] < 1 {
+	if adminOK && adminRow.Counters["fails"] < 1 {
 		t.Errorf("caddy admin row: no fails, though the passive route's upstream refuses: %+v", adminRow)
 	}
-	if logRow == nil || !logRow.OK || logRow.Counters["parsed"] < 10 || logRow.Counters["skipped"] != 0 {
+	if logRow, ok := withLog.Gateway("caddy", "log", ""); !ok || !logRow.OK || logRow.Counters["parsed"] < 10 || logRow.Counters["skipped"] != 0 {
 		t.Errorf("caddy log row: %+v", logRow)
 	}
-	if u, ok := byAddress(withLog)[g.faults[len(g.faults)-1].server.Addr]; ok && !slices.Contains(u.Sources, "status") {
+	if u, ok := withLog.Upstream("caddy", g.faults[len(g.faults)-1].server.Addr); ok && !slices.Contains(u.Sources, "status") {
 		t.Errorf("passive upstream not seen by the admin API: sources %v", u.Sources)
 	}
 	// With its only upstream out of rotation, Caddy answers the passive
 	// route itself: 503 "no upstreams available", naming no upstream.
-	if gw, ok := byAddress(withLog)[collector.GatewayName]; !ok || len(gw.Causes) == 0 || gw.Causes[0].Code != model.CauseNoLiveUpstreams {
+	if gw, ok := withLog.Upstream("caddy", collector.GatewayName); !ok || gw.TopCause() != model.CauseNoLiveUpstreams {
 		t.Errorf("gateway row of the snapshot: %+v, want no_live_upstreams", gw)
 	}
 
 	// Admin API alone: no names configured, yet every upstream is listed.
-	if row := caddyRow(fromAdmin, "admin"); row == nil || !row.OK || row.Error != "" {
+	if row, ok := fromAdmin.Gateway("caddy", "admin", ""); !ok || !row.OK || row.Error != "" {
 		t.Errorf("admin-only: caddy admin row %+v", row)
 	}
-	ups := byAddress(fromAdmin)
 	for _, f := range g.faults {
-		u, ok := ups[f.server.Addr]
+		u, ok := fromAdmin.Upstream("caddy", f.server.Addr)
 		if !ok {
 			t.Errorf("admin-only: %s (%s) not listed", f.name, f.server.Addr)
 			continue
@@ -251,20 +206,20 @@ func TestCaddyCauses(t *testing.T) {
 			t.Errorf("admin-only: %s state %s (%s), want %s", f.name, u.State, u.StateReason, want)
 		}
 	}
-	if caddyRow(fromAdmin, "log") != nil {
+	if _, ok := fromAdmin.Gateway("caddy", "log", ""); ok {
 		t.Errorf("admin-only run has a log row")
 	}
 
 	// An admin address that is not Caddy's: an error in the gateway row,
 	// and the probe still reports.
 	for label, s := range map[string]*model.Snapshot{"html admin": fromHTML, "closed admin": fromClosed} {
-		row := caddyRow(s, "admin")
-		if row == nil || row.OK || row.Error == "" {
+		row, ok := s.Gateway("caddy", "admin", "")
+		if !ok || row.OK || row.Error == "" {
 			t.Errorf("%s: caddy admin row %+v, want an error", label, row)
 		} else {
 			t.Logf("%s: gateway error: %s", label, row.Error)
 		}
-		u, ok := byAddress(s)[healthy]
+		u, ok := s.Upstream("caddy", healthy)
 		passed := 0
 		for _, p := range u.ProbeHistory {
 			if p.OK {
@@ -275,15 +230,11 @@ func TestCaddyCauses(t *testing.T) {
 			t.Errorf("%s: probed upstream %s: state %s (%s), %d of %d probes passed; want its probes reported", label, u.Name, u.State, u.StateReason, passed, len(u.ProbeHistory))
 		}
 	}
-	if row := caddyRow(fromHTML, "admin"); row != nil && !strings.Contains(row.Error, "HTML") {
+	if row, ok := fromHTML.Gateway("caddy", "admin", ""); ok && !strings.Contains(row.Error, "HTML") {
 		t.Errorf("html admin: error %q does not say it got HTML", row.Error)
 	}
-	if row := caddyRow(fromClosed, "admin"); row != nil && !strings.Contains(row.Error, "connection refused") {
+	if row, ok := fromClosed.Gateway("caddy", "admin", ""); ok && !strings.Contains(row.Error, "connection refused") {
 		t.Errorf("closed admin: error %q does not say the connection was refused", row.Error)
 	}
-	if keep := os.Getenv("GWTOP_KEEP_LOGS"); keep != "" && t.Failed() {
-		if b, err := os.ReadFile(g.caddy.Log); err == nil {
-			_ = os.WriteFile(filepath.Join(keep, "caddy.log"), b, 0o644)
-		}
-	}
+	keepLogs(t, g.caddy.Log)
 }

@@ -45,8 +45,8 @@ func TestDemoProducesCauses(t *testing.T) {
 			if u.LatencyMS.Count > 0 {
 				withLatency++
 			}
-			if len(u.Causes) > 0 && u.Causes[0].Count > 0 {
-				causes[u.Causes[0].Code] = true
+			if c := u.TopCause(); c != "" {
+				causes[c] = true
 			}
 		}
 		if withLatency >= 3 && len(causes) >= 2 {

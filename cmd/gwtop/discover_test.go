@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gwtop/gwtop/config"
@@ -156,62 +154,27 @@ func TestDiscoverNginx(t *testing.T) {
 	}
 
 	// Traffic through nginx to the upstreams that fail and the one that does not.
-	ctx, cancel := context.WithCancel(context.Background())
 	prefixes := map[string]int{}
 	for _, loc := range []string{"app", "payments", "legacy", "inline"} {
 		prefixes[fmt.Sprintf("http://%s/%s/x/", listen, loc)] = 1
 	}
-	traffic := sendTraffic(ctx, prefixes)
-	defer func() { cancel(); traffic.Wait() }()
-
-	saved := filepath.Join(t.TempDir(), "gwtop.yaml")
-	if err := os.WriteFile(saved, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var fromFile, zeroConf *model.Snapshot
-	var runs sync.WaitGroup
-	runs.Go(func() { fromFile = snapshotJSON(t, "--config", saved, "--for", "5s") })
-	runs.Go(func() { zeroConf = snapshotJSON(t, "--for", "5s") })
-	runs.Wait()
-	cancel()
-	traffic.Wait()
+	saved := writeFile(t, "gwtop.yaml", yml)
+	snaps := snapshotsUnderTraffic(t, prefixTraffic(prefixes), map[string][]string{
+		"--config discovered.yaml": {"--config", saved, "--for", "5s"},
+		"no configuration":         {"--for", "5s"},
+	})
 	if t.Failed() {
 		return
 	}
-	for label, s := range map[string]*model.Snapshot{"--config discovered.yaml": fromFile, "no configuration": zeroConf} {
-		byAddr := map[string]model.Upstream{}
-		for _, u := range s.Upstreams {
-			byAddr[u.Address] = u
-		}
+	for label, s := range snaps {
 		check := func(addr string, state model.State, cause model.Cause) {
-			u, ok := byAddr[addr]
-			if !ok {
-				t.Errorf("%s: %s missing from the snapshot", label, addr)
-				return
-			}
-			top := model.Cause("")
-			if len(u.Causes) > 0 {
-				top = u.Causes[0].Code
-			}
-			t.Logf("%s: %-16s %-22s %-6s top=%s (%s) %d req", label, u.Name, addr, u.State, top, causeList(u), u.Requests)
-			if state != "" && u.State != state {
-				t.Errorf("%s: %s (%s) state %s (%s), want %s", label, u.Name, addr, u.State, u.StateReason, state)
-			}
-			if top != cause {
-				t.Errorf("%s: %s (%s) top cause %q, want %q (causes %s)", label, u.Name, addr, top, cause, causeList(u))
-			}
+			checkUpstream(t, label, s, "nginx", addr, upstreamWant{state: state, cause: cause})
 		}
 		check(healthy.Addr, model.StateUp, "")
 		check(inline.Addr, model.StateUp, "")
 		check(e500.Addr, "", model.CauseUpstream5xx)
 		check(refused.Addr, "", model.CauseRefused)
-		var stub bool
-		for _, g := range s.Gateways {
-			if g.Source == "stub_status" && g.OK {
-				stub = true
-			}
-		}
-		if !stub {
+		if stub, ok := s.Gateway("nginx", "stub_status", ""); !ok || !stub.OK {
 			t.Errorf("%s: no working stub_status row: %+v", label, s.Gateways)
 		}
 	}
@@ -311,10 +274,7 @@ backend api
 	if code != 0 {
 		t.Fatalf("gwtop discover: exit %d: %s", code, errOut)
 	}
-	saved := filepath.Join(dir, "gwtop.yaml")
-	if err := os.WriteFile(saved, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	saved := writeFile(t, "gwtop.yaml", yml)
 	cfg, err := config.Load(saved)
 	if err != nil {
 		t.Fatalf("config.Load: %v\n%s", err, yml)
@@ -333,15 +293,13 @@ backend api
 	if !stats {
 		t.Errorf("no working haproxy row in the snapshot: %+v", s.Gateways)
 	}
-	byAddr := map[string]model.Upstream{}
 	for _, u := range s.Upstreams {
-		byAddr[u.Address] = u
 		t.Logf("%s %s %s %s", u.Name, u.Address, u.State, u.StateReason)
 	}
-	if u := byAddr[healthy.Addr]; u.State != model.StateUp {
+	if u, _ := s.Upstream("haproxy", healthy.Addr); u.State != model.StateUp {
 		t.Errorf("%s: %s (%s), want up", healthy.Addr, u.State, u.StateReason)
 	}
-	if u := byAddr[refused.Addr]; u.State == model.StateUp || u.State == "" {
+	if u, _ := s.Upstream("haproxy", refused.Addr); u.State == model.StateUp || u.State == "" {
 		t.Errorf("%s: %q (%s), want not up", refused.Addr, u.State, u.StateReason)
 	}
 }

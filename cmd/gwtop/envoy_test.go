@@ -26,14 +26,14 @@ func TestEnvoyAdmin(t *testing.T) {
 			srv := envoytest.Start(t, tc.mode)
 			healthy := apiTestHealthy(t)
 			s := snapshotJSON(t, "--envoy-admin", srv.URL, "--probe", "healthy="+healthy, "--interval", "200ms", "--for", "3s")
-			g := apiTestGateway(s, "envoy", "admin")
-			if g == nil || !g.OK || g.Error != "" || g.Counters["clusters"] < 6 {
+			g, ok := s.Gateway("envoy", "admin", "")
+			if !ok || !g.OK || g.Error != "" || g.Counters["clusters"] < 6 {
 				t.Fatalf("envoy admin gateway row: %+v", g)
 			}
 			if (g.Counters["clusters_text"] == 1) != (tc.mode == envoytest.TextOnly) {
 				t.Errorf("text fallback counter: %+v", g.Counters)
 			}
-			apiTestCheck(t, s, map[string]apiTestWant{
+			checkUpstreams(t, "envoy", s, "envoy", map[string]upstreamWant{
 				"127.0.0.1:8001":     {name: "api", state: model.StateUp},
 				"127.0.0.1:8002":     {name: "api", state: model.StateDown, cause: model.CauseRefused},
 				"[::1]:8003":         {name: "api", state: model.StateDown},
@@ -46,10 +46,10 @@ func TestEnvoyAdmin(t *testing.T) {
 				"pay":                {cause: model.CauseNoLiveUpstreams},
 				"closing":            {cause: model.CausePrematureClose},
 			})
-			if u := apiTestByAddr(s)["127.0.0.1:8001"]; u.Requests < 20 {
+			if u, _ := s.Upstream("envoy", "127.0.0.1:8001"); u.Requests < 20 {
 				t.Errorf("127.0.0.1:8001 counted %d requests from rq_total", u.Requests)
 			}
-			if u := apiTestByAddr(s)["slow"]; len(u.Causes) > 0 && !strings.HasPrefix(u.Causes[0].Evidence, "envoy cluster slow: upstream_rq_timeout +") {
+			if u, _ := s.Upstream("envoy", "slow"); len(u.Causes) > 0 && !strings.HasPrefix(u.Causes[0].Evidence, "envoy cluster slow: upstream_rq_timeout +") {
 				t.Errorf("evidence %q", u.Causes[0].Evidence)
 			}
 			apiTestHealthyProbe(t, s, healthy)
@@ -75,13 +75,7 @@ func TestEnvoyAdminFailures(t *testing.T) {
 			if tc.mode >= 0 {
 				u = envoytest.Start(t, tc.mode).URL
 			}
-			healthy := apiTestHealthy(t)
-			s := snapshotJSON(t, "--envoy-admin", u, "--probe", "healthy="+healthy, "--interval", "200ms", "--for", "2s")
-			g := apiTestGateway(s, "envoy", "admin")
-			if g == nil || g.OK || !strings.Contains(g.Error, tc.want) {
-				t.Errorf("gateway row %+v, want an error with %q", g, tc.want)
-			}
-			apiTestHealthyProbe(t, s, healthy)
+			checkSourceFails(t, "--envoy-admin", u, "envoy", "admin", tc.want)
 		})
 	}
 }
@@ -93,7 +87,7 @@ func TestEnvoyAccessLog(t *testing.T) {
 	for _, tc := range []struct {
 		format string
 		lines  []string
-		wants  map[string]apiTestWant
+		wants  map[string]upstreamWant
 	}{
 		{"default", []string{
 			envoytest.DefaultLine(now, "503", "UF,URX", "10.0.3.7:8080"),
@@ -103,7 +97,7 @@ func TestEnvoyAccessLog(t *testing.T) {
 			envoytest.DefaultLine(now, "200", "-", "10.0.3.11:8080"),
 			envoytest.DefaultLine(now, "503", "UO", "10.0.3.12:8080"),
 			envoytest.DefaultLine(now, "404", "NR", "-"),
-		}, map[string]apiTestWant{
+		}, map[string]upstreamWant{
 			"10.0.3.7:8080":  {state: model.StateDown, cause: model.CauseRefused},
 			"10.0.3.8:8080":  {state: model.StateDown, cause: model.CauseReadTimeout},
 			"10.0.3.9:8080":  {state: model.StateDown, cause: model.CausePrematureClose},
@@ -117,7 +111,7 @@ func TestEnvoyAccessLog(t *testing.T) {
 			fmt.Sprintf(`{"start_time":%q,"response_code":503,"response_flags":"UH","upstream_cluster":"pay","upstream_host":null,"duration":1}`, now.UTC().Format(time.RFC3339Nano)),
 			fmt.Sprintf(`{"start_time":%q,"response_code":503,"response_flags":"UF","response_code_details":"upstream_reset_before_response_started{connection_failure,TLS_error:_CERTIFICATE_VERIFY_FAILED}","upstream_host":"10.0.4.1:443","duration":3}`, now.UTC().Format(time.RFC3339Nano)),
 			`{"level":"info","msg":"not an access-log entry"}`,
-		}, map[string]apiTestWant{
+		}, map[string]upstreamWant{
 			"172.19.0.2:8000": {state: model.StateDown, cause: model.CauseRefused},
 			"pay":             {cause: model.CauseNoLiveUpstreams},
 			"10.0.4.1:443":    {state: model.StateDown, cause: model.CauseTLS},
@@ -135,17 +129,13 @@ func TestEnvoyAccessLog(t *testing.T) {
 			if err := os.WriteFile(logPath, []byte(b.String()), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cfg := filepath.Join(dir, "gwtop.yaml")
-			yaml := fmt.Sprintf("envoy:\n  access_log: %s\n  log_format: %s\n", logPath, tc.format)
-			if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			cfg := writeFile(t, "gwtop.yaml", fmt.Sprintf("envoy:\n  access_log: %s\n  log_format: %s\n", logPath, tc.format))
 			s := snapshotJSON(t, "--config", cfg, "--from-start", "--for", "1500ms")
-			g := apiTestGateway(s, "envoy", "access_log")
-			if g == nil || !g.OK || g.Counters["skipped"] != 0 || g.Counters["parsed"] < 24 {
+			g, ok := s.Gateway("envoy", "access_log", "")
+			if !ok || !g.OK || g.Counters["skipped"] != 0 || g.Counters["parsed"] < 24 {
 				t.Fatalf("access log row %+v", g)
 			}
-			apiTestCheck(t, s, tc.wants)
+			checkUpstreams(t, "envoy "+tc.format, s, "envoy", tc.wants)
 		})
 	}
 }

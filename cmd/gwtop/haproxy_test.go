@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +32,16 @@ type hapServer struct {
 }
 
 func (s *hapServer) label() string { return s.backend + "/" + s.name }
+
+// key is the address of the server's row: its own address, or, when the
+// source shows none (the stats page without "stats show-legends", the log
+// alone), the name HAProxy gives it.
+func (s *hapServer) key(byAddr bool) string {
+	if byAddr {
+		return s.addr
+	}
+	return s.label()
+}
 
 // startServers starts each server's fault upstream (or, for "timeout", a
 // listener whose full accept queue drops SYNs).
@@ -73,14 +82,14 @@ func hapBackends(servers []*hapServer, checked map[string]bool) string {
 	return b.String()
 }
 
-// hapTraffic sends requests through HAProxy to each path until ctx ends,
-// workers at a time per path, one request at a time each.
-func hapTraffic(ctx context.Context, addr string, paths []string, workers int) *sync.WaitGroup {
+// hapTraffic is traffic through HAProxy to each path, workers at a time
+// per path, one request at a time each.
+func hapTraffic(addr string, paths []string, workers int) func(context.Context) *sync.WaitGroup {
 	prefixes := map[string]int{}
 	for _, p := range paths {
 		prefixes["http://"+addr+p] = workers
 	}
-	return sendTraffic(ctx, prefixes)
+	return prefixTraffic(prefixes)
 }
 
 // waitStats waits until HAProxy's runtime API lists every server in the
@@ -119,83 +128,18 @@ func waitStats(t *testing.T, sock string, want map[string]bool) {
 	}
 }
 
-func writeFile(t *testing.T, name, text string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// checkServers asserts the state and top cause of every server, found by
-// the name HAProxy gives it (backend/server) and keyed by its address
-// (byAddr) or by that name.
+// checkServers asserts the state and top cause of every server, named as
+// HAProxy names it (backend/server) and keyed by its address (byAddr) or
+// by that name.
 func checkServers(t *testing.T, label string, s *model.Snapshot, servers []*hapServer, byAddr bool) {
 	t.Helper()
 	for _, srv := range servers {
-		key := srv.label()
-		if byAddr {
-			key = srv.addr
-		}
-		var u *model.Upstream
-		for i := range s.Upstreams {
-			x := &s.Upstreams[i]
-			if x.Name == srv.label() && x.Address == key {
-				u = x
-			}
-		}
-		if u == nil {
-			var have []string
-			for _, x := range s.Upstreams {
-				have = append(have, x.Name+"="+x.Address)
-			}
-			t.Errorf("%s: %s (%s) missing from the snapshot, which has %v", label, srv.label(), srv.addr, have)
-			continue
-		}
-		checkUpstream(t, label, u, srv.state, srv.cause)
+		checkUpstream(t, label, s, "haproxy", srv.key(byAddr), upstreamWant{name: srv.label(), state: srv.state, cause: srv.cause})
 	}
 }
 
-func checkUpstream(t *testing.T, label string, u *model.Upstream, state model.State, cause model.Cause) {
-	t.Helper()
-	top := model.Cause("")
-	if len(u.Causes) > 0 {
-		top = u.Causes[0].Code
-	}
-	t.Logf("%s: %-18s %-16s %-8s top=%-17s %s | %d req, 5xx %.0f%% | causes %s", label, u.Name, u.Address, u.State, top, u.StateReason, u.Requests, u.Rate5xx*100, causeList(*u))
-	if u.State != state {
-		t.Errorf("%s: %s state = %s (%s), want %s", label, u.Name, u.State, u.StateReason, state)
-	}
-	if top != cause {
-		var ev []string
-		for _, c := range u.Causes {
-			ev = append(ev, fmt.Sprintf("%s: %s", c.Code, c.Evidence))
-		}
-		t.Errorf("%s: %s top cause = %q, want %q (causes %s; evidence:\n%s)", label, u.Name, top, cause, causeList(*u), strings.Join(ev, "\n"))
-	}
-	if cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "" || u.Causes[0].Count < 1) {
-		t.Errorf("%s: %s cause lacks evidence, hint, next step or count: %+v", label, u.Name, u.Causes[0])
-	}
-}
-
-func findUpstream(s *model.Snapshot, name string) *model.Upstream {
-	for i := range s.Upstreams {
-		if s.Upstreams[i].Name == name {
-			return &s.Upstreams[i]
-		}
-	}
-	return nil
-}
-
-func findGateway(s *model.Snapshot, kind, source string) *model.Gateway {
-	for i := range s.Gateways {
-		if s.Gateways[i].Kind == kind && s.Gateways[i].Source == source {
-			return &s.Gateways[i]
-		}
-	}
-	return nil
-}
+// deadBackend is what gwtop must say of a backend with no server UP.
+var deadBackend = upstreamWant{name: "be_dead", state: model.StateDown, cause: model.CauseNoLiveUpstreams}
 
 // TestHAProxyStatsCauses runs gwtop snapshot against a real HAProxy whose
 // health checks fail in every way loopback allows, reading the stats page
@@ -235,10 +179,6 @@ func TestHAProxyStatsCauses(t *testing.T) {
 	}
 	waitStats(t, h.Socket, want)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	wg := hapTraffic(ctx, h.Addr, []string{"/app/", "/dead/"}, 2)
-	defer func() { cancel(); wg.Wait() }()
-
 	const pwEnv = "GWTOP_TEST_HAPROXY_PASSWORD"
 	t.Setenv(pwEnv, "Pa55-w0rd-stats")
 	page := writeFile(t, "page.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  stats: %s;csv\n  username: gwtop\n  password: ${%s}\n", h.StatsURL, pwEnv))
@@ -247,20 +187,12 @@ func TestHAProxyStatsCauses(t *testing.T) {
 	healthy := servers[0].addr
 	notStats := writeFile(t, "html.yaml", fmt.Sprintf("interval: 500ms\nupstreams:\n  - name: probed\n    address: %q\n    probe: http://%s/\nhaproxy:\n  stats: http://%s/stats\n", healthy, healthy, healthy))
 
-	snaps := map[string]*model.Snapshot{}
-	var mu sync.Mutex
-	var runs sync.WaitGroup
-	for label, cfg := range map[string]string{"stats page": page, "unix socket": unix, "ipv4@ socket": tcp, "not stats": notStats} {
-		runs.Go(func() {
-			s := snapshotJSON(t, "--config", cfg, "--for", "6s")
-			mu.Lock()
-			snaps[label] = s
-			mu.Unlock()
-		})
-	}
-	runs.Wait()
-	cancel()
-	wg.Wait()
+	snaps := snapshotsUnderTraffic(t, hapTraffic(h.Addr, []string{"/app/", "/dead/"}, 2), map[string][]string{
+		"stats page":   {"--config", page, "--for", "6s"},
+		"unix socket":  {"--config", unix, "--for", "6s"},
+		"ipv4@ socket": {"--config", tcp, "--for", "6s"},
+		"not stats":    {"--config", notStats, "--for", "6s"},
+	})
 	if t.Failed() {
 		return
 	}
@@ -270,21 +202,17 @@ func TestHAProxyStatsCauses(t *testing.T) {
 		// The stats page hides servers' addresses (and last_chk) unless
 		// "stats show-legends": there they are keyed by name.
 		checkServers(t, label, s, servers, source == "socket")
-		if u := findUpstream(s, "be_dead"); u == nil {
-			t.Errorf("%s: backend be_dead missing", label)
-		} else {
-			checkUpstream(t, label, u, model.StateDown, model.CauseNoLiveUpstreams)
-		}
-		if u := findUpstream(s, "be_app"); u != nil {
+		checkUpstream(t, label, s, "haproxy", "be_dead", deadBackend)
+		if u, ok := s.Upstream("haproxy", "be_app"); ok {
 			t.Errorf("%s: backend be_app, which has a server UP, got a row: %+v", label, u)
 		}
-		if u := findUpstream(s, "be_app/healthy"); u != nil && u.Requests < 1 {
+		if u, ok := s.Upstream("haproxy", servers[0].key(source == "socket")); ok && u.Requests < 1 {
 			t.Errorf("%s: the healthy server served no requests per the stats: %+v", label, u)
-		} else if u != nil && (u.AvgMS == nil || u.LatencyNote == "") {
+		} else if ok && (u.AvgMS == nil || u.LatencyNote == "") {
 			t.Errorf("%s: no HAProxy averages on the healthy server", label)
 		}
-		g := findGateway(s, "haproxy", source)
-		if g == nil || !g.OK || g.Error != "" || g.Counters["servers"] != float64(len(servers)) ||
+		g, ok := s.Gateway("haproxy", source, "")
+		if !ok || !g.OK || g.Error != "" || g.Counters["servers"] != float64(len(servers)) ||
 			g.Counters["servers_up"] != 1 || g.Counters["servers_down"] != float64(len(servers)-1) || g.Counters["backends_down"] != 1 {
 			t.Errorf("%s: gateway row %+v", label, g)
 		}
@@ -297,19 +225,19 @@ func TestHAProxyStatsCauses(t *testing.T) {
 	if strings.Contains(string(out), "Pa55-w0rd-stats") {
 		t.Errorf("the stats password appears in the snapshot JSON")
 	}
-	if g := findGateway(snaps["stats page"], "haproxy", "stats"); g == nil || !strings.Contains(g.Target, "gwtop@") || !strings.HasSuffix(g.Target, "/stats;csv") {
+	if g, ok := snaps["stats page"].Gateway("haproxy", "stats", ""); !ok || !strings.Contains(g.Target, "gwtop@") || !strings.HasSuffix(g.Target, "/stats;csv") {
 		t.Errorf("stats page gateway row %+v", g)
 	}
 
 	// A stats URL that is an ordinary web server: an error in its row, and
 	// the probe beside it still works.
 	s := snaps["not stats"]
-	if g := findGateway(s, "haproxy", "stats"); g == nil || g.OK || !strings.Contains(g.Error, "not HAProxy stats CSV") {
+	if g, ok := s.Gateway("haproxy", "stats", ""); !ok || g.OK || !strings.Contains(g.Error, "not HAProxy stats CSV") {
 		t.Errorf("not stats: gateway row %+v", g)
 	} else {
 		t.Logf("not stats: gateway error %q", g.Error)
 	}
-	if u := findUpstream(s, "probed"); u == nil || u.Probe == nil || !u.Probe.OK || u.State != model.StateUp {
+	if u, ok := s.Upstream("haproxy", healthy); !ok || u.Name != "probed" || u.Probe == nil || !u.Probe.OK || u.State != model.StateUp {
 		t.Errorf("not stats: the probe beside it: %+v", u)
 	}
 }
@@ -348,32 +276,21 @@ func TestHAProxyLogCauses(t *testing.T) {
 		Backends: hapBackends(append(servers, dead), map[string]bool{"be_dead": true}), Log: true})
 	waitStats(t, h.Socket, map[string]bool{"be_dead/srv": true, "be_healthy/srv": false})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	wg := hapTraffic(ctx, h.Addr, paths, 3)
-	defer func() { cancel(); wg.Wait() }()
-
 	logOnly := writeFile(t, "log.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  log: %s\n", h.LogFile))
 	both := writeFile(t, "both.yaml", fmt.Sprintf("interval: 500ms\nhaproxy:\n  log: %s\n  stats: unix:%s\n", h.LogFile, h.Socket))
-	var fromLog, withStats *model.Snapshot
-	var runs sync.WaitGroup
-	runs.Go(func() { fromLog = snapshotJSON(t, "--config", logOnly, "--for", "6s") })
-	runs.Go(func() { withStats = snapshotJSON(t, "--config", both, "--for", "6s") })
-	runs.Wait()
-	cancel()
-	wg.Wait()
+	snaps := snapshotsUnderTraffic(t, hapTraffic(h.Addr, paths, 3), map[string][]string{
+		"log":       {"--config", logOnly, "--for", "6s"},
+		"log+stats": {"--config", both, "--for", "6s"},
+	})
 	if t.Failed() {
 		return
 	}
+	fromLog, withStats := snaps["log"], snaps["log+stats"]
 
 	// From the log alone, servers are keyed by backend/server.
 	checkServers(t, "log", fromLog, servers, false)
-	if u := findUpstream(fromLog, "be_dead"); u == nil {
-		t.Error("log: backend be_dead (<NOSRV> SC--) missing")
-	} else {
-		checkUpstream(t, "log", u, model.StateDown, model.CauseNoLiveUpstreams)
-	}
-	g := findGateway(fromLog, "haproxy", "log")
-	if g == nil || !g.OK || g.Counters["parsed"] < 1 || g.Counters["skipped"] != 0 {
+	checkUpstream(t, "log (<NOSRV> SC--)", fromLog, "haproxy", "be_dead", deadBackend)
+	if g, ok := fromLog.Gateway("haproxy", "log", ""); !ok || !g.OK || g.Counters["parsed"] < 1 || g.Counters["skipped"] != 0 {
 		t.Errorf("log: gateway row %+v", g)
 	}
 
@@ -381,10 +298,8 @@ func TestHAProxyLogCauses(t *testing.T) {
 	// servers' addresses, which both sources feed.
 	checkServers(t, "log+stats", withStats, servers, true)
 	for _, srv := range servers {
-		for _, u := range withStats.Upstreams {
-			if u.Address == srv.addr && (!slices.Contains(u.Sources, "access_log") || !slices.Contains(u.Sources, "status")) {
-				t.Errorf("log+stats: %s fed by %v, want access_log and status", srv.label(), u.Sources)
-			}
+		if u, ok := withStats.Upstream("haproxy", srv.addr); ok && (!slices.Contains(u.Sources, "access_log") || !slices.Contains(u.Sources, "status")) {
+			t.Errorf("log+stats: %s fed by %v, want access_log and status", srv.label(), u.Sources)
 		}
 	}
 	if t.Failed() {

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -120,11 +118,7 @@ func (g *nginxRig) writeConfig(t *testing.T, probes, status bool) string {
 	if status {
 		fmt.Fprintf(&b, "  status_url: %s\n", g.nginx.StatusURL)
 	}
-	path := filepath.Join(t.TempDir(), "gwtop.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeFile(t, "gwtop.yaml", b.String())
 }
 
 func snapshotJSON(t *testing.T, args ...string) *model.Snapshot {
@@ -141,42 +135,12 @@ func snapshotJSON(t *testing.T, args ...string) *model.Snapshot {
 	return &s
 }
 
-// checkCauses asserts every fault's state and top cause.
+// checkCauses asserts every fault's name, state and top cause.
 func (g *nginxRig) checkCauses(t *testing.T, label string, s *model.Snapshot) {
 	t.Helper()
-	byName := map[string]model.Upstream{}
-	for _, u := range s.Upstreams {
-		byName[u.Name] = u
-	}
 	for _, f := range g.faults {
-		u, ok := byName[f.name]
-		if !ok {
-			t.Errorf("%s: %s missing from the snapshot", label, f.name)
-			continue
-		}
-		top := model.Cause("")
-		if len(u.Causes) > 0 {
-			top = u.Causes[0].Code
-		}
-		t.Logf("%s: %-9s %-8s top=%-16s %s | %d req, 5xx %.0f%% | causes %s", label, f.name, u.State, top, u.StateReason, u.Requests, u.Rate5xx*100, causeList(u))
-		if u.State != f.state {
-			t.Errorf("%s: %s state = %s (%s), want %s", label, f.name, u.State, u.StateReason, f.state)
-		}
-		if top != f.cause {
-			t.Errorf("%s: %s top cause = %q, want %q (causes %s)", label, f.name, top, f.cause, causeList(u))
-		}
-		if f.cause != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "") {
-			t.Errorf("%s: %s cause lacks evidence, hint or next step: %+v", label, f.name, u.Causes[0])
-		}
+		checkUpstream(t, label, s, "nginx", f.address(), upstreamWant{name: f.name, state: f.state, cause: f.cause})
 	}
-}
-
-func causeList(u model.Upstream) string {
-	var parts []string
-	for _, c := range u.Causes {
-		parts = append(parts, fmt.Sprintf("%s×%d(%s)", c.Code, c.Count, c.Source))
-	}
-	return strings.Join(parts, " ")
 }
 
 // TestNginxCauses runs gwtop snapshot against a real nginx in front of
@@ -184,33 +148,21 @@ func causeList(u model.Upstream) string {
 // logs alone, and once over the logs' backlog.
 func TestNginxCauses(t *testing.T) {
 	g := startGateway(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	wg := g.traffic(ctx)
-	defer func() { cancel(); wg.Wait() }()
-
 	full := g.writeConfig(t, true, true)
 	logsOnly := g.writeConfig(t, false, false)
-	var withProbes, fromLogs *model.Snapshot
-	var runs sync.WaitGroup
-	runs.Go(func() { withProbes = snapshotJSON(t, "--config", full, "--for", "7s") })
-	runs.Go(func() { fromLogs = snapshotJSON(t, "--config", logsOnly, "--for", "7s") })
-	runs.Wait()
-	cancel()
-	wg.Wait()
+	snaps := snapshotsUnderTraffic(t, g.traffic, map[string][]string{
+		"probes+logs": {"--config", full, "--for", "7s"},
+		"logs only":   {"--config", logsOnly, "--for", "7s"},
+	})
 	if t.Failed() {
 		return
 	}
+	withProbes, fromLogs := snaps["probes+logs"], snaps["logs only"]
 	g.checkCauses(t, "probes+logs", withProbes)
 	g.checkCauses(t, "logs only", fromLogs)
 
 	// The probed run saw the status page and probes; the logs-only run did not.
-	var stub *model.Gateway
-	for i := range withProbes.Gateways {
-		if withProbes.Gateways[i].Source == "stub_status" {
-			stub = &withProbes.Gateways[i]
-		}
-	}
-	if stub == nil || !stub.OK || stub.Counters["requests"] < 1 {
+	if stub, ok := withProbes.Gateway("nginx", "stub_status", ""); !ok || !stub.OK || stub.Counters["requests"] < 1 {
 		t.Errorf("stub_status gateway row: %+v", stub)
 	}
 	for _, u := range fromLogs.Upstreams {
@@ -227,11 +179,5 @@ func TestNginxCauses(t *testing.T) {
 	// The whole backlog, read from the start to the end of the logs.
 	backlog := snapshotJSON(t, "--config", logsOnly, "--from-start")
 	g.checkCauses(t, "backlog", backlog)
-	if keep := os.Getenv("GWTOP_KEEP_LOGS"); keep != "" && t.Failed() {
-		for _, p := range []string{g.nginx.AccessLog, g.nginx.ErrorLog} {
-			if b, err := os.ReadFile(p); err == nil {
-				_ = os.WriteFile(filepath.Join(keep, filepath.Base(p)), b, 0o644)
-			}
-		}
-	}
+	keepLogs(t, g.nginx.AccessLog, g.nginx.ErrorLog)
 }

@@ -31,21 +31,17 @@ func TestNginxLogRotation(t *testing.T) {
 	wg := g.traffic(ctx)
 	defer func() { cancel(); wg.Wait() }()
 
+	var refusedAddr string
+	for _, f := range g.faults {
+		if f.name == "refused" {
+			refusedAddr = f.address()
+		}
+	}
 	refused := func() (int64, float64) {
 		s := eng.Latest()
-		var req int64
-		for _, u := range s.Upstreams {
-			if u.Name == "refused" {
-				req = u.Total.Requests
-			}
-		}
-		var rot float64
-		for _, gw := range s.Gateways {
-			if gw.Source == "access_log" {
-				rot = gw.Counters["rotations"]
-			}
-		}
-		return req, rot
+		u, _ := s.Upstream("nginx", refusedAddr)
+		gw, _ := s.Gateway("nginx", "access_log", "")
+		return u.Total.Requests, gw.Counters["rotations"]
 	}
 	waitFor(t, "requests before rotation", func() bool { n, _ := refused(); return n >= 10 })
 	if err := os.Rename(g.nginx.AccessLog, g.nginx.AccessLog+".1"); err != nil {
@@ -65,13 +61,7 @@ func TestNginxLogRotation(t *testing.T) {
 	if _, err := os.Stat(g.nginx.AccessLog); err != nil {
 		t.Fatalf("nginx did not reopen its access log: %v", err)
 	}
-	var u model.Upstream
-	for _, x := range eng.Latest().Upstreams {
-		if x.Name == "refused" {
-			u = x
-		}
-	}
-	if u.State != model.StateDown || len(u.Causes) == 0 || u.Causes[0].Code != model.CauseRefused {
+	if u, _ := eng.Latest().Upstream("nginx", refusedAddr); u.State != model.StateDown || u.TopCause() != model.CauseRefused {
 		t.Errorf("after rotation: %s %+v", u.State, u.Causes)
 	}
 }

@@ -82,13 +82,12 @@ func Start(t testing.TB, c Config) *Caddy {
 			t.Fatal(err)
 		}
 	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	proctest.Retry(t, "caddy", func() error {
 		k.Addr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 		k.AdminAddr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-		conf, merr := json.MarshalIndent(k.render(c, FreePort(t)), "", "  ")
-		if merr != nil {
-			t.Fatal(merr)
+		conf, err := json.MarshalIndent(k.render(c, FreePort(t)), "", "  ")
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err = os.WriteFile(k.conf, conf, 0o600); err != nil {
 			t.Fatal(err)
@@ -96,17 +95,9 @@ func Start(t testing.TB, c Config) *Caddy {
 		validate := exec.Command(bin, "validate", "--config", k.conf)
 		validate.Env = k.env()
 		validate.Dir = dir
-		if out, verr := validate.CombinedOutput(); verr != nil {
-			t.Fatalf("caddy validate rejected the test configuration: %v\n%s\n%s", verr, out, conf)
-		}
-		if err = k.start(bin); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("start caddy: %v", err)
-	}
-	t.Cleanup(k.Stop)
+		proctest.Check(t, validate, string(conf))
+		return k.start(bin)
+	}, k.Stop)
 	return k
 }
 

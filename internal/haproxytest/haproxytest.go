@@ -80,28 +80,22 @@ func Start(t testing.TB, c Config) *HAProxy {
 		t.Cleanup(r.close)
 		logAddr = r.addr()
 	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	proctest.Retry(t, "haproxy", func() error {
 		fe, st, sock := FreePort(t), FreePort(t), FreePort(t)
 		h.Addr = fmt.Sprintf("127.0.0.1:%d", fe)
 		h.StatsURL = fmt.Sprintf("http://127.0.0.1:%d/stats", st)
 		h.SocketTCP = fmt.Sprintf("ipv4@127.0.0.1:%d", sock)
 		conf := h.render(c, st, logAddr)
-		if err = os.WriteFile(h.Conf, []byte(conf), 0o600); err != nil {
+		if err := os.WriteFile(h.Conf, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if out, cerr := exec.Command(bin, "-c", "-f", h.Conf).CombinedOutput(); cerr != nil {
-			t.Fatalf("haproxy -c rejected the test configuration: %v\n%s\n%s", cerr, out, conf)
+		proctest.Check(t, exec.Command(bin, "-c", "-f", h.Conf), conf)
+		err := h.start(bin, st)
+		if err != nil {
+			_ = os.Remove(h.Socket)
 		}
-		if err = h.start(bin, st); err == nil {
-			break
-		}
-		_ = os.Remove(h.Socket)
-	}
-	if err != nil {
-		t.Fatalf("start haproxy: %v", err)
-	}
-	t.Cleanup(h.Stop)
+		return err
+	}, h.Stop)
 	return h
 }
 

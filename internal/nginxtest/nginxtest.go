@@ -67,25 +67,17 @@ func Start(t testing.TB, c Config) *Nginx {
 		t.Fatal(err)
 	}
 	n := &Nginx{Dir: dir, AccessLog: filepath.Join(dir, "access.log"), ErrorLog: filepath.Join(dir, "error.log"), conf: filepath.Join(dir, "nginx.conf")}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	proctest.Retry(t, "nginx", func() error {
 		n.Port = FreePort(t)
 		n.Addr = fmt.Sprintf("127.0.0.1:%d", n.Port)
 		n.StatusURL = "http://" + n.Addr + "/nginx_status"
-		if err = os.WriteFile(n.conf, []byte(n.render(c)), 0o644); err != nil {
+		conf := n.render(c)
+		if err := os.WriteFile(n.conf, []byte(conf), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, terr := exec.Command(bin, "-t", "-p", dir, "-c", n.conf, "-e", n.ErrorLog).CombinedOutput(); terr != nil {
-			t.Fatalf("nginx -t rejected the test configuration: %v\n%s\n%s", terr, out, n.render(c))
-		}
-		if err = n.start(bin); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	t.Cleanup(n.Stop)
+		proctest.Check(t, exec.Command(bin, "-t", "-p", dir, "-c", n.conf, "-e", n.ErrorLog), conf)
+		return n.start(bin)
+	}, n.Stop)
 	return n
 }
 

@@ -46,6 +46,38 @@ func FreePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// Check runs cmd, a gateway's own check of a configuration (nginx -t,
+// caddy validate…), and fails the test with its output and conf, the
+// configuration, if the gateway rejects it.
+func Check(t testing.TB, cmd *exec.Cmd, conf string) {
+	t.Helper()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		what := filepath.Base(cmd.Path)
+		if len(cmd.Args) > 1 {
+			what += " " + cmd.Args[1]
+		}
+		t.Fatalf("%s rejected the test configuration: %v\n%s\n%s", what, err, out, conf)
+	}
+}
+
+// Retry calls start until it returns nil, three times at most, and then
+// registers stop with t.Cleanup. Each call picks fresh ports, writes the
+// configuration and starts the gateway, so that a port someone else takes
+// between FreePort and the gateway's bind costs one more try, not the test.
+// After the third failure Retry fails the test with the last error, naming
+// the gateway.
+func Retry(t testing.TB, name string, start func() error, stop func()) {
+	t.Helper()
+	var err error
+	for range 3 {
+		if err = start(); err == nil {
+			t.Cleanup(stop)
+			return
+		}
+	}
+	t.Fatalf("start %s: %v", name, err)
+}
+
 // Dial reports whether addr accepts a connection within 200ms: nil if it
 // does, the dial error if not. It is the building block of WaitReady checks.
 func Dial(network, addr string) error {

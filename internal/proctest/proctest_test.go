@@ -1,8 +1,11 @@
 package proctest
 
 import (
+	"fmt"
 	"net"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -75,5 +78,68 @@ func TestNilProc(t *testing.T) {
 	p.Stop()
 	if p.Pid() != 0 || p.Output() != "" || p.Signal(syscall.SIGUSR1) == nil {
 		t.Error("nil Proc")
+	}
+}
+
+// fakeTB records what Retry and Check ask of a test, and stops the
+// goroutine on Fatalf as testing does.
+type fakeTB struct {
+	testing.TB
+	fatal    string
+	cleanups int
+}
+
+func (f *fakeTB) Helper()        {}
+func (f *fakeTB) Cleanup(func()) { f.cleanups++ }
+func (f *fakeTB) Fatalf(s string, a ...any) {
+	f.fatal = fmt.Sprintf(s, a...)
+	runtime.Goexit()
+}
+
+// run calls fn on its own goroutine, as a test body runs, and waits.
+func (f *fakeTB) run(fn func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	<-done
+}
+
+func TestRetry(t *testing.T) {
+	for _, tc := range []struct {
+		fails    int // how many starts fail before one works
+		calls    int
+		cleanups int
+		fatal    string
+	}{
+		{fails: 0, calls: 1, cleanups: 1},
+		{fails: 2, calls: 3, cleanups: 1},
+		{fails: 5, calls: 3, fatal: "start gw: port taken 3"},
+	} {
+		f := &fakeTB{TB: t}
+		calls := 0
+		f.run(func() {
+			Retry(f, "gw", func() error {
+				calls++
+				if calls <= tc.fails {
+					return fmt.Errorf("port taken %d", calls)
+				}
+				return nil
+			}, func() {})
+		})
+		if calls != tc.calls || f.cleanups != tc.cleanups || f.fatal != tc.fatal {
+			t.Errorf("%d failing starts: %d calls, %d cleanups, fatal %q; want %d, %d, %q", tc.fails, calls, f.cleanups, f.fatal, tc.calls, tc.cleanups, tc.fatal)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	sh := Binary(t, "dash", "sh")
+	f := &fakeTB{TB: t}
+	f.run(func() { Check(f, exec.Command(sh, "-c", "exit 0"), "conf") })
+	if f.fatal != "" {
+		t.Errorf("accepted configuration: %s", f.fatal)
+	}
+	f.run(func() { Check(f, exec.Command(sh, "-c", "echo 'line 3: unknown directive'; exit 1"), "the conf") })
+	if !strings.HasPrefix(f.fatal, filepath.Base(sh)+" -c rejected the test configuration: exit status 1") || !strings.Contains(f.fatal, "line 3: unknown directive") || !strings.HasSuffix(f.fatal, "the conf") {
+		t.Errorf("rejected configuration: %q", f.fatal)
 	}
 }

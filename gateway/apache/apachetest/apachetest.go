@@ -93,31 +93,22 @@ func Start(t testing.TB, c Config) *Apache {
 	if err := a.prepareDirs(); err != nil {
 		t.Fatal(err)
 	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	proctest.Retry(t, "apache2", func() error {
 		a.Port = proctest.FreePort(t)
 		a.Addr = fmt.Sprintf("127.0.0.1:%d", a.Port)
 		a.URL = "http://" + a.Addr
 		a.StatusURL = a.URL + "/server-status?auto"
 		a.BalancerURL = a.URL + "/balancer-manager?xml=1"
-		conf, rerr := a.render(c)
-		if rerr != nil {
-			t.Fatal(rerr)
+		conf, err := a.render(c)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err = os.WriteFile(a.Conf, []byte(conf), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, terr := exec.Command(bin, "-t", "-d", dir, "-f", a.Conf).CombinedOutput(); terr != nil {
-			t.Fatalf("apache2 -t rejected the test configuration: %v\n%s\n%s", terr, out, numbered(conf))
-		}
-		if err = a.start(bin); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("start apache2: %v", err)
-	}
-	t.Cleanup(a.Stop)
+		proctest.Check(t, exec.Command(bin, "-t", "-d", dir, "-f", a.Conf), numbered(conf))
+		return a.start(bin)
+	}, a.Stop)
 	return a
 }
 
