@@ -219,7 +219,7 @@ func TestDiscoverNothing(t *testing.T) {
 		if out != "" {
 			t.Errorf("gwtop %v printed %q on stdout", args, out)
 		}
-		for _, s := range []string{"no gateway found", "nginx, haproxy, caddy, traefik and envoy", "--config FILE", "--access-log"} {
+		for _, s := range []string{"no gateway found", "nginx, haproxy, caddy, traefik, envoy and apache", "--config FILE", "--access-log"} {
 			if !strings.Contains(errOut, s) {
 				t.Errorf("gwtop %v: stderr lacks %q:\n%s", args, s, errOut)
 			}
