@@ -13,6 +13,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/internal/caddytest"
+	"github.com/gwtop/gwtop/internal/conformance"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
@@ -58,7 +59,7 @@ func startCaddy(t *testing.T) *caddyGateway {
 	}}
 	for _, f := range g.faults {
 		if f.passive == 0 {
-			f.cause, f.state = want(t, "caddy", f.name)
+			f.cause, f.state = conformance.Want(t, "caddy", f.name)
 		}
 	}
 	var routes []caddytest.Route
@@ -82,7 +83,7 @@ func (g *caddyGateway) traffic(ctx context.Context) *sync.WaitGroup {
 		}
 		prefixes[fmt.Sprintf("http://%s/%s/x/", g.caddy.Addr, f.name)] = workers
 	}
-	return sendTraffic(ctx, prefixes)
+	return faults.Traffic(ctx, prefixes)
 }
 
 // writeCaddyConfig writes a gwtop configuration: the upstreams named (or

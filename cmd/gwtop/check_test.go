@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -122,7 +123,7 @@ func snapshotsUnderTraffic(t *testing.T, traffic func(context.Context) *sync.Wai
 	return snaps
 }
 
-// prefixTraffic is the traffic of sendTraffic for these prefixes.
+// prefixTraffic is faults.Traffic for these prefixes.
 func prefixTraffic(prefixes map[string]int) func(context.Context) *sync.WaitGroup {
-	return func(ctx context.Context) *sync.WaitGroup { return sendTraffic(ctx, prefixes) }
+	return func(ctx context.Context) *sync.WaitGroup { return faults.Traffic(ctx, prefixes) }
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/gateway/haproxy"
+	"github.com/gwtop/gwtop/internal/conformance"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/haproxytest"
 	"github.com/gwtop/gwtop/model"
@@ -164,7 +165,7 @@ func TestHAProxyStatsCauses(t *testing.T) {
 	}
 	for _, s := range servers {
 		if s.backend == "be_app" && s.name != "timeout" {
-			s.cause, s.state = want(t, "haproxy stats", s.name)
+			s.cause, s.state = conformance.Want(t, "haproxy stats", s.name)
 		}
 	}
 	startServers(t, servers)
@@ -261,7 +262,7 @@ func TestHAProxyLogCauses(t *testing.T) {
 	}
 	for _, s := range servers {
 		if s.backend != "be_timeout" {
-			s.cause, s.state = want(t, "haproxy log", strings.TrimPrefix(s.backend, "be_"))
+			s.cause, s.state = conformance.Want(t, "haproxy log", strings.TrimPrefix(s.backend, "be_"))
 		}
 	}
 	dead := &hapServer{backend: "be_dead", name: "srv", kind: faults.Refused}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gwtop/gwtop/internal/conformance"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
@@ -71,7 +72,7 @@ func startGateway(t *testing.T) *nginxRig {
 		{name: "dns", kind: faults.Healthy},
 	}}
 	for _, f := range g.faults {
-		f.cause, f.state = want(t, "nginx", f.name)
+		f.cause, f.state = conformance.Want(t, "nginx", f.name)
 	}
 	var httpBlock, server strings.Builder
 	g.deadDNS = faults.DeadUDP(t)
@@ -101,7 +102,7 @@ func (g *nginxRig) traffic(ctx context.Context) *sync.WaitGroup {
 	for _, f := range g.faults {
 		prefixes[fmt.Sprintf("http://%s/%s/item/", g.nginx.Addr, f.name)] = 2
 	}
-	return sendTraffic(ctx, prefixes)
+	return faults.Traffic(ctx, prefixes)
 }
 
 func (g *nginxRig) writeConfig(t *testing.T, probes, status bool) string {

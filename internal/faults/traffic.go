@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"context"
@@ -7,18 +7,16 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/gwtop/gwtop/internal/faults"
 )
 
-// sendTraffic sends GET requests through a gateway under test until ctx
+// Traffic sends GET requests through a gateway under test until ctx
 // ends: for each URL prefix, that many workers (2 when 0), each one request
 // at a time, 50 ms apart, at most 1000 requests — bounded, loopback only.
 // Each request goes to prefix + "WORKER-N", so every line in a log is
 // distinct.
-func sendTraffic(ctx context.Context, prefixes map[string]int) *sync.WaitGroup {
+func Traffic(ctx context.Context, prefixes map[string]int) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	client := faults.InsecureClient(5 * time.Second)
+	client := InsecureClient(5 * time.Second)
 	for prefix, workers := range prefixes {
 		if workers == 0 {
 			workers = 2
