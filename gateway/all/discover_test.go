@@ -9,6 +9,7 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
+	"github.com/gwtop/gwtop/gateway"
 	_ "github.com/gwtop/gwtop/gateway/all"
 	"github.com/gwtop/gwtop/gateway/nginx"
 )
@@ -21,10 +22,19 @@ func TestNothingFound(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("err = %v, want a NotFoundError", err)
 	}
-	for _, s := range []string{"nginx, haproxy, caddy, traefik, envoy and apache", "--config FILE", "--haproxy-stats"} {
+	for _, s := range []string{"looked for running nginx, haproxy, caddy", "--config FILE", "--haproxy-stats"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("message lacks %q: %v", s, err)
 		}
+	}
+	// Every registered kind, in rank order.
+	at := -1
+	for _, k := range gateway.Kinds() {
+		i := strings.Index(err.Error(), k.Name)
+		if i <= at {
+			t.Errorf("message names %s at %d, after %d: %v", k.Name, i, at, err)
+		}
+		at = i
 	}
 }
 
