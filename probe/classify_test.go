@@ -142,7 +142,6 @@ func TestDNSTimeout(t *testing.T) {
 	}
 }
 
-
 // TestStageAfterFailedLookup: a lookup that reported its failure (as one
 // cut by the deadline does, racing the probe's own timeout) is still the
 // DNS stage, so the timeout is named dns, not connect_timeout.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -116,13 +117,13 @@ func (r *ErrorRecord) header(s string) (string, error) {
 		if c := strings.Index(p, ":tid "); c >= 0 {
 			p, tid = p[:c], p[c+len(":tid "):]
 		}
-		pid, ok := digits(p)
+		pid, ok := lex.Digits(p)
 		if !ok {
 			return "", fmt.Errorf("bad pid %q: %w", p, ErrGarbage)
 		}
 		r.PID = pid
 		if tid != "" {
-			n, ok := digits(tid)
+			n, ok := lex.Digits(tid)
 			if !ok {
 				return "", fmt.Errorf("bad tid %q: %w", tid, ErrGarbage)
 			}
@@ -158,7 +159,7 @@ func (r *ErrorRecord) body(s string) {
 	// "proxy_util.c(2615): " at debug level and below.
 	if p := strings.Index(s, "): "); p > 0 && p < 64 {
 		if o := strings.IndexByte(s[:p], '('); o > 0 && strings.HasSuffix(s[:o], ".c") {
-			if _, ok := digits(s[o+1 : p]); ok {
+			if _, ok := lex.Digits(s[o+1 : p]); ok {
 				s = s[p+3:]
 			}
 		}
@@ -169,7 +170,7 @@ func (r *ErrorRecord) body(s string) {
 			if k, n, ok := strings.Cut(code, " "); ok && (k == "EAI" || k == "OS") {
 				kind, code = k, n
 			}
-			if n, ok := digits(code); ok && n < 1<<31 {
+			if n, ok := lex.Digits(code); ok && n < 1<<31 {
 				rest := s[e+1:]
 				text, after, found := strings.Cut(rest, ": ")
 				if !found {
@@ -221,7 +222,7 @@ func parseErrorTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	mon := monthIndex(s[4:7])
-	day, ok := num2(s[8:10])
+	day, ok := lex.Num2(s[8:10])
 	if mon == 0 || !ok {
 		return time.Time{}, false
 	}
@@ -229,9 +230,9 @@ func parseErrorTime(s string) (time.Time, bool) {
 	if len(rest) < 8 || rest[2] != ':' || rest[5] != ':' {
 		return time.Time{}, false
 	}
-	h, ok1 := num2(rest[0:2])
-	m, ok2 := num2(rest[3:5])
-	sec, ok3 := num2(rest[6:8])
+	h, ok1 := lex.Num2(rest[0:2])
+	m, ok2 := lex.Num2(rest[3:5])
+	sec, ok3 := lex.Num2(rest[6:8])
 	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 60 || day < 1 || day > 31 {
 		return time.Time{}, false
 	}
@@ -254,7 +255,7 @@ func parseErrorTime(s string) (time.Time, bool) {
 	if len(rest) != 5 || rest[0] != ' ' {
 		return time.Time{}, false
 	}
-	y, ok := digits(rest[1:])
+	y, ok := lex.Digits(rest[1:])
 	if !ok {
 		return time.Time{}, false
 	}

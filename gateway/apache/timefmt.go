@@ -3,6 +3,8 @@ package apache
 import (
 	"fmt"
 	"time"
+
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 )
 
 // timeFormat is a compiled %t / %{format}t: a sequence of strftime items
@@ -162,8 +164,8 @@ func (tf *timeFormat) parse(b []byte) (t time.Time, n int, ok bool) {
 			}
 		case 'z':
 			if len(rest) >= 5 && (rest[0] == '+' || rest[0] == '-') {
-				h, ok1 := num2(string(rest[1:3]))
-				m, ok2 := num2(string(rest[3:5]))
+				h, ok1 := lex.Num2(string(rest[1:3]))
+				m, ok2 := lex.Num2(string(rest[3:5]))
 				if ok1 && ok2 && m < 60 {
 					zone = (h*60 + m) * 60
 					if rest[0] == '-' {

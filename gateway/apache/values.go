@@ -1,30 +1,10 @@
 package apache
 
-import "strings"
+import (
+	"strings"
 
-// digits parses a non-empty run of ASCII digits (at most 18).
-func digits(s string) (int64, bool) {
-	if s == "" || len(s) > 18 {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// num2 parses exactly two digits.
-func num2(s string) (int, bool) {
-	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
-		return 0, false
-	}
-	return int(s[0]-'0')*10 + int(s[1]-'0'), true
-}
+	"github.com/gwtop/gwtop/gateway/internal/lex"
+)
 
 // monthIndex returns 1..12 for "Jan".."Dec", 0 otherwise.
 func monthIndex(s string) int {
@@ -106,6 +86,6 @@ func hasPort(host string) bool {
 	if strings.HasPrefix(host, "[") && c < strings.LastIndexByte(host, ']') {
 		return false
 	}
-	_, ok := digits(host[c+1:])
+	_, ok := lex.Digits(host[c+1:])
 	return ok
 }

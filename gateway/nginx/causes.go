@@ -3,6 +3,7 @@ package nginx
 import (
 	"strings"
 
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -18,7 +19,7 @@ func errno(m string) int {
 		rest := m[i+2:]
 		c := strings.IndexByte(rest, ':')
 		if c > 0 && c <= 4 {
-			if n, ok := digits(rest[:c]); ok {
+			if n, ok := lex.Digits(rest[:c]); ok {
 				return int(n)
 			}
 		}

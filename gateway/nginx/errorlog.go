@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -83,11 +84,11 @@ func ParseErrorLine(line []byte) (ErrorRecord, bool) {
 // optional, and returns the rest.
 func (r *ErrorRecord) prefix(s string) string {
 	if len(s) >= 20 && s[4] == '/' && s[7] == '/' && s[10] == ' ' && s[19] == ' ' {
-		y, ok := digits(s[0:4])
-		mon, ok2 := num2(s[5:7])
-		d, ok3 := num2(s[8:10])
+		y, ok := lex.Digits(s[0:4])
+		mon, ok2 := lex.Num2(s[5:7])
+		d, ok3 := lex.Num2(s[8:10])
 		if ok && ok2 && ok3 {
-			if t, ok := clock(y, mon, d, s[11:19], 0); ok {
+			if t, ok := lex.Clock(y, mon, d, s[11:19], 0); ok {
 				// error.log has no zone: it is the host's local time.
 				r.Time = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.Local)
 				s = s[20:]
@@ -102,10 +103,10 @@ func (r *ErrorRecord) prefix(s string) string {
 	}
 	// PID#TID:
 	if h := strings.IndexByte(s, '#'); h > 0 && h <= 18 {
-		if pid, ok := digits(s[:h]); ok {
+		if pid, ok := lex.Digits(s[:h]); ok {
 			rest := s[h+1:]
 			if c := strings.Index(rest, ": "); c > 0 && c <= 18 {
-				if _, ok := digits(rest[:c]); ok {
+				if _, ok := lex.Digits(rest[:c]); ok {
 					r.PID = pid
 					s = rest[c+2:]
 				}
@@ -114,7 +115,7 @@ func (r *ErrorRecord) prefix(s string) string {
 	}
 	if strings.HasPrefix(s, "*") {
 		if sp := strings.IndexByte(s, ' '); sp > 1 {
-			if conn, ok := digits(s[1:sp]); ok {
+			if conn, ok := lex.Digits(s[1:sp]); ok {
 				r.Conn = conn
 				s = s[sp+1:]
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 )
 
 // StubStatus is one reading of ngx_http_stub_status_module's page. Active,
@@ -100,7 +102,7 @@ func (p *stubParser) number(dst *int64) {
 		return
 	}
 	w, at := p.word()
-	n, ok := digits(w)
+	n, ok := lex.Digits(w)
 	if !ok {
 		p.fail("a number", at)
 		return

@@ -4,27 +4,13 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 )
 
 // The value parsers below are hand-written rather than time.Parse and
 // strconv because they run for every field of every line: they do not
 // allocate, and they accept exactly what nginx prints.
-
-// digits parses s as an unsigned decimal of at most 18 digits.
-func digits(s string) (int64, bool) {
-	if s == "" || len(s) > 18 {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
 
 // parseStatus parses $status / one $upstream_status element: nginx prints
 // %03ui, so "009" is 9.
@@ -32,7 +18,7 @@ func parseStatus(s string) (int, bool) {
 	if len(s) == 0 || len(s) > 3 {
 		return 0, false
 	}
-	n, ok := digits(s)
+	n, ok := lex.Digits(s)
 	return int(n), ok
 }
 
@@ -50,10 +36,10 @@ func parseSeconds(s string) (float64, bool) {
 		}
 	}
 	if dot < 0 {
-		n, ok := digits(s)
+		n, ok := lex.Digits(s)
 		return float64(n), ok
 	}
-	whole, ok := digits(s[:dot])
+	whole, ok := lex.Digits(s[:dot])
 	if !ok {
 		return 0, false
 	}
@@ -63,7 +49,7 @@ func parseSeconds(s string) (float64, bool) {
 		f, err := strconv.ParseFloat(s, 64)
 		return f, err == nil && f >= 0
 	}
-	frac, ok := digits(fracS)
+	frac, ok := lex.Digits(fracS)
 	if !ok {
 		return 0, false
 	}
@@ -72,31 +58,7 @@ func parseSeconds(s string) (float64, bool) {
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
-func num2(s string) (int, bool) {
-	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
-		return 0, false
-	}
-	return int(s[0]-'0')*10 + int(s[1]-'0'), true
-}
-
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-// clock parses the date and time parts shared by every nginx timestamp and
-// builds the instant in UTC, shifted by zone seconds east of UTC.
-func clock(y int64, mon, d int, hms string, zone int) (time.Time, bool) {
-	// hms is "15:04:05"
-	if len(hms) != 8 || hms[2] != ':' || hms[5] != ':' {
-		return time.Time{}, false
-	}
-	h, ok1 := num2(hms[0:2])
-	mi, ok2 := num2(hms[3:5])
-	sec, ok3 := num2(hms[6:8])
-	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 60 || d < 1 || d > 31 || mon < 1 || mon > 12 {
-		return time.Time{}, false
-	}
-	t := time.Date(int(y), time.Month(mon), d, h, mi, sec, 0, time.UTC)
-	return t.Add(-time.Duration(zone) * time.Second), true
-}
 
 // zoneOffset parses "+0000", "-0700" or, with colon, "+00:00"; returns
 // seconds east of UTC.
@@ -113,8 +75,8 @@ func zoneOffset(s string, colon bool) (int, bool) {
 	default:
 		return 0, false
 	}
-	h, ok1 := num2(hh)
-	m, ok2 := num2(mm)
+	h, ok1 := lex.Num2(hh)
+	m, ok2 := lex.Num2(mm)
 	if !ok1 || !ok2 || m > 59 {
 		return 0, false
 	}
@@ -130,7 +92,7 @@ func parseTimeLocal(s string) (time.Time, bool) {
 	if len(s) != 26 || s[2] != '/' || s[6] != '/' || s[11] != ':' || s[20] != ' ' {
 		return time.Time{}, false
 	}
-	d, ok := num2(s[0:2])
+	d, ok := lex.Num2(s[0:2])
 	if !ok {
 		return time.Time{}, false
 	}
@@ -140,7 +102,7 @@ func parseTimeLocal(s string) (time.Time, bool) {
 			mon = i + 1
 		}
 	}
-	y, ok := digits(s[7:11])
+	y, ok := lex.Digits(s[7:11])
 	if !ok {
 		return time.Time{}, false
 	}
@@ -148,7 +110,7 @@ func parseTimeLocal(s string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return clock(y, mon, d, s[12:20], zone)
+	return lex.Clock(y, mon, d, s[12:20], zone)
 }
 
 // parseTimeISO parses $time_iso8601: "2024-05-07T10:01:02+00:00" (nginx
@@ -157,9 +119,9 @@ func parseTimeISO(s string) (time.Time, bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' {
 		return time.Time{}, false
 	}
-	y, ok := digits(s[0:4])
-	mon, ok2 := num2(s[5:7])
-	d, ok3 := num2(s[8:10])
+	y, ok := lex.Digits(s[0:4])
+	mon, ok2 := lex.Num2(s[5:7])
+	d, ok3 := lex.Num2(s[8:10])
 	if !ok || !ok2 || !ok3 {
 		return time.Time{}, false
 	}
@@ -169,7 +131,7 @@ func parseTimeISO(s string) (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
-	return clock(y, mon, d, s[11:19], zone)
+	return lex.Clock(y, mon, d, s[11:19], zone)
 }
 
 // parseMsec parses $msec: seconds since the epoch with milliseconds,
@@ -182,13 +144,13 @@ func parseMsec(s string) (time.Time, bool) {
 			break
 		}
 	}
-	sec, ok := digits(whole)
+	sec, ok := lex.Digits(whole)
 	if !ok || sec > 1<<40 || len(frac) > 9 {
 		return time.Time{}, false
 	}
 	var ns int64
 	if frac != "" {
-		f, ok := digits(frac)
+		f, ok := lex.Digits(frac)
 		if !ok {
 			return time.Time{}, false
 		}
