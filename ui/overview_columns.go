@@ -15,6 +15,7 @@ const (
 	colBadge colID = iota
 	colName
 	colAddr
+	colGateway
 	colReqs
 	col5xx
 	colP50
@@ -38,6 +39,9 @@ type columnDef struct {
 	width      int
 	measure    func(u *model.Upstream) string
 	measureMax int
+	// only, when set, says whether the data needs the column at all (the
+	// gateway column only when rows come from more than one gateway).
+	only func(ups []model.Upstream) bool
 
 	// On a narrow terminal, columns with a drop rank go first, lowest rank
 	// first; then columns with a shrink rank give up cells down to
@@ -98,6 +102,14 @@ var columns = [numCols]columnDef{
 		measure: func(u *model.Upstream) string { return Sanitize(u.Address) },
 		cell: func(p *rowPaints, u *model.Upstream, _ int) (string, inline) {
 			return Sanitize(u.Address), p.muted
+		},
+	},
+	colGateway: {
+		title: "GATEWAY", width: 7, measureMax: 16, drop: 2,
+		measure: func(u *model.Upstream) string { return Sanitize(u.Gateway) },
+		only:    severalGateways,
+		cell: func(p *rowPaints, u *model.Upstream, _ int) (string, inline) {
+			return Sanitize(u.Gateway), p.muted
 		},
 	},
 	colReqs: {
@@ -172,6 +184,25 @@ type column struct {
 	width int
 }
 
+// hidden is the measured width of a column the data does not need.
+const hidden = -1
+
+// severalGateways reports whether the rows come from more than one gateway
+// instance: then the same address can be two rows, told apart by GATEWAY.
+func severalGateways(ups []model.Upstream) bool {
+	first := ""
+	for i := range ups {
+		switch g := ups[i].Gateway; {
+		case g == "":
+		case first == "":
+			first = g
+		case g != first:
+			return true
+		}
+	}
+	return false
+}
+
 // measuredWidths are the widths measured columns need for the data,
 // indexed by column; 0 means the column's own width.
 type measuredWidths [numCols]int
@@ -182,6 +213,10 @@ func measureColumns(ups []model.Upstream) measuredWidths {
 	var mw measuredWidths
 	for id := range columns {
 		d := &columns[id]
+		if d.only != nil && !d.only(ups) {
+			mw[id] = hidden
+			continue
+		}
 		if d.measure == nil {
 			continue
 		}
@@ -200,7 +235,10 @@ func planColumns(width int, mw measuredWidths) []column {
 	cols := make([]column, 0, numCols)
 	for id := range columns {
 		w := columns[id].width
-		if mw[id] > 0 {
+		switch {
+		case mw[id] == hidden:
+			continue
+		case mw[id] > 0:
 			w = mw[id]
 		}
 		cols = append(cols, column{id: colID(id), width: w})

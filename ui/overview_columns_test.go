@@ -66,21 +66,23 @@ func TestColumnCells(t *testing.T) {
 	p := newRowPaints(&s)
 	snap := fixtureSnapshot()
 	api, web := &snap.Upstreams[1], &snap.Upstreams[0]
+	api.Gateway, web.Gateway = "nginx@2", "nginx"
 	cases := map[colID]struct {
 		text  string
 		first *model.Upstream // of api and web, under this column's sort
 	}{
-		colBadge: {"✖", api},
-		colName:  {"api", api},
-		colAddr:  {"10.0.0.5:8000", nil},
-		colReqs:  {"10.0", web},
-		col5xx:   {"98.3%", api},
-		colP50:   {"1.1ms", nil},
-		colP95:   {"2.4ms", web},
-		colP99:   {"3.9ms", nil},
-		colProbe: {"✖ refused", nil},
-		colSpark: {"█▄▆█▄▆█▄▆█", nil},
-		colCause: {"refused ×2950 · nothing listens at that address: the service is stopped, crashed or still starting (+1)", nil},
+		colBadge:   {"✖", api},
+		colName:    {"api", api},
+		colAddr:    {"10.0.0.5:8000", nil},
+		colGateway: {"nginx@2", nil},
+		colReqs:    {"10.0", web},
+		col5xx:     {"98.3%", api},
+		colP50:     {"1.1ms", nil},
+		colP95:     {"2.4ms", web},
+		colP99:     {"3.9ms", nil},
+		colProbe:   {"✖ refused", nil},
+		colSpark:   {"█▄▆█▄▆█▄▆█", nil},
+		colCause:   {"refused ×2950 · nothing listens at that address: the service is stopped, crashed or still starting (+1)", nil},
 	}
 	for id := range columns {
 		d := &columns[id]
@@ -130,5 +132,22 @@ func TestSortCycle(t *testing.T) {
 	}
 	if id != colBadge {
 		t.Fatal("the cycle should come back to severity")
+	}
+}
+
+// TestGatewayColumnOnlyWithSeveralGateways: GATEWAY is planned only when the
+// rows come from more than one gateway instance.
+func TestGatewayColumnOnlyWithSeveralGateways(t *testing.T) {
+	ups := []model.Upstream{{Name: "a", Address: "10.0.0.1:80", Gateway: "nginx"}, {Name: "a", Address: "10.0.0.1:80", Gateway: "nginx"}}
+	if cols := planColumns(200, measureColumns(ups)); indexCol(cols, colGateway) >= 0 {
+		t.Error("one gateway: GATEWAY shown")
+	}
+	ups[1].Gateway = "haproxy"
+	cols := planColumns(200, measureColumns(ups))
+	if i := indexCol(cols, colGateway); i < 0 || cols[i].width < len("haproxy") {
+		t.Errorf("two gateways: GATEWAY %+v", cols)
+	}
+	if cols := planColumns(40, measureColumns(ups)); indexCol(cols, colGateway) >= 0 {
+		t.Error("40 columns: GATEWAY kept before the cause")
 	}
 }
