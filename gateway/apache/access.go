@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -286,7 +287,9 @@ func (l *AccessLog) backend(rec *AccessRecord) (string, bool) {
 // (it makes 502, 503 and 500).
 func (l *AccessLog) cause(at *feed.Attempt) {
 	switch {
-	case at.Status < 500:
+	case at.Status < 500, strings.HasPrefix(at.Addr, "balancer://"):
+		// A balancer answers nothing itself: its 5xx are its workers'
+		// failures (their own rows) or Apache's "no usable worker".
 	case l.ErrorLogWatched, at.Status != 500 && at.Status != 502 && at.Status != 503:
 		at.Cause, at.Inferred = model.CauseUpstream5xx, true
 	}

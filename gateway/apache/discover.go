@@ -204,7 +204,10 @@ func FromConfigTree(s *discover.Session, opt conf.Options) {
 				if m.Backend.Addr == "" {
 					continue
 				}
-				up := config.Upstream{Name: m.Backend.Addr, Address: m.Backend.Addr, Group: b.Name}
+				// The group is the balancer as Apache names it in its
+				// routes and messages, so the balancer's own row (the
+				// requests the access log attributes to it) is the group's.
+				up := config.Upstream{Name: m.Backend.Addr, Address: m.Backend.Addr, Group: "balancer://" + b.Name}
 				what := fmt.Sprintf("BalancerMember %s of balancer://%s", m.URL, b.Name)
 				if m.HotStandby {
 					what += "; hot standby"

@@ -54,6 +54,10 @@ func TestEndToEnd(t *testing.T) {
 		}
 		fmt.Fprintf(&dirs, "ProxyPass /%s/ %s://%s/\n", f.name, scheme, f.server.Addr)
 	}
+	// A balancer whose two members refuse: each member's row says so, and
+	// the requests attributed to the balancer are the group's row.
+	pool := []string{faults.ClosedTCP(t), faults.ClosedTCP(t)}
+	fmt.Fprintf(&dirs, "<Proxy balancer://pool>\n    BalancerMember http://%s\n    BalancerMember http://%s\n</Proxy>\nProxyPass /pool/ balancer://pool/\n", pool[0], pool[1])
 	a := apachetest.Start(t, apachetest.Config{Directives: dirs.String()})
 
 	// Discovery sees the real process list, filtered to this test's apache2
@@ -93,6 +97,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, f := range fs {
 		prefixes[fmt.Sprintf("%s/%s/item/", a.URL, f.name)] = 2
 	}
+	prefixes[a.URL+"/pool/item/"] = 2
 	traffic := faults.Traffic(ctx, prefixes)
 	snaps := map[string]*model.Snapshot{}
 	var mu sync.Mutex
@@ -133,6 +138,18 @@ func TestEndToEnd(t *testing.T) {
 			if f.name != "refused" && u.Requests == 0 {
 				t.Errorf("%s: %s has no requests: the ProxyPass prefix did not attribute them", label, f.name)
 			}
+		}
+		for _, m := range pool {
+			u, ok := s.Upstream("apache", m)
+			if !ok || u.Group != "balancer://pool" || u.State != model.StateDown || u.TopCause() != model.CauseRefused {
+				t.Errorf("%s: balancer member %s: %+v (want down, refused, group balancer://pool)", label, m, u)
+			}
+		}
+		if g, ok := s.Upstream("apache", "balancer://pool"); !ok || g.Requests == 0 || g.State != model.StateDown || g.TopCause() != model.CauseNoLiveUpstreams ||
+			!strings.Contains(g.Causes[0].Hint, "refused") {
+			t.Errorf("%s: the balancer's row %+v: want its attributed requests, down, no_live_upstreams naming its members' cause", label, g)
+		} else {
+			t.Logf("%s: balancer://pool %s top=%q %s | %d req | %s", label, g.State, g.TopCause(), g.StateReason, g.Requests, g.Causes[0].Hint)
 		}
 		al, ok := s.Gateway("apache", "access_log", a.AccessLog)
 		if !ok || !al.OK || !strings.Contains(al.Note, "ProxyPass prefix") {

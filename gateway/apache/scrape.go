@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/statuspage"
+	"github.com/gwtop/gwtop/model"
 )
 
 // maxStatusBody caps a mod_status or balancer-manager answer: ?auto is a
@@ -102,7 +104,7 @@ func (b *balancerScraper) Scrape(ctx context.Context, sink feed.Sink) (map[strin
 		if w.Addr == "" {
 			continue
 		}
-		group := strings.TrimPrefix(w.Balancer, "balancer://")
+		group := w.Balancer // "balancer://pool", as routes and messages name it
 		sink.Label(w.Addr, w.Addr, group)
 		isDown, why := w.Down()
 		sink.SetServerStatus(w.Addr, isDown, why)
@@ -115,7 +117,11 @@ func (b *balancerScraper) Scrape(ctx context.Context, sink feed.Sink) (map[strin
 	}
 	for group := range seen {
 		if usable[group] == 0 {
-			sink.SetServerStatus("balancer://"+group, true, fmt.Sprintf("balancer-manager: no usable worker in balancer://%s", group))
+			// Apache tries none of them: every request to the balancer
+			// fails until a worker recovers (their own rows say why).
+			why := fmt.Sprintf("balancer-manager: no usable worker in %s", group)
+			sink.SetServerStatus(group, true, why)
+			sink.ObserveFailure(feed.Failure{Time: time.Now(), Addr: group, Cause: model.CauseNoLiveUpstreams, Source: "status", Line: why})
 		}
 	}
 	return map[string]float64{"balancers": float64(len(seen)), "workers": float64(len(workers)), "workers_down": float64(down)}, nil
