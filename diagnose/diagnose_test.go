@@ -133,3 +133,28 @@ func TestGroupHint(t *testing.T) {
 		t.Errorf("one cause: %q", n)
 	}
 }
+
+// TestInferredAnswersExplainedAway: 5xx guessed to be the upstream's own
+// answers are not listed when stated failures account for them (Apache's
+// 503 for a refused backend, whose error log says refused), and stay when
+// nothing else explains them (an application's own 500s).
+func TestInferredAnswersExplainedAway(t *testing.T) {
+	guess := Evidence{Code: model.CauseUpstream5xx, Count5m: 100, Total: 100, Source: "access_log", Inferred: true}
+	refused := Evidence{Code: model.CauseRefused, Count5m: 101, Total: 101, Source: "error_log"}
+	if got := Rank(Target{Address: "a:1"}, []Evidence{guess, refused}); len(got) != 1 || got[0].Code != model.CauseRefused {
+		t.Errorf("explained: %+v", got)
+	}
+	few := refused
+	few.Count5m, few.Total = 10, 10
+	if got := Rank(Target{Address: "a:1"}, []Evidence{guess, few}); len(got) != 2 || got[0].Code != model.CauseUpstream5xx {
+		t.Errorf("partly explained: %+v", got)
+	}
+	if got := Rank(Target{Address: "a:1"}, []Evidence{guess}); len(got) != 1 || got[0].Code != model.CauseUpstream5xx {
+		t.Errorf("alone: %+v", got)
+	}
+	stated := guess
+	stated.Inferred = false
+	if got := Rank(Target{Address: "a:1"}, []Evidence{stated, refused}); len(got) != 2 {
+		t.Errorf("a stated upstream_5xx is never dropped: %+v", got)
+	}
+}

@@ -22,6 +22,25 @@ type Evidence struct {
 	Inferred bool
 }
 
+// explainedAnswers reports whether stated evidence of a failure to get an
+// answer (refused, reset, a timeout, TLS…) accounts for at least as many
+// failures in the window as the 5xx guessed to be the upstream's own
+// answers. Then the guess is explained away: those 5xx were the gateway's
+// own, and listing upstream_5xx beside the real cause would mislead. (Apache
+// logs no header time, so its access log can only guess whose 5xx it is.)
+func explainedAnswers(ev []Evidence) bool {
+	var guessed, stated int64
+	for _, e := range ev {
+		switch {
+		case e.Code == model.CauseUpstream5xx && e.Inferred:
+			guessed += e.Count5m
+		case e.Code != model.CauseUpstream5xx && e.Code != model.CauseGatewayLimits && !e.Inferred:
+			stated += e.Count5m
+		}
+	}
+	return guessed > 0 && stated >= guessed
+}
+
 // Rank orders evidence into probable causes, strongest first. The score is
 // the five-minute count plus four times the last-minute count, so what is
 // happening now outranks what happened a few minutes ago; inferred evidence
@@ -34,8 +53,12 @@ func Rank(t Target, ev []Evidence) []model.CauseRank {
 		score float64
 	}
 	list := make([]scored, 0, len(ev))
+	explained := explainedAnswers(ev)
 	for _, e := range ev {
 		if e.Total == 0 && e.Count5m == 0 {
+			continue
+		}
+		if e.Code == model.CauseUpstream5xx && e.Inferred && explained {
 			continue
 		}
 		s := float64(e.Count5m + 4*e.Count1m)

@@ -128,12 +128,19 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("%s: %s (%s) missing", label, f.name, f.server.Addr)
 				continue
 			}
-			t.Logf("%s: %-12s %-8s top=%-16s %s | %d req, 5xx %.0f%%", label, f.name, u.State, u.TopCause(), u.StateReason, u.Requests, u.Rate5xx*100)
+			var causes []string
+			for _, c := range u.Causes {
+				causes = append(causes, fmt.Sprintf("%s×%d(%s)", c.Code, c.Count, c.Source))
+			}
+			t.Logf("%s: %-12s %-8s top=%-16s %s | %d req, 5xx %.0f%% | %s", label, f.name, u.State, u.TopCause(), u.StateReason, u.Requests, u.Rate5xx*100, strings.Join(causes, " "))
 			if u.State != state || u.TopCause() != cause {
 				t.Errorf("%s: %s is %s with top cause %q (%s), want %s with %q", label, f.name, u.State, u.TopCause(), u.StateReason, state, cause)
 			}
 			if c := u.TopCause(); c != "" && (u.Causes[0].Evidence == "" || u.Causes[0].Hint == "" || u.Causes[0].NextStep == "") {
 				t.Errorf("%s: %s: cause %s without evidence, hint or next step: %+v", label, f.name, c, u.Causes[0])
+			}
+			if cause != "" && cause != model.CauseUpstream5xx && strings.Contains(strings.Join(causes, " "), "upstream_5xx") {
+				t.Errorf("%s: %s lists upstream_5xx beside %s, which explains its 5xx: %v", label, f.name, cause, causes)
 			}
 			if f.name != "refused" && u.Requests == 0 {
 				t.Errorf("%s: %s has no requests: the ProxyPass prefix did not attribute them", label, f.name)
