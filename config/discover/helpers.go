@@ -104,3 +104,28 @@ func OrNone(s string) string {
 	}
 	return s
 }
+
+// ShortFlag reads the single-letter option at args[*i], written "-cFILE" or
+// "-c FILE", as gateways' own command lines have them (nginx -c/-p/-g,
+// httpd -d/-f/-D). withValue lists the letters that take a value; *i
+// moves past the value. ok is false for any other word.
+func ShortFlag(args []string, i *int, withValue string) (letter byte, value string, ok bool) {
+	w := args[*i]
+	if len(w) < 2 || w[0] != '-' || w[1] == '-' || !strings.ContainsRune(withValue, rune(w[1])) {
+		return 0, "", false
+	}
+	if len(w) > 2 {
+		return w[1], w[2:], true
+	}
+	if *i+1 < len(args) {
+		*i++
+		return w[1], args[*i], true
+	}
+	return w[1], "", true
+}
+
+// ConfigFlag is the configuration file on a Go gateway's command line
+// (Caddy, Traefik, Envoy): --config FILE in any of their spellings.
+func ConfigFlag(p Proc) string {
+	return FlagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
+}

@@ -27,24 +27,15 @@ func cmdlineOf(p discover.Proc) apacheCmd {
 		c.bin = a[0]
 	}
 	for i := 1; i < len(a); i++ {
-		w := a[i]
-		val := func() string {
-			if len(w) > 2 {
-				return w[2:]
-			}
-			if i+1 < len(a) {
-				i++
-				return a[i]
-			}
-			return ""
-		}
+		letter, v, ok := discover.ShortFlag(a, &i, "dfDCc")
 		switch {
-		case strings.HasPrefix(w, "-d"):
-			c.root = val()
-		case strings.HasPrefix(w, "-f"):
-			c.conf = val()
-		case strings.HasPrefix(w, "-D"):
-			c.defines = append(c.defines, val())
+		case !ok:
+		case letter == 'd':
+			c.root = v
+		case letter == 'f':
+			c.conf = v
+		case letter == 'D':
+			c.defines = append(c.defines, v)
 		}
 	}
 	return c

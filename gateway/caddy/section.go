@@ -15,7 +15,7 @@ func init() {
 		New:       func() gateway.Section { return &Config{} },
 		Processes: []string{"caddy"},
 		Find:      find,
-		ConfigArg: configArg,
+		ConfigArg: discover.ConfigFlag,
 		Flags: []config.Flag{
 			{Name: "caddy-admin", Usage: "Caddy admin API address (localhost:2019)", Field: "admin", Set: func(s config.Section, v string) { s.(*Config).Admin = v }},
 		},
@@ -26,10 +26,6 @@ func init() {
 			FDs: "LimitNOFILE of the caddy unit", Status: "the admin API's upstream list", Pass: "the reverse_proxy upstreams",
 		},
 	})
-}
-
-func configArg(p discover.Proc) string {
-	return discover.FlagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
 }
 
 // Config says where Caddy's admin API and log are.

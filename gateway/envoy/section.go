@@ -15,9 +15,7 @@ func init() {
 		New:       func() gateway.Section { return &Config{} },
 		Processes: []string{"envoy"},
 		Find:      find,
-		ConfigArg: func(p discover.Proc) string {
-			return discover.FlagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
-		},
+		ConfigArg: discover.ConfigFlag,
 		Flags: []config.Flag{
 			{Name: "envoy-admin", Usage: "Envoy admin URL (http://127.0.0.1:9901)", Field: "admin", Set: func(s config.Section, v string) { s.(*Config).Admin = v }},
 		},

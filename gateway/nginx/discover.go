@@ -55,26 +55,19 @@ func parseNginxCmdline(cmdline []string) nginxCmd {
 	}
 	c.bin = a[0]
 	for i := 1; i < len(a); i++ {
-		w := a[i]
-		val := func() string {
-			if len(w) > 2 {
-				return w[2:]
-			}
-			if i+1 < len(a) {
-				i++
-				return a[i]
-			}
-			return ""
+		letter, v, ok := discover.ShortFlag(a, &i, "cpeg")
+		if !ok {
+			continue
 		}
-		switch {
-		case strings.HasPrefix(w, "-c"):
-			c.conf = val()
-		case strings.HasPrefix(w, "-p"):
-			c.prefix = val()
-		case strings.HasPrefix(w, "-e"):
-			c.errLog = val()
-		case strings.HasPrefix(w, "-g"):
-			g := val()
+		switch letter {
+		case 'c':
+			c.conf = v
+		case 'p':
+			c.prefix = v
+		case 'e':
+			c.errLog = v
+		case 'g':
+			g := v
 			if len(cmdline) == 1 { // the value's words were split too
 				for i+1 < len(a) && !nginxFlags[a[i+1]] {
 					i++
@@ -89,7 +82,7 @@ func parseNginxCmdline(cmdline []string) nginxCmd {
 
 // nginxMaster reports whether p is an nginx that serves (a master, or a
 // single process), not a worker, a cache process or `nginx -t`.
-func nginxMaster(p Proc) bool {
+func nginxMaster(p discover.Proc) bool {
 	if len(p.Cmdline) == 0 {
 		return false
 	}
@@ -145,7 +138,7 @@ func (e *env) nginxBuild(ctx context.Context, bin string) nginxBuild {
 }
 
 // nginxBinary finds the binary a process runs, to run `nginx -T` with it.
-func (e *env) nginxBinary(p Proc, cmd nginxCmd) string {
+func (e *env) nginxBinary(p discover.Proc, cmd nginxCmd) string {
 	if exe := strings.TrimSuffix(p.Exe, " (deleted)"); exe != "" && exe == p.Exe && e.Exists(exe) {
 		return exe
 	}
@@ -158,7 +151,7 @@ func (e *env) nginxBinary(p Proc, cmd nginxCmd) string {
 	return ""
 }
 
-func (e *env) nginxProc(ctx context.Context, r *report, p Proc) {
+func (e *env) nginxProc(ctx context.Context, r *discover.Session, p discover.Proc) {
 	cmd := parseNginxCmdline(p.Cmdline)
 	bin := e.nginxBinary(p, cmd)
 	build := e.nginxBuild(ctx, bin)
@@ -173,7 +166,7 @@ func (e *env) nginxProc(ctx context.Context, r *report, p Proc) {
 	if !filepath.IsAbs(conf) {
 		conf = filepath.Join(prefix, conf)
 	}
-	r.Found(Gateway{Kind: "nginx", PID: p.PID, Config: conf, Used: true})
+	r.Found(discover.Gateway{Kind: "nginx", PID: p.PID, Config: conf, Used: true})
 	how := fmt.Sprintf("nginx pid %d: -c %s", p.PID, conf)
 	if cmd.conf == "" {
 		how = fmt.Sprintf("nginx pid %d: %s (no -c: nginx's compiled-in default)", p.PID, conf)
@@ -185,8 +178,8 @@ func (e *env) nginxProc(ctx context.Context, r *report, p Proc) {
 // FromNginxConfig discovers from an nginx configuration file without a
 // running nginx. prefix is nginx's -p ("" for the file's directory). opt may
 // be nil.
-func FromNginxConfig(ctx context.Context, path, prefix string, opt *Options) (*Result, error) {
-	r := newSession(opt)
+func FromNginxConfig(ctx context.Context, path, prefix string, opt *discover.Options) (*discover.Result, error) {
+	r := discover.NewSessionFor(opt)
 	e := &env{r}
 	bin := ""
 	if !e.Options().NoExec {
@@ -195,7 +188,7 @@ func FromNginxConfig(ctx context.Context, path, prefix string, opt *Options) (*R
 	if prefix == "" {
 		prefix = filepath.Dir(path)
 	}
-	r.Found(Gateway{Kind: "nginx", Config: path, Used: true})
+	r.Found(discover.Gateway{Kind: "nginx", Config: path, Used: true})
 	r.Explain("nginx", "nginx configuration %s, prefix %s", path, prefix)
 	e.nginxConfig(ctx, r, nginxTarget{bin: bin, conf: path, prefix: prefix, build: e.nginxBuild(ctx, bin)})
 	return r.Result()
@@ -210,7 +203,7 @@ type nginxTarget struct {
 // binary runs, which attributes every line to its file exactly as nginx
 // read it, else by following includes itself — and extracts what gwtop can
 // watch.
-func (e *env) nginxConfig(ctx context.Context, r *report, t nginxTarget) {
+func (e *env) nginxConfig(ctx context.Context, r *discover.Session, t nginxTarget) {
 	// The files first: they are read without running anything, and they
 	// say which files `nginx -T` would open for writing.
 	files, ferr := nginxconf.Load(nginxconf.OS{Root: e.Options().Root, Read: e.Options().ReadFile}, t.conf, filepath.Dir(t.conf))
@@ -249,7 +242,7 @@ func (e *env) nginxConfig(ctx context.Context, r *report, t nginxTarget) {
 // nginxDump reads the configuration as `nginx -T` prints it, which
 // attributes every line to its file exactly as nginx reads it; nil when it
 // fails (the caller falls back to the files).
-func (e *env) nginxDump(ctx context.Context, r *report, t nginxTarget) *nginxconf.Config {
+func (e *env) nginxDump(ctx context.Context, r *discover.Session, t nginxTarget) *nginxconf.Config {
 	a := []string{"-T", "-q", "-p", t.prefix, "-c", t.conf}
 	if t.globals != "" {
 		a = append(a, "-g", t.globals)
@@ -337,7 +330,7 @@ func firstLine(b []byte) string {
 // ngx extracts gwtop's view from a parsed configuration.
 type ngx struct {
 	e *env
-	r *report
+	r *discover.Session
 	t nginxTarget
 
 	formats   map[string]*logFormat

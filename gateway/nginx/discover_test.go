@@ -38,7 +38,7 @@ func nginxOf(cfg *config.Config) *Config { return config.SectionOf[*Config](cfg,
 
 // checkRoundTrip parses the YAML back and compares what matters, the
 // nginx logs included.
-func checkRoundTrip(t *testing.T, res *Result) {
+func checkRoundTrip(t *testing.T, res *discover.Result) {
 	t.Helper()
 	back := discovertest.CheckRoundTrip(t, res)
 	if n := nginxOf(res.Config); n != nil {
@@ -59,9 +59,9 @@ func checkRoundTrip(t *testing.T, res *Result) {
 func TestNginxTree(t *testing.T) {
 	tr := discovertest.WriteNginxTree(t, testPorts)
 	nginxT(t, tr)
-	var prev *Result
+	var prev *discover.Result
 	for _, noExec := range []bool{false, true} {
-		res, err := FromNginxConfig(context.Background(), tr.Conf, tr.Prefix, &Options{NoExec: noExec})
+		res, err := FromNginxConfig(context.Background(), tr.Conf, tr.Prefix, &discover.Options{NoExec: noExec})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestNginxUnreadable(t *testing.T) {
 		}
 		return nil
 	}
-	opt := &Options{NoExec: true, CanRead: func(p string) error {
+	opt := &discover.Options{NoExec: true, CanRead: func(p string) error {
 		if err := denied(p); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func TestNginxUnreadable(t *testing.T) {
 	// error names the file and line.
 	bad := filepath.Join(t.TempDir(), "nginx.conf")
 	discovertest.Write(t, bad, "http {\n  server {\n")
-	_, err = FromNginxConfig(context.Background(), bad, "", &Options{NoExec: true})
+	_, err = FromNginxConfig(context.Background(), bad, "", &discover.Options{NoExec: true})
 	var nf *discover.NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), bad+":3: unexpected end of file") {
 		t.Errorf("broken main file: %v", err)
@@ -226,7 +226,7 @@ http {
 	if err := os.WriteFile(filepath.Join(dir, "error.log"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := FromNginxConfig(context.Background(), conf, dir, &Options{})
+	res, err := FromNginxConfig(context.Background(), conf, dir, &discover.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

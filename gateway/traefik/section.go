@@ -15,9 +15,7 @@ func init() {
 		New:       func() gateway.Section { return &Config{} },
 		Processes: []string{"traefik"},
 		Find:      find,
-		ConfigArg: func(p discover.Proc) string {
-			return discover.FlagValue(p.Cmdline, "--config", "-config", "--configfile", "--configFile", "-c", "--config-path")
-		},
+		ConfigArg: discover.ConfigFlag,
 		Flags: []config.Flag{
 			{Name: "traefik-api", Usage: "Traefik API URL (http://127.0.0.1:8080)", Field: "api", Set: func(s config.Section, v string) { s.(*Config).API = v }},
 		},
