@@ -81,31 +81,7 @@ func (d *detailPane) refresh() {
 }
 
 // Update scrolls the body.
-func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	k := d.c.Keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			d.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			d.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			d.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			d.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			d.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			d.vp.GotoBottom()
-		}
-	case tea.MouseWheelMsg:
-		var cmd tea.Cmd
-		d.vp, cmd = d.vp.Update(msg)
-		return d, cmd
-	}
-	return d, nil
-}
+func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) { return d, scroll(&d.vp, d.c.Keys, msg) }
 
 // Title is the upstream's name, or "?" once it has gone.
 func (d *detailPane) Title() string {

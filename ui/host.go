@@ -65,31 +65,7 @@ func (p *hostPane) refresh() {
 }
 
 // Update scrolls the body.
-func (p *hostPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	k := p.c.Keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			p.vp.ScrollUp(1)
-		case key.Matches(msg, k.Down):
-			p.vp.ScrollDown(1)
-		case key.Matches(msg, k.PageUp):
-			p.vp.PageUp()
-		case key.Matches(msg, k.PageDown):
-			p.vp.PageDown()
-		case key.Matches(msg, k.Top):
-			p.vp.GotoTop()
-		case key.Matches(msg, k.Bottom):
-			p.vp.GotoBottom()
-		}
-	case tea.MouseWheelMsg:
-		var cmd tea.Cmd
-		p.vp, cmd = p.vp.Update(msg)
-		return p, cmd
-	}
-	return p, nil
-}
+func (p *hostPane) Update(msg tea.Msg) (Pane, tea.Cmd) { return p, scroll(&p.vp, p.c.Keys, msg) }
 
 // View draws the title line and the scrolling body.
 func (p *hostPane) View() string {

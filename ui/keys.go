@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap is every key gwtop answers to, with its help text. The help pane
 // and the footer are generated from it, so they cannot drift from what the
@@ -76,4 +80,31 @@ func scrollingShortHelp(k KeyMap) []key.Binding {
 // scrollingFullHelp is every key a scrolling pane answers to.
 func scrollingFullHelp(k KeyMap) [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back}}
+}
+
+// scroll moves a scrolling pane's viewport for a key or the mouse wheel
+// (the detail and host panes share it). It returns the viewport's command.
+func scroll(vp *viewport.Model, k KeyMap, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, k.Up):
+			vp.ScrollUp(1)
+		case key.Matches(msg, k.Down):
+			vp.ScrollDown(1)
+		case key.Matches(msg, k.PageUp):
+			vp.PageUp()
+		case key.Matches(msg, k.PageDown):
+			vp.PageDown()
+		case key.Matches(msg, k.Top):
+			vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			vp.GotoBottom()
+		}
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		*vp, cmd = vp.Update(msg)
+		return cmd
+	}
+	return nil
 }
