@@ -1,12 +1,13 @@
 package config_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/gateway"
@@ -106,7 +107,7 @@ func TestQuickFlagsOverFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var q config.Quick
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	q.Register(fs)
 	err := fs.Parse([]string{"--config", path, "--probe", "api=http://127.0.0.1:8000/h", "--probe", "db=tcp://127.0.0.1:5432",
 		"--error-log", "/b", "--access-log", "/c", "--interval", "500ms"})
@@ -127,14 +128,14 @@ func TestQuickFlagsOverFile(t *testing.T) {
 
 func TestQuickFlagErrors(t *testing.T) {
 	var q config.Quick
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	fs.SetOutput(new(strings.Builder))
 	q.Register(fs)
 	if err := fs.Parse([]string{"--probe", "nourl"}); err == nil {
 		t.Error("--probe without = accepted")
 	}
 	q = config.Quick{}
-	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	fs = pflag.NewFlagSet("t", pflag.ContinueOnError)
 	q.Register(fs)
 	_ = fs.Parse([]string{"--probe", "x=gopher://h:1/"})
 	_, err := q.Build(env(nil))

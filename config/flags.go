@@ -1,10 +1,13 @@
 package config
 
 import (
-	"flag"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gwtop/gwtop/redact"
+	"github.com/spf13/pflag"
 )
 
 // Quick holds the quick flags of the design (../shared/DESIGN.md), which work with or without a
@@ -18,19 +21,34 @@ type Quick struct {
 	kindFlags map[string]*string
 }
 
-// Register adds the quick flags to fs.
-func (q *Quick) Register(fs *flag.FlagSet) {
-	fs.StringVar(&q.ConfigFile, "config", "", "configuration file (YAML)")
-	fs.Var(&q.Probes, "probe", "probe an upstream: NAME=URL (http://, https://, tcp://HOST:PORT); repeatable")
-	fs.DurationVar(&q.Interval, "interval", 0, "probe and scrape interval (default 1s)")
-	fs.BoolVar(&q.FromStart, "from-start", false, "read logs from the beginning instead of the end")
+// FlagGroup is the annotation key that sorts a flag into a section of the
+// command line's help ("sources", "screen", "behaviour").
+const FlagGroup = "gwtop_group"
+
+// Register adds the quick flags to fs: what to watch in the "sources" group
+// of the help, how often and from where in "behaviour".
+func (q *Quick) Register(fs *pflag.FlagSet) {
+	fs.StringVarP(&q.ConfigFile, "config", "c", "", "configuration file (YAML)")
+	fs.VarP(&q.Probes, "probe", "p", "probe an upstream: NAME=URL (http://, https://, tcp://HOST:PORT); repeatable")
+	group(fs, "sources", "config", "probe")
 	q.kindFlags = map[string]*string{}
 	for _, k := range Kinds() {
 		for _, f := range k.Flags {
 			v := new(string)
 			q.kindFlags[f.Name] = v
 			fs.StringVar(v, f.Name, "", f.Usage)
+			group(fs, "sources", f.Name)
 		}
+	}
+	fs.DurationVarP(&q.Interval, "interval", "i", 0, "probe and scrape interval, 100ms or more (default 1s)")
+	fs.BoolVar(&q.FromStart, "from-start", false, "read logs from the beginning instead of the end")
+	group(fs, "behaviour", "interval", "from-start")
+}
+
+// group annotates flags with their help section.
+func group(fs *pflag.FlagSet, name string, flags ...string) {
+	for _, f := range flags {
+		_ = fs.SetAnnotation(f, FlagGroup, []string{name}) // the flag was just defined
 	}
 }
 
@@ -59,10 +77,14 @@ func TargetFlags() []string {
 type probeFlags []string
 
 func (p *probeFlags) String() string { return strings.Join(*p, ",") }
+func (p *probeFlags) Type() string   { return "NAME=URL" }
 func (p *probeFlags) Set(v string) error {
 	name, u, ok := strings.Cut(v, "=")
 	if !ok || name == "" || u == "" {
-		return fmt.Errorf("want NAME=URL, got %q", v)
+		return fmt.Errorf("want NAME=URL, got %q", redact.String(v))
+	}
+	if u, err := url.Parse(u); err != nil || u.Scheme == "" {
+		return fmt.Errorf("want NAME=URL with http://, https:// or tcp://, got %q", redact.String(v))
 	}
 	*p = append(*p, v)
 	return nil

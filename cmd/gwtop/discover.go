@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,24 +16,9 @@ import (
 var discoverOptions discover.Options
 
 // runDiscover prints the configuration gwtop would use, as commented YAML.
-func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gwtop discover", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	noExec := fs.Bool("no-exec", false, "only read files: do not run `nginx -T` or `nginx -V`")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: gwtop discover [--no-exec] > gwtop.yaml\n\n"+
-			"Finds the running gateways and prints the configuration gwtop would watch, with a\n"+
-			"comment on every item saying where it came from. Save it, edit it, use it with --config.\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("discover: unexpected argument %q", fs.Arg(0)))
-	}
+func runDiscover(ctx context.Context, noExec bool, stdout io.Writer) error {
 	opt := discoverOptions
-	if *noExec {
+	if noExec {
 		opt.NoExec = true
 	}
 	res, err := discover.Discover(ctx, opt)

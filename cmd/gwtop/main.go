@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,25 +13,19 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/gwtop/gwtop/redact"
+
 	// Every gateway kind gwtop can watch registers itself.
 	_ "github.com/gwtop/gwtop/gateway/all"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-const usage = `gwtop — top for an API gateway's upstreams
-
-Usage:
-  gwtop [flags]                      open the TUI (watch what --config and the quick flags name;
-                                     with neither, discover the running gateways; --no-discover: don't)
-  gwtop discover [--no-exec]         print the configuration discovery finds, as commented YAML
-  gwtop demo [flags]                 run an embedded demo gateway with failing upstreams, TUI on it
-  gwtop snapshot [flags]             collect for a while, print a table (or --json), exit
-  gwtop version
-
-Quick flags (work with or without --config):
-`
+// version, commit and date are set at build time with -ldflags "-X
+// main.version=…" (make build, goreleaser).
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -41,63 +34,54 @@ func main() {
 	os.Exit(code)
 }
 
-// run is main without the process: it returns the exit code.
+// run is main without the process: it returns the exit code — 0 done, 1 a
+// failure at run time, 2 a mistake on the command line.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	var err error
-	switch cmd {
-	case "":
-		err = runTUI(ctx, args, stderr)
-	case "demo":
-		err = runDemo(ctx, args, stderr)
-	case "snapshot":
-		err = runSnapshot(ctx, args, stdout, stderr)
-	case "discover":
-		err = runDiscover(ctx, args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, versionString())
-	case "help":
-		fmt.Fprint(stdout, usage)
-	default:
-		err = usageError(fmt.Sprintf("unknown command %q (want demo, discover, snapshot, version)", cmd))
-	}
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	fmt.Fprintln(stderr, "gwtop:", err)
+	// Whatever an error quotes of the command line or a URL, a password in
+	// it is not printed.
+	fmt.Fprintln(stderr, "gwtop:", redact.String(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
 	return 1
 }
 
+// usageError is a mistake on the command line: exit 2.
 type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
 // versionString is the version with what the build knows of itself: the
-// module version when installed with `go install`, the commit when built
-// from a checkout with VCS stamping, and the Go toolchain.
+// stamped version, commit and date (make build, goreleaser), else the module
+// version when installed with `go install` and the commit of a checkout
+// built with VCS stamping; and the Go toolchain.
 func versionString() string {
-	v := version
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "gwtop " + v
-	}
-	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
+	v, rev := version, commit
+	goVersion := runtime.Version()
+	if info, ok := debug.ReadBuildInfo(); ok {
+		goVersion = info.GoVersion
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && rev == "" {
+				rev = s.Value
+			}
 		}
 	}
-	return fmt.Sprintf("gwtop %s %s %s/%s", v, info.GoVersion, runtime.GOOS, runtime.GOARCH)
+	if len(rev) >= 12 {
+		v += " (" + rev[:12] + ")"
+	}
+	if date != "" {
+		v += " built " + date
+	}
+	return fmt.Sprintf("gwtop %s %s %s/%s", v, goVersion, runtime.GOOS, runtime.GOARCH)
 }

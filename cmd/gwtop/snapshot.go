@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,25 +14,19 @@ import (
 	"github.com/gwtop/gwtop/model"
 )
 
-func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gwtop snapshot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var q config.Quick
-	q.Register(fs)
-	dur := fs.Duration("for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
-	asJSON := fs.Bool("json", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
-	noDiscover := fs.Bool("no-discover", false, "do not discover running gateways when neither --config nor a quick flag is given")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: gwtop snapshot [--config F | quick flags | --no-discover] [--for 5s] [--from-start] [--json]\n\n")
-		fs.PrintDefaults()
+// snapshotFlags are gwtop snapshot's own flags.
+type snapshotFlags struct {
+	dur        time.Duration
+	asJSON     bool
+	noDiscover bool
+}
+
+func runSnapshot(ctx context.Context, q *config.Quick, sf snapshotFlags, stdout, stderr io.Writer) error {
+	if sf.dur < 0 {
+		return usageError(fmt.Sprintf("--for %v: want a positive duration", sf.dur))
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("snapshot: unexpected argument %q", fs.Arg(0)))
-	}
-	cfg, err := resolveConfig(ctx, &q, *noDiscover, stderr)
+	dur, asJSON := &sf.dur, &sf.asJSON
+	cfg, err := resolveConfig(ctx, q, sf.noDiscover, stderr)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,11 +10,13 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/pflag"
 
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/demo"
 	"github.com/gwtop/gwtop/gateway"
+	"github.com/gwtop/gwtop/themes"
 	"github.com/gwtop/gwtop/ui"
 )
 
@@ -27,11 +28,21 @@ type uiFlags struct {
 	logFile string
 }
 
-func (f *uiFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval")
-	fs.StringVar(&f.theme, "theme", "auto", "colour theme: auto, dark, light, high-contrast, colorblind")
+func (f *uiFlags) register(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval, 50ms or more")
+	fs.VarP(newEnum(&f.theme, "auto", append([]string{"auto"}, themes.Names()...)), "theme", "t", "colour theme: "+strings.Join(append([]string{"auto"}, themes.Names()...), ", "))
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
+	group(fs, "screen", "refresh", "theme", "no-color")
 	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
+	group(fs, "behaviour", "log-file")
+}
+
+// check validates the values pflag cannot.
+func (f *uiFlags) check() error {
+	if f.refresh < 50*time.Millisecond {
+		return usageError(fmt.Sprintf("--refresh %v: want 50ms or more", f.refresh))
+	}
+	return nil
 }
 
 // setupLog sends gwtop's own log to a file, or nowhere: the terminal
@@ -49,22 +60,11 @@ func (f *uiFlags) setupLog() (func(), error) {
 	return func() { file.Close() }, nil
 }
 
-func runTUI(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gwtop", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var q config.Quick
-	q.Register(fs)
-	var uf uiFlags
-	uf.register(fs)
-	noDiscover := fs.Bool("no-discover", false, "do not discover running gateways when neither --config nor a quick flag is given")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+func runTUI(ctx context.Context, q *config.Quick, uf uiFlags, noDiscover bool, stderr io.Writer) error {
+	if err := uf.check(); err != nil {
 		return err
 	}
-	cfg, err := resolveConfig(ctx, &q, *noDiscover, stderr)
+	cfg, err := resolveConfig(ctx, q, noDiscover, stderr)
 	if err != nil {
 		return err
 	}
@@ -122,18 +122,16 @@ func hostOf(u string) string {
 // runDemo starts the embedded demo gateway and watches it through the same
 // configuration path as a real nginx: its logs, its stub_status page and
 // probes of its upstreams.
-func runDemo(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gwtop demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var uf uiFlags
-	uf.register(fs)
-	rate := fs.Int("rate", 40, "requests per second the demo's traffic generator sends")
-	if err := fs.Parse(args); err != nil {
+func runDemo(ctx context.Context, uf uiFlags, rate int) error {
+	if err := uf.check(); err != nil {
 		return err
+	}
+	if rate < 1 || rate > 1000 {
+		return usageError(fmt.Sprintf("--rate %d: want 1 to 1000 requests per second", rate))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	gw, err := demo.Start(ctx, demo.Options{Rate: *rate})
+	gw, err := demo.Start(ctx, demo.Options{Rate: rate})
 	if err != nil {
 		return fmt.Errorf("start the demo gateway: %w", err)
 	}

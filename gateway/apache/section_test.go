@@ -1,9 +1,10 @@
 package apache_test
 
 import (
-	"flag"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/gateway/apache"
@@ -49,7 +50,7 @@ func TestSection(t *testing.T) {
 // TestQuickFlags: Apache can be watched without a file.
 func TestQuickFlags(t *testing.T) {
 	var q config.Quick
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	q.Register(fs)
 	if err := fs.Parse([]string{"--apache-error-log", "/e.log", "--apache-access-log", "/a.log", "--apache-status", "http://127.0.0.1:8080/server-status"}); err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestQuickFlags(t *testing.T) {
 		t.Fatalf("section %+v", a)
 	}
 	q = config.Quick{}
-	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	fs = pflag.NewFlagSet("t", pflag.ContinueOnError)
 	q.Register(fs)
 	_ = fs.Parse([]string{"--apache-status", "gopher://h/"})
 	if _, err := q.Build(noEnv); err == nil || !strings.Contains(err.Error(), "--apache-status") {
