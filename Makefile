@@ -10,13 +10,26 @@ FUZZTIME ?= 10s
 # crasher (golang/go#75804, a race in Go 1.26's fuzz coordinator).
 TESTFUZZ ?= 20000x
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# goreleaser, pinned, installed into $(go env GOPATH)/bin when missing or of
+# another version, and called by that path (`go install pkg@version` leaves
+# go.mod alone).
+GORELEASER_VERSION := v2.15.1
+TOOLBIN    := $(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin
+GORELEASER := $(TOOLBIN)/goreleaser
+# make build stamps the binary like the release does (`make build
+# VERSION=1.2.3` overrides). Leading "v" dropped, as goreleaser's .Version.
+VERSION := $(patsubst v%,%,$(or $(shell git describe --tags --always --dirty 2>/dev/null),dev))
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+DATE    := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test deps vet fuzz bench build demo lint
+.PHONY: test deps vet fuzz bench build demo lint goreleaser release-check snapshot
 
 test: deps vet lint
 	$(GO) test -race -count=1 $(PKGS)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZ)
+	@$(MAKE) --no-print-directory release-check
 
 # Install the gateways the integration tests start for real.
 deps:
@@ -63,8 +76,24 @@ bench:
 	$(GO) test -run=NONE -bench=. -benchmem ./collector/... ./probe/ ./ui/...
 	./scripts/bench-whole.sh
 
+# Static and stamped, as the release binaries (.goreleaser.yaml).
 build:
-	$(GO) build -o gwtop ./cmd/gwtop
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o gwtop ./cmd/gwtop
+
+goreleaser:
+	@$(GORELEASER) --version 2>/dev/null | grep -q 'GitVersion: *$(GORELEASER_VERSION)$$' || { \
+		echo "installing goreleaser $(GORELEASER_VERSION) into $(TOOLBIN)"; \
+		GOBIN=$(TOOLBIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION); }
+
+# .goreleaser.yaml is valid, and the release build works for this machine's
+# platform (hooks included: completions/). `make snapshot` builds them all.
+release-check: goreleaser
+	$(GORELEASER) check
+	$(GORELEASER) build --snapshot --clean --single-target
+
+# Every target, archive, checksum and deb/rpm into dist/, nothing published.
+snapshot: goreleaser
+	$(GORELEASER) release --snapshot --clean
 
 demo:
 	$(GO) run ./cmd/gwtop demo
