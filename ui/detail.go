@@ -118,7 +118,7 @@ func (d *detailPane) heading() string {
 	s := d.c.Styles
 	u := d.upstream()
 	if u == nil {
-		return s.Title.Render(render.Fit("upstream gone", d.width))
+		return s.Title.Render(d.c.Glyphs.Fit("upstream gone", d.width))
 	}
 	var b strings.Builder
 	b.WriteString(stateStyle(&s, u.State).Render(render.Symbol(u.State) + " " + string(u.State)))
@@ -135,5 +135,5 @@ func (d *detailPane) heading() string {
 	if u.StateReason != "" {
 		b.WriteString("  — " + Sanitize(u.StateReason))
 	}
-	return render.Fit(b.String(), d.width)
+	return d.c.Glyphs.Fit(b.String(), d.width)
 }

@@ -18,12 +18,12 @@ const twoColumnWidth = 150
 
 // detailBody renders everything below the detail title for width cells.
 func detailBody(c *Common, u *model.Upstream, width int) string {
-	s := &c.Styles
+	s, g := &c.Styles, c.Glyphs
 	if width >= twoColumnWidth {
 		lw := (width - 3) * 11 / 20
 		rw := width - 3 - lw
-		left := slices.Concat(causesSection(s, u, lw), evidenceSection(s, u, lw))
-		right := slices.Concat(latencySection(s, u, rw), probeSection(s, u, rw), codesSection(s, u, rw))
+		left := slices.Concat(causesSection(c, u, lw), evidenceSection(c, u, lw))
+		right := slices.Concat(latencySection(c, u, rw), probeSection(c, u, rw), codesSection(c, u, rw))
 		n := max(len(left), len(right))
 		lines := make([]string, n)
 		for i := range n {
@@ -34,24 +34,25 @@ func detailBody(c *Common, u *model.Upstream, width int) string {
 			if i < len(right) {
 				r = right[i]
 			}
-			lines[i] = render.Fit(l, lw) + s.Muted.Render(" │ ") + r
+			lines[i] = g.Fit(l, lw) + s.Muted.Render(" │ ") + r
 		}
 		return strings.Join(lines, "\n")
 	}
 	lines := slices.Concat(
-		causesSection(s, u, width),
-		latencySection(s, u, width),
-		probeSection(s, u, width),
-		codesSection(s, u, width),
-		evidenceSection(s, u, width),
+		causesSection(c, u, width),
+		latencySection(c, u, width),
+		probeSection(c, u, width),
+		codesSection(c, u, width),
+		evidenceSection(c, u, width),
 	)
 	return strings.Join(lines, "\n")
 }
 
 // wrapIndent wraps text to width with a label on the first line and the
 // same indent on the following ones.
-func wrapIndent(label, text string, width int, labelStyle, textStyle func(...string) string) []string {
-	indent := ansi.StringWidth(label)
+func wrapIndent(g *render.Glyphs, label, text string, width int, labelStyle, textStyle func(...string) string) []string {
+	label, text = g.Fold(label), g.Fold(text)
+	indent := render.Width(label)
 	avail := max(width-indent, 8)
 	wrapped := strings.Split(ansi.Wrap(text, avail, " "), "\n")
 	out := make([]string, len(wrapped))
@@ -66,14 +67,15 @@ func wrapIndent(label, text string, width int, labelStyle, textStyle func(...str
 	return out
 }
 
-func causesSection(s *themes.Styles, u *model.Upstream, w int) []string {
+func causesSection(c *Common, u *model.Upstream, w int) []string {
+	s, g := &c.Styles, c.Glyphs
 	lines := []string{s.Section.Render("PROBABLE CAUSES") + s.Muted.Render(" strongest first")}
 	if len(u.Causes) == 0 {
 		msg := "no failures attributed to this upstream"
 		if u.State == model.StateUnknown && u.StateReason != "" {
 			msg = "no data: " + Sanitize(u.StateReason)
 		}
-		return append(lines, s.Muted.Render(render.Fit(msg, w)), "")
+		return append(lines, s.Muted.Render(g.Fit(msg, w)), "")
 	}
 	sty := causeStyle(s, u.State)
 	for i := range u.Causes {
@@ -86,45 +88,46 @@ func causesSection(s *themes.Styles, u *model.Upstream, w int) []string {
 		if cr.Source != "" {
 			head += s.Muted.Render(" · from " + Sanitize(cr.Source))
 		}
-		lines = append(lines, render.Fit(head, w))
+		lines = append(lines, g.Fit(head, w))
 		if cr.Hint != "" {
-			lines = append(lines, wrapIndent("   why  ", Sanitize(cr.Hint), w, s.Muted.Render, s.Text.Render)...)
+			lines = append(lines, wrapIndent(g, "   why  ", Sanitize(cr.Hint), w, s.Muted.Render, s.Text.Render)...)
 		}
 		if cr.NextStep != "" {
-			lines = append(lines, wrapIndent("   next ", Sanitize(cr.NextStep), w, s.Muted.Render, s.Accent.Render)...)
+			lines = append(lines, wrapIndent(g, "   next ", Sanitize(cr.NextStep), w, s.Muted.Render, s.Accent.Render)...)
 		}
 		if cr.Evidence != "" {
-			lines = append(lines, wrapIndent("   seen ", Sanitize(cr.Evidence), w, s.Muted.Render, s.Text.Render)...)
+			lines = append(lines, wrapIndent(g, "   seen ", Sanitize(cr.Evidence), w, s.Muted.Render, s.Text.Render)...)
 		}
 	}
 	return append(lines, "")
 }
 
-func latencySection(s *themes.Styles, u *model.Upstream, w int) []string {
+func latencySection(c *Common, u *model.Upstream, w int) []string {
+	s, g := &c.Styles, c.Glyphs
 	lines := []string{s.Section.Render("LATENCY & TRAFFIC")}
-	head := render.Fit("", 6)
+	head := g.Fit("", 6)
 	for _, t := range []string{"req/s", "requests", "5xx", "5xx%", "p50", "p95", "p99"} {
-		head += render.FitRight(t, 9)
+		head += g.FitRight(t, 9)
 	}
-	lines = append(lines, s.TableHeader.Render(render.Fit(head, w)))
+	lines = append(lines, s.TableHeader.Render(g.Fit(head, w)))
 	for _, row := range []struct {
 		label string
 		win   *model.Window
-	}{{"1 min", &u.Window1m}, {"5 min", &u.Window5m}, {"total", &u.Total}} {
+	}{{"1m", &u.Window1m}, {"5m", &u.Window5m}, {"total", &u.Total}} {
 		wn := row.win
-		line := s.Label.Render(render.Fit(row.label, 6)) +
-			render.FitRight(render.PerSec(wn.ReqPerSec), 9) +
-			render.FitRight(render.Count(wn.Requests), 9) +
-			render.FitRight(render.Count(wn.Errors5xx), 9)
-		rate := render.FitRight(render.Rate5xx(wn.Rate5xx, wn.Requests), 9)
+		line := s.Label.Render(g.Fit(row.label, 6)) +
+			g.FitRight(render.PerSec(wn.ReqPerSec), 9) +
+			g.FitRight(render.Count(wn.Requests), 9) +
+			g.FitRight(render.Count(wn.Errors5xx), 9)
+		rate := g.FitRight(render.Rate5xx(wn.Rate5xx, wn.Requests), 9)
 		if st := rateStyle(s, wn.Rate5xx); st != nil {
 			rate = st.Render(rate)
 		}
 		line += rate +
-			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P50), 9) +
-			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P95), 9) +
-			render.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P99), 9)
-		lines = append(lines, render.Fit(line, w))
+			g.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P50), 9) +
+			g.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P95), 9) +
+			g.FitRight(render.Latency(wn.LatencyMS, wn.LatencyMS.P99), 9)
+		lines = append(lines, g.Fit(line, w))
 	}
 	sparkW := min(max(w-24, 4), sparkMax*2)
 	if len(u.SparkP95) > 0 {
@@ -145,10 +148,10 @@ func latencySection(s *themes.Styles, u *model.Upstream, w int) []string {
 		for _, k := range keys {
 			items = append(items, Sanitize(k)+" "+render.MS(u.AvgMS[k]))
 		}
-		lines = append(lines, wrapJoin(items, "  ", w)...)
+		lines = append(lines, wrapJoin(g, items, "  ", w)...)
 	}
 	if u.LatencyNote != "" {
-		lines = append(lines, s.Muted.Render(render.Fit("note: "+Sanitize(u.LatencyNote), w)))
+		lines = append(lines, s.Muted.Render(g.Fit("note: "+Sanitize(u.LatencyNote), w)))
 	}
 	return append(lines, "")
 }
@@ -177,11 +180,12 @@ func maxOf(series []float64) float64 {
 	return m
 }
 
-func probeSection(s *themes.Styles, u *model.Upstream, w int) []string {
+func probeSection(c *Common, u *model.Upstream, w int) []string {
+	s, g := &c.Styles, c.Glyphs
 	lines := []string{s.Section.Render("LAST PROBE")}
 	p := u.Probe
 	if p == nil {
-		return append(lines, s.Muted.Render(render.Fit("no active probe for this upstream (add one in the config to get phase timings)", w)), "")
+		return append(lines, s.Muted.Render(g.Fit("no active probe for this upstream (add one in the config to get phase timings)", w)), "")
 	}
 	var head []string
 	if p.Target != "" {
@@ -196,13 +200,13 @@ func probeSection(s *themes.Styles, u *model.Upstream, w int) []string {
 	if p.Reused {
 		head = append(head, "(reused connection)")
 	}
-	lines = append(lines, render.Fit(strings.Join(head, "  "), w))
+	lines = append(lines, g.Fit(strings.Join(head, "  "), w))
 	if !p.OK {
 		why := string(p.Cause)
 		if why == "" {
 			why = "failed"
 		}
-		lines = append(lines, wrapIndent(s.Error.Render("✖ "+why)+" ", Sanitize(p.Error), w, func(x ...string) string { return strings.Join(x, "") }, s.Text.Render)...)
+		lines = append(lines, wrapIndent(g, s.Error.Render("✖ "+why)+" ", Sanitize(p.Error), w, func(x ...string) string { return strings.Join(x, "") }, s.Text.Render)...)
 	}
 	parts := render.PhaseParts(p.Phases)
 	barW := min(max(w-2, 4), 60)
@@ -221,7 +225,7 @@ func probeSection(s *themes.Styles, u *model.Upstream, w int) []string {
 		legend = append(legend, s.Phases[i].Render(render.PhaseGlyphs[i])+" "+render.PhaseNames[i]+" "+render.MS(parts[i]))
 	}
 	legend = append(legend, s.Value.Render("total "+render.MS(p.Phases.Total)))
-	lines = append(lines, wrapJoin(legend, "  ", w)...)
+	lines = append(lines, wrapJoin(g, legend, "  ", w)...)
 	if len(u.ProbeHistory) > 0 {
 		lines = append(lines, historyLine(s, u.ProbeHistory, w))
 	}
@@ -255,14 +259,15 @@ func historyLine(s *themes.Styles, hist []model.ProbeResult, w int) string {
 
 // wrapJoin joins items with sep, starting a new line instead of splitting an
 // item across lines.
-func wrapJoin(items []string, sep string, w int) []string {
+func wrapJoin(g *render.Glyphs, items []string, sep string, w int) []string {
 	var lines []string
 	cur := ""
 	for _, it := range items {
+		it = g.Fold(it)
 		switch {
 		case cur == "":
 			cur = it
-		case ansi.StringWidth(cur)+len(sep)+ansi.StringWidth(it) <= w:
+		case render.Width(cur)+len(sep)+render.Width(it) <= w:
 			cur += sep + it
 		default:
 			lines = append(lines, cur)
@@ -270,16 +275,17 @@ func wrapJoin(items []string, sep string, w int) []string {
 		}
 	}
 	if cur != "" {
-		lines = append(lines, render.Fit(cur, w))
+		lines = append(lines, g.Fit(cur, w))
 	}
 	return lines
 }
 
-func codesSection(s *themes.Styles, u *model.Upstream, w int) []string {
-	lines := []string{s.Section.Render("STATUS CODES") + s.Muted.Render(" last 5 min")}
+func codesSection(c *Common, u *model.Upstream, w int) []string {
+	s, g := &c.Styles, c.Glyphs
+	lines := []string{s.Section.Render("STATUS CODES") + s.Muted.Render(" last 5m")}
 	win := &u.Window5m
 	if len(win.Classes) == 0 && len(win.Codes) == 0 {
-		return append(lines, s.Muted.Render(render.Fit("no responses seen", w)), "")
+		return append(lines, s.Muted.Render(g.Fit("no responses seen", w)), "")
 	}
 	var classes []string
 	for _, cl := range []string{"1xx", "2xx", "3xx", "4xx", "5xx"} {
@@ -293,7 +299,7 @@ func codesSection(s *themes.Styles, u *model.Upstream, w int) []string {
 		}
 		classes = append(classes, item)
 	}
-	lines = append(lines, wrapJoin(classes, "   ", w)...)
+	lines = append(lines, wrapJoin(g, classes, "   ", w)...)
 	codes := make([]string, 0, len(win.Codes))
 	for code := range win.Codes {
 		codes = append(codes, code)
@@ -307,17 +313,18 @@ func codesSection(s *themes.Styles, u *model.Upstream, w int) []string {
 		}
 		items = append(items, item)
 	}
-	lines = append(lines, wrapJoin(items, "  ", w)...)
+	lines = append(lines, wrapJoin(g, items, "  ", w)...)
 	return append(lines, "")
 }
 
-func evidenceSection(s *themes.Styles, u *model.Upstream, w int) []string {
+func evidenceSection(c *Common, u *model.Upstream, w int) []string {
+	s, g := &c.Styles, c.Glyphs
 	lines := []string{s.Section.Render("EVIDENCE") + s.Muted.Render(fmt.Sprintf(" %d latest lines, newest first", len(u.Evidence)))}
 	if len(u.Evidence) == 0 {
-		return append(lines, s.Muted.Render(render.Fit("no log lines mention this upstream", w)))
+		return append(lines, s.Muted.Render(g.Fit("no log lines mention this upstream", w)))
 	}
 	for i := len(u.Evidence) - 1; i >= 0; i-- {
-		lines = append(lines, wrapIndent("› ", Sanitize(u.Evidence[i]), w, s.Muted.Render, s.Text.Render)...)
+		lines = append(lines, wrapIndent(g, "› ", Sanitize(u.Evidence[i]), w, s.Muted.Render, s.Text.Render)...)
 	}
 	return lines
 }

@@ -89,18 +89,18 @@ func (e *eventsPane) rebuild() {
 }
 
 func (e *eventsPane) line(it timelineItem) string {
-	s := e.c.Styles
+	s, g := e.c.Styles, e.c.Glyphs
 	ts := s.Muted.Render(it.at.Format("15:04:05")) + "  "
 	if mk := it.marker; mk != nil {
 		text := "⚑ " + mk.Name()
 		if mk.HasData {
 			text += "   5xx " + render.Pct(mk.Rate5xx) + "  p95 " + render.MS(mk.P95)
 		}
-		return render.Fit(ts+s.Accent.Render(text), e.width)
+		return g.Fit(ts+s.Accent.Render(text), e.width)
 	}
 	ev := it.event
 	if ev.Kind == "marker" {
-		return render.Fit(ts+s.Accent.Render("⚑ "+Sanitize(ev.Name)), e.width)
+		return g.Fit(ts+s.Accent.Render("⚑ "+Sanitize(ev.Name)), e.width)
 	}
 	change := render.Symbol(ev.From) + "→" + render.Symbol(ev.To)
 	text := stateStyle(&s, ev.To).Render(change) + "  " + s.Value.Render(Sanitize(ev.Name))
@@ -111,7 +111,7 @@ func (e *eventsPane) line(it timelineItem) string {
 	if ev.Cause != "" {
 		text += "  " + causeStyle(&s, ev.To).Render(string(ev.Cause))
 	}
-	return render.Fit(ts+text, e.width)
+	return g.Fit(ts+text, e.width)
 }
 
 func (e *eventsPane) visible() int { return max(e.height-1, 1) }
@@ -168,11 +168,11 @@ func (e *eventsPane) View() string {
 	if e.width <= 0 || e.height <= 0 {
 		return ""
 	}
-	s := e.c.Styles
+	s, g := e.c.Styles, e.c.Glyphs
 	out := make([]string, 0, e.height)
-	out = append(out, s.Section.Render(render.Fit("EVENTS  newest first · m marks a deploy · e or esc closes", e.width)))
+	out = append(out, s.Section.Render(g.Fit("EVENTS  newest first · m marks a deploy · e or esc closes", e.width)))
 	if len(e.lines) == 0 {
-		out = append(out, s.Muted.Render(render.Fit("nothing has changed state since gwtop started", e.width)))
+		out = append(out, s.Muted.Render(g.Fit("nothing has changed state since gwtop started", e.width)))
 	}
 	end := min(len(e.lines), e.offset+e.visible())
 	out = append(out, e.lines[e.offset:end]...)

@@ -19,7 +19,7 @@ func (m Model) footerView(w int) string {
 	}
 	if in, ok := top.(inputPane); ok {
 		if line, active := in.Input(); active {
-			return spread(line, s.Footer.Render(right), w)
+			return spread(m.common.Glyphs, line, s.Footer.Render(right), w)
 		}
 	}
 	crumbs := s.Crumb.Render(m.crumbs())
@@ -30,7 +30,7 @@ func (m Model) footerView(w int) string {
 	if room > 10 {
 		left += "  " + fh.ShortHelpView(top.ShortHelp())
 	}
-	return spread(left, s.Footer.Render(right), w)
+	return spread(m.common.Glyphs, left, s.Footer.Render(right), w)
 }
 
 // crumbs is the k9s-style path of the stack: "overview › api".

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/themes"
@@ -22,6 +21,7 @@ type header struct {
 	paused bool
 	marker *Marker // the latest marker, if any
 	now    time.Time
+	g      *render.Glyphs
 }
 
 // wantLines is how many lines the header would like: identity, load, and
@@ -37,7 +37,7 @@ func (h header) wantLines() int {
 func (h header) view(s *themes.Styles, w, lines int) string {
 	out := []string{h.identity(s, w), h.load(s, w)}
 	if h.marker != nil {
-		out = append(out, s.Accent.Render(render.Fit("⚑ "+beforeAfter(*h.marker, h.snap, h.now), w)))
+		out = append(out, s.Accent.Render(h.g.Fit("⚑ "+beforeAfter(*h.marker, h.snap, h.now), w)))
 	}
 	for len(out) < lines {
 		out = append(out, "")
@@ -96,18 +96,19 @@ func (h header) identity(s *themes.Styles, w int) string {
 			}
 		}
 	}
-	return spread(left.String(), right, w)
+	return spread(h.g, left.String(), right, w)
 }
 
 // spread puts left and right on one line of width w, truncating left first.
-func spread(left, right string, w int) string {
-	rw := ansi.StringWidth(right)
+func spread(g *render.Glyphs, left, right string, w int) string {
+	right = g.Fold(right)
+	rw := render.Width(right)
 	if rw >= w {
-		return render.Fit(right, w)
+		return g.Fit(right, w)
 	}
 	room := w - rw - 1
-	left = ansi.Truncate(left, room, "…")
-	gap := w - ansi.StringWidth(left) - rw
+	left = g.Truncate(left, room)
+	gap := w - render.Width(left) - rw
 	return left + strings.Repeat(" ", max(gap, 1)) + right
 }
 
@@ -117,7 +118,7 @@ func spread(left, right string, w int) string {
 // averages, then gauges and load1, then bare percentages.
 func (h header) load(s *themes.Styles, w int) string {
 	if h.snap == nil {
-		return s.Muted.Render(render.Fit("waiting for data…", w))
+		return s.Muted.Render(h.g.Fit("waiting for data…", w))
 	}
 	sn := h.snap
 	rate := render.Pct(sn.Rate5xx)
@@ -125,12 +126,12 @@ func (h header) load(s *themes.Styles, w int) string {
 	if st := rateStyle(s, sn.Rate5xx); st != nil {
 		rateOut = st.Render(rate)
 	}
-	lead := s.Value.Render(render.PerSec(sn.ReqPerSec)) + s.Label.Render(" req/s  5xx ") + rateOut +
+	lead := s.Value.Render(render.PerSec(sn.ReqPerSec)) + s.Label.Render(" req/s  5xx/1m ") + rateOut +
 		s.Label.Render("  p95 ") + s.Value.Render(render.Latency(sn.LatencyMS, sn.LatencyMS.P95)) +
 		s.Muted.Render(" │ ") + upstreamCounts(s, sn.Upstreams)
 	hst := sn.Host
 	if hst.Error != "" {
-		return render.Fit(lead+s.Muted.Render(" │ ")+s.Warn.Render("host: "+Sanitize(hst.Error)), w)
+		return h.g.Fit(lead+s.Muted.Render(" │ ")+s.Warn.Render("host: "+Sanitize(hst.Error)), w)
 	}
 	pct := func(v float64) string { return fmt.Sprintf("%.0f%%", v) }
 	variants := []string{
@@ -150,11 +151,11 @@ func (h header) load(s *themes.Styles, w int) string {
 	tw := timeWait(s, hst)
 	for _, v := range variants {
 		line := lead + sep + tw + v
-		if render.Width(line) <= w {
+		if line = h.g.Fold(line); render.Width(line) <= w {
 			return line
 		}
 	}
-	return render.Fit(lead+sep+tw+variants[len(variants)-1], w)
+	return h.g.Fit(lead+sep+tw+variants[len(variants)-1], w)
 }
 
 // timeWait warns, from half the ephemeral port range on, that TIME_WAIT

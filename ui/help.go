@@ -8,8 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
-
-	"github.com/gwtop/gwtop/ui/render"
 )
 
 // helpPane lists every key, generated from the key map by bubbles/help, and
@@ -34,6 +32,7 @@ func (p *helpPane) ApplyStyles() {
 		Ellipsis: s.HelpSep, ShortKey: s.HelpKey, ShortDesc: s.HelpDesc, ShortSeparator: s.HelpSep,
 		FullKey: s.HelpKey, FullDesc: s.HelpDesc, FullSeparator: s.HelpSep,
 	}
+	foldHelp(&p.h, p.c.Glyphs)
 }
 
 // SetSize gives the pane its share of the window.
@@ -78,15 +77,15 @@ func (p *helpPane) View() string {
 		s.StateUp.Render("● up") + "   " + s.StateDegraded.Render("▲ degraded") + "   " +
 			s.StateDown.Render("✖ down") + "   " + s.StateUnknown.Render("? unknown"),
 		"/ filter  matches name, address, group or cause code, live as you type",
-		"PROBE  c connect · t tls · f first byte, in ms; ✖ and the cause when the probe failed",
+		"PROBE  the last probe's total time, or ✖ and why it failed; enter shows its phases",
 		"P95 TREND  p95 latency over the last 5 minutes, one bar per 10 s",
-		"5XX%  last 5 minutes; figures in the header are gateway-wide, last minute",
+		"5XX/5m  an upstream's 5xx share over 5 minutes; the header's 5xx/1m is gateway-wide, last minute",
 		"HOST  h: CPU per core, memory, load, TCP, gateway processes; FD% ! from 80%",
 		"mouse  wheel scrolls, click selects a row",
 	}
 	lines = append(lines, legend...)
 	for i, l := range lines {
-		lines[i] = render.Fit(l, p.width)
+		lines[i] = p.c.Glyphs.Fit(l, p.width)
 	}
 	for len(lines) < p.height {
 		lines = append(lines, "")

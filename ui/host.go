@@ -10,7 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
-	"github.com/gwtop/gwtop/ui/render"
 )
 
 // hostPane is the gateway host in depth: the facts behind a gateway_limits
@@ -58,10 +57,10 @@ func (p *hostPane) refresh() {
 		return
 	}
 	if p.snap == nil {
-		p.vp.SetContent(p.c.Styles.Muted.Render(render.Fit("waiting for the first snapshot…", p.width)))
+		p.vp.SetContent(p.c.Styles.Muted.Render(p.c.Glyphs.Fit("waiting for the first snapshot…", p.width)))
 		return
 	}
-	p.vp.SetContent(hostBody(&p.c.Styles, &p.snap.Host, p.width))
+	p.vp.SetContent(hostBody(p.c, &p.snap.Host, p.width))
 }
 
 // Update scrolls the body.
@@ -84,7 +83,7 @@ func (p *hostPane) View() string {
 func (p *hostPane) heading() string {
 	s := &p.c.Styles
 	if p.snap == nil {
-		return s.Title.Render(render.Fit("HOST", p.width))
+		return s.Title.Render(p.c.Glyphs.Fit("HOST", p.width))
 	}
 	h := &p.snap.Host
 	out := s.Title.Render("HOST") + "  " + s.Muted.Render(p.snap.Time.Format("15:04:05")) + "  "
@@ -96,7 +95,7 @@ func (p *hostPane) heading() string {
 	if h.Error != "" {
 		out += "  " + s.Warn.Render(Sanitize(h.Error))
 	}
-	return render.Fit(out, p.width)
+	return p.c.Glyphs.Fit(out, p.width)
 }
 
 // hostWarnings names what is close enough to a limit to make the gateway

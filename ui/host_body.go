@@ -19,15 +19,16 @@ import (
 const fdWarn = 0.8
 
 // hostBody renders everything below the host pane's title for width cells.
-func hostBody(s *themes.Styles, h *model.Host, width int) string {
+func hostBody(c *Common, h *model.Host, width int) string {
+	s, g := &c.Styles, c.Glyphs
 	lines := slices.Concat(
-		cpuSection(s, h, width),
+		cpuSection(s, g, h, width),
 		memorySection(s, h, width),
-		tcpSection(s, h, width),
-		processSection(s, h, width),
+		tcpSection(s, g, h, width),
+		processSection(s, g, h, width),
 	)
 	for i, l := range lines {
-		lines[i] = render.Fit(l, width)
+		lines[i] = g.Fit(l, width)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -44,7 +45,7 @@ func bar(s *themes.Styles, pct float64, width int) string {
 
 // cpuSection: the total, the load against the core count, and one bar per
 // core laid out in as many columns as fit, so a 64-core box stays short.
-func cpuSection(s *themes.Styles, h *model.Host, w int) []string {
+func cpuSection(s *themes.Styles, g *render.Glyphs, h *model.Host, w int) []string {
 	cores := len(h.CPUs)
 	lines := []string{s.Section.Render("CPU") + s.Muted.Render(fmt.Sprintf(" %d cores", cores))}
 	lines = append(lines, s.Label.Render("all   ")+bar(s, h.CPUPercent, 20))
@@ -83,7 +84,7 @@ func cpuSection(s *themes.Styles, h *model.Host, w int) []string {
 			if c > 0 {
 				b.WriteString("   ")
 			}
-			b.WriteString(s.Label.Render(render.Fit("cpu"+strconv.Itoa(i), labelW)))
+			b.WriteString(s.Label.Render(g.Fit("cpu"+strconv.Itoa(i), labelW)))
 			b.WriteString(bar(s, h.CPUs[i], barW))
 		}
 		lines = append(lines, b.String())
@@ -110,7 +111,7 @@ func memorySection(s *themes.Styles, h *model.Host, _ int) []string {
 // tcpSection: TIME_WAIT against the ephemeral port range first (each
 // upstream connection holds a port until TIME_WAIT ends), then every state,
 // most sockets first.
-func tcpSection(s *themes.Styles, h *model.Host, w int) []string {
+func tcpSection(s *themes.Styles, g *render.Glyphs, h *model.Host, w int) []string {
 	lines := []string{s.Section.Render("TCP SOCKETS")}
 	tw := h.TCPStates["TIME_WAIT"]
 	if h.EphemeralPorts > 0 {
@@ -131,7 +132,7 @@ func tcpSection(s *themes.Styles, h *model.Host, w int) []string {
 	for _, n := range names {
 		items = append(items, s.Label.Render(Sanitize(n))+" "+render.Count(int64(h.TCPStates[n])))
 	}
-	lines = append(lines, wrapJoin(items, "  ", w)...)
+	lines = append(lines, wrapJoin(g, items, "  ", w)...)
 	return append(lines, "")
 }
 
@@ -146,7 +147,7 @@ var procColumns = []struct {
 	{"FDS", 7, true}, {"LIMIT", 7, true}, {"FD%", 5, true}, {"NAME", 0, false},
 }
 
-func processSection(s *themes.Styles, h *model.Host, w int) []string {
+func processSection(s *themes.Styles, g *render.Glyphs, h *model.Host, w int) []string {
 	lines := []string{s.Section.Render("GATEWAY PROCESSES") + s.Muted.Render(" open files against the soft limit; ! from 80%")}
 	if len(h.Processes) == 0 {
 		return append(lines, s.Muted.Render("no gateway process found (nginx, haproxy, caddy, traefik, envoy, apache2, httpd)"))
@@ -166,9 +167,9 @@ func processSection(s *themes.Styles, h *model.Host, w int) []string {
 				width = max(w-fixed, 1)
 			}
 			if c.right {
-				b.WriteString(render.FitRight(vals[i], width))
+				b.WriteString(g.FitRight(vals[i], width))
 			} else {
-				b.WriteString(render.Fit(vals[i], width))
+				b.WriteString(g.Fit(vals[i], width))
 			}
 		}
 		return b.String()
@@ -177,7 +178,7 @@ func processSection(s *themes.Styles, h *model.Host, w int) []string {
 	for i, c := range procColumns {
 		titles[i] = c.title
 	}
-	lines = append(lines, s.TableHeader.Render(render.Fit(cells(titles), w)))
+	lines = append(lines, s.TableHeader.Render(g.Fit(cells(titles), w)))
 	for i := range h.Processes {
 		p := &h.Processes[i]
 		fds, limit, share := "?", "—", "—"

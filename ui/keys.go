@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/gwtop/gwtop/ui/render"
 )
 
 // KeyMap is every key gwtop answers to, with its help text. The help pane
@@ -107,4 +110,12 @@ func scroll(vp *viewport.Model, k KeyMap, msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// foldHelp draws a help bubble's own separator and ellipsis in the glyph
+// set, so the bubble measures what will be drawn.
+func foldHelp(h *help.Model, g *render.Glyphs) {
+	h.ShortSeparator = g.Fold(h.ShortSeparator)
+	h.FullSeparator = g.Fold(h.FullSeparator)
+	h.Ellipsis = g.Fold(h.Ellipsis)
 }

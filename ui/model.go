@@ -51,7 +51,11 @@ func New(src Source, opt Options) Model {
 		footerHelp: help.New(),
 		now:        time.Now,
 	}
-	m.common = &Common{Styles: themes.New(m.theme, m.dark), Keys: DefaultKeyMap()}
+	glyphs := render.Unicode
+	if opt.ASCII {
+		glyphs = render.ASCII
+	}
+	m.common = &Common{Styles: themes.New(m.theme, m.dark), Glyphs: glyphs, Keys: DefaultKeyMap()}
 	m.stack = paneStack{{name: "overview", pane: newOverview(m.common)}}
 	m.applyStyles()
 	return m
@@ -282,6 +286,7 @@ func (m *Model) applyStyles() {
 		Ellipsis: s.HelpSep, ShortKey: s.HelpKey, ShortDesc: s.Footer, ShortSeparator: s.HelpSep,
 		FullKey: s.HelpKey, FullDesc: s.HelpDesc, FullSeparator: s.HelpSep,
 	}
+	foldHelp(&m.footerHelp, m.common.Glyphs)
 	for _, e := range m.stack {
 		if tp, ok := e.pane.(themedPane); ok {
 			tp.ApplyStyles()
@@ -290,7 +295,7 @@ func (m *Model) applyStyles() {
 }
 
 func (m *Model) header() header {
-	h := header{title: m.opt.Title, snap: m.shown, paused: m.paused, now: m.now()}
+	h := header{title: m.opt.Title, snap: m.shown, paused: m.paused, now: m.now(), g: m.common.Glyphs}
 	if n := len(m.markers); n > 0 {
 		h.marker = &m.markers[n-1]
 	}
@@ -332,18 +337,20 @@ func (m Model) render() string {
 	}
 	l := m.layout()
 	if l.TooSmall {
-		return tooSmall(m.width, m.height)
+		return clip(m.common.Glyphs.Fold(tooSmall()), m.width, m.height)
 	}
 	s := &m.common.Styles
 	body := m.top().View()
 	screen := m.header().view(s, l.Header.W, l.Header.H) + "\n" + body + "\n" + m.footerView(l.Footer.W)
-	return clip(screen, m.width, m.height)
+	// Most text was folded to the glyph set where it was fitted; this
+	// catches the lines nothing fits (sparklines, the probe bar, wrapped
+	// evidence).
+	return clip(m.common.Glyphs.Fold(screen), m.width, m.height)
 }
 
 // tooSmall is shown below MinWidth×MinHeight.
-func tooSmall(w, h int) string {
-	lines := []string{"too small", "need 20×5"}
-	return clip(strings.Join(lines, "\n"), w, h)
+func tooSmall() string {
+	return "too small\nneed 20×5"
 }
 
 // clip is the last guard that nothing draws outside the window, whatever a

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
-	"github.com/gwtop/gwtop/ui/render"
 )
 
 // overviewPane is the table of every upstream. It keeps the filtered, sorted
@@ -321,12 +320,12 @@ func (o *overviewPane) View() string {
 	lines = append(lines, o.titleLine())
 	switch {
 	case o.snap == nil:
-		lines = append(lines, s.Muted.Render(render.Fit("waiting for the first snapshot…", o.width)))
+		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit("waiting for the first snapshot…", o.width)))
 	case len(o.snap.Upstreams) == 0:
-		lines = append(lines, s.Muted.Render(render.Fit("no upstreams seen yet — is traffic flowing, or are probes configured?", o.width)))
+		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit("no upstreams seen yet — is traffic flowing, or are probes configured?", o.width)))
 	case len(o.rows) == 0:
 		msg := "no upstream matches " + `"` + Sanitize(o.filter.Value()) + `"` + " — esc clears the filter"
-		lines = append(lines, s.Muted.Render(render.Fit(msg, o.width)))
+		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit(msg, o.width)))
 	default:
 		end := min(len(o.rows), o.offset+o.visibleRows())
 		for i := o.offset; i < end; i++ {
@@ -352,9 +351,9 @@ func (o *overviewPane) titleLine() string {
 			title += "▼"
 		}
 		if columns[c.id].right {
-			b.WriteString(render.FitRight(title, c.width))
+			b.WriteString(o.c.Glyphs.FitRight(title, c.width))
 		} else {
-			b.WriteString(render.Fit(title, c.width))
+			b.WriteString(o.c.Glyphs.Fit(title, c.width))
 		}
 	}
 	return o.c.Styles.TableHeader.Render(b.String())

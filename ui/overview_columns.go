@@ -68,7 +68,8 @@ type columnDef struct {
 // Column sizes.
 const (
 	numWidth   = 6
-	probeWidth = 17 // "c12.3 t45.6 f78.9" or "✖ connect_timeout"
+	rateWidth  = 7  // "5XX/5m" and the sort mark
+	probeWidth = 17 // "852ms", or "✖ connect_timeout"
 	sparkMax   = 30 // 5 minutes of 10-second buckets
 	gutter     = 1  // the selection cursor column left of the table
 )
@@ -121,7 +122,7 @@ var columns = [numCols]columnDef{
 		less: func(a, b *model.Upstream) int { return cmp.Compare(b.ReqPerSec, a.ReqPerSec) },
 	},
 	col5xx: {
-		title: "5XX%", width: numWidth, right: true,
+		title: "5XX/5m", width: rateWidth, right: true,
 		cell: func(p *rowPaints, u *model.Upstream, _ int) (string, inline) {
 			return render.Rate5xx(u.Rate5xx, u.Requests), p.rate(u.Rate5xx)
 		},
@@ -149,7 +150,7 @@ var columns = [numCols]columnDef{
 		},
 	},
 	colProbe: {
-		title: "PROBE ms", width: probeWidth, drop: 4,
+		title: "PROBE", width: probeWidth, drop: 4,
 		cell: func(p *rowPaints, u *model.Upstream, _ int) (string, inline) {
 			if u.Probe == nil {
 				return render.None, p.muted

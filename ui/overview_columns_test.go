@@ -111,6 +111,11 @@ func TestColumnCells(t *testing.T) {
 			t.Errorf("%q: %s should sort before %s", d.title, want.first.Name, second.Name)
 		}
 	}
+	// A probe that answered shows its total time; the phases are the
+	// detail pane's.
+	if got, _ := columns[colProbe].cell(&p, web, probeWidth); got != "3.3ms" {
+		t.Errorf("PROBE of a probe that answered: %q, want its total 3.3ms", got)
+	}
 	// Cells that depend on missing data.
 	bare := &model.Upstream{State: model.StateUnknown, StateReason: "no traffic"}
 	for id, want := range map[colID]string{colProbe: "—", colSpark: "", colCause: "no traffic", col5xx: "—", colP95: "—"} {

@@ -78,9 +78,9 @@ func (o *overviewPane) row(u *model.Upstream, selected bool) string {
 		d := &columns[c.id]
 		text, paint := d.cell(&o.paints, u, c.width)
 		if d.right {
-			text = render.FitRight(text, c.width)
+			text = o.c.Glyphs.FitRight(text, c.width)
 		} else {
-			text = render.Fit(text, c.width)
+			text = o.c.Glyphs.Fit(text, c.width)
 		}
 		if selected {
 			b.WriteString(text)
@@ -89,7 +89,7 @@ func (o *overviewPane) row(u *model.Upstream, selected bool) string {
 		}
 	}
 	if selected {
-		return o.c.Styles.Selected.Render(render.Fit(b.String(), o.width))
+		return o.c.Styles.Selected.Render(o.c.Glyphs.Fit(b.String(), o.width))
 	}
 	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -14,15 +15,31 @@ import (
 // the process gets SIGTERM. In every case Bubble Tea restores the terminal
 // (leaves the alt screen, disables the mouse, resets raw mode) before Run
 // returns; a cancelled ctx or SIGTERM is a normal exit and returns nil.
+//
+// The environment (Options.Getenv) decides how: a terminal without cursor
+// addressing (TERM=dumb) gets the line mode instead of the full-screen
+// program, a locale that is not UTF-8 gets ASCII glyphs, and NO_COLOR no
+// colours. See detectTerminal.
 func Run(ctx context.Context, src Source, opt Options) error {
-	if os.Getenv("NO_COLOR") != "" {
+	getenv := opt.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	term := detectTerminal(getenv, runtime.GOOS)
+	if getenv("NO_COLOR") != "" {
 		opt.NoColor = true
+	}
+	if term.ascii {
+		opt.ASCII = true
 	}
 	// SIGTERM cancels the program's context; Bubble Tea then shuts down and
 	// restores the terminal instead of the process dying in raw mode.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
 
+	if opt.LineMode || term.lines {
+		return runLines(ctx, src, opt.withDefaults(), term.columns)
+	}
 	p := tea.NewProgram(New(src, opt), tea.WithContext(ctx))
 	_, err := p.Run()
 	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {

@@ -5,6 +5,8 @@
 package ui
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/gwtop/gwtop/model"
@@ -23,10 +25,31 @@ type Options struct {
 	Theme   string        // "auto" (default), "dark", "light", "high-contrast", "colorblind"
 	NoColor bool          // no colours at all; Run also honours the NO_COLOR env var
 	Title   string        // e.g. "nginx 127.0.0.1:8080" for the header
+
+	// ASCII draws with ASCII glyphs only (X ! o ? for the states, # . bars).
+	// Run also sets it when the locale is not UTF-8 (LC_ALL, LC_CTYPE, LANG).
+	ASCII bool
+	// LineMode prints a plain-text table of each new snapshot to Output
+	// instead of running the full-screen program; for a caller that knows
+	// its output is not a terminal. Run also chooses it for TERM=dumb and
+	// for a terminal it cannot address (no TERM, off Windows).
+	LineMode bool
+	// Output is where the line mode prints; nil is os.Stdout.
+	Output io.Writer
+	// LineRefresh is how often the line mode prints a snapshot that has
+	// changed, default 2s: a table per redraw tick would flood a log.
+	LineRefresh time.Duration
+	// Getenv reads the environment Run decides from (TERM, COLUMNS, the
+	// locale, NO_COLOR); nil is os.Getenv. Tests inject one.
+	Getenv func(string) string
 }
 
 // DefaultRefresh is the redraw tick when Options.Refresh is not set.
 const DefaultRefresh = 250 * time.Millisecond
+
+// DefaultLineRefresh is the line mode's interval when Options.LineRefresh
+// is not set.
+const DefaultLineRefresh = 2 * time.Second
 
 // withDefaults fills in the zero values, so the rest of the UI never checks.
 func (o Options) withDefaults() Options {
@@ -38,6 +61,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NoColor {
 		o.Theme = themes.NoColor
+	}
+	if o.LineRefresh <= 0 {
+		o.LineRefresh = DefaultLineRefresh
+	}
+	if o.Output == nil {
+		o.Output = os.Stdout
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
 	}
 	return o
 }

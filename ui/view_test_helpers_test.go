@@ -19,7 +19,13 @@ func (f fixedSource) Latest() *model.Snapshot { return f.s }
 // newTestModel is a model of the given size and theme showing snap, with a
 // clock fixed at the fixture time.
 func newTestModel(w, h int, theme string, snap *model.Snapshot) Model {
-	m := New(fixedSource{snap}, Options{Theme: theme, Title: "nginx 127.0.0.1:8080"})
+	return newTestModelOpts(w, h, Options{Theme: theme}, snap)
+}
+
+// newTestModelOpts is newTestModel with more options (ASCII glyphs).
+func newTestModelOpts(w, h int, opt Options, snap *model.Snapshot) Model {
+	opt.Title = "nginx 127.0.0.1:8080"
+	m := New(fixedSource{snap}, opt)
 	m.now = func() time.Time { return fixedNow }
 	m = update(m, tea.WindowSizeMsg{Width: w, Height: h})
 	if snap != nil {

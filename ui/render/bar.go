@@ -33,8 +33,9 @@ const (
 	NumPhases
 )
 
-// PhaseNames label the stacked bar's legend.
-var PhaseNames = [NumPhases]string{"dns", "connect", "tls", "ttfb", "transfer"}
+// PhaseNames label the stacked bar's legend. "first byte" is the wait for
+// it once the request is sent: the segment between TLS and transfer.
+var PhaseNames = [NumPhases]string{"DNS", "connect", "TLS", "first byte", "transfer"}
 
 // PhaseGlyphs give each segment its own texture, so the bar reads in
 // no-colour mode too.

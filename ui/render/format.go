@@ -103,20 +103,11 @@ func Duration(d time.Duration) string {
 	}
 }
 
-// phaseNum is the number format of the short probe form: one decimal below
-// 100 ms, whole numbers above, so the column stays narrow.
-func phaseNum(v float64) string {
-	if v < 100 {
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-// ProbeShort is the overview's one-glance form of the last probe: connect,
-// TLS and first-byte times in ms ("c1.2 t0.0 f8.1"), or the failure
-// ("✖ refused"). The cause code is preferred to the raw error because it is
-// short and stable; the error text is the caller's to sanitise and pass as
-// errText when there is no cause.
+// ProbeShort is the overview's one-glance form of the last probe: how long
+// it took in all ("12ms"), or why it failed ("✖ refused"). The phases are
+// the detail pane's. The cause code is preferred to the raw error because
+// it is short and stable; the error text is the caller's to sanitise and
+// pass as errText when there is no cause.
 func ProbeShort(p *model.ProbeResult, errText string) string {
 	if p == nil {
 		return None
@@ -134,7 +125,7 @@ func ProbeShort(p *model.ProbeResult, errText string) string {
 		}
 		return "✖ " + why
 	}
-	return "c" + phaseNum(p.Phases.Connect) + " t" + phaseNum(p.Phases.TLS) + " f" + phaseNum(p.Phases.TTFB)
+	return MS(p.Phases.Total)
 }
 
 // Bytes formats a size in binary units, as free and top do: 512B, 3.1M,

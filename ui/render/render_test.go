@@ -29,8 +29,12 @@ func TestFormats(t *testing.T) {
 
 func TestProbeShort(t *testing.T) {
 	ok := &model.ProbeResult{OK: true, Phases: model.Phases{Connect: 1.23, TLS: 0, TTFB: 8.06, Total: 9}}
-	if got := ProbeShort(ok, ""); got != "c1.2 t0.0 f8.1" {
-		t.Errorf("ok probe = %q", got)
+	if got := ProbeShort(ok, ""); got != "9.0ms" {
+		t.Errorf("ok probe = %q, want its total", got)
+	}
+	slow := &model.ProbeResult{OK: true, Phases: model.Phases{Connect: 1.2, TLS: 6.8, TTFB: 840, Total: 852}}
+	if got := ProbeShort(slow, ""); got != "852ms" {
+		t.Errorf("slow probe = %q, want its total", got)
 	}
 	bad := &model.ProbeResult{OK: false, Cause: model.CauseRefused, Error: "dial tcp: connection refused"}
 	if got := ProbeShort(bad, "x"); got != "✖ refused" {
@@ -149,7 +153,7 @@ func TestFit(t *testing.T) {
 		{"x", 0, ""},
 	}
 	for _, c := range cases {
-		got := Fit(c.in, c.width)
+		got := Unicode.Fit(c.in, c.width)
 		if got != c.want {
 			t.Errorf("Fit(%q,%d) = %q, want %q", c.in, c.width, got, c.want)
 		}
@@ -157,7 +161,58 @@ func TestFit(t *testing.T) {
 			t.Errorf("Fit(%q,%d) width %d", c.in, c.width, ansi.StringWidth(got))
 		}
 	}
-	if got := FitRight("12ms", 6); got != "  12ms" {
+	if got := Unicode.FitRight("12ms", 6); got != "  12ms" {
 		t.Errorf("FitRight = %q", got)
+	}
+}
+
+func TestASCIIGlyphs(t *testing.T) {
+	cases := []struct{ got, want string }{
+		{ASCII.Fold(Symbol(model.StateDown) + Symbol(model.StateDegraded) + Symbol(model.StateUp) + Symbol("x")), "X!o?"},
+		{ASCII.Fold(Sparkline([]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8)), "_.:-=+*#"},
+		{ASCII.Fold("› ▼ │ · — …"), "> v | - - ..."},
+		{ASCII.Fold("●→✖ ×42 ⚑ ✓"), "o->X x42 * +"},
+		{ASCII.Fit("payments-service", 8), "payme..."},
+		{ASCII.Fit("api", 5), "api  "},
+		{ASCII.Fit("a→b", 5), "a->b "},
+		{ASCII.FitRight(None, 4), "   -"},
+		{ASCII.Truncate("refused ×2950 · nothing listens", 16), "refused x2950..."},
+		{ASCII.Fit("abcdef", 2), "a."},
+		{Unicode.Fold("● │ …"), "● │ …"},
+	}
+	for i, c := range cases {
+		if c.got != c.want {
+			t.Errorf("case %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+	full, empty := Gauge(0.5, 4)
+	if got := ASCII.Fold(full + empty); got != "##.." {
+		t.Errorf("ASCII gauge = %q", got)
+	}
+	var phases string
+	for _, g := range PhaseGlyphs {
+		phases += g
+	}
+	if got := ASCII.Fold(phases); got != ".:=#%" {
+		t.Errorf("ASCII phase textures = %q", got)
+	}
+	if !ASCII.ASCIIOnly() || Unicode.ASCIIOnly() {
+		t.Error("ASCIIOnly")
+	}
+}
+
+// Every entry of the ASCII table maps one glyph to printable ASCII, and no
+// glyph is listed twice (the second entry would never apply).
+func TestASCIITable(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < len(asciiTable); i += 2 {
+		from, to := asciiTable[i], asciiTable[i+1]
+		if seen[from] {
+			t.Errorf("%q listed twice", from)
+		}
+		seen[from] = true
+		if !isASCII(to) || to == "" {
+			t.Errorf("%q folds to %q, not printable ASCII", from, to)
+		}
 	}
 }
