@@ -72,6 +72,20 @@ type Kind struct {
 	Serves func(discover.Proc) bool
 	// ConfigArg is the configuration file on a process's command line.
 	ConfigArg func(discover.Proc) string
+	// Standard are the kind's standard configuration paths, the most
+	// common first ("/etc/nginx/nginx.conf", …). When no process of the
+	// kind runs, discovery reads the first that exists with FindConfig
+	// and says that the gateway is not running.
+	Standard []string
+	// FindConfig reads a configuration file of the kind without a
+	// process into a discovery session (its section, upstreams and
+	// notes); nil when the kind cannot be read from a file alone.
+	FindConfig func(ctx context.Context, s *discover.Session, path string)
+	// ConfFlag is the name (without "--") of the flag that points
+	// discovery at a configuration file of the kind ("nginx-conf"): the
+	// command line defines it on `gwtop discover` and the watching
+	// commands and passes its value as discover.Options.Configs[Name].
+	ConfFlag string
 	// Knobs are the kind's names for what the hints tell an operator to
 	// tune.
 	Knobs diagnose.Knobs
@@ -93,7 +107,8 @@ func Register(k Kind) {
 	}
 	config.RegisterKind(config.Kind{Name: k.Name, Rank: k.Rank, New: func() config.Section { return k.New() }, Flags: k.Flags})
 	if k.Find != nil {
-		discover.Register(discover.Finder{Kind: k.Name, Rank: k.Rank, Processes: k.Processes, Serves: k.Serves, ConfigArg: k.ConfigArg, Find: k.Find})
+		discover.Register(discover.Finder{Kind: k.Name, Title: k.Title, Rank: k.Rank, Processes: k.Processes, Serves: k.Serves, ConfigArg: k.ConfigArg, Find: k.Find,
+			Standard: k.Standard, FindConfig: k.FindConfig, ConfFlag: k.ConfFlag})
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -1,7 +1,10 @@
 // Package discover finds what gwtop should watch on this host without any
 // configuration: the running gateways (nginx, HAProxy, Caddy, Traefik,
-// Envoy), their configuration files, and from those the upstreams, logs,
-// status pages and admin APIs. It produces a gwtop configuration and the same
+// Envoy, Apache), their configuration files, and from those the upstreams,
+// logs, status pages and admin APIs. A gateway that is not running (it has
+// crashed: its logs are where the answer is) is read from the
+// configuration file a flag names or from its standard place, and said to
+// be not running. It produces a gwtop configuration and the same
 // configuration as YAML with a comment on every item saying where it came
 // from, plus notes on what it could not use and why.
 //
@@ -40,12 +43,30 @@ type Proc struct {
 	Env     []string // nil when unreadable (another user's process)
 }
 
-// Gateway is a running gateway discovery found.
+// Gateway is a gateway discovery found: a running process, or a
+// configuration file read without one.
 type Gateway struct {
-	Kind   string // nginx, haproxy, caddy, traefik, envoy
-	PID    int32
+	Kind   string // nginx, haproxy, caddy, traefik, envoy, apache
+	PID    int32  // 0 when no process was read (a configuration file alone)
 	Config string // its main configuration file ("" when it has none)
 	Used   bool   // false when only noted (a second instance of a kind)
+	// NotRunning says that no process of the kind runs: the section was
+	// read from Config alone (Options.Configs or a standard path). Its logs
+	// are watched; its probes, status page or admin API fail until it
+	// starts.
+	NotRunning bool
+}
+
+// String names the gateway as messages do: "nginx pid 10", "nginx
+// (not running, /etc/nginx/nginx.conf)", "nginx configuration FILE".
+func (g Gateway) String() string {
+	switch {
+	case g.NotRunning:
+		return fmt.Sprintf("%s (not running, %s)", g.Kind, g.Config)
+	case g.PID == 0:
+		return fmt.Sprintf("%s configuration %s", g.Kind, g.Config)
+	}
+	return fmt.Sprintf("%s pid %d", g.Kind, g.PID)
 }
 
 // Result is what discovery found.
@@ -111,13 +132,43 @@ type Options struct {
 	// Home is the home directory Traefik's default configuration is looked
 	// up in; "" uses the Traefik process's $HOME when readable.
 	Home string
+	// Configs maps a kind ("nginx") to a configuration file to read for
+	// it, as the kind's Finder.ConfFlag flag ("--nginx-conf") gives it.
+	// The file is read whether or not a process of the kind runs (a
+	// running one's own configuration is then not read); a file that
+	// cannot be read makes Discover fail with a *ConfigFileError.
+	Configs map[string]string
+	// NoStandard stops discovery from reading a kind's standard
+	// configuration paths (Finder.Standard) when no process of it runs.
+	NoStandard bool
 }
+
+// ConfigFileError says that a configuration file given for a kind
+// (Options.Configs, from the kind's flag) cannot be read.
+type ConfigFileError struct {
+	Kind string
+	Flag string // "--nginx-conf"
+	Path string
+	Err  error
+	hint string
+}
+
+func (e *ConfigFileError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("%s: %s", e.Flag, e.hint)
+	}
+	return fmt.Sprintf("%s %s: cannot read the %s configuration: %s", e.Flag, e.Path, e.Kind, e.hint)
+}
+
+func (e *ConfigFileError) Unwrap() error { return e.Err }
 
 // NotFoundError says that no gateway was found, what was looked for, and how
 // to point gwtop at one.
 type NotFoundError struct {
 	Found []Gateway
 	Notes []string
+	// noStandard: the standard configuration paths were not looked at.
+	noStandard bool
 }
 
 func (e *NotFoundError) Error() string {
@@ -128,10 +179,13 @@ func (e *NotFoundError) Error() string {
 			kinds = append(kinds, f.Kind)
 		}
 		fmt.Fprintf(&b, "no gateway found: looked for running %s processes and found none", andList(kinds))
+		if !e.noStandard {
+			b.WriteString(", nor a configuration file in the standard places")
+		}
 	} else {
 		var names []string
 		for _, g := range e.Found {
-			names = append(names, fmt.Sprintf("%s (pid %d)", g.Kind, g.PID))
+			names = append(names, g.String())
 		}
 		fmt.Fprintf(&b, "found %s but nothing gwtop can watch in its configuration", strings.Join(names, ", "))
 	}
@@ -140,15 +194,45 @@ func (e *NotFoundError) Error() string {
 		b.WriteString(n)
 	}
 	b.WriteString("\npoint gwtop at a gateway with --config FILE (see `gwtop discover` on the gateway host for a starting point)" +
-		" or quick flags: " + strings.Join(config.TargetFlags(), ", ") + ";" +
-		" try `gwtop demo` to see gwtop at work")
+		" or quick flags: " + strings.Join(config.TargetFlags(), ", ") + ";")
+	if flags := confFlags(); len(flags) > 0 {
+		b.WriteString(" read a stopped gateway's configuration with " + strings.Join(flags, ", ") + " FILE;")
+	}
+	b.WriteString(" try `gwtop demo` to see gwtop at work")
 	return b.String()
 }
 
-// Discover finds the running gateways and builds a configuration from them.
-// It fails only when the process list cannot be read or when nothing at all
-// can be watched (a *NotFoundError); every other problem becomes a note.
+// confFlags lists the kinds' configuration file flags ("--nginx-conf").
+func confFlags() []string {
+	var out []string
+	for _, f := range finders() {
+		if f.FindConfig != nil && f.ConfFlag != "" {
+			out = append(out, "--"+f.ConfFlag)
+		}
+	}
+	return out
+}
+
+// Discover finds the gateways on the host and builds a configuration from
+// them. For each kind, in Rank order:
+//
+//   - a file Options.Configs names for the kind is read with its
+//     FindConfig, whether or not a process of the kind runs;
+//   - else every running process of the kind is read (Find);
+//   - else, when no process of the kind runs, the first of its standard
+//     configuration paths that exists (under Options.Root) is read, and
+//     the YAML and the notes say that the gateway is not running.
+//
+// It fails when the process list cannot be read, when a file in
+// Options.Configs cannot be read (a *ConfigFileError naming the flag) or
+// when nothing at all can be watched (a *NotFoundError); every other
+// problem becomes a note.
 func Discover(ctx context.Context, opt Options) (*Result, error) {
+	s := NewSession(opt)
+	all := finders()
+	if err := s.checkConfigs(all); err != nil {
+		return nil, err
+	}
 	list := opt.Processes
 	if list == nil {
 		list = SystemProcesses
@@ -157,10 +241,20 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	s := NewSession(opt)
 	byKind := gatewayProcs(procs)
-	for _, f := range finders() {
-		for i, p := range byKind[f.Kind] {
+	for _, f := range all {
+		running := byKind[f.Kind]
+		if path, ok := opt.Configs[f.Kind]; ok {
+			s.readConfig(ctx, f, path, running, true)
+			continue
+		}
+		if len(running) == 0 {
+			if path := s.standardConfig(f); path != "" {
+				s.readConfig(ctx, f, path, nil, false)
+			}
+			continue
+		}
+		for i, p := range running {
 			// Every running instance is read: the first is the kind's
 			// section ("nginx:"), the next ones KIND@N ("nginx@2:"), so
 			// two nginx on one host keep their upstreams apart.
@@ -173,7 +267,106 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 			s.report.instance = ""
 		}
 	}
-	return s.Result()
+	res, err := s.Result()
+	if nf, ok := err.(*NotFoundError); ok {
+		nf.noStandard = opt.NoStandard
+	}
+	return res, err
+}
+
+// checkConfigs makes sure every file Options.Configs names is for a kind
+// that reads one, and can be read: a flag pointing at nothing is the
+// operator's mistake, said before anything else is done.
+func (s *Session) checkConfigs(all []Finder) error {
+	kinds := make([]string, 0, len(s.opt.Configs))
+	for k := range s.opt.Configs {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		path := s.opt.Configs[kind]
+		var f *Finder
+		for i := range all {
+			if all[i].Kind == kind && all[i].FindConfig != nil {
+				f = &all[i]
+			}
+		}
+		if f == nil {
+			var can []string
+			for _, o := range all {
+				if o.FindConfig != nil {
+					can = append(can, o.Kind)
+				}
+			}
+			return fmt.Errorf("discover: no gateway kind %q reads a configuration file (these do: %s)", kind, strings.Join(can, ", "))
+		}
+		if path == "" {
+			return &ConfigFileError{Kind: kind, Flag: f.flag(), hint: "give the configuration file"}
+		}
+		if _, err := s.ReadFile(path); err != nil {
+			// HAProxy takes a directory of *.cfg files as well; the
+			// kind's reader says what it makes of one.
+			if fi, serr := os.Stat(s.Full(path)); serr == nil && fi.IsDir() {
+				continue
+			}
+			return &ConfigFileError{Kind: kind, Flag: f.flag(), Path: path, Err: err, hint: s.ReadHint(path, err)}
+		}
+	}
+	return nil
+}
+
+// standardConfig is the first of a kind's standard configuration paths
+// that exists, or "".
+func (s *Session) standardConfig(f Finder) string {
+	if s.opt.NoStandard || f.FindConfig == nil {
+		return ""
+	}
+	for _, p := range f.Standard {
+		if s.Exists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// NotRunningNote is what discovery says of a gateway read from its
+// configuration file while no process of it runs.
+func NotRunningNote(title, path string) string {
+	return fmt.Sprintf("%s is not running: read %s; its logs are watched, probes and the status page will fail until it starts", title, path)
+}
+
+// readConfig reads a kind's configuration file without its process:
+// from Options.Configs (byFlag) or a standard path. running are the
+// kind's processes: when one runs, the file stands for its configuration.
+func (s *Session) readConfig(ctx context.Context, f Finder, path string, running []Proc, byFlag bool) {
+	s.report.instance = f.Kind
+	defer func() { s.report.instance = "" }()
+	g := Gateway{Kind: f.Kind, Config: path, Used: true, NotRunning: len(running) == 0}
+	if len(running) > 0 {
+		g.PID = running[0].PID
+	}
+	s.Found(g)
+	argOf := func(p Proc) string {
+		if f.ConfigArg != nil {
+			return f.ConfigArg(p)
+		}
+		return ""
+	}
+	for _, p := range running[min(1, len(running)):] {
+		s.Found(Gateway{Kind: f.Kind, PID: p.PID, Config: argOf(p)})
+		s.Note(f.Kind, "%s pid %d is not read: %s names one configuration, read as pid %d's", f.title(), p.PID, f.flag(), g.PID)
+	}
+	switch {
+	case len(running) > 0:
+		s.Explain(f.Kind, "%s pid %d: configuration %s from %s (instead of %s, as its command line says)", f.title(), g.PID, path, f.flag(), OrNone(argOf(running[0])))
+	case byFlag:
+		s.Note(f.Kind, "%s", NotRunningNote(f.title(), path))
+		s.Explain(f.Kind, "configuration %s from %s", path, f.flag())
+	default:
+		s.Note(f.Kind, "%s", NotRunningNote(f.title(), path))
+		s.Explain(f.Kind, "no %s process runs: %s is %s's standard configuration file (give another with %s)", f.title(), path, f.title(), f.flag())
+	}
+	f.FindConfig(ctx, s, path)
 }
 
 // env is the options with defaults filled in.

@@ -145,7 +145,14 @@ func (r *report) render() ([]byte, error) {
 		if g.Config != "" {
 			cf = ", " + g.Config
 		}
-		head = append(head, fmt.Sprintf("found %s pid %d%s (%s)", g.Kind, g.PID, cf, state))
+		switch {
+		case g.NotRunning:
+			head = append(head, fmt.Sprintf("%s is NOT running: read its configuration %s; its logs are watched, probes and the status page will fail until it starts", g.Kind, g.Config))
+		case g.PID == 0:
+			head = append(head, fmt.Sprintf("read %s configuration %s", g.Kind, g.Config))
+		default:
+			head = append(head, fmt.Sprintf("found %s pid %d%s (%s)", g.Kind, g.PID, cf, state))
+		}
 	}
 	if len(r.topNotes) > 0 {
 		head = append(head, "notes:")

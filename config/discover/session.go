@@ -2,6 +2,7 @@ package discover
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 // Rank order.
 type Finder struct {
 	Kind string
+	// Title is how people write the kind ("HAProxy"); "" uses Kind.
+	Title string
 	// Rank orders the finders (lowest first), as config.Kind.Rank.
 	Rank int
 	// Processes are the process names (comm, or the first word of the
@@ -28,6 +31,34 @@ type Finder struct {
 	// Find reads one running process into the session: its section,
 	// upstreams, notes.
 	Find func(ctx context.Context, s *Session, p Proc)
+	// Standard are the kind's standard configuration paths, the most
+	// common first. When no process of the kind runs (and Options.Configs
+	// names no file for it), Discover reads the first one that exists
+	// under Options.Root with FindConfig.
+	Standard []string
+	// FindConfig reads a configuration file of the kind without a process
+	// into the session (section, upstreams, notes). Discover has recorded
+	// the Gateway and said why the file is read; FindConfig only reads.
+	// nil: the kind cannot be read from a file alone.
+	FindConfig func(ctx context.Context, s *Session, path string)
+	// ConfFlag is the name of the flag (without "--") that points
+	// discovery at a configuration file of the kind ("nginx-conf"); the
+	// command line puts its value in Options.Configs[Kind].
+	ConfFlag string
+}
+
+func (f Finder) title() string {
+	if f.Title != "" {
+		return f.Title
+	}
+	return f.Kind
+}
+
+func (f Finder) flag() string {
+	if f.ConfFlag != "" {
+		return "--" + f.ConfFlag
+	}
+	return fmt.Sprintf("Configs[%q]", f.Kind)
 }
 
 var (

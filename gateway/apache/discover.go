@@ -82,6 +82,26 @@ func find(ctx context.Context, s *discover.Session, p discover.Proc) {
 	FromConfigTree(s, conf.Options{ServerRoot: root, Main: main, Env: env, Defines: c.defines})
 }
 
+// findConfig is the kind's discover.Finder.FindConfig: it reads an Apache
+// configuration without a running httpd. The ServerRoot is the file's
+// directory (/etc/apache2), or its parent for ROOT/conf/httpd.conf; on
+// Debian the variables of ROOT/envvars are what apache2ctl would set.
+func findConfig(_ context.Context, s *discover.Session, path string) {
+	root := filepath.Dir(path)
+	if filepath.Base(root) == "conf" {
+		root = filepath.Dir(root)
+	}
+	env := map[string]string{}
+	envvars := filepath.Join(root, "envvars")
+	if data, err := s.ReadFile(envvars); err == nil {
+		env = conf.ParseEnvvars(data, env)
+		s.Explain("apache", "ServerRoot %s, configuration %s, variables from %s (as apache2ctl sets them)", root, path, envvars)
+	} else {
+		s.Explain("apache", "ServerRoot %s, configuration %s", root, path)
+	}
+	FromConfigTree(s, conf.Options{ServerRoot: root, Main: path, Env: env})
+}
+
 func joinRoot(root, p string) string {
 	if filepath.IsAbs(p) {
 		return p

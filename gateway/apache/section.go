@@ -17,6 +17,11 @@ func init() {
 		Processes: []string{"apache2", "httpd"},
 		Find:      find,
 		ConfigArg: func(p discover.Proc) string { return cmdlineOf(p).conf },
+		// Debian's apache2 (with its envvars beside it), Red Hat's httpd,
+		// and apache.org's own layout (also the Docker image's).
+		Standard:   []string{"/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf", "/usr/local/apache2/conf/httpd.conf"},
+		FindConfig: findConfig,
+		ConfFlag:   "apache-conf",
 		Flags: []config.Flag{
 			{Name: "apache-status", Usage: "Apache mod_status URL (http://127.0.0.1/server-status)", Field: "status_url",
 				Set: func(s config.Section, v string) { s.(*Config).StatusURL = v }},

@@ -36,9 +36,8 @@ func (e *env) caddyProc(_ context.Context, r *discover.Session, p discover.Proc)
 // opt may be nil.
 func FromCaddyConfig(_ context.Context, path string, opt *discover.Options) (*discover.Result, error) {
 	r := discover.NewSessionFor(opt)
-	e := &env{r}
 	r.Found(discover.Gateway{Kind: "caddy", Config: path, Used: true})
-	e.caddyConfig(r, path, "", defaultCaddyAdmin, "Caddy's default admin address")
+	findConfig(context.Background(), r, path)
 	return r.Result()
 }
 

@@ -16,6 +16,11 @@ func init() {
 		Processes: []string{"caddy"},
 		Find:      find,
 		ConfigArg: discover.ConfigFlag,
+		// The Debian/Ubuntu and Fedora packages' (the caddy.service unit's
+		// --config).
+		Standard:   []string{"/etc/caddy/Caddyfile"},
+		FindConfig: findConfig,
+		ConfFlag:   "caddyfile",
 		Flags: []config.Flag{
 			{Name: "caddy-admin", Usage: "Caddy admin API address (localhost:2019)", Field: "admin", Set: func(s config.Section, v string) { s.(*Config).Admin = v }},
 		},

@@ -29,9 +29,8 @@ func (e *env) envoyProc(ctx context.Context, r *discover.Session, p discover.Pro
 // opt may be nil.
 func FromEnvoyConfig(ctx context.Context, path string, opt *discover.Options) (*discover.Result, error) {
 	r := discover.NewSessionFor(opt)
-	e := &env{r}
 	r.Found(discover.Gateway{Kind: "envoy", Config: path, Used: true})
-	e.envoyFile(ctx, r, path)
+	findConfig(ctx, r, path)
 	return r.Result()
 }
 

@@ -3,8 +3,10 @@ package envoy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gwtop/gwtop/config"
@@ -65,4 +67,66 @@ static_resources:
 		t.Errorf("envoy upstreams: %q", got)
 	}
 	discovertest.CheckRoundTrip(t, res)
+}
+
+const stoppedEnvoy = `admin:
+  address:
+    socket_address: { address: 127.0.0.1, port_value: 9901 }
+static_resources:
+  listeners:
+  - name: l
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: %s
+  clusters:
+  - name: app
+    load_assignment:
+      cluster_name: app
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9001 } } }
+`
+
+// TestEnvoyNotRunning: with no envoy process, discovery reads
+// /etc/envoy/envoy.yaml, says that Envoy is not running and still follows
+// its access log; --envoy-config wins; a missing one is an error naming
+// the flag.
+func TestEnvoyNotRunning(t *testing.T) {
+	envoyOf := func(cfg *config.Config) *Config { return config.SectionOf[*Config](cfg, "envoy") }
+	h := discovertest.NewHost(t)
+	h.Write("/etc/envoy/envoy.yaml", fmt.Sprintf(stoppedEnvoy, "/var/log/envoy/access.log"))
+	h.Write("/var/log/envoy/access.log", "")
+	res, err := h.Discover(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	discovertest.CheckNotRunning(t, res, "envoy", "Envoy", "/etc/envoy/envoy.yaml")
+	if en := envoyOf(res.Config); en == nil || en.AccessLog != "/var/log/envoy/access.log" || en.Admin != "http://127.0.0.1:9901" || en.LogFormat != "default" {
+		t.Errorf("envoy: %+v\n%s", en, res.YAML)
+	}
+	if got := discovertest.UpstreamSet(res.Config); len(got) != 1 || !strings.Contains(got[0], "127.0.0.1:9001") {
+		t.Errorf("upstreams %q", got)
+	}
+
+	h.Write("/srv/envoy/front.yaml", fmt.Sprintf(stoppedEnvoy, "/srv/envoy/front.log"))
+	h.Write("/srv/envoy/front.log", "")
+	res, err = h.Discover(map[string]string{"envoy": "/srv/envoy/front.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	discovertest.CheckNotRunning(t, res, "envoy", "Envoy", "/srv/envoy/front.yaml")
+	if en := envoyOf(res.Config); en == nil || en.AccessLog != "/srv/envoy/front.log" {
+		t.Errorf("envoy from --envoy-config: %+v", en)
+	}
+	_, err = h.Discover(map[string]string{"envoy": "/srv/envoy/none.yaml"})
+	var ce *discover.ConfigFileError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--envoy-config /srv/envoy/none.yaml") {
+		t.Errorf("missing --envoy-config: %v", err)
+	}
 }

@@ -16,6 +16,11 @@ func init() {
 		Processes: []string{"envoy"},
 		Find:      find,
 		ConfigArg: discover.ConfigFlag,
+		// Envoy has no default path; this is the official Docker image's
+		// (its CMD is -c /etc/envoy/envoy.yaml) and what most setups copy.
+		Standard:   []string{"/etc/envoy/envoy.yaml"},
+		FindConfig: findConfig,
+		ConfFlag:   "envoy-config",
 		Flags: []config.Flag{
 			{Name: "envoy-admin", Usage: "Envoy admin URL (http://127.0.0.1:9901)", Field: "admin", Set: func(s config.Section, v string) { s.(*Config).Admin = v }},
 		},

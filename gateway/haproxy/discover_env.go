@@ -14,3 +14,10 @@ type env struct{ *discover.Session }
 func find(ctx context.Context, s *discover.Session, p discover.Proc) {
 	(&env{s}).haproxyProc(ctx, s, p)
 }
+
+// findConfig is the kind's discover.Finder.FindConfig: it reads an HAProxy
+// configuration file (or a directory of *.cfg files, as -f takes one)
+// without a running haproxy.
+func findConfig(ctx context.Context, s *discover.Session, path string) {
+	(&env{s}).haproxyFiles(ctx, s, []string{path})
+}

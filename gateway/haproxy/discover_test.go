@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -141,5 +142,93 @@ listen stats
 	}
 	if h := haproxyOf(loaded); h == nil || h.Password != "s3cret" || strings.Contains(string(res2.YAML), "s3cret") {
 		t.Errorf("Load: %+v", h)
+	}
+}
+
+// stoppedHAProxy is an HAProxy configuration with a syslog log (which
+// Debian's rsyslog rule writes to a file), a stats socket and one backend.
+const stoppedHAProxy = `global
+    log /dev/log local0
+    stats socket /run/haproxy/admin.sock mode 660 level admin
+
+defaults
+    mode http
+    log global
+    option httplog
+
+frontend fe
+    bind 127.0.0.1:8080
+    default_backend api
+
+backend api
+    server api1 127.0.0.1:9001
+`
+
+// stoppedHost is a host where HAProxy is installed (Debian's rsyslog rule
+// and its log file) and not running.
+func stoppedHost(t *testing.T) *discovertest.Host {
+	h := discovertest.NewHost(t)
+	h.Write("/etc/rsyslog.d/49-haproxy.conf", `$AddUnixListenSocket /var/lib/haproxy/dev/log
+:programname, startswith, "haproxy" {
+  /var/log/haproxy.log
+  stop
+}
+`)
+	h.Write("/var/log/haproxy.log", "")
+	return h
+}
+
+// TestHAProxyNotRunning: with no haproxy process, discovery reads the
+// standard configuration file, says that HAProxy is not running and still
+// follows the log its syslog rule writes. The stats socket a stopped
+// HAProxy has removed is a note. The Docker image's path is the second
+// standard one.
+func TestHAProxyNotRunning(t *testing.T) {
+	for _, std := range []string{"/etc/haproxy/haproxy.cfg", "/usr/local/etc/haproxy/haproxy.cfg"} {
+		h := stoppedHost(t)
+		h.Write(std, stoppedHAProxy)
+		res, err := h.Discover(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		discovertest.CheckNotRunning(t, res, "haproxy", "HAProxy", std)
+		if hp := haproxyOf(res.Config); hp == nil || hp.Log != "/var/log/haproxy.log" || hp.Stats != "" {
+			t.Errorf("%s: haproxy %+v\n%s", std, hp, res.YAML)
+		}
+		if got := discovertest.UpstreamSet(res.Config); len(got) != 1 || got[0] != "api1 api 127.0.0.1:9001 tcp://127.0.0.1:9001" {
+			t.Errorf("%s: upstreams %q", std, got)
+		}
+		if !strings.Contains(strings.Join(res.Notes, "\n"), "stats socket /run/haproxy/admin.sock") {
+			t.Errorf("%s: notes %q", std, res.Notes)
+		}
+	}
+}
+
+// TestHAProxyConfFlag: --haproxy-cfg wins over the standard file, and one
+// that does not exist is an error naming the flag.
+func TestHAProxyConfFlag(t *testing.T) {
+	h := stoppedHost(t)
+	h.Write("/etc/haproxy/haproxy.cfg", stoppedHAProxy)
+	h.Write("/srv/lb/lb.cfg", stoppedHAProxy+`
+listen stats
+    bind 127.0.0.1:8404
+    stats enable
+    stats uri /stats
+`)
+	res, err := h.Discover(map[string]string{"haproxy": "/srv/lb/lb.cfg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	discovertest.CheckNotRunning(t, res, "haproxy", "HAProxy", "/srv/lb/lb.cfg")
+	if hp := haproxyOf(res.Config); hp == nil || hp.Stats != "http://127.0.0.1:8404/stats" || hp.Log != "/var/log/haproxy.log" {
+		t.Errorf("haproxy %+v\n%s", hp, res.YAML)
+	}
+	if strings.Contains(string(res.YAML), "/etc/haproxy/haproxy.cfg") {
+		t.Errorf("the standard file was read too:\n%s", res.YAML)
+	}
+	_, err = h.Discover(map[string]string{"haproxy": "/srv/lb/missing.cfg"})
+	var ce *discover.ConfigFileError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--haproxy-cfg /srv/lb/missing.cfg") || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing --haproxy-cfg file: %v", err)
 	}
 }

@@ -19,6 +19,11 @@ func init() {
 		New:       func() gateway.Section { return &Config{} },
 		Processes: []string{"haproxy"},
 		Find:      find,
+		// Debian's, Ubuntu's and Red Hat's packages; the official Docker
+		// image and FreeBSD's port.
+		Standard:   []string{"/etc/haproxy/haproxy.cfg", "/usr/local/etc/haproxy/haproxy.cfg"},
+		FindConfig: findConfig,
+		ConfFlag:   "haproxy-cfg",
 		ConfigArg: func(p discover.Proc) string {
 			if fs := haproxyConfigArgs(p.Cmdline); len(fs) > 0 {
 				return fs[0]

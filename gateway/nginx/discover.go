@@ -104,12 +104,29 @@ func nginxMaster(p discover.Proc) bool {
 
 // nginxBuild is what `nginx -V` says about compiled-in defaults.
 type nginxBuild struct {
-	prefix, conf, accessLog, errorLog string
-	known                             bool
+	prefix, conf, accessLog, errorLog, pid string
+	// temp are the compiled-in temp directories by the directive that
+	// changes each ("proxy_temp_path").
+	temp  map[string]string
+	known bool
+}
+
+// tempDirectives are the directives naming the temp directories nginx
+// creates at start (and `nginx -T` too), with configure's names for their
+// compiled-in defaults and those defaults under the prefix.
+var tempDirectives = []struct{ directive, configure, def string }{
+	{"client_body_temp_path", "--http-client-body-temp-path", "client_body_temp"},
+	{"proxy_temp_path", "--http-proxy-temp-path", "proxy_temp"},
+	{"fastcgi_temp_path", "--http-fastcgi-temp-path", "fastcgi_temp"},
+	{"uwsgi_temp_path", "--http-uwsgi-temp-path", "uwsgi_temp"},
+	{"scgi_temp_path", "--http-scgi-temp-path", "scgi_temp"},
 }
 
 func (e *env) nginxBuild(ctx context.Context, bin string) nginxBuild {
-	b := nginxBuild{prefix: "/usr/share/nginx", conf: "/etc/nginx/nginx.conf", accessLog: "/var/log/nginx/access.log", errorLog: "/var/log/nginx/error.log"}
+	// Without `nginx -V`: Debian's package, the most common one (its temp
+	// directories matter only to `nginx -T`, which needs the binary).
+	b := nginxBuild{prefix: "/usr/share/nginx", conf: "/etc/nginx/nginx.conf", accessLog: "/var/log/nginx/access.log", errorLog: "/var/log/nginx/error.log",
+		pid: "/run/nginx.pid", temp: map[string]string{}}
 	if bin == "" {
 		return b
 	}
@@ -118,21 +135,32 @@ func (e *env) nginxBuild(ctx context.Context, bin string) nginxBuild {
 		return b
 	}
 	b.known = true
+	set := map[string]string{}
 	for _, w := range strings.Fields(string(out) + " " + string(errOut)) {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok {
-			continue
+		if k, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(k, "--") {
+			set[k] = v
 		}
-		switch k {
-		case "--prefix":
-			b.prefix = v
-		case "--conf-path":
-			b.conf = v
-		case "--http-log-path":
-			b.accessLog = v
-		case "--error-log-path":
-			b.errorLog = v
+	}
+	// configure's defaults for what it was not told (prefix/logs/...).
+	or := func(k, def string) string {
+		if v, ok := set[k]; ok {
+			return v
 		}
+		return def
+	}
+	b.prefix = or("--prefix", "/usr/local/nginx")
+	under := func(p string) string {
+		if filepath.IsAbs(p) || p == "stderr" {
+			return p
+		}
+		return filepath.Join(b.prefix, p)
+	}
+	b.conf = under(or("--conf-path", "conf/nginx.conf"))
+	b.accessLog = under(or("--http-log-path", "logs/access.log"))
+	b.errorLog = under(or("--error-log-path", "logs/error.log"))
+	b.pid = under(or("--pid-path", "logs/nginx.pid"))
+	for _, t := range tempDirectives {
+		b.temp[t.directive] = under(or(t.configure, t.def))
 	}
 	return b
 }
@@ -176,22 +204,38 @@ func (e *env) nginxProc(ctx context.Context, r *discover.Session, p discover.Pro
 }
 
 // FromNginxConfig discovers from an nginx configuration file without a
-// running nginx. prefix is nginx's -p ("" for the file's directory). opt may
-// be nil.
+// running nginx. prefix is nginx's -p ("" for the prefix nginx itself would
+// use: see nginxFile). opt may be nil.
 func FromNginxConfig(ctx context.Context, path, prefix string, opt *discover.Options) (*discover.Result, error) {
 	r := discover.NewSessionFor(opt)
-	e := &env{r}
+	r.Found(discover.Gateway{Kind: "nginx", Config: path, Used: true})
+	(&env{r}).nginxFile(ctx, r, path, prefix)
+	return r.Result()
+}
+
+// nginxFile reads a configuration file no running nginx names. prefix is
+// nginx's -p; "" is the installed nginx's compiled-in prefix (`nginx -V`)
+// when it can be asked, else the one the file's place implies
+// (PREFIX/conf/nginx.conf, as nginx built from source lays it out) or the
+// file's directory.
+func (e *env) nginxFile(ctx context.Context, r *discover.Session, path, prefix string) {
 	bin := ""
 	if !e.Options().NoExec {
 		bin, _ = exec.LookPath("nginx")
 	}
-	if prefix == "" {
-		prefix = filepath.Dir(path)
+	build := e.nginxBuild(ctx, bin)
+	how := "given"
+	switch {
+	case prefix != "":
+	case build.known:
+		prefix, how = build.prefix, "`"+bin+" -V`"
+	case filepath.Base(filepath.Dir(path)) == "conf":
+		prefix, how = filepath.Dir(filepath.Dir(path)), "the file is PREFIX/conf/nginx.conf"
+	default:
+		prefix, how = filepath.Dir(path), "the file's directory"
 	}
-	r.Found(discover.Gateway{Kind: "nginx", Config: path, Used: true})
-	r.Explain("nginx", "nginx configuration %s, prefix %s", path, prefix)
-	e.nginxConfig(ctx, r, nginxTarget{bin: bin, conf: path, prefix: prefix, build: e.nginxBuild(ctx, bin)})
-	return r.Result()
+	r.Explain("nginx", "nginx configuration %s, prefix %s (%s)", path, prefix, how)
+	e.nginxConfig(ctx, r, nginxTarget{bin: bin, conf: path, prefix: prefix, build: build})
 }
 
 type nginxTarget struct {
@@ -213,7 +257,7 @@ func (e *env) nginxConfig(ctx context.Context, r *discover.Session, t nginxTarge
 		// directory the configuration names. For a running nginx they
 		// exist already; a configuration edited since the last reload may
 		// name new ones, and discovery must not create them.
-		if missing := missingWritePaths(files, t.prefix, t.errLog); len(missing) > 0 {
+		if missing := missingWritePaths(files, t.prefix, t.errLog, t.build); len(missing) > 0 {
 			r.Note("nginx", "did not run `%s -T`: it would create %s (named in the configuration, not on disk yet); reading the files instead", t.bin, strings.Join(missing, ", "))
 		} else {
 			cf = e.nginxDump(ctx, r, t)
@@ -269,14 +313,20 @@ func (e *env) nginxDump(ctx context.Context, r *discover.Session, t nginxTarget)
 	return cf
 }
 
-// missingWritePaths lists the log files and temp directories a
-// configuration names that do not exist: `nginx -T` would create them.
-// Paths with variables, syslog targets and "off" are not files.
-func missingWritePaths(cf *nginxconf.Config, prefix, errLog string) []string {
+// missingWritePaths lists the files and directories that `nginx -T` would
+// create because they do not exist: the log files and temp directories the
+// configuration names; the error log nginx opens before it reads the
+// configuration (-e, else the compiled-in one); the pid file, which a test
+// run opens too (an nginx that is not running has none); and, where the
+// configuration does not set them in http{}, the compiled-in access log and
+// temp directories. Paths with variables, syslog targets and "off" are not
+// files.
+func missingWritePaths(cf *nginxconf.Config, prefix, errLog string, build nginxBuild) []string {
 	if cf == nil {
 		return nil
 	}
 	var missing []string
+	seen := map[string]bool{}
 	check := func(p string) {
 		if p == "" || p == "off" || p == "stderr" || strings.HasPrefix(p, "syslog:") || strings.HasPrefix(p, "memory:") || strings.Contains(p, "$") {
 			return
@@ -284,11 +334,40 @@ func missingWritePaths(cf *nginxconf.Config, prefix, errLog string) []string {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(prefix, p)
 		}
+		if seen[p] {
+			return
+		}
+		seen[p] = true
 		if _, err := os.Stat(p); err != nil && os.IsNotExist(err) {
 			missing = append(missing, p)
 		}
 	}
-	check(errLog)
+	if errLog != "" {
+		check(errLog)
+	} else {
+		check(build.errorLog)
+	}
+	pid := build.pid
+	for _, d := range cf.Directives {
+		switch d.Name {
+		case "pid":
+			pid = d.Arg(0)
+		case "http":
+			inHTTP := map[string]bool{}
+			for _, c := range d.Block {
+				inHTTP[c.Name] = true
+			}
+			if !inHTTP["access_log"] {
+				check(build.accessLog)
+			}
+			for _, t := range tempDirectives {
+				if !inHTTP[t.directive] {
+					check(build.temp[t.directive])
+				}
+			}
+		}
+	}
+	check(pid)
 	var walk func([]*nginxconf.Directive)
 	walk = func(ds []*nginxconf.Directive) {
 		for _, d := range ds {

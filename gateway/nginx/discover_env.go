@@ -12,3 +12,9 @@ type env struct{ *discover.Session }
 
 // find is the kind's discover.Finder.Find: it reads one running nginx.
 func find(ctx context.Context, s *discover.Session, p discover.Proc) { (&env{s}).nginxProc(ctx, s, p) }
+
+// findConfig is the kind's discover.Finder.FindConfig: it reads an nginx
+// configuration file without a running nginx.
+func findConfig(ctx context.Context, s *discover.Session, path string) {
+	(&env{s}).nginxFile(ctx, s, path, "")
+}

@@ -243,3 +243,192 @@ http {
 		t.Errorf("upstreams from the files: %+v", res.Config.Upstreams)
 	}
 }
+
+// stoppedNginx is an nginx configuration as a crashed nginx leaves it:
+// logs, an upstream and a stub_status page, no process.
+func stoppedNginx(logDir string) string {
+	return fmt.Sprintf(`error_log %[1]s/error.log;
+events {}
+http {
+    access_log %[1]s/access.log;
+    upstream app { server 127.0.0.1:9001; }
+    server {
+        listen 127.0.0.1:8080;
+        location / { proxy_pass http://app; }
+        location = /nginx_status { stub_status; }
+    }
+}
+`, logDir)
+}
+
+// TestNginxNotRunning: with no nginx process, discovery reads the first
+// standard configuration file there is, says that nginx is not running,
+// and still watches its logs (the status page stays: it works again once
+// nginx is back).
+func TestNginxNotRunning(t *testing.T) {
+	h := discovertest.NewHost(t)
+	h.Write("/etc/nginx/nginx.conf", stoppedNginx("/var/log/nginx"))
+	h.Write("/var/log/nginx/access.log", "")
+	h.Write("/var/log/nginx/error.log", "")
+	// A later standard path is not read when an earlier one exists.
+	h.Write("/usr/local/nginx/conf/nginx.conf", stoppedNginx("/elsewhere"))
+	res, err := h.Discover(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		t.Logf("%s", res.YAML)
+	}
+	discovertest.CheckNotRunning(t, res, "nginx", "nginx", "/etc/nginx/nginx.conf")
+	want := Config{StatusURL: "http://127.0.0.1:8080/nginx_status", AccessLog: "/var/log/nginx/access.log", LogFormat: "combined", ErrorLog: "/var/log/nginx/error.log"}
+	if n := nginxOf(res.Config); n == nil || !reflect.DeepEqual(*n, want) {
+		t.Errorf("nginx:\n got %+v\nwant %+v\n%s", n, want, res.YAML)
+	}
+	if got := discovertest.UpstreamSet(res.Config); len(got) != 1 || got[0] != "app app 127.0.0.1:9001 tcp://127.0.0.1:9001" {
+		t.Errorf("upstreams %q", got)
+	}
+}
+
+// TestNginxNotRunningSourceBuild: nginx built from source keeps its
+// configuration in PREFIX/conf/nginx.conf, and relative log paths are
+// under that prefix (logs/access.log), as nginx itself reads them.
+func TestNginxNotRunningSourceBuild(t *testing.T) {
+	h := discovertest.NewHost(t)
+	h.Write("/usr/local/nginx/conf/nginx.conf", stoppedNginx("logs"))
+	h.Write("/usr/local/nginx/logs/access.log", "")
+	h.Write("/usr/local/nginx/logs/error.log", "")
+	res, err := h.Discover(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	discovertest.CheckNotRunning(t, res, "nginx", "nginx", "/usr/local/nginx/conf/nginx.conf")
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != "/usr/local/nginx/logs/access.log" || n.ErrorLog != "/usr/local/nginx/logs/error.log" {
+		t.Errorf("nginx: %+v\n%s", n, res.YAML)
+	}
+}
+
+// TestNginxConfFlag: a file given with --nginx-conf is read instead of the
+// standard one; one that does not exist is an error naming the flag; and
+// with an nginx running, the file stands for its configuration (the
+// process is not reported as stopped).
+func TestNginxConfFlag(t *testing.T) {
+	h := discovertest.NewHost(t)
+	h.Write("/etc/nginx/nginx.conf", stoppedNginx("/var/log/nginx"))
+	h.Write("/var/log/nginx/access.log", "")
+	h.Write("/var/log/nginx/error.log", "")
+	h.Write("/srv/edge/nginx.conf", stoppedNginx("/srv/edge/logs"))
+	h.Write("/srv/edge/logs/access.log", "")
+	h.Write("/srv/edge/logs/error.log", "")
+
+	res, err := h.Discover(map[string]string{"nginx": "/srv/edge/nginx.conf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	discovertest.CheckNotRunning(t, res, "nginx", "nginx", "/srv/edge/nginx.conf")
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != "/srv/edge/logs/access.log" || n.ErrorLog != "/srv/edge/logs/error.log" {
+		t.Errorf("nginx: %+v\n%s", n, res.YAML)
+	}
+	if strings.Contains(string(res.YAML), "/etc/nginx/nginx.conf") {
+		t.Errorf("the standard file was read too:\n%s", res.YAML)
+	}
+
+	_, err = h.Discover(map[string]string{"nginx": "/srv/nowhere/nginx.conf"})
+	var ce *discover.ConfigFileError
+	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) ||
+		!strings.Contains(err.Error(), "--nginx-conf /srv/nowhere/nginx.conf") || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing --nginx-conf file: %v", err)
+	}
+
+	master := discover.Proc{PID: 42, Name: "nginx", Cmdline: []string{"nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf"}}
+	res, err = h.Discover(map[string]string{"nginx": "/srv/edge/nginx.conf"}, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Found) != 1 || res.Found[0].PID != 42 || res.Found[0].NotRunning || res.Found[0].Config != "/srv/edge/nginx.conf" {
+		t.Errorf("found %+v", res.Found)
+	}
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != "/srv/edge/logs/access.log" {
+		t.Errorf("nginx with a process and --nginx-conf: %+v", n)
+	}
+	if strings.Contains(string(res.YAML), "not running") || !strings.Contains(string(res.YAML), "nginx pid 42: configuration /srv/edge/nginx.conf from --nginx-conf") {
+		t.Errorf("the YAML with a process and --nginx-conf:\n%s", res.YAML)
+	}
+
+	// No flag: the running nginx's own configuration, not "not running".
+	res, err = h.Discover(nil, discover.Proc{PID: 43, Name: "nginx", Cmdline: []string{"nginx: master process /usr/sbin/nginx -c /srv/edge/nginx.conf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Found) != 1 || res.Found[0].PID != 43 || res.Found[0].NotRunning || strings.Contains(string(res.YAML), "not running") {
+		t.Errorf("found %+v\n%s", res.Found, res.YAML)
+	}
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != "/srv/edge/logs/access.log" {
+		t.Errorf("nginx from its process: %+v", n)
+	}
+}
+
+// TestNginxNotRunningCreatesNothing: reading a stopped nginx's
+// configuration with the real binary runs `nginx -T` only when that would
+// create nothing. nginx's test run opens the pid file, which a stopped
+// nginx does not have: discovery reads the files instead and the pid file
+// is still not there. Once every file exists, `nginx -T` is used.
+func TestNginxNotRunningCreatesNothing(t *testing.T) {
+	if _, err := exec.LookPath("nginx"); err != nil {
+		t.Skip("no nginx binary")
+	}
+	dir := t.TempDir()
+	pid := filepath.Join(dir, "run", "nginx.pid")
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	var temps strings.Builder
+	for _, d := range tempDirectives {
+		p := filepath.Join(dir, "tmp", d.def)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&temps, "    %s %s;\n", d.directive, p)
+	}
+	conf := filepath.Join(dir, "nginx.conf")
+	discovertest.Write(t, conf, fmt.Sprintf(`%s
+pid %s;
+error_log %s/error.log;
+events {}
+http {
+    access_log %s/access.log;
+%s    upstream app { server 127.0.0.1:9001; }
+    server { listen 127.0.0.1:1; location / { proxy_pass http://app; } }
+}
+`, user, pid, dir, dir, temps.String()))
+	discovertest.Write(t, filepath.Join(dir, "error.log"), "")
+	discovertest.Write(t, filepath.Join(dir, "access.log"), "")
+	if err := os.MkdirAll(filepath.Dir(pid), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opt := discover.Options{Configs: map[string]string{"nginx": conf}, NoStandard: true,
+		Processes: func(context.Context) ([]discover.Proc, error) { return nil, nil }}
+	res, err := discover.Discover(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pid); err == nil {
+		t.Errorf("discovery created %s", pid)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	if !strings.Contains(notes, "did not run") || !strings.Contains(notes, pid) || !strings.Contains(notes, "nginx is not running: read "+conf) {
+		t.Errorf("notes:\n%s", notes)
+	}
+	if n := nginxOf(res.Config); n == nil || n.AccessLog != filepath.Join(dir, "access.log") {
+		t.Errorf("nginx from the files: %+v", n)
+	}
+
+	discovertest.Write(t, pid, "")
+	res, err = discover.Discover(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), "-T` (1 files)") {
+		t.Errorf("with every file there, nginx -T was not used:\n%s", res.YAML)
+	}
+}

@@ -18,6 +18,12 @@ func init() {
 		Find:      find,
 		Serves:    nginxMaster,
 		ConfigArg: func(p discover.Proc) string { return parseNginxCmdline(p.Cmdline).conf },
+		// Debian's and Red Hat's packages and nginx.org's; nginx built
+		// from source (prefix /usr/local/nginx); FreeBSD's port and
+		// Homebrew.
+		Standard:   []string{"/etc/nginx/nginx.conf", "/usr/local/nginx/conf/nginx.conf", "/usr/local/etc/nginx/nginx.conf"},
+		FindConfig: findConfig,
+		ConfFlag:   "nginx-conf",
 		Flags: []config.Flag{
 			{Name: "nginx-status", Usage: "nginx stub_status URL", Field: "status_url", Set: func(s config.Section, v string) { s.(*Config).StatusURL = v }},
 			{Name: "access-log", Usage: "nginx access log path", Field: "access_log", Set: func(s config.Section, v string) { s.(*Config).AccessLog = v }},

@@ -58,9 +58,8 @@ func (e *env) traefikProc(_ context.Context, r *discover.Session, p discover.Pro
 // TOML). opt may be nil.
 func FromTraefikConfig(_ context.Context, path string, opt *discover.Options) (*discover.Result, error) {
 	r := discover.NewSessionFor(opt)
-	e := &env{r}
 	r.Found(discover.Gateway{Kind: "traefik", Config: path, Used: true})
-	e.traefikFile(r, path)
+	findConfig(context.Background(), r, path)
 	return r.Result()
 }
 

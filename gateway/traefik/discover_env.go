@@ -14,3 +14,7 @@ type env struct{ *discover.Session }
 func find(ctx context.Context, s *discover.Session, p discover.Proc) {
 	(&env{s}).traefikProc(ctx, s, p)
 }
+
+// findConfig is the kind's discover.Finder.FindConfig: it reads Traefik's
+// static configuration (YAML or TOML) without a running traefik.
+func findConfig(_ context.Context, s *discover.Session, path string) { (&env{s}).traefikFile(s, path) }

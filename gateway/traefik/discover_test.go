@@ -46,3 +46,42 @@ func TestDiscoverTraefik(t *testing.T) {
 		t.Errorf("traefik toml: %+v %q", tr, res.Notes)
 	}
 }
+
+// TestTraefikNotRunning: with no traefik process, discovery reads the
+// first of /etc/traefik/traefik.{yml,yaml,toml} there is, says that
+// Traefik is not running and still follows its JSON access log;
+// --traefik-config wins; a missing one is an error naming the flag.
+func TestTraefikNotRunning(t *testing.T) {
+	traefikOf := func(cfg *config.Config) *Config { return config.SectionOf[*Config](cfg, "traefik") }
+	for _, std := range []string{"/etc/traefik/traefik.yml", "/etc/traefik/traefik.yaml"} {
+		h := discovertest.NewHost(t)
+		h.Write(std, "api:\n  insecure: true\naccessLog:\n  filePath: /var/log/traefik/access.log\n  format: json\n")
+		h.Write("/etc/traefik/traefik.toml", "[api]\n  insecure = true\n") // later in the order: not read
+		h.Write("/var/log/traefik/access.log", "")
+		res, err := h.Discover(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		discovertest.CheckNotRunning(t, res, "traefik", "Traefik", std)
+		if tr := traefikOf(res.Config); tr == nil || tr.AccessLog != "/var/log/traefik/access.log" || tr.API != "http://127.0.0.1:8080" {
+			t.Errorf("%s: traefik %+v\n%s", std, tr, res.YAML)
+		}
+		if std != "/etc/traefik/traefik.yml" {
+			continue
+		}
+		h.Write("/srv/traefik/static.toml", "[api]\n  insecure = true\n[entryPoints.traefik]\n  address = \"127.0.0.1:9090\"\n")
+		res, err = h.Discover(map[string]string{"traefik": "/srv/traefik/static.toml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		discovertest.CheckNotRunning(t, res, "traefik", "Traefik", "/srv/traefik/static.toml")
+		if tr := traefikOf(res.Config); tr == nil || tr.API != "http://127.0.0.1:9090" || tr.AccessLog != "" {
+			t.Errorf("traefik from --traefik-config: %+v\n%s", tr, res.YAML)
+		}
+		_, err = h.Discover(map[string]string{"traefik": "/srv/traefik/none.yml"})
+		var ce *discover.ConfigFileError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--traefik-config /srv/traefik/none.yml") {
+			t.Errorf("missing --traefik-config: %v", err)
+		}
+	}
+}

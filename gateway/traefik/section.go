@@ -16,6 +16,12 @@ func init() {
 		Processes: []string{"traefik"},
 		Find:      find,
 		ConfigArg: discover.ConfigFlag,
+		// The first place of Traefik's own search for its static
+		// configuration (then $XDG_CONFIG_HOME, $HOME/.config and the
+		// working directory, which only a running process has).
+		Standard:   []string{"/etc/traefik/traefik.yml", "/etc/traefik/traefik.yaml", "/etc/traefik/traefik.toml"},
+		FindConfig: findConfig,
+		ConfFlag:   "traefik-config",
 		Flags: []config.Flag{
 			{Name: "traefik-api", Usage: "Traefik API URL (http://127.0.0.1:8080)", Field: "api", Set: func(s config.Section, v string) { s.(*Config).API = v }},
 		},
