@@ -126,10 +126,14 @@ func yamlError(name string, err error) error {
 
 var notFound = regexp.MustCompile(`(?s)^field (\S+) not found in type .*$`)
 
+// intoFile is yaml.v3's name for the decoding type built from the kinds.
+var intoFile = regexp.MustCompile(`(?s) into struct \{.*\}$`)
+
 func friendlier(m string) string {
 	if sm := notFound.FindStringSubmatch(m); sm != nil {
 		return fmt.Sprintf("unknown field %q (check the spelling; see the README's config reference)", sm[1])
 	}
+	m = intoFile.ReplaceAllString(m, " as a gwtop configuration, which is a YAML mapping (interval:, upstreams:, nginx: …)")
 	return strings.ReplaceAll(m, "!!str", "text")
 }
 

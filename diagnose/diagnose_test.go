@@ -144,6 +144,11 @@ func TestInferredAnswersExplainedAway(t *testing.T) {
 	if got := Rank(Target{Address: "a:1"}, []Evidence{guess, refused}); len(got) != 1 || got[0].Code != model.CauseRefused {
 		t.Errorf("explained: %+v", got)
 	}
+	lagging := refused
+	lagging.Count5m, lagging.Total = 85, 85 // the error log a few lines behind
+	if got := Rank(Target{Address: "a:1"}, []Evidence{guess, lagging}); len(got) != 1 {
+		t.Errorf("explained, error log lagging: %+v", got)
+	}
 	few := refused
 	few.Count5m, few.Total = 10, 10
 	if got := Rank(Target{Address: "a:1"}, []Evidence{guess, few}); len(got) != 2 || got[0].Code != model.CauseUpstream5xx {

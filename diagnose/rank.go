@@ -23,8 +23,8 @@ type Evidence struct {
 }
 
 // explainedAnswers reports whether stated evidence of a failure to get an
-// answer (refused, reset, a timeout, TLS…) accounts for at least as many
-// failures in the window as the 5xx guessed to be the upstream's own
+// answer (refused, reset, a timeout, TLS…) accounts for (at least 80% of)
+// the 5xx in the window guessed to be the upstream's own
 // answers. Then the guess is explained away: those 5xx were the gateway's
 // own, and listing upstream_5xx beside the real cause would mislead. (Apache
 // logs no header time, so its access log can only guess whose 5xx it is.)
@@ -38,7 +38,9 @@ func explainedAnswers(ev []Evidence) bool {
 			stated += e.Count5m
 		}
 	}
-	return guessed > 0 && stated >= guessed
+	// 80%: the error log and the access log are read separately, so at a
+	// window's edge one may be a few lines ahead of the other.
+	return guessed > 0 && stated*5 >= guessed*4
 }
 
 // Rank orders evidence into probable causes, strongest first. The score is

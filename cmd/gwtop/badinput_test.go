@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -204,8 +206,28 @@ func TestVersion(t *testing.T) {
 // TUI refuses at once, pointing to snapshot, instead of failing in Bubble
 // Tea's words.
 func TestTUINeedsATerminal(t *testing.T) {
+	t.Setenv("TERM", "xterm-256color") // TERM=dumb would ask for the line mode, which needs none
 	code, _, stderr := runCmd("--probe", "x=tcp://127.0.0.1:1")
 	if code != 1 || !strings.Contains(stderr, "needs a terminal") || !strings.Contains(stderr, "gwtop snapshot") {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestDumbTerminalLineMode: with TERM=dumb the watching command needs no
+// terminal: it prints a plain table every refresh (no escape sequences)
+// until it is stopped.
+func TestDumbTerminalLineMode(t *testing.T) {
+	t.Setenv("TERM", "dumb")
+	h := faults.Start(t, faults.Healthy)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"--probe", "h=http://" + h.Addr + "/", "--interval", "200ms"}, &out, &errb)
+	if code != 0 || strings.Contains(errb.String(), "needs a terminal") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	text := out.String()
+	if !strings.Contains(text, "STATE    UPSTREAM") || !strings.Contains(text, "up       h ") || strings.ContainsRune(text, 0x1b) {
+		t.Errorf("line mode printed:\n%s", text)
 	}
 }

@@ -10,15 +10,15 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/gateway"
 )
 
 // newRoot builds gwtop's command line: the TUI at the root, one subcommand
 // per job. Help goes to stdout, errors to stderr; flags are grouped in the
 // help by what they are for (config.FlagGroup annotations).
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	var q config.Quick
+	var src sources
 	var uf uiFlags
-	var noDiscover bool
 	root := &cobra.Command{
 		Use:   "gwtop",
 		Short: "top for an API gateway's upstreams: state, latency, 5xx and the probable cause of every 502/503/504",
@@ -37,7 +37,7 @@ configuration (gwtop discover shows what it found).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTUI(cmd.Context(), &q, uf, noDiscover, stderr)
+			return runTUI(cmd.Context(), &src, uf, stdout, stderr)
 		},
 	}
 	root.SetOut(stdout)
@@ -46,10 +46,9 @@ configuration (gwtop discover shows what it found).`,
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageFunc(usage)
 	root.SuggestionsMinimumDistance = 2
-	q.Register(root.Flags())
+	src.register(root.Flags())
 	uf.register(root.Flags())
-	noDiscoverFlag(root.Flags(), &noDiscover)
-	root.AddCommand(snapshotCmd(stdout, stderr), discoverCmd(stdout), demoCmd(), versionCmd(stdout), manCmd(stdout))
+	root.AddCommand(snapshotCmd(stdout, stderr), discoverCmd(stdout), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
 	for _, c := range root.Commands() {
@@ -60,13 +59,44 @@ configuration (gwtop discover shows what it found).`,
 	return root
 }
 
-func noDiscoverFlag(fs *pflag.FlagSet, v *bool) {
-	fs.BoolVar(v, "no-discover", false, "do not discover the running gateways when neither --config nor a source flag is given")
+// sources are the flags that say what to watch: --config and the quick
+// flags, each kind's flag naming its configuration file (read even when
+// the gateway is not running), and --no-discover.
+type sources struct {
+	q          config.Quick
+	conf       map[string]*string // kind → --nginx-conf FILE …
+	noDiscover bool
+}
+
+func (s *sources) register(fs *pflag.FlagSet) {
+	s.q.Register(fs)
+	s.conf = map[string]*string{}
+	for _, k := range gateway.Kinds() {
+		if k.ConfFlag == "" {
+			continue
+		}
+		v := new(string)
+		s.conf[k.Name] = v
+		fs.StringVar(v, k.ConfFlag, "", fmt.Sprintf("discover from %s's configuration FILE (also when it is not running)", k.Title))
+		group(fs, "sources", k.ConfFlag)
+	}
+	fs.BoolVar(&s.noDiscover, "no-discover", false, "do not discover the running gateways when neither --config nor a source flag is given")
 	group(fs, "behaviour", "no-discover")
 }
 
+// configs are the configuration files the kinds' flags name.
+func (s *sources) configs() map[string]string {
+	out := map[string]string{}
+	for kind, v := range s.conf {
+		if v != nil && *v != "" {
+			out[kind] = *v
+		}
+	}
+	return out
+}
+
 func snapshotCmd(stdout, stderr io.Writer) *cobra.Command {
-	var q config.Quick
+	var src sources
 	var sf snapshotFlags
 	c := &cobra.Command{
 		Use:   "snapshot",
@@ -80,19 +110,19 @@ are skipped.`,
   gwtop snapshot -c gwtop.yaml --from-start        # analyse the logs' backlog, then exit`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSnapshot(cmd.Context(), &q, sf, stdout, stderr)
+			return runSnapshot(cmd.Context(), &src, sf, stdout, stderr)
 		},
 	}
-	q.Register(c.Flags())
+	src.register(c.Flags())
 	c.Flags().DurationVar(&sf.dur, "for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
 	c.Flags().BoolVarP(&sf.asJSON, "json", "j", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
 	group(c.Flags(), "behaviour", "for", "json")
-	noDiscoverFlag(c.Flags(), &sf.noDiscover)
 	return c
 }
 
 func discoverCmd(stdout io.Writer) *cobra.Command {
 	var noExec bool
+	var src sources
 	c := &cobra.Command{
 		Use:   "discover",
 		Short: "print the configuration gwtop would watch, as commented YAML",
@@ -103,14 +133,25 @@ runs is nginx -T (and -V), and only when that creates nothing.`,
 		Example: `  gwtop discover > gwtop.yaml && gwtop -c gwtop.yaml
   gwtop discover --no-exec                          # read files only`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runDiscover(cmd.Context(), noExec, stdout) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDiscover(cmd.Context(), noExec, src.configs(), stdout)
+		},
+	}
+	src.conf = map[string]*string{}
+	for _, k := range gateway.Kinds() {
+		if k.ConfFlag != "" {
+			v := new(string)
+			src.conf[k.Name] = v
+			c.Flags().StringVar(v, k.ConfFlag, "", fmt.Sprintf("read %s's configuration FILE (also when it is not running)", k.Title))
+			group(c.Flags(), "sources", k.ConfFlag)
+		}
 	}
 	c.Flags().BoolVar(&noExec, "no-exec", false, "only read files: do not run nginx -T or nginx -V")
 	group(c.Flags(), "behaviour", "no-exec")
 	return c
 }
 
-func demoCmd() *cobra.Command {
+func demoCmd(stdout io.Writer) *cobra.Command {
 	var uf uiFlags
 	var rate int
 	c := &cobra.Command{
@@ -121,7 +162,7 @@ front of upstreams that fail on purpose (refused, slow, crashing, 5xx), and watc
 the same configuration path as a real nginx.`,
 		Example: "  gwtop demo\n  gwtop demo --rate 200 --theme light",
 		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), uf, rate) },
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), uf, rate, stdout) },
 	}
 	uf.register(c.Flags())
 	c.Flags().IntVar(&rate, "rate", 40, "requests per second the demo's traffic generator sends (1 to 1000)")

@@ -16,8 +16,9 @@ import (
 var discoverOptions discover.Options
 
 // runDiscover prints the configuration gwtop would use, as commented YAML.
-func runDiscover(ctx context.Context, noExec bool, stdout io.Writer) error {
+func runDiscover(ctx context.Context, noExec bool, configs map[string]string, stdout io.Writer) error {
 	opt := discoverOptions
+	opt.Configs = configs
 	if noExec {
 		opt.NoExec = true
 	}
@@ -40,13 +41,21 @@ func wantDiscovery(q *config.Quick, cfg *config.Config, off bool) bool {
 // (--interval, --from-start) laid over it.
 // resolveConfig is the configuration every watching command uses: --config
 // and the quick flags, or else what discovery finds on this host.
-func resolveConfig(ctx context.Context, q *config.Quick, noDiscover bool, stderr io.Writer) (*config.Config, error) {
+func resolveConfig(ctx context.Context, src *sources, stderr io.Writer) (*config.Config, error) {
+	q := &src.q
+	configs := src.configs()
+	if len(configs) > 0 && (q.ConfigFile != "" || src.noDiscover) {
+		return nil, usageError("a --…-conf flag points discovery at a gateway's configuration: give it alone, not with --config or --no-discover")
+	}
 	cfg, err := q.Build(os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	if wantDiscovery(q, cfg, noDiscover) {
-		if cfg, err = discovered(ctx, q, stderr); err != nil {
+	if len(configs) > 0 && !cfg.Empty() {
+		return nil, usageError("a --…-conf flag points discovery at a gateway's configuration: give it alone, not with --config, a source flag or --no-discover")
+	}
+	if len(configs) > 0 || wantDiscovery(q, cfg, src.noDiscover) {
+		if cfg, err = discovered(ctx, q, configs, stderr); err != nil {
 			return nil, err
 		}
 	}
@@ -56,8 +65,10 @@ func resolveConfig(ctx context.Context, q *config.Quick, noDiscover bool, stderr
 	return cfg, nil
 }
 
-func discovered(ctx context.Context, q *config.Quick, stderr io.Writer) (*config.Config, error) {
-	res, err := discover.Discover(ctx, discoverOptions)
+func discovered(ctx context.Context, q *config.Quick, configs map[string]string, stderr io.Writer) (*config.Config, error) {
+	opt := discoverOptions
+	opt.Configs = configs
+	res, err := discover.Discover(ctx, opt)
 	var nf *discover.NotFoundError
 	if errors.As(err, &nf) {
 		// Neither a target nor a gateway: say what was looked for and how
@@ -79,7 +90,7 @@ func discovered(ctx context.Context, q *config.Quick, stderr io.Writer) (*config
 	var what []string
 	for _, g := range res.Found {
 		if g.Used {
-			what = append(what, fmt.Sprintf("%s pid %d", g.Kind, g.PID))
+			what = append(what, g.String())
 		}
 	}
 	fmt.Fprintf(stderr, "gwtop: watching %s: %d upstreams, %d notes (`gwtop discover` shows where each came from)\n",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -24,7 +25,7 @@ import (
 // ones other tests start): a test that wants discovery names its process
 // with onlyPID.
 func init() {
-	discoverOptions = discover.Options{Processes: func(context.Context) ([]discover.Proc, error) { return nil, nil }}
+	discoverOptions = discover.Options{NoStandard: true, Processes: func(context.Context) ([]discover.Proc, error) { return nil, nil }}
 }
 
 // onlyPID makes discovery see the real process list, filtered to one
@@ -33,7 +34,7 @@ func onlyPID(t *testing.T, pid int) {
 	t.Helper()
 	prev := discoverOptions
 	t.Cleanup(func() { discoverOptions = prev })
-	discoverOptions = discover.Options{Processes: func(ctx context.Context) ([]discover.Proc, error) {
+	discoverOptions = discover.Options{NoStandard: true, Processes: func(ctx context.Context) ([]discover.Proc, error) {
 		all, err := discover.SystemProcesses(ctx)
 		if err != nil {
 			return nil, err
@@ -211,7 +212,7 @@ func sorted(m map[string]string) []string {
 func TestDiscoverNothing(t *testing.T) {
 	prev := discoverOptions
 	t.Cleanup(func() { discoverOptions = prev })
-	discoverOptions = discover.Options{Processes: func(context.Context) ([]discover.Proc, error) { return nil, nil }}
+	discoverOptions = discover.Options{NoStandard: true, Processes: func(context.Context) ([]discover.Proc, error) { return nil, nil }}
 	for _, args := range [][]string{{"discover"}, {}, {"snapshot", "--for", "1s"}} {
 		out, errOut, code := gwtopRun(t, args...)
 		if want := 1; code != want {
@@ -235,7 +236,7 @@ func TestDiscoverNothing(t *testing.T) {
 		t.Errorf("gwtop --no-discover: exit %d, %s", code, errOut)
 	}
 	// A quick flag means no discovery: the process list is not even read.
-	discoverOptions = discover.Options{Processes: func(context.Context) ([]discover.Proc, error) {
+	discoverOptions = discover.Options{NoStandard: true, Processes: func(context.Context) ([]discover.Proc, error) {
 		t.Error("discovery ran although --probe was given")
 		return nil, nil
 	}}
@@ -306,5 +307,47 @@ backend api
 	}
 	if u, _ := s.Upstream("haproxy", refused.Addr); u.State == model.StateUp || u.State == "" {
 		t.Errorf("%s: %q (%s), want not up", refused.Addr, u.State, u.StateReason)
+	}
+}
+
+// TestDiscoverStoppedGateway: with nginx not running — an incident in
+// itself — --nginx-conf points discovery at its configuration, which says
+// where its logs are; gwtop says it is not running and watches the logs.
+func TestDiscoverStoppedGateway(t *testing.T) {
+	dir := t.TempDir()
+	access, errLog, conf := filepath.Join(dir, "access.log"), filepath.Join(dir, "error.log"), filepath.Join(dir, "nginx.conf")
+	text := fmt.Sprintf(`events {}
+error_log %s warn;
+http {
+    access_log %s combined;
+    upstream app { server 127.0.0.1:18204; }
+    server { listen 127.0.0.1:18201; location / { proxy_pass http://app; } }
+}
+`, errLog, access)
+	// The logs of an nginx that ran before it crashed.
+	for p, b := range map[string]string{conf: text, access: "", errLog: ""} {
+		if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tree := struct{ Conf, AccessLog, ErrorLog string }{conf, access, errLog}
+	yml, errOut, code := gwtopRun(t, "discover", "--no-exec", "--nginx-conf", tree.Conf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, s := range []string{"NOT running", "access_log: " + tree.AccessLog, "error_log: " + tree.ErrorLog} {
+		if !strings.Contains(yml, s) {
+			t.Errorf("the YAML lacks %q:\n%s", s, yml)
+		}
+	}
+	s := snapshotJSON(t, "--nginx-conf", tree.Conf, "--for", "1s")
+	if _, ok := s.Gateway("nginx", "error_log", tree.ErrorLog); !ok {
+		t.Errorf("the stopped nginx's error log is not watched: %+v", s.Gateways)
+	}
+	if _, errOut, code := gwtopRun(t, "snapshot", "--nginx-conf", filepath.Join(t.TempDir(), "nope.conf")); code != 1 || !strings.Contains(errOut, "--nginx-conf") {
+		t.Errorf("a missing --nginx-conf: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := gwtopRun(t, "snapshot", "--nginx-conf", tree.Conf, "--config", tree.Conf); code != 2 {
+		t.Errorf("--nginx-conf with --config: exit %d, %s", code, errOut)
 	}
 }

@@ -16,17 +16,16 @@ import (
 
 // snapshotFlags are gwtop snapshot's own flags.
 type snapshotFlags struct {
-	dur        time.Duration
-	asJSON     bool
-	noDiscover bool
+	dur    time.Duration
+	asJSON bool
 }
 
-func runSnapshot(ctx context.Context, q *config.Quick, sf snapshotFlags, stdout, stderr io.Writer) error {
+func runSnapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stderr io.Writer) error {
 	if sf.dur < 0 {
 		return usageError(fmt.Sprintf("--for %v: want a positive duration", sf.dur))
 	}
 	dur, asJSON := &sf.dur, &sf.asJSON
-	cfg, err := resolveConfig(ctx, q, sf.noDiscover, stderr)
+	cfg, err := resolveConfig(ctx, src, stderr)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ type uiFlags struct {
 	refresh time.Duration
 	theme   string
 	noColor bool
+	ascii   bool
 	logFile string
 }
 
@@ -32,7 +33,8 @@ func (f *uiFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval, 50ms or more")
 	fs.VarP(newEnum(&f.theme, "auto", append([]string{"auto"}, themes.Names()...)), "theme", "t", "colour theme: "+strings.Join(append([]string{"auto"}, themes.Names()...), ", "))
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
-	group(fs, "screen", "refresh", "theme", "no-color")
+	fs.BoolVar(&f.ascii, "ascii", false, "ASCII glyphs only (also chosen by a non-UTF-8 locale: LANG=C)")
+	group(fs, "screen", "refresh", "theme", "no-color", "ascii")
 	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
 	group(fs, "behaviour", "log-file")
 }
@@ -60,21 +62,24 @@ func (f *uiFlags) setupLog() (func(), error) {
 	return func() { file.Close() }, nil
 }
 
-func runTUI(ctx context.Context, q *config.Quick, uf uiFlags, noDiscover bool, stderr io.Writer) error {
+func runTUI(ctx context.Context, src *sources, uf uiFlags, stdout, stderr io.Writer) error {
 	if err := uf.check(); err != nil {
 		return err
 	}
-	cfg, err := resolveConfig(ctx, q, noDiscover, stderr)
+	cfg, err := resolveConfig(ctx, src, stderr)
 	if err != nil {
 		return err
 	}
-	return watch(ctx, cfg, uf, title(cfg))
+	return watch(ctx, cfg, uf, title(cfg), stdout)
 }
 
 // watch runs the engine and the TUI on it until the user quits.
-func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string) error {
-	if !term.IsTerminal(os.Stdout.Fd()) {
-		return fmt.Errorf("the screen needs a terminal and stdout is not one: for a table or JSON, use `gwtop snapshot` (--json)")
+func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, stdout io.Writer) error {
+	// TERM=dumb asks for the line mode (a table printed every refresh),
+	// which needs no terminal; the full screen does.
+	dumb := strings.EqualFold(os.Getenv("TERM"), "dumb")
+	if !dumb && !term.IsTerminal(os.Stdout.Fd()) {
+		return fmt.Errorf("the screen needs a terminal and stdout is not one: for a table or JSON, use `gwtop snapshot` (--json), or TERM=dumb for a table every refresh")
 	}
 	closeLog, err := uf.setupLog()
 	if err != nil {
@@ -88,7 +93,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string) er
 	eng.Start(ctx)
 	defer eng.Stop()
 	slog.Info("gwtop started", "source", cfg.Source, "upstreams", len(cfg.Upstreams))
-	return ui.Run(ctx, eng, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, Title: title})
+	return ui.Run(ctx, eng, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, ASCII: uf.ascii, Title: title, Output: stdout})
 }
 
 // title names what is watched, for the header.
@@ -122,7 +127,7 @@ func hostOf(u string) string {
 // runDemo starts the embedded demo gateway and watches it through the same
 // configuration path as a real nginx: its logs, its stub_status page and
 // probes of its upstreams.
-func runDemo(ctx context.Context, uf uiFlags, rate int) error {
+func runDemo(ctx context.Context, uf uiFlags, rate int, stdout io.Writer) error {
 	if err := uf.check(); err != nil {
 		return err
 	}
@@ -140,7 +145,7 @@ func runDemo(ctx context.Context, uf uiFlags, rate int) error {
 	if err != nil {
 		return err
 	}
-	return watch(ctx, cfg, uf, "demo nginx "+hostOf(gw.ProxyURL))
+	return watch(ctx, cfg, uf, "demo nginx "+hostOf(gw.ProxyURL), stdout)
 }
 
 // demoConfig is the YAML an operator would write for the demo gateway, so
