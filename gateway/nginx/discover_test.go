@@ -16,6 +16,7 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
+	"github.com/gwtop/gwtop/internal/nginxtest"
 )
 
 var testPorts = discovertest.Ports{Listen: 18001, Status: 18002, Static: 18003, Healthy: 18004, Backup: 18005, Down: 18006,
@@ -373,9 +374,7 @@ func TestNginxConfFlag(t *testing.T) {
 // nginx does not have: discovery reads the files instead and the pid file
 // is still not there. Once every file exists, `nginx -T` is used.
 func TestNginxNotRunningCreatesNothing(t *testing.T) {
-	if _, err := exec.LookPath("nginx"); err != nil {
-		t.Skip("no nginx binary")
-	}
+	nginxtest.Binary(t) // make test installs nginx: a missing one fails, never skips
 	dir := t.TempDir()
 	pid := filepath.Join(dir, "run", "nginx.pid")
 	user := ""
