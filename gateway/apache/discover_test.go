@@ -1,13 +1,10 @@
 package apache
 
 import (
-	"errors"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/gwtop/gwtop/config"
-	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/config/discover/discovertest"
 )
 
@@ -103,9 +100,5 @@ func TestApacheConfFlag(t *testing.T) {
 	if a := apacheOf(res.Config); a == nil || a.ErrorLog != "/srv/web/error.log" || a.AccessLog != "/srv/web/access.log" {
 		t.Errorf("apache from --apache-conf: %+v\n%s", a, res.YAML)
 	}
-	_, err = h.Discover(map[string]string{"apache": "/srv/web/none.conf"})
-	var ce *discover.ConfigFileError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--apache-conf /srv/web/none.conf") {
-		t.Errorf("missing --apache-conf: %v", err)
-	}
+	h.CheckMissingConfig("apache", "apache-conf", "/srv/web/none.conf")
 }

@@ -103,9 +103,5 @@ func TestCaddyNotRunning(t *testing.T) {
 		t.Errorf("caddy from --caddyfile: %+v\n%s", c, res.YAML)
 	}
 
-	_, err = h.Discover(map[string]string{"caddy": "/srv/none/Caddyfile"})
-	var ce *discover.ConfigFileError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--caddyfile /srv/none/Caddyfile") {
-		t.Errorf("missing --caddyfile: %v", err)
-	}
+	h.CheckMissingConfig("caddy", "caddyfile", "/srv/none/Caddyfile")
 }

@@ -124,9 +124,5 @@ func TestEnvoyNotRunning(t *testing.T) {
 	if en := envoyOf(res.Config); en == nil || en.AccessLog != "/srv/envoy/front.log" {
 		t.Errorf("envoy from --envoy-config: %+v", en)
 	}
-	_, err = h.Discover(map[string]string{"envoy": "/srv/envoy/none.yaml"})
-	var ce *discover.ConfigFileError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--envoy-config /srv/envoy/none.yaml") {
-		t.Errorf("missing --envoy-config: %v", err)
-	}
+	h.CheckMissingConfig("envoy", "envoy-config", "/srv/envoy/none.yaml")
 }

@@ -2,7 +2,6 @@ package haproxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -226,9 +225,5 @@ listen stats
 	if strings.Contains(string(res.YAML), "/etc/haproxy/haproxy.cfg") {
 		t.Errorf("the standard file was read too:\n%s", res.YAML)
 	}
-	_, err = h.Discover(map[string]string{"haproxy": "/srv/lb/missing.cfg"})
-	var ce *discover.ConfigFileError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--haproxy-cfg /srv/lb/missing.cfg") || !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing --haproxy-cfg file: %v", err)
-	}
+	h.CheckMissingConfig("haproxy", "haproxy-cfg", "/srv/lb/missing.cfg")
 }

@@ -333,12 +333,7 @@ func TestNginxConfFlag(t *testing.T) {
 		t.Errorf("the standard file was read too:\n%s", res.YAML)
 	}
 
-	_, err = h.Discover(map[string]string{"nginx": "/srv/nowhere/nginx.conf"})
-	var ce *discover.ConfigFileError
-	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) ||
-		!strings.Contains(err.Error(), "--nginx-conf /srv/nowhere/nginx.conf") || !strings.Contains(err.Error(), "does not exist") {
-		t.Errorf("missing --nginx-conf file: %v", err)
-	}
+	h.CheckMissingConfig("nginx", "nginx-conf", "/srv/nowhere/nginx.conf")
 
 	master := discover.Proc{PID: 42, Name: "nginx", Cmdline: []string{"nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf"}}
 	res, err = h.Discover(map[string]string{"nginx": "/srv/edge/nginx.conf"}, master)

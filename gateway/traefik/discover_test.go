@@ -78,10 +78,6 @@ func TestTraefikNotRunning(t *testing.T) {
 		if tr := traefikOf(res.Config); tr == nil || tr.API != "http://127.0.0.1:9090" || tr.AccessLog != "" {
 			t.Errorf("traefik from --traefik-config: %+v\n%s", tr, res.YAML)
 		}
-		_, err = h.Discover(map[string]string{"traefik": "/srv/traefik/none.yml"})
-		var ce *discover.ConfigFileError
-		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--traefik-config /srv/traefik/none.yml") {
-			t.Errorf("missing --traefik-config: %v", err)
-		}
+		h.CheckMissingConfig("traefik", "traefik-config", "/srv/traefik/none.yml")
 	}
 }

@@ -3,6 +3,7 @@ package discovertest
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,4 +87,16 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// CheckMissingConfig checks that a configuration file named by a kind's
+// flag that does not exist stops discovery with a ConfigFileError naming
+// the flag and the file.
+func (h *Host) CheckMissingConfig(kind, flag, path string) {
+	h.t.Helper()
+	_, err := h.Discover(map[string]string{kind: path})
+	var ce *discover.ConfigFileError
+	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "--"+flag+" "+path) || !strings.Contains(err.Error(), "does not exist") {
+		h.t.Errorf("a missing --%s file: %v", flag, err)
+	}
 }
