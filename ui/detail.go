@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
@@ -18,38 +17,15 @@ import (
 // upstream; everything below scrolls in a viewport, because on an 80×24
 // terminal it cannot all fit and the causes come first.
 type detailPane struct {
-	c      *Common
-	width  int
-	height int
-	snap   *model.Snapshot
-	key    string // upstreamKey of the upstream shown
-	vp     viewport.Model
+	scrollBody
+	key string // upstreamKey of the upstream shown
 }
 
 // newDetail is the drill-down into the upstream with the given key.
 func newDetail(c *Common, key string) *detailPane {
-	vp := viewport.New()
-	vp.MouseWheelEnabled = true
-	vp.KeyMap = viewport.KeyMap{} // the pane maps keys itself, from the shared key map
-	return &detailPane{c: c, vp: vp, key: key}
-}
-
-// SetSize gives the pane its share of the window.
-func (d *detailPane) SetSize(w, h int) {
-	d.width, d.height = w, h
-	d.vp.SetWidth(max(w, 0))
-	d.vp.SetHeight(max(h-1, 0))
-	d.refresh()
-}
-
-// SetSnapshot redraws the same upstream from newer data; the scroll position
-// is kept so reading evidence is not interrupted by the refresh.
-func (d *detailPane) SetSnapshot(s *model.Snapshot) {
-	if s == d.snap {
-		return
-	}
-	d.snap = s
-	d.refresh()
+	d := &detailPane{scrollBody: newScrollBody(c), key: key}
+	d.fill = d.refresh
+	return d
 }
 
 // upstream finds the shown upstream in the current snapshot.
@@ -64,9 +40,6 @@ func (d *detailPane) upstream() *model.Upstream {
 	}
 	return nil
 }
-
-// ApplyStyles redraws the body in the new theme.
-func (d *detailPane) ApplyStyles() { d.refresh() }
 
 func (d *detailPane) refresh() {
 	if d.width <= 0 {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
@@ -18,39 +17,14 @@ import (
 // processes with their open files against the limit. A fixed title line,
 // then a body that scrolls, as in the detail pane.
 type hostPane struct {
-	c      *Common
-	width  int
-	height int
-	snap   *model.Snapshot
-	vp     viewport.Model
+	scrollBody
 }
 
 func newHost(c *Common) Pane {
-	vp := viewport.New()
-	vp.MouseWheelEnabled = true
-	vp.KeyMap = viewport.KeyMap{} // keys come from the shared key map
-	return &hostPane{c: c, vp: vp}
+	p := &hostPane{scrollBody: newScrollBody(c)}
+	p.fill = p.refresh
+	return p
 }
-
-// SetSize gives the pane its share of the window.
-func (p *hostPane) SetSize(w, h int) {
-	p.width, p.height = w, h
-	p.vp.SetWidth(max(w, 0))
-	p.vp.SetHeight(max(h-1, 0))
-	p.refresh()
-}
-
-// SetSnapshot redraws from newer data, keeping the scroll position.
-func (p *hostPane) SetSnapshot(s *model.Snapshot) {
-	if s == p.snap {
-		return
-	}
-	p.snap = s
-	p.refresh()
-}
-
-// ApplyStyles redraws the body in the new theme.
-func (p *hostPane) ApplyStyles() { p.refresh() }
 
 func (p *hostPane) refresh() {
 	if p.width <= 0 {
