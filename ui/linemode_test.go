@@ -1,14 +1,13 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/internal/proctest"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/ui/render"
 )
@@ -21,26 +20,8 @@ type feedSource struct {
 
 func (f *feedSource) Latest() *model.Snapshot { return f.p.Load() }
 
-// syncBuffer is an Output the line mode writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitForLine polls until out contains want, or fails the test.
-func waitForLine(t *testing.T, out *syncBuffer, want string) {
+func waitForLine(t *testing.T, out *proctest.SyncBuffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), want) {
@@ -53,9 +34,9 @@ func waitForLine(t *testing.T, out *syncBuffer, want string) {
 
 // startLines runs Run with TERM=dumb and the given extra environment, and
 // returns its output, a cancel and the channel Run's result arrives on.
-func startLines(t *testing.T, src Source, kv ...string) (*syncBuffer, context.CancelFunc, <-chan error) {
+func startLines(t *testing.T, src Source, kv ...string) (*proctest.SyncBuffer, context.CancelFunc, <-chan error) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &proctest.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	opt := Options{Getenv: env(append([]string{"TERM", "dumb"}, kv...)...), Output: out, LineRefresh: 5 * time.Millisecond}

@@ -96,7 +96,7 @@ const pollInterval = 50 * time.Millisecond
 type Proc struct {
 	name    string // the binary's base name, for messages
 	cmd     *exec.Cmd
-	out     syncBuffer
+	out     SyncBuffer
 	exited  chan struct{} // closed once the leader has exited and been reaped
 	waitErr error         // cmd.Wait's result; read only after exited is closed
 	end     sync.Once     // the process is stopped or killed only once
@@ -222,20 +222,20 @@ func (p *Proc) Output() string {
 	return p.out.String()
 }
 
-// syncBuffer is a bytes.Buffer that the process's output copier may write
-// while a test reads it.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that a writer (the process's output copier, a
+// program under test) may write while a test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
