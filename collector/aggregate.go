@@ -87,6 +87,7 @@ type Aggregator struct {
 	host     model.Host
 	events   []model.Event
 	knobsOf  func(gateway string) diagnose.Knobs
+	knobsFor map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
@@ -488,7 +489,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			cmp.Compare(x.Address, y.Address),
 			cmp.Compare(x.Gateway, y.Gateway))
 	})
-	explainGroups(s.Upstreams, a.knobsOf)
+	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
 	return s
 }
@@ -549,7 +550,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
 		ev = append(ev, *gwLimit)
 	}
-	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobsOf(u.gw)}
+	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobs(u.gw)}
 	out.Causes = diagnose.Rank(tg, ev)
 	if out.Causes == nil {
 		out.Causes = []model.CauseRank{}
@@ -584,6 +585,21 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	}
 	u.state, u.evaluated = out.State, true
 	u.cached, u.cachedAt, u.dirty = out, idx, false
+}
+
+// knobs returns a gateway instance's hint words, looked up once per
+// instance (rows are rebuilt often, the registry never changes). Called
+// with a.mu held.
+func (a *Aggregator) knobs(gw string) diagnose.Knobs {
+	k, ok := a.knobsFor[gw]
+	if !ok {
+		if a.knobsFor == nil {
+			a.knobsFor = map[string]diagnose.Knobs{}
+		}
+		k = a.knobsOf(gw)
+		a.knobsFor[gw] = k
+	}
+	return k
 }
 
 // For returns the sink through which one gateway instance's sources
