@@ -17,6 +17,7 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/diagnose"
+	"github.com/gwtop/gwtop/facts"
 )
 
 // Section is a kind's configuration section that can add its sources to
@@ -89,6 +90,13 @@ type Kind struct {
 	// Knobs are the kind's names for what the hints tell an operator to
 	// tune.
 	Knobs diagnose.Knobs
+	// Settings reads, from the configuration of one process of the kind
+	// (p as discovery lists it; p.PID 0 for a configuration read without
+	// a process, its file then in conf), the values that bear on its
+	// upstreams: read and connect timeouts, retries, keep-alive, each
+	// with file:line. The engine calls it at start and again every
+	// minute, so a reload is seen. nil when the kind has none to read.
+	Settings func(ctx context.Context, p discover.Proc, conf string) ([]facts.Setting, error)
 }
 
 var (
