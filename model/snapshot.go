@@ -23,6 +23,14 @@ type ProbeResult struct {
 	Reused bool      `json:"reused,omitempty"` // the connection was reused (keep-alive)
 	Cause  Cause     `json:"cause,omitempty"`  // set when !OK
 	Error  string    `json:"error,omitempty"`  // the error text when !OK
+	// Root and RootDetail say what lies under a failure when the probe
+	// itself can tell: cert_expired with "expired 2026-11-30 12:00 UTC",
+	// plain_http, nxdomain. Empty when it cannot.
+	Root       RootCode `json:"root,omitempty"`
+	RootDetail string   `json:"root_detail,omitempty"`
+	// Phase is the phase a failed probe failed in: dns, connect, tls,
+	// ttfb (waiting for the answer), body. Empty when OK.
+	Phase string `json:"phase,omitempty"`
 }
 
 // Latency holds latency quantiles in milliseconds. Zero values with Count 0
@@ -57,6 +65,9 @@ type CauseRank struct {
 	NextStep string    `json:"next_step"`
 	Evidence string    `json:"evidence"` // the latest line that showed it, sanitised
 	LastSeen time.Time `json:"last_seen"`
+	// Roots are what lies under the cause, strongest first; empty when
+	// none was found (the hint then says what to check).
+	Roots []Root `json:"roots,omitempty"`
 }
 
 // Upstream is the state of one upstream address.
