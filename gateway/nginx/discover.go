@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -441,6 +442,9 @@ type pass struct {
 	stream bool
 	srv    *server
 	loc    string
+	// tune are the timeout and retry directives in effect where the pass
+	// is (see scope.tune).
+	tune map[string]*nginxconf.Directive
 }
 
 type accessLog struct {
@@ -497,6 +501,11 @@ type scope struct {
 	elogs []*errorLog
 	deny  []*nginxconf.Directive
 	allow []*nginxconf.Directive
+	// tune are the directives named in tuneDirectives in effect in the
+	// block, by name: the block's own, else the enclosing block's (nginx's
+	// merge_loc_conf inheritance). Shared with the parent until the block
+	// writes one of its own.
+	tune map[string]*nginxconf.Directive
 }
 
 func (x *ngx) fullPath(p string) string {
@@ -535,6 +544,7 @@ func (x *ngx) walk(ds []*nginxconf.Directive, sc *scope) {
 	var own []*accessLog
 	var ownErr []*errorLog
 	httpish := sc.ctx == "http" || sc.ctx == "server" || sc.ctx == "location"
+	ownTune := false
 	for _, d := range ds {
 		switch {
 		case d.Name == "access_log" && httpish:
@@ -549,6 +559,15 @@ func (x *ngx) walk(ds []*nginxconf.Directive, sc *scope) {
 			sc.deny = append(sc.deny, d)
 		case d.Name == "allow" && httpish:
 			sc.allow = append(sc.allow, d)
+		case tuneDirectives[d.Name] && sc.ctx != "main":
+			if !ownTune {
+				sc.tune = maps.Clone(sc.tune)
+				if sc.tune == nil {
+					sc.tune = map[string]*nginxconf.Directive{}
+				}
+				ownTune = true
+			}
+			sc.tune[d.Name] = d
 		}
 	}
 	if len(own) > 0 {
@@ -644,7 +663,7 @@ func (x *ngx) walk(ds []*nginxconf.Directive, sc *scope) {
 				if sc.ctx == "server" {
 					continue // not allowed there; nginx -t would have said so
 				}
-				x.passes = append(x.passes, &pass{d: d, stream: sc.ctx == "stream-server", srv: sc.srv, loc: sc.loc})
+				x.passes = append(x.passes, &pass{d: d, stream: sc.ctx == "stream-server", srv: sc.srv, loc: sc.loc, tune: sc.tune})
 				for _, a := range sc.alogs {
 					a.uses++
 				}
@@ -753,6 +772,61 @@ func (x *ngx) upstream(d *nginxconf.Directive, stream bool) {
 	}
 }
 
+// passDest is where a *_pass sends requests.
+type passDest struct {
+	variable   bool     // the target has variables: resolved per request
+	up         *upBlock // an upstream block of that name
+	unix       string   // a unix socket's path
+	host, port string   // a host (name or IP) and port
+	noPort     bool     // no port and no upstream block of that name
+}
+
+// passDest reads a pass's target as nginx does: an upstream block when the
+// name has no port and a block has it, a unix socket, or HOST:PORT (the
+// scheme's port when none is written).
+func (x *ngx) passDest(p *pass) passDest {
+	target, kind := p.d.Arg(0), p.d.Name
+	if strings.Contains(target, "$") {
+		return passDest{variable: true}
+	}
+	scheme, rest := "", target
+	if i := strings.Index(target, "://"); i >= 0 {
+		scheme, rest = target[:i], target[i+3:]
+	}
+	if strings.HasPrefix(rest, "unix:") {
+		sock := strings.TrimPrefix(rest, "unix:")
+		if i := strings.Index(sock, ":"); i >= 0 && kind == "proxy_pass" && !p.stream {
+			sock = sock[:i]
+		}
+		return passDest{unix: sock}
+	}
+	hostport := rest
+	if i := strings.IndexByte(hostport, '/'); i >= 0 && scheme != "" {
+		hostport = hostport[:i]
+	}
+	host, port := discover.SplitHostPort(hostport)
+	if port == "" {
+		// Without a port, the name may be an upstream block.
+		k := "http " + host
+		if p.stream {
+			k = "stream " + host
+		}
+		if u, ok := x.upstreams[k]; ok {
+			return passDest{up: u}
+		}
+		switch scheme {
+		case "https", "grpcs", "suwsgi":
+			port = "443"
+		default:
+			port = "80"
+		}
+		if p.stream || (scheme == "" && kind != "grpc_pass") {
+			return passDest{noPort: true}
+		}
+	}
+	return passDest{host: host, port: port}
+}
+
 // emit turns what walk collected into the report.
 func (x *ngx) emit(ctx context.Context) {
 	// Passes first: they tell which upstream blocks are used.
@@ -766,9 +840,10 @@ func (x *ngx) emit(ctx context.Context) {
 	var inlines []inline
 	varNoted := false
 	for _, p := range x.passes {
-		target := p.d.Arg(0)
-		kind := p.d.Name
-		if strings.Contains(target, "$") {
+		target, kind := p.d.Arg(0), p.d.Name
+		dst := x.passDest(p)
+		switch {
+		case dst.variable:
 			if !varNoted {
 				extra := ""
 				if len(x.resolvers) > 0 {
@@ -778,48 +853,13 @@ func (x *ngx) emit(ctx context.Context) {
 					kind, target, p.d.Pos(), extra)
 				varNoted = true
 			}
-			continue
+		case dst.up != nil:
+			dst.up.used = true
+		case dst.noPort:
+			x.r.Note("upstreams", "%s %s (%s): no port and no upstream block of that name; skipped", kind, target, p.d.Pos())
+		default:
+			inlines = append(inlines, inline{p: p, host: dst.host, port: dst.port, unix: dst.unix, directive: kind})
 		}
-		scheme, rest := "", target
-		if i := strings.Index(target, "://"); i >= 0 {
-			scheme, rest = target[:i], target[i+3:]
-		}
-		var hostport string
-		if strings.HasPrefix(rest, "unix:") {
-			sock := strings.TrimPrefix(rest, "unix:")
-			if i := strings.Index(sock, ":"); i >= 0 && kind == "proxy_pass" && !p.stream {
-				sock = sock[:i]
-			}
-			inlines = append(inlines, inline{p: p, unix: sock, directive: kind})
-			continue
-		}
-		hostport = rest
-		if i := strings.IndexByte(hostport, '/'); i >= 0 && scheme != "" {
-			hostport = hostport[:i]
-		}
-		host, port := discover.SplitHostPort(hostport)
-		if port == "" {
-			// Without a port, the name may be an upstream block.
-			k := "http " + host
-			if p.stream {
-				k = "stream " + host
-			}
-			if u, ok := x.upstreams[k]; ok {
-				u.used = true
-				continue
-			}
-			switch scheme {
-			case "https", "grpcs", "suwsgi":
-				port = "443"
-			default:
-				port = "80"
-			}
-			if p.stream || (scheme == "" && kind != "grpc_pass") {
-				x.r.Note("upstreams", "%s %s (%s): no port and no upstream block of that name; skipped", kind, target, p.d.Pos())
-				continue
-			}
-		}
-		inlines = append(inlines, inline{p: p, host: host, port: port, directive: kind})
 	}
 
 	for _, u := range x.upOrder {
@@ -859,23 +899,13 @@ func (x *ngx) emit(ctx context.Context) {
 			if len(flags) > 0 {
 				why += "; " + strings.Join(flags, ", ")
 			}
-			a := s.Args[0]
-			if strings.HasPrefix(a, "unix:") {
-				addrs = append(addrs, config.Upstream{Address: a, Group: u.name})
+			as, unix, rwhy := x.serverAddrs(ctx, u, s)
+			if unix {
+				addrs = append(addrs, config.Upstream{Address: as[0], Group: u.name})
 				whys = append(whys, why+"; a unix socket: gwtop probes TCP and HTTP only)")
 				continue
 			}
-			host, port := discover.SplitHostPort(a)
-			if port == "" {
-				if u.stream {
-					x.r.Note("upstreams", "server %s (%s) has no port; skipped", a, s.Pos())
-					continue
-				}
-				port = "80"
-			}
-			ips, rwhy := x.resolve(ctx, host, port, s)
-			for _, ip := range ips {
-				addr := net.JoinHostPort(ip, port)
+			for _, addr := range as {
 				up := config.Upstream{Address: addr, Group: u.name}
 				if !down {
 					up.Probe = "tcp://" + addr
@@ -923,6 +953,31 @@ func (x *ngx) emit(ctx context.Context) {
 	if n.StatusURL != "" || n.AccessLog != "" || n.ErrorLog != "" {
 		x.r.SetSection("nginx", n)
 	}
+}
+
+// serverAddrs returns the addresses nginx logs for a server line s of
+// upstream block u: "unix:PATH" for a socket (unix true), else each
+// address the host resolves to, with the port (80 when none is written; a
+// stream server without one is noted and has none). rwhy says how a name
+// was resolved.
+func (x *ngx) serverAddrs(ctx context.Context, u *upBlock, s *nginxconf.Directive) (addrs []string, unix bool, rwhy string) {
+	a := s.Args[0]
+	if strings.HasPrefix(a, "unix:") {
+		return []string{a}, true, ""
+	}
+	host, port := discover.SplitHostPort(a)
+	if port == "" {
+		if u.stream {
+			x.r.Note("upstreams", "server %s (%s) has no port; skipped", a, s.Pos())
+			return nil, false, ""
+		}
+		port = "80"
+	}
+	ips, rwhy := x.resolve(ctx, host, port, s)
+	for _, ip := range ips {
+		addrs = append(addrs, net.JoinHostPort(ip, port))
+	}
+	return addrs, false, rwhy
 }
 
 // resolve returns the addresses nginx logs for host: itself for an IP, the

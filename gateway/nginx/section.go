@@ -24,6 +24,7 @@ func init() {
 		Standard:   []string{"/etc/nginx/nginx.conf", "/usr/local/nginx/conf/nginx.conf", "/usr/local/etc/nginx/nginx.conf"},
 		FindConfig: findConfig,
 		ConfFlag:   "nginx-conf",
+		Settings:   settings,
 		Flags: []config.Flag{
 			{Name: "nginx-status", Usage: "nginx stub_status URL", Field: "status_url", Set: func(s config.Section, v string) { s.(*Config).StatusURL = v }},
 			{Name: "access-log", Usage: "nginx access log path", Field: "access_log", Set: func(s config.Section, v string) { s.(*Config).AccessLog = v }},
