@@ -30,6 +30,35 @@ type causeInfo struct {
 	line     string
 	source   string
 	inferred bool
+	// times are the latest occurrences, for matching app-server and
+	// kernel events to failures (allocated on the first one).
+	times *timeRing
+}
+
+// causeTimes is how many occurrences of one cause keep their time.
+const causeTimes = 32
+
+type timeRing struct {
+	t [causeTimes]time.Time
+	n int
+}
+
+func (r *timeRing) add(t time.Time) {
+	r.t[r.n%causeTimes] = t
+	r.n++
+}
+
+// list returns the kept times, oldest first.
+func (r *timeRing) list() []time.Time {
+	if r == nil {
+		return nil
+	}
+	k := min(r.n, causeTimes)
+	out := make([]time.Time, 0, k)
+	for i := r.n - k; i < r.n; i++ {
+		out = append(out, r.t[i%causeTimes])
+	}
+	return out
 }
 
 // ukey identifies an upstream: the gateway instance that sends it traffic
@@ -57,6 +86,7 @@ type upstream struct {
 	avgNote               string
 	state                 model.State
 	evaluated             bool
+	factsVer              int64 // the host facts its roots were found in
 
 	dirty    bool
 	cached   *model.Upstream
@@ -88,6 +118,10 @@ type Aggregator struct {
 	events   []model.Event
 	knobsOf  func(gateway string) diagnose.Knobs
 	knobsFor map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
+	// facts is the latest host sample roots are found in; factsVer
+	// counts its replacements, so rows rebuild when it changes.
+	facts    *diagnose.HostFacts
+	factsVer int64
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
@@ -314,6 +348,10 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code mo
 	u.total.causes[i]++
 	c := &u.causes[i]
 	c.total++
+	if c.times == nil {
+		c.times = &timeRing{}
+	}
+	c.times.add(t)
 	if !t.Before(c.last) {
 		c.last, c.line, c.source, c.inferred = t, line, source, inferred
 		u.evidence[u.nEvidence%evidenceLines] = line
@@ -422,6 +460,15 @@ func (a *Aggregator) SetHost(h model.Host) {
 	a.host = h
 }
 
+// SetFacts replaces the host facts roots are found in. h must not change
+// afterwards.
+func (a *Aggregator) SetFacts(h *diagnose.HostFacts) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.facts = h
+	a.factsVer++
+}
+
 // GatewayLimit records gateway-wide evidence of resource exhaustion (dropped
 // connections, a saturated host). It is offered as a cause on every upstream
 // that returns 5xx while it lasts.
@@ -476,7 +523,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		}
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
 		// the window; only they need rebuilding while it lasts.
-		if u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) {
+		if u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
 			a.build(u, idx, now, elapsed, gwLimit)
 		}
 		s.Upstreams = append(s.Upstreams, *u.cached)
@@ -555,6 +602,19 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if out.Causes == nil {
 		out.Causes = []model.CauseRank{}
 	}
+	if a.facts != nil {
+		for i := range out.Causes {
+			c := &out.Causes[i]
+			ci := u.causes[c.Code.Index()]
+			c.Roots = diagnose.Roots(tg, diagnose.CauseFacts{Code: c.Code, Times: ci.times.list(), Line: ci.line,
+				Probes: out.ProbeHistory, Window: 5 * time.Minute}, a.facts)
+		}
+	}
+	u.factsVer = a.factsVer
+	var hard int64
+	for _, c := range []model.Cause{model.CauseRefused, model.CauseDNS, model.CauseTLS} {
+		hard += m1.causes[c.Index()]
+	}
 	var top model.Cause
 	if len(out.Causes) > 0 && out.Causes[0].Count > 0 {
 		top = out.Causes[0].Code
@@ -572,7 +632,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	}
 	out.State, out.StateReason = diagnose.State(diagnose.Signals{
 		Probes:     out.ProbeHistory,
-		Requests1m: w1.Requests, Errors5xx1m: w1.Errors5xx, Failures1m: m1.failures,
+		Requests1m: w1.Requests, Errors5xx1m: w1.Errors5xx, Failures1m: m1.failures, HardFailures1m: hard,
 		Seen5m:     !u.lastSeen.IsZero() && now.Sub(u.lastSeen) < 5*time.Minute,
 		StatusDown: u.statusDown, StatusWhy: u.statusWhy, TopCause: top,
 	})

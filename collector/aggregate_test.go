@@ -230,7 +230,7 @@ func TestGroupHintNamesServers(t *testing.T) {
 		t.Fatalf("group causes %+v", g.Causes)
 	}
 	h, n := g.Causes[0].Hint, g.Causes[0].NextStep
-	if !strings.Contains(h, "api-1 degraded (refused)") || !strings.Contains(h, "api-2 degraded (refused)") || !strings.Contains(n, "fail with refused") {
+	if !strings.Contains(h, "api-1 down (refused)") || !strings.Contains(h, "api-2 down (refused)") || !strings.Contains(n, "fail with refused") {
 		t.Errorf("hint %q next %q", h, n)
 	}
 	// The cached upstream behind the snapshot is not changed.

@@ -25,6 +25,9 @@ type Target struct {
 // hints quote them. Each gateway's package fills its own; an empty field
 // falls back to a generic phrase that fits any gateway.
 type Knobs struct {
+	// Kind and Title name the gateway ("nginx", "Apache httpd"); the
+	// registry fills them, so a root can say "nginx points at :8000".
+	Kind, Title string
 	ReadTimeout string // nginx: proxy_read_timeout
 	BufferSize  string // nginx: proxy_buffer_size
 	TLSName     string // nginx: proxy_ssl_server_name (SNI to the upstream)

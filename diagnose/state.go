@@ -15,6 +15,9 @@ type Signals struct {
 	// Failures the gateway reported (error log lines, failed checks) in the
 	// last minute, whatever their cause.
 	Failures1m int64
+	// HardFailures1m are the failures among Failures1m that no retry
+	// of the same request would get past: refused, DNS, TLS.
+	HardFailures1m int64
 	// Anything at all seen of the upstream in the last five minutes.
 	Seen5m bool
 	// StatusDown is set when the gateway's own status page says the server
@@ -43,7 +46,11 @@ const (
 //     against an upstream that fails some requests is not "down";
 //  3. ≥ 90 % of at least 5 requests in the last minute were 5xx → down;
 //     so are ≥ 3 gateway-reported failures with no successful request and
-//     no passing probe (an upstream nginx cannot even resolve);
+//     no passing probe (an upstream nginx cannot even resolve), and so is
+//     any number of failures, even one, when every one of them was
+//     refused, unresolvable or a failed TLS handshake and nothing
+//     succeeded: at 3 a.m. a dead service sees little traffic, and one
+//     refused connection with no success is as down as a hundred;
 //  4. any 5xx, gateway-reported failure, or failing probe among the last 10
 //     in the last minute → degraded;
 //  5. a passing probe, or traffic in the last five minutes → up;
@@ -75,6 +82,9 @@ func State(s Signals) (model.State, string) {
 	}
 	if s.Failures1m >= MinFailures && s.Errors5xx1m == s.Requests1m && !recentProbeOK(s.Probes) {
 		return model.StateDown, fmt.Sprintf("%d failures reported by the gateway in the last minute and no success seen%s", s.Failures1m, cause)
+	}
+	if s.Failures1m > 0 && s.HardFailures1m == s.Failures1m && s.Errors5xx1m == s.Requests1m && !recentProbeOK(s.Probes) {
+		return model.StateDown, fmt.Sprintf("every attempt in the last minute failed (%d)%s and none succeeded", s.Failures1m, cause)
 	}
 	recentFails := 0
 	for i := max(0, n-RecentProbes); i < n; i++ {

@@ -150,7 +150,9 @@ func Lookup(name string) (Kind, bool) {
 // ("nginx@internal"), or the generic ones.
 func KnobsOf(name string) diagnose.Knobs {
 	if k, ok := Lookup(config.KindOf(name)); ok {
-		return k.Knobs
+		kn := k.Knobs
+		kn.Kind, kn.Title = k.Name, k.Title
+		return kn
 	}
 	return diagnose.Knobs{}
 }
