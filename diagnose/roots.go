@@ -358,7 +358,7 @@ func (h *HostFacts) refused(t Target, c CauseFacts) []model.Root {
 	if o.down >= 2 || (o.down >= 1 && o.now != nil) {
 		p := o.proc()
 		r := model.Root{Code: model.RootRestarting, Count: int64(o.down), Source: "listeners", LastSeen: o.gone.Time,
-			Summary: fmt.Sprintf("the listener on %s came and went %d times in %s (last gone at %s); %s", t.Address, o.down, fmtDur(h.Time.Sub(since)), clock(o.gone.Time), procName(p)),
+			Summary:  fmt.Sprintf("the listener on %s came and went %d times in %s (last gone at %s); %s", t.Address, o.down, fmtDur(h.Time.Sub(since)), clock(o.gone.Time), procName(p)),
 			Evidence: changeLine(*o.gone), NextStep: or(unitStep(p, o.gone.Time), "read the app's own log around those times for why it restarts")}
 		if p != nil && p.Unit != "" {
 			r.Summary += " — its unit restarts it"
