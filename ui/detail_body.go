@@ -92,8 +92,28 @@ func causesSection(c *Common, u *model.Upstream, w int) []string {
 		if cr.Hint != "" {
 			lines = append(lines, wrapIndent(g, "   why  ", Sanitize(cr.Hint), w, s.Muted.Render, s.Text.Render)...)
 		}
-		if cr.NextStep != "" {
-			lines = append(lines, wrapIndent(g, "   next ", Sanitize(cr.NextStep), w, s.Muted.Render, s.Accent.Render)...)
+		// The roots under the cause, each with its evidence; the first
+		// one's specific next step replaces the generic one.
+		next := cr.NextStep
+		for j := range cr.Roots {
+			r := &cr.Roots[j]
+			lines = append(lines, wrapIndent(g, "   root ", sty.Render(string(r.Code))+" "+Sanitize(r.Summary), w, s.Muted.Render, s.Text.Render)...)
+			if r.Evidence != "" {
+				src := ""
+				if r.Source != "" {
+					src = " (" + Sanitize(r.Source) + ")"
+				}
+				lines = append(lines, wrapIndent(g, "        ", Sanitize(r.Evidence)+src, w, s.Muted.Render, s.Muted.Render)...)
+			}
+			if j == 0 && r.NextStep != "" {
+				next = r.NextStep
+			}
+		}
+		if len(cr.Roots) == 0 && cr.Count > 0 && rootable(cr.Code) {
+			lines = append(lines, wrapIndent(g, "   root ", noRootWhy(cr.Code), w, s.Muted.Render, s.Muted.Render)...)
+		}
+		if next != "" {
+			lines = append(lines, wrapIndent(g, "   next ", Sanitize(next), w, s.Muted.Render, s.Accent.Render)...)
 		}
 		if cr.Evidence != "" {
 			lines = append(lines, wrapIndent(g, "   seen ", Sanitize(cr.Evidence), w, s.Muted.Render, s.Text.Render)...)
@@ -206,7 +226,13 @@ func probeSection(c *Common, u *model.Upstream, w int) []string {
 		if why == "" {
 			why = "failed"
 		}
+		if p.Phase != "" {
+			why += " in " + p.Phase
+		}
 		lines = append(lines, wrapIndent(g, s.Error.Render("✖ "+why)+" ", Sanitize(p.Error), w, func(x ...string) string { return strings.Join(x, "") }, s.Text.Render)...)
+		if p.Root != "" {
+			lines = append(lines, wrapIndent(g, "  root ", string(p.Root)+" "+Sanitize(p.RootDetail), w, s.Muted.Render, s.Text.Render)...)
+		}
 	}
 	parts := render.PhaseParts(p.Phases)
 	barW := min(max(w-2, 4), 60)
@@ -222,7 +248,17 @@ func probeSection(c *Common, u *model.Upstream, w int) []string {
 	}
 	var legend []string
 	for i := range render.NumPhases {
-		legend = append(legend, s.Phases[i].Render(render.PhaseGlyphs[i])+" "+render.PhaseNames[i]+" "+render.MS(parts[i]))
+		// A phase that did not happen (no DNS for an IP, no TLS for
+		// HTTP, nothing after the phase a probe failed in) is "—", not
+		// a time of 0.
+		v := render.MS(parts[i])
+		if parts[i] == 0 {
+			v = render.None
+		}
+		if !p.OK && probePhases[i] == p.Phase {
+			v += " ✖"
+		}
+		legend = append(legend, s.Phases[i].Render(render.PhaseGlyphs[i])+" "+render.PhaseNames[i]+" "+v)
 	}
 	legend = append(legend, s.Value.Render("total "+render.MS(p.Phases.Total)))
 	lines = append(lines, wrapJoin(g, legend, "  ", w)...)
@@ -328,3 +364,25 @@ func evidenceSection(c *Common, u *model.Upstream, w int) []string {
 	}
 	return lines
 }
+
+// rootable are the causes whose roots gwtop looks for on the host.
+func rootable(c model.Cause) bool {
+	switch c {
+	case model.CauseRefused, model.CausePrematureClose, model.CauseReset, model.CauseReadTimeout,
+		model.CauseConnectTimeout, model.CauseTLS, model.CauseDNS, model.CauseUpstream5xx:
+		return true
+	}
+	return false
+}
+
+// noRootWhy says what a cause without a root lacked.
+func noRootWhy(c model.Cause) string {
+	switch c {
+	case model.CauseTLS, model.CauseDNS:
+		return "not found: neither the probe nor the gateway's message said why"
+	}
+	return "not found on this host (listeners, app logs, kernel, gateway config)"
+}
+
+// probePhases are model.ProbeResult.Phase's names of render's phases.
+var probePhases = [render.NumPhases]string{"dns", "connect", "tls", "ttfb", "body"}

@@ -60,7 +60,7 @@ func fixtureSnapshot() *model.Snapshot {
 	api.StateReason = "probe refused 12 times in a row"
 	api.Window1m = window(60, 600, 600, 1.0, 2.0, 3.0)
 	api.Probe = &model.ProbeResult{Time: fixedNow, Target: "http://10.0.0.5:8000/health", OK: false,
-		Phases: model.Phases{DNS: 0, Connect: 0.3, Total: 0.3}, Cause: model.CauseRefused,
+		Phases: model.Phases{DNS: 0, Connect: 0.3, Total: 0.3}, Cause: model.CauseRefused, Phase: "connect",
 		Error: "dial tcp 10.0.0.5:8000: connect: connection refused"}
 	api.ProbeHistory = history(60, 48)
 	api.Causes = []model.CauseRank{
@@ -98,7 +98,11 @@ func fixtureSnapshot() *model.Snapshot {
 			Hint:     "connected, but no response header within proxy_read_timeout: the upstream is overloaded or blocked",
 			NextStep: "check the upstream's latency and its database; raise workers; raise the timeout only for long routes",
 			Evidence: "upstream timed out (110: Connection timed out) while reading response header from upstream",
-			LastSeen: fixedNow.Add(-1 * time.Second)},
+			LastSeen: fixedNow.Add(-1 * time.Second),
+			Roots: []model.Root{{Code: model.RootExceedsTimeout, Count: 310, Source: "gateway_config",
+				Summary:  "requests to 10.0.0.7:8443 take longer than nginx gives them: proxy_read_timeout 1s for location /charge (pay.conf:22)",
+				Evidence: "proxy_read_timeout 1s at /etc/nginx/sites-enabled/pay.conf:22",
+				NextStep: "if the route is meant to be that slow, raise proxy_read_timeout at pay.conf:22 above its real duration; else find what makes it slow"}}},
 		{Code: model.CauseUpstream5xx, Count: 70, Total: 120, Source: "access_log",
 			Hint: "the upstream itself answered 5xx", NextStep: "read the application log for those requests",
 			LastSeen: fixedNow.Add(-40 * time.Second)},

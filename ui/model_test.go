@@ -479,7 +479,7 @@ func TestDetailShowsEveryPartWhenTall(t *testing.T) {
 	snap.Upstreams[1].LatencyNote = "averages from HAProxy stats"
 	m := press(newTestModel(120, 60, "dark", snap), "j", "enter")
 	out := plain(m)
-	for _, want := range []string{"LAST PROBE", "✖ refused dial tcp", "history", "48/60 ok", "STATUS CODES", "502 ×1966", "EVIDENCE", "p95 5m", "5xx 5m", "avg  ctime 0.5ms  ttime 12ms", "note: averages from HAProxy stats"} {
+	for _, want := range []string{"LAST PROBE", "✖ refused in connect dial tcp", "history", "48/60 ok", "STATUS CODES", "502 ×1966", "EVIDENCE", "p95 5m", "5xx 5m", "avg  ctime 0.5ms  ttime 12ms", "note: averages from HAProxy stats"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("detail is missing %q:\n%s", want, out)
 		}

@@ -112,7 +112,12 @@ func causeHint(u *model.Upstream) string {
 		return Sanitize(out)
 	}
 	out := string(top.Code) + " ×" + render.Count(top.Count)
-	if top.Hint != "" {
+	switch {
+	case len(top.Roots) > 0:
+		// The root is what the operator acts on: it replaces the
+		// generic hint.
+		out += " · " + string(top.Roots[0].Code) + ": " + top.Roots[0].Summary
+	case top.Hint != "":
 		out += " · " + top.Hint
 	}
 	if len(u.Causes) > 1 {
