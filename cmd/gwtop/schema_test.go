@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gwtop/gwtop/model"
 )
 
 var (
@@ -144,5 +146,35 @@ func TestSchemaCheckerFails(t *testing.T) {
 		if !strings.Contains(joined, w) {
 			t.Errorf("checker missed %s:\n%s", w, joined)
 		}
+	}
+}
+
+// TestSchemaCodes: the schema's cause and root enums are exactly the
+// model's codes, so a new code cannot ship undocumented.
+func TestSchemaCodes(t *testing.T) {
+	b, err := os.ReadFile("../../docs/snapshot.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Defs map[string]struct {
+			Enum []string `json:"enum"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var causes, roots []string
+	for _, c := range model.AllCauses() {
+		causes = append(causes, string(c))
+	}
+	for _, r := range model.AllRoots() {
+		roots = append(roots, string(r))
+	}
+	if got := doc.Defs["cause"].Enum; !slices.Equal(got, causes) {
+		t.Errorf("schema causes %v, model %v", got, causes)
+	}
+	if got := doc.Defs["root"].Enum; !slices.Equal(got, roots) {
+		t.Errorf("schema roots %v, model %v", got, roots)
 	}
 }
