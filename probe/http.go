@@ -85,6 +85,7 @@ func (p *Prober) probeHTTP(parent context.Context) model.ProbeResult {
 		st := tr.stage(p.isTLS)
 		res.Phases, res.Reused = tr.phases(time.Now())
 		fail(&res, causeOf(err, st, parent), err)
+		p.explain(&res, err, st)
 		return res
 	}
 	res.Status = resp.StatusCode
@@ -103,9 +104,11 @@ func (p *Prober) probeHTTP(parent context.Context) model.ProbeResult {
 		// upstream's failure (nginx: "upstream prematurely closed
 		// connection while reading upstream").
 		fail(&res, causeOf(rerr, st, parent), rerr)
+		p.explain(&res, rerr, st)
 	case p.expected(resp.StatusCode):
 		res.OK = true
 	default:
+		// The exchange was whole: no phase failed, so Phase stays "".
 		fail(&res, statusCause(resp.StatusCode), fmt.Errorf("unexpected status %s", resp.Status))
 	}
 	return res

@@ -37,6 +37,7 @@ type tracker struct {
 	dnsFailed         bool                 // the lookup ended in an error
 	connStart         map[string]time.Time // attempts under way, by remote address
 	connect           time.Duration        // of the connect that succeeded
+	failedConnect     time.Duration        // of the last attempt that failed
 	connected         bool
 	tlsStart, tlsDone time.Time
 	tlsOK             bool
@@ -60,7 +61,7 @@ func (t *tracker) trace() *httptrace.ClientTrace {
 			t.mu.Lock()
 			t.dnsStart, t.dnsDone, t.tlsStart, t.tlsDone = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 			t.dnsFailed = false
-			t.connect, t.connected, t.tlsOK, t.gotConn, t.reused = 0, false, false, false, false
+			t.connect, t.failedConnect, t.connected, t.tlsOK, t.gotConn, t.reused = 0, 0, false, false, false, false
 			t.firstByte = time.Time{}
 			clear(t.connStart)
 			t.mu.Unlock()
@@ -87,8 +88,12 @@ func (t *tracker) trace() *httptrace.ClientTrace {
 			s, ok := t.connStart[addr]
 			delete(t.connStart, addr)
 			// A dual-stack dial may report a failed connect (say, to
-			// ::1) before the one that worked: only a success counts.
+			// ::1) before the one that worked: only a success counts
+			// as the connect, a failure only when nothing connected.
 			if err != nil {
+				if ok {
+					t.failedConnect = now.Sub(s)
+				}
 				return
 			}
 			if ok {
@@ -148,7 +153,9 @@ func (t *tracker) stage(isTLS bool) stage {
 // end (the one a timeout interrupted) counts up to the end, and a lookup or
 // handshake that failed counts up to its failure: the phases show where the
 // time went. Connect counts the attempt that succeeded, or else the oldest
-// one still pending; a refused attempt counts as 0.
+// one still pending, or else the last one that failed, up to its failure (a
+// refused probe spent its time connecting). TTFB is set only when a byte of
+// the answer came: a probe that failed before has none.
 func (t *tracker) phases(end time.Time) (model.Phases, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -163,6 +170,9 @@ func (t *tracker) phases(end time.Time) (model.Phases, bool) {
 			}
 		}
 		ph.Connect = ms(span(oldest, time.Time{}, end))
+		if oldest.IsZero() {
+			ph.Connect = ms(t.failedConnect)
+		}
 	}
 	ph.TLS = ms(span(t.tlsStart, t.tlsDone, end))
 	if !t.firstByte.IsZero() {

@@ -116,6 +116,8 @@ type Prober struct {
 	expect  []StatusRange
 	timeout time.Duration
 	isTLS   bool
+	// resolver is Target.Resolver, named in the roots of DNS failures.
+	resolver string
 
 	dial      dialFunc
 	transport *http.Transport
@@ -167,6 +169,7 @@ func newProber(t Target, dial dialFunc) (*Prober, error) {
 				return nil, fmt.Errorf("probe %s: resolver %q: want HOST:PORT", p.target, t.Resolver)
 			}
 			d.Resolver = udpResolver(t.Resolver)
+			p.resolver = t.Resolver
 		}
 		dial = d.DialContext
 	}

@@ -30,6 +30,7 @@ func (p *Prober) probeTCP(parent context.Context) model.ProbeResult {
 	res.Phases, _ = tr.phases(end)
 	if err != nil {
 		fail(&res, causeOf(err, st, parent), err)
+		p.explain(&res, err, st)
 		return res
 	}
 	closeNoTimeWait(conn)
