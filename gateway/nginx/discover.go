@@ -559,7 +559,7 @@ func (x *ngx) walk(ds []*nginxconf.Directive, sc *scope) {
 			sc.deny = append(sc.deny, d)
 		case d.Name == "allow" && httpish:
 			sc.allow = append(sc.allow, d)
-		case tuneDirectives[d.Name] && sc.ctx != "main":
+		case tuneDirectives[d.Name] && sc.ctx != "main" && len(d.Args) > 0:
 			if !ownTune {
 				sc.tune = maps.Clone(sc.tune)
 				if sc.tune == nil {

@@ -212,6 +212,9 @@ func keepalive(u *upBlock) []facts.Setting {
 	}
 	var ka, kt *nginxconf.Directive
 	for _, d := range u.d.Block {
+		if len(d.Args) == 0 {
+			continue
+		}
 		switch d.Name {
 		case "keepalive":
 			ka = d
