@@ -358,7 +358,7 @@ func (h *HostFacts) refused(t Target, c CauseFacts) []model.Root {
 	if o.down >= 2 || (o.down >= 1 && o.now != nil) {
 		p := o.proc()
 		r := model.Root{Code: model.RootRestarting, Count: int64(o.down), Source: "listeners", LastSeen: o.gone.Time,
-			Summary:  fmt.Sprintf("the listener on %s came and went %d times in %s (last gone at %s); %s", t.Address, o.down, fmtDur(h.Time.Sub(since)), clock(o.gone.Time), procName(p)),
+			Summary:  fmt.Sprintf("the listener on %s went away %s in %s (last at %s) and came back; %s", t.Address, times(o.down), fmtDur(h.Time.Sub(since)), clock(o.gone.Time), procName(p)),
 			Evidence: changeLine(*o.gone), NextStep: or(unitStep(p, o.gone.Time), "read the app's own log around those times for why it restarts")}
 		if p != nil && p.Unit != "" {
 			r.Summary += " — its unit restarts it"
@@ -519,6 +519,13 @@ func sameHostScope(l, e endpoint) bool {
 		}
 	}
 	return false
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 func first(s []string, n int) []string { return s[:min(len(s), n)] }
