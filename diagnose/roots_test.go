@@ -24,7 +24,7 @@ func nginxTarget(addr string) Target {
 // hostWith is a host sample at t0 with the given listeners now.
 func hostWith(now ...facts.Listener) *HostFacts {
 	return &HostFacts{Time: t0, Since: t0.Add(-30 * time.Minute), Scanned: true,
-		Listeners: facts.Listeners{Time: t0, Now: now},
+		Listeners:  facts.Listeners{Time: t0, Now: now},
 		LocalAddrs: []netip.Addr{netip.MustParseAddr("192.0.2.10")}, Routes: map[string]bool{}}
 }
 
