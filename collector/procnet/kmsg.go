@@ -64,7 +64,7 @@ func parseKmsg(line []byte, boot time.Time) (facts.OOMKill, int) {
 		}
 		k.PID = atoiBytes(bytes.TrimSpace(pidText))
 		t := bytes.LastIndex(msg[:p], []byte(",task="))
-		if t < 0 || k.PID <= 0 {
+		if t < 0 || k.PID <= 0 || p == t+6 {
 			return facts.OOMKill{}, kmsgNone
 		}
 		k.Comm = string(msg[t+6 : p])
@@ -89,7 +89,7 @@ func parseKmsg(line []byte, boot time.Time) (facts.OOMKill, int) {
 		if end < 0 {
 			end = bytes.LastIndexByte(rest, ')')
 		}
-		if end < 1 {
+		if end < 2 { // no comm
 			return facts.OOMKill{}, kmsgNone
 		}
 		k.Comm = string(rest[1:end])
