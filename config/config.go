@@ -22,6 +22,11 @@ type Config struct {
 	Interval     time.Duration `yaml:"interval"`
 	ProbeTimeout time.Duration `yaml:"probe_timeout"`
 	Upstreams    []Upstream    `yaml:"upstreams"`
+	// Apps are app servers whose own logs gwtop reads for the roots of
+	// their upstream's failures, when their command line does not say
+	// where they log (gunicorn --error-logfile, uWSGI --logto, php-fpm's
+	// error_log are found by themselves).
+	Apps []App `yaml:"apps"`
 	// Gateways are the gateway sections (nginx:, haproxy:, …), in the
 	// order their kinds registered; see Section.
 	Gateways []Gateway `yaml:"-"`
@@ -56,6 +61,18 @@ type Upstream struct {
 	// e.g. the one nginx's `resolver` directive uses; default: the system's.
 	Resolver string `yaml:"resolver"`
 }
+
+// App is an app server behind an upstream and the log it writes.
+type App struct {
+	// Address is the upstream address it serves (as in upstreams:); its
+	// log's events then count for the process listening there.
+	Address string `yaml:"address"`
+	Log     string `yaml:"log"`  // its error log (gunicorn, uWSGI, php-fpm)
+	Kind    string `yaml:"kind"` // gunicorn, uwsgi or php-fpm: how to read the log
+}
+
+// AppKinds are the app servers whose logs gwtop reads.
+var AppKinds = []string{"gunicorn", "uwsgi", "php-fpm"}
 
 // Empty reports whether the configuration watches nothing at all.
 func (c *Config) Empty() bool {

@@ -77,6 +77,10 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"missing ca_file", "upstreams:\n  - address: 1.1.1.1:443\n    probe: https://1.1.1.1/\n    ca_file: /nonexistent/ca.pem\n", []string{"gwtop.yaml:4:", "upstreams[0].ca_file", "no such file"}},
 		{"bad resolver", "upstreams:\n  - address: 1.1.1.1:80\n    resolver: 127.0.0.53\n", []string{"gwtop.yaml:3:", "upstreams[0].resolver"}},
 		{"interval too short", "interval: 1ms\n", []string{"gwtop.yaml:1:", "too short"}},
+		{"app without log", "nginx:\n  error_log: /x\napps:\n  - address: 127.0.0.1:8000\n    kind: gunicorn\n", []string{"gwtop.yaml:4:", "apps[0].log", "missing"}},
+		{"app kind", "nginx:\n  error_log: /x\napps:\n  - log: /var/log/app.log\n    kind: flask\n", []string{"gwtop.yaml:5:", "apps[0].kind", "gunicorn, uwsgi, php-fpm"}},
+		{"app address", "nginx:\n  error_log: /x\napps:\n  - log: /l\n    kind: uwsgi\n    address: 8000\n", []string{"gwtop.yaml:6:", "apps[0].address", "unix:PATH"}},
+		{"app field", "apps:\n  - lgo: /l\n", []string{"gwtop.yaml:2:", `unknown field "lgo"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ type fileType struct {
 }
 
 // common is the number of fields every file has before the sections.
-const common = 3
+const common = 4
 
 func buildFileType() *fileType {
 	if ft := structType.Load(); ft != nil {
@@ -36,6 +36,7 @@ func buildFileType() *fileType {
 		{Name: "Interval", Type: reflect.TypeFor[time.Duration](), Tag: `yaml:"interval"`},
 		{Name: "ProbeTimeout", Type: reflect.TypeFor[time.Duration](), Tag: `yaml:"probe_timeout"`},
 		{Name: "Upstreams", Type: reflect.TypeFor[[]Upstream](), Tag: `yaml:"upstreams"`},
+		{Name: "Apps", Type: reflect.TypeFor[[]App](), Tag: `yaml:"apps"`},
 	}
 	for i, k := range ks {
 		fields = append(fields, reflect.StructField{
@@ -102,6 +103,7 @@ func (f file) into(cfg *Config) {
 	cfg.Interval = v.Field(0).Interface().(time.Duration)
 	cfg.ProbeTimeout = v.Field(1).Interface().(time.Duration)
 	cfg.Upstreams = v.Field(2).Interface().([]Upstream)
+	cfg.Apps = v.Field(3).Interface().([]App)
 	for i, k := range f.ft.kinds {
 		fv := v.Field(common + i)
 		if fv.IsNil() {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -303,10 +304,35 @@ func (c *Config) validate(name string, p *positions) Errors {
 			bad(f("timeout"), "must be positive", "upstreams", i, "timeout")
 		}
 	}
+	for i, a := range c.Apps {
+		f := func(s string) string { return fmt.Sprintf("apps[%d].%s", i, s) }
+		if a.Log == "" {
+			bad(f("log"), "missing: which log file does the app server write?", "apps", i)
+		}
+		if !slices.Contains(AppKinds, a.Kind) {
+			bad(f("kind"), fmt.Sprintf("%q: want one of %s", a.Kind, strings.Join(AppKinds, ", ")), "apps", i, "kind")
+		}
+		if a.Address != "" {
+			if err := checkAppAddress(a.Address); err != nil {
+				bad(f("address"), err.Error(), "apps", i, "address")
+			}
+		}
+	}
 	for _, g := range c.Gateways {
 		g.Section.Validate(&Check{kind: g.Name, file: name, pos: p, errs: &errs})
 	}
 	return errs
+}
+
+// checkAppAddress accepts HOST:PORT or unix:PATH.
+func checkAppAddress(s string) error {
+	if p, ok := strings.CutPrefix(s, "unix:"); ok && p != "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return fmt.Errorf("%q: want HOST:PORT or unix:PATH, as in upstreams:", s)
+	}
+	return nil
 }
 
 // CheckHostPortOrURL accepts HOST:PORT or an http(s) URL (an admin API

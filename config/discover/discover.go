@@ -489,6 +489,13 @@ func (e *env) GroupOf(p string) string {
 // gatewayProcs picks the gateway processes out of the list, one entry per
 // running gateway (masters, not workers), sorted by pid.
 func gatewayProcs(procs []Proc) map[string][]Proc {
+	return GatewayProcs(procs)
+}
+
+// GatewayProcs groups a process list by gateway kind, keeping the ones
+// that serve (masters, not workers), sorted by pid: what discovery reads,
+// and what the engine asks each kind's Settings about.
+func GatewayProcs(procs []Proc) map[string][]Proc {
 	byPID := map[int32]Proc{}
 	for _, p := range procs {
 		byPID[p.PID] = p
