@@ -241,7 +241,7 @@ func Discover(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	byKind := gatewayProcs(procs)
+	byKind := GatewayProcs(procs)
 	for _, f := range all {
 		running := byKind[f.Kind]
 		if path, ok := opt.Configs[f.Kind]; ok {
@@ -488,10 +488,6 @@ func (e *env) GroupOf(p string) string {
 
 // gatewayProcs picks the gateway processes out of the list, one entry per
 // running gateway (masters, not workers), sorted by pid.
-func gatewayProcs(procs []Proc) map[string][]Proc {
-	return GatewayProcs(procs)
-}
-
 // GatewayProcs groups a process list by gateway kind, keeping the ones
 // that serve (masters, not workers), sorted by pid: what discovery reads,
 // and what the engine asks each kind's Settings about.
