@@ -486,8 +486,6 @@ func (e *env) GroupOf(p string) string {
 	return strconv.Itoa(int(st.Gid))
 }
 
-// gatewayProcs picks the gateway processes out of the list, one entry per
-// running gateway (masters, not workers), sorted by pid.
 // GatewayProcs groups a process list by gateway kind, keeping the ones
 // that serve (masters, not workers), sorted by pid: what discovery reads,
 // and what the engine asks each kind's Settings about.
