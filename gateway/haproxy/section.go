@@ -24,6 +24,7 @@ func init() {
 		Standard:   []string{"/etc/haproxy/haproxy.cfg", "/usr/local/etc/haproxy/haproxy.cfg"},
 		FindConfig: findConfig,
 		ConfFlag:   "haproxy-cfg",
+		Settings:   settings,
 		ConfigArg: func(p discover.Proc) string {
 			if fs := haproxyConfigArgs(p.Cmdline); len(fs) > 0 {
 				return fs[0]
