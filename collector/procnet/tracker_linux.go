@@ -64,15 +64,16 @@ type Tracker struct {
 	opt Options
 	br  *bufio.Reader
 
-	gen     uint64
-	byInode map[uint64]*entry
-	history []facts.ListenerChange
-	wants   map[string]time.Time // address → until when it is wanted
-	wantAt  time.Time            // the last scan run for a want
-	scans   int
-	garbage int
-	at      time.Time
-	err     string
+	gen      uint64
+	byInode  map[uint64]*entry
+	history  []facts.ListenerChange
+	appeared []*entry             // in this sample, recorded after the gone ones
+	wants    map[string]time.Time // address → until when it is wanted
+	wantAt   time.Time            // the last scan run for a want
+	scans    int
+	garbage  int
+	at       time.Time
+	err      string
 
 	btime      int64 // boot time, seconds since the epoch; 0 until read
 	ns         []nsSample
@@ -147,19 +148,33 @@ func (t *Tracker) Sample(ctx context.Context, now time.Time) error {
 		}
 		appeared = appeared || n > 0
 	}
-	// Vanished listeners. A table that could not be read keeps its
-	// listeners: an unreadable file is not an empty one.
+	// Vanished listeners, recorded before the ones that appeared in the
+	// same sample (a restart reads as gone, then back). A table that could
+	// not be read keeps its listeners: an unreadable file is not an empty
+	// one.
+	var gone []facts.ListenerChange
 	for ino, e := range t.byInode {
 		if e.seen == t.gen || failed[e.fam] {
 			continue
 		}
 		delete(t.byInode, ino)
-		t.addChange(facts.ListenerChange{Time: now, Listener: e.l, Gone: true,
+		gone = append(gone, facts.ListenerChange{Time: now, Listener: e.l, Gone: true,
 			Exited: e.l.Owner != nil && t.exited(e.l.Owner.PID, e.ownerStart)})
+	}
+	slices.SortFunc(gone, func(a, b facts.ListenerChange) int { return cmp.Compare(a.Listener.Addr, b.Listener.Addr) })
+	for _, c := range gone {
+		t.addChange(c)
 	}
 	if err := t.scanIfNeeded(ctx, now, appeared); err != nil {
 		errs = append(errs, err)
 	}
+	// The new listeners go in the history with the owners the scan found.
+	slices.SortFunc(t.appeared, func(a, b *entry) int { return cmp.Compare(a.l.Addr, b.l.Addr) })
+	for _, e := range t.appeared {
+		t.addChange(facts.ListenerChange{Time: now, Listener: e.l})
+	}
+	clear(t.appeared)
+	t.appeared = t.appeared[:0]
 	if err := t.readNetstat(now); err != nil {
 		errs = append(errs, err)
 	}
@@ -228,7 +243,7 @@ func (t *Tracker) row(fam int, line []byte, now time.Time) bool {
 			e.seen = t.gen
 			return false
 		}
-		t.add(&entry{fam: fam, l: facts.Listener{Addr: "unix:" + string(r.path), Inode: r.inode, Since: now}}, now)
+		t.add(&entry{fam: fam, l: facts.Listener{Addr: "unix:" + string(r.path), Inode: r.inode, Since: now}})
 		return true
 	}
 	r, listen, ok := parseTCPRow(line)
@@ -247,14 +262,14 @@ func (t *Tracker) row(fam int, line []byte, now time.Time) bool {
 	// rx_queue; tx_queue is write_seq - snd_una, 0, not the backlog (ss
 	// gets that over netlink), so Backlog stays 0.
 	t.add(&entry{fam: fam, l: facts.Listener{Addr: r.addrPort().String(), Inode: r.inode,
-		AcceptQueue: int(r.rxQueue), Since: now}}, now)
+		AcceptQueue: int(r.rxQueue), Since: now}})
 	return true
 }
 
-func (t *Tracker) add(e *entry, now time.Time) {
+func (t *Tracker) add(e *entry) {
 	e.seen = t.gen
 	t.byInode[e.l.Inode] = e
-	t.addChange(facts.ListenerChange{Time: now, Listener: e.l})
+	t.appeared = append(t.appeared, e)
 }
 
 // addChange appends to the history, dropping the oldest past MaxHistory.
