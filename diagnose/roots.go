@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,10 @@ type HostFacts struct {
 	// Routes are every upstream address some gateway sends traffic to;
 	// a listener on none of them may be where a route should point.
 	Routes map[string]bool
+	// Failing are the upstream addresses that fail now: a listener on a
+	// port no route points at is offered as the wrong port only to the
+	// failing route whose port is nearest.
+	Failing map[string]bool
 	// Pass says where each upstream address is written in a gateway's
 	// configuration (proxy_pass at site.conf:14), by address.
 	Pass map[string]facts.Setting
@@ -371,14 +376,15 @@ func (h *HostFacts) refused(t Target, c CauseFacts) []model.Root {
 	if o.gone != nil && o.down < 2 {
 		out = append(out, h.exited(t, c, *o.gone))
 	}
-	out = append(out, h.elsewhere(t, e)...)
+	found, unrouted := h.elsewhere(t, e)
+	out = append(out, found...)
 	if len(out) == 0 && h.Scanned {
 		since := h.Since
 		if since.IsZero() {
 			since = h.Time
 		}
 		out = append(out, model.Root{Code: model.RootNotRunning, Count: int64(max(len(c.Times), 1)), Source: "listeners", LastSeen: h.Listeners.Time,
-			Summary:  fmt.Sprintf("no process listens on %s, and none has since gwtop started watching at %s", t.Address, clock(since)),
+			Summary:  fmt.Sprintf("no process listens on %s, and none has since gwtop started watching at %s%s", t.Address, clock(since), elsewhereNote(unrouted)),
 			Evidence: fmt.Sprintf("listening sockets read at %s: %d, none on %s", clock(h.Listeners.Time), len(h.Listeners.Now), t.Address),
 			NextStep: fmt.Sprintf("start the service meant to listen on %s (`systemctl list-units --failed`); check %s points where it should", t.Address, t.Knobs.pass())})
 	}
@@ -462,14 +468,15 @@ func isAppServer(p *facts.Process) bool {
 
 // elsewhere finds the app listening where the route does not point: the
 // same port at another address (bound_elsewhere) or another port of this
-// host that no route points at (wrong_port).
-func (h *HostFacts) elsewhere(t Target, e endpoint) []model.Root {
+// host that no route points at (wrong_port). unrouted are app servers on
+// ports no route uses that are too far from this one to be its typo.
+func (h *HostFacts) elsewhere(t Target, e endpoint) (roots []model.Root, unrouted []string) {
 	pass := ""
 	if s, ok := h.Pass[t.Address]; ok && s.File != "" {
 		pass = fmt.Sprintf(" (%s %s)", s.Name, s.Pos())
 	}
 	gw := or(t.Knobs.Title, "the gateway")
-	var bound, wrong []string
+	var bound, wrong, others []string
 	var boundEv, wrongEv []string
 	for _, l := range h.Listeners.Now {
 		if l.Owner == nil || h.Routes[l.Addr] {
@@ -487,6 +494,13 @@ func (h *HostFacts) elsewhere(t Target, e endpoint) []model.Root {
 			bound = append(bound, fmt.Sprintf("%s listens on %s, not %s; %s points at %s%s", procName(l.Owner), l.Addr, t.Address, gw, t.Address, pass))
 			boundEv = append(boundEv, l.Addr)
 		case e.unix == "" && le.unix == "" && isAppServer(l.Owner) && h.local(le) && sameHostScope(le, e):
+			if h.nearerFailing(le.port, e) {
+				continue // another failing route's wrong port
+			}
+			if !portTypo(le.port, e.port) {
+				others = append(others, fmt.Sprintf("%s on %s", l.Owner.Comm, l.Addr))
+				continue
+			}
 			wrong = append(wrong, fmt.Sprintf("%s listens on %s; %s points at :%d%s", procName(l.Owner), l.Addr, gw, e.port, pass))
 			wrongEv = append(wrongEv, l.Addr)
 		}
@@ -502,7 +516,74 @@ func (h *HostFacts) elsewhere(t Target, e endpoint) []model.Root {
 			Evidence: "listening, no route points there: " + strings.Join(wrongEv, ", "), Source: "listeners", LastSeen: h.Listeners.Time,
 			NextStep: fmt.Sprintf("fix the port in %s%s or the app's bind address, then reload", t.Knobs.pass(), pass)})
 	}
-	return out
+	return out, first(others, 3)
+}
+
+// portTypo reports whether a listener's port is what a route's port may
+// have been meant as: a few off (8000 vs 8001), or one slip of the keys —
+// a digit changed, two swapped, one added or dropped (8080 vs 8008, 5000
+// vs 8000, 8000 vs 800). A port further from it is some other service,
+// and gwtop does not guess across unrelated processes.
+func portTypo(listen, route uint16) bool {
+	if d := int(listen) - int(route); d >= -10 && d <= 10 {
+		return true
+	}
+	a, b := strconv.Itoa(int(listen)), strconv.Itoa(int(route))
+	switch {
+	case len(a) == len(b):
+		var diff []int
+		for i := range a {
+			if a[i] != b[i] {
+				diff = append(diff, i)
+			}
+		}
+		return len(diff) == 1 || (len(diff) == 2 && diff[1] == diff[0]+1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+	case len(a) == len(b)+1:
+		return dropsOne(a, b)
+	case len(b) == len(a)+1:
+		return dropsOne(b, a)
+	}
+	return false
+}
+
+// dropsOne reports whether short is long with one character removed.
+func dropsOne(long, short string) bool {
+	for i := range long {
+		if long[:i]+long[i+1:] == short {
+			return true
+		}
+	}
+	return false
+}
+
+// nearerFailing reports another failing local route whose port is nearer
+// to the listener's than e's: the listener is that route's wrong port.
+func (h *HostFacts) nearerFailing(port uint16, e endpoint) bool {
+	d := absDiff(port, e.port)
+	for a := range h.Failing {
+		f, ok := parseEndpoint(a)
+		if !ok || f.unix != "" || f.port == e.port || !h.local(f) {
+			continue
+		}
+		if absDiff(port, f.port) < d {
+			return true
+		}
+	}
+	return false
+}
+
+func absDiff(a, b uint16) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}
+
+func elsewhereNote(others []string) string {
+	if len(others) == 0 {
+		return ""
+	}
+	return " (app servers listening on ports no route uses: " + strings.Join(others, ", ") + ")"
 }
 
 // sameHostScope keeps a wrong-port guess to listeners the route's address

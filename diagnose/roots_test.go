@@ -259,3 +259,33 @@ func TestRootsHealthyAppHasNone(t *testing.T) {
 		}
 	}
 }
+
+func TestPortTypo(t *testing.T) {
+	for _, c := range []struct {
+		listen, route uint16
+		want          bool
+	}{
+		{8001, 8000, true}, {8000, 8001, true}, {8010, 8000, true}, {8080, 8008, true}, {5000, 8000, true},
+		{800, 8000, true}, {18000, 8000, true}, {8000, 8000, true},
+		{9090, 8000, false}, {5432, 8000, false}, {41234, 52345, false}, {6379, 8080, false},
+	} {
+		if got := portTypo(c.listen, c.route); got != c.want {
+			t.Errorf("portTypo(%d, %d) = %v", c.listen, c.route, got)
+		}
+	}
+}
+
+// TestWrongPortNearestRoute: with two failing routes, the stray listener
+// is the wrong port of the nearer one only; a far-away app server is never
+// called anyone's wrong port, but the not_running summary mentions it.
+func TestWrongPortNearestRoute(t *testing.T) {
+	h := hostWith(facts.Listener{Addr: "127.0.0.1:8001", Owner: gunicorn(4242, "")},
+		facts.Listener{Addr: "127.0.0.1:9400", Owner: &facts.Process{PID: 99, Comm: "uwsgi"}})
+	h.Routes = map[string]bool{"127.0.0.1:8000": true, "127.0.0.1:8003": true}
+	h.Failing = map[string]bool{"127.0.0.1:8000": true, "127.0.0.1:8003": true}
+	wantRoot(t, Roots(nginxTarget("127.0.0.1:8000"), refusedAt(t0), h), model.RootWrongPort, "127.0.0.1:8001", ":8000")
+	r := wantRoot(t, Roots(nginxTarget("127.0.0.1:8003"), refusedAt(t0), h), model.RootNotRunning, "uwsgi on 127.0.0.1:9400")
+	if strings.Contains(r.Summary, "8001") {
+		t.Errorf("the other route's stray listener named for 8003: %q", r.Summary)
+	}
+}
