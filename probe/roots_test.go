@@ -340,7 +340,7 @@ func TestLaterPhases(t *testing.T) {
 		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part of it"))
 		c.Close()
 	})
-	unavailable := newServer(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
+	unavailable := newServer(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
 
 	r := Run(context.Background(), Target{URL: "http://" + silent.addr() + "/", Timeout: 300 * time.Millisecond})
 	checkFailedIn(t, r, model.CauseReadTimeout, PhaseTTFB, "")
