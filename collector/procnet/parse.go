@@ -225,7 +225,10 @@ func parseUnixRow(line []byte) (row unixRow, listen, ok bool) {
 	for i < len(line) && line[i] == ' ' {
 		i++
 	}
-	path := bytes.TrimRight(line[i:], "\r\n")
+	path := line[i:]
+	if nl := bytes.IndexAny(path, "\r\n"); nl >= 0 {
+		path = path[:nl]
+	}
 	if len(path) == 0 {
 		return row, false, true
 	}
