@@ -114,15 +114,12 @@ func stated(c CauseFacts) []model.Root {
 		break
 	}
 	if c.Line != "" {
-		if code, summary, ok := messageRoot(c.Code, c.Line); ok {
+		if code, summary, ok := MessageRoot(c.Code, c.Line); ok {
 			out = append(out, model.Root{Code: code, Count: int64(max(len(c.Times), 1)), Summary: summary, Evidence: c.Line, Source: "error_log", LastSeen: last(c.Times)})
 		}
 	}
 	return out
 }
-
-// messageRoot is MessageRoot once the gateways' vocabulary lands.
-var messageRoot = func(model.Cause, string) (model.RootCode, string, bool) { return "", "", false }
 
 func dedupe(rs []model.Root) []model.Root {
 	var out []model.Root
