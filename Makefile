@@ -31,13 +31,19 @@ test: deps vet lint
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZ)
 	@$(MAKE) --no-print-directory release-check
 
-# Install the gateways the integration tests start for real.
+# Install the gateways and app servers (gunicorn with Flask, uWSGI,
+# php-fpm) the integration tests start for real.
 deps:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	command -v caddy >/dev/null 2>&1 || missing="$$missing caddy"; \
 	command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing="$$missing apache2"; \
+	[ -x /usr/bin/gunicorn ] || missing="$$missing gunicorn"; \
+	/usr/bin/python3 -c 'import flask' >/dev/null 2>&1 || missing="$$missing python3-flask"; \
+	command -v uwsgi >/dev/null 2>&1 || missing="$$missing uwsgi"; \
+	[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing="$$missing uwsgi-plugin-python3"; \
+	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \
