@@ -22,6 +22,7 @@ func init() {
 		Standard:   []string{"/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf", "/usr/local/apache2/conf/httpd.conf"},
 		FindConfig: findConfig,
 		ConfFlag:   "apache-conf",
+		Settings:   settings,
 		Flags: []config.Flag{
 			{Name: "apache-status", Usage: "Apache mod_status URL (http://127.0.0.1/server-status)", Field: "status_url",
 				Set: func(s config.Section, v string) { s.(*Config).StatusURL = v }},
