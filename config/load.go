@@ -330,7 +330,7 @@ func checkAppAddress(s string) error {
 		return nil
 	}
 	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("%q: want HOST:PORT or unix:PATH, as in upstreams:", s)
+		return fmt.Errorf("%q: want HOST:PORT or unix:PATH, as upstreams write it", s)
 	}
 	return nil
 }

@@ -92,6 +92,11 @@ func Roots(t Target, c CauseFacts, h *HostFacts) []model.Root {
 	if c.Code == model.CauseTLS || c.Code == model.CauseDNS || c.Code == model.CauseConnectTimeout {
 		out = append(out, stated(c)...)
 	}
+	// A full accept queue explains a connect timeout better than a
+	// firewall: nginx's line cannot tell the two apart.
+	if slices.ContainsFunc(out, func(r model.Root) bool { return r.Code == model.RootWorkersBusy }) {
+		out = slices.DeleteFunc(out, func(r model.Root) bool { return r.Code == model.RootFiltered })
+	}
 	return dedupe(out)
 }
 
@@ -676,10 +681,7 @@ func (h *HostFacts) workerRoots(t Target, c CauseFacts) []model.Root {
 			Summary:  fmt.Sprintf("%s killed its worker %d at %s%s (%s)%s", app.App, ev.PID, clock(ev.Time), own, ev.Kind, gwTimeout),
 			NextStep: fmt.Sprintf("find what made the request slow (%s around %s); keep %s's timeout above the route's real duration and below the gateway's", ev.File, clock(ev.Time), app.App)})
 	}
-	var killed []facts.AppEvent
-	for _, ev := range h.events(app, c, h.Time, facts.AppWorkerKilled, facts.AppWorkerExit) {
-		killed = append(killed, ev)
-	}
+	killed := h.events(app, c, h.Time, facts.AppWorkerKilled, facts.AppWorkerExit)
 	// An OOM kill of the owner, its worker named in the app's log, or the
 	// same command in the same unit, near a failure.
 	var oom *facts.OOMKill
@@ -755,10 +757,20 @@ func (h *HostFacts) timeoutRoots(t Target, c CauseFacts) []model.Root {
 		app = h.appOf(p)
 	}
 	// workers_busy: the accept queue is full, or the app says so.
-	if lst != nil && lst.Backlog > 0 && lst.AcceptQueue >= lst.Backlog {
-		out = append(out, model.Root{Code: model.RootWorkersBusy, Count: 1, Source: "listeners", LastSeen: h.Listeners.Time,
-			Summary:  fmt.Sprintf("%s's accept queue on %s is full (%d of %d waiting): every worker is busy", procName(p), lst.Addr, lst.AcceptQueue, lst.Backlog),
-			Evidence: fmt.Sprintf("listen socket %s: queue %d/%d; kernel ListenOverflows +%d in the last minute", lst.Addr, lst.AcceptQueue, lst.Backlog, h.Listeners.ListenOverflows1m),
+	// Connections the kernel accepted that no worker has taken: the
+	// gateway is connected and waits, and every worker is busy.
+	if lst != nil && lst.AcceptQueue > 0 {
+		full := ""
+		if lst.Backlog > 0 && lst.AcceptQueue >= lst.Backlog {
+			full = fmt.Sprintf(" — the queue is full (%d)", lst.Backlog)
+		}
+		over := ""
+		if n := h.Listeners.ListenOverflows1m; n > 0 {
+			over = fmt.Sprintf("; the kernel dropped %d connections on full accept queues in the last minute (ListenOverflows)", n)
+		}
+		out = append(out, model.Root{Code: model.RootWorkersBusy, Count: int64(lst.AcceptQueue), Source: "listeners", LastSeen: h.Listeners.Time,
+			Summary:  fmt.Sprintf("%d connections wait on %s for a worker of %s: every worker is busy%s%s", lst.AcceptQueue, lst.Addr, procName(p), full, over),
+			Evidence: fmt.Sprintf("listen socket %s at %s: accept queue %d", lst.Addr, clock(h.Listeners.Time), lst.AcceptQueue),
 			NextStep: "add workers (or make each request cheaper); find what holds them (a slow dependency) before raising timeouts"})
 	}
 	if evs := h.events(app, c, h.Time, facts.AppOverloaded); len(evs) > 0 {

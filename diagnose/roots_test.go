@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,8 +219,18 @@ func TestRootsTimeouts(t *testing.T) {
 	h.Settings = []facts.Setting{{Gateway: "nginx", Upstream: "127.0.0.1:8000", Route: "location /slow", Name: "proxy_read_timeout", Value: "1s", Seconds: 1, File: "site.conf", Line: 22}}
 	wantRoot(t, Roots(api, slow, h), model.RootExceedsTimeout, "proxy_read_timeout 1s", "site.conf:22", "location /slow", "3.0 s")
 
-	h.Listeners.Now[0].AcceptQueue, h.Listeners.Now[0].Backlog = 2048, 2048
-	wantRoot(t, Roots(api, slow, h), model.RootWorkersBusy, "2048 of 2048")
+	h.Listeners.Now[0].AcceptQueue = 12
+	h.Listeners.ListenOverflows1m = 3
+	wantRoot(t, Roots(api, slow, h), model.RootWorkersBusy, "12 connections wait on 127.0.0.1:8000", "gunicorn (pid 4242)", "dropped 3")
+	// nginx's connect timeout line says "filtered"; a full accept queue
+	// on this host explains it better.
+	ct := CauseFacts{Code: model.CauseConnectTimeout, Times: []time.Time{t0}, Window: 5 * time.Minute,
+		Line: "upstream timed out (110: Connection timed out) while connecting to upstream"}
+	if rs := Roots(api, ct, h); len(rs) == 0 || rs[0].Code != model.RootWorkersBusy || slices.ContainsFunc(rs, func(r model.Root) bool { return r.Code == model.RootFiltered }) {
+		t.Errorf("connect timeout on a busy local app: %v", codes(rs))
+	}
+	h.Listeners.Now[0].AcceptQueue = 0
+	wantRoot(t, Roots(api, ct, h), model.RootFiltered)
 
 	// Another gateway's setting for the same address is not nginx's.
 	h = appHost(gunicorn(4242, ""))

@@ -33,8 +33,9 @@ type Listener struct {
 	Addr  string
 	Inode uint64
 	// AcceptQueue is the number of connections waiting to be accepted
-	// (rx_queue of a LISTEN socket); Backlog is the queue's size (its
-	// tx_queue). Both 0 for unix sockets.
+	// (rx_queue of a LISTEN socket). Backlog is the queue's size when it
+	// is known, else 0: /proc/net/tcp does not print it (ss gets it over
+	// netlink). Both 0 for unix sockets.
 	AcceptQueue int
 	Backlog     int
 	// Owner is the process holding the socket; nil when it is not known
