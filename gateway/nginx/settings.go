@@ -142,15 +142,23 @@ func (x *ngx) settings(ctx context.Context) []facts.Setting {
 			continue
 		}
 		vals := passSettings(p)
+		// Where the address is written: the *_pass itself, or the
+		// server line of its upstream block (for a wrong port's file:line).
+		written := map[string]facts.Setting{}
+		pass := facts.Setting{Gateway: "nginx", Name: p.d.Name, Value: strings.Join(p.d.Args, " "), File: p.d.File, Line: p.d.Line}
 		var addrs []string
 		switch {
 		case dst.up != nil:
 			vals = append(vals, keepalive(dst.up)...)
 			addrs = append(addrs, dst.up.name)
+			written[dst.up.name] = pass
 			for _, d := range dst.up.d.Block {
 				if d.Name == "server" && len(d.Args) > 0 {
 					as, _, _ := x.serverAddrs(ctx, dst.up, d)
 					addrs = append(addrs, as...)
+					for _, a := range as {
+						written[a] = facts.Setting{Gateway: "nginx", Name: "server", Value: strings.Join(d.Args, " "), File: d.File, Line: d.Line}
+					}
 				}
 			}
 		case dst.unix != "":
@@ -167,7 +175,11 @@ func (x *ngx) settings(ctx context.Context) []facts.Setting {
 		}
 		route := passRoute(p)
 		for _, a := range addrs {
-			for _, v := range vals {
+			w, ok := written[a]
+			if !ok {
+				w = pass
+			}
+			for _, v := range append([]facts.Setting{w}, vals...) {
 				v.Upstream, v.Route = a, route
 				out = append(out, v)
 			}

@@ -183,9 +183,17 @@ func checkSettingsTree(t *testing.T, tr *settingsTree, got []facts.Setting) {
 	if _, ok := m[sock+"|"+php+"|proxy_read_timeout"]; ok {
 		t.Errorf("fastcgi_pass got proxy_read_timeout")
 	}
-	// 3 upstreams × 8 for /api/, 7 for /fast/ and /slow/, 7 for php.
-	if len(got) != 3*8+7+7+7 {
-		t.Errorf("%d settings, want %d", len(got), 3*8+7+7+7)
+	// Where each address is written: the group at its proxy_pass, its
+	// servers at their server lines, the others at their *_pass.
+	want(t, m, "app", api, "proxy_pass", "http://app", 0, tr.conf, lineOf(t, tr.conf, "proxy_pass http://app;"))
+	want(t, m, tr.fast, fast, "proxy_pass", "http://"+tr.fast+"/", 0, tr.conf, lineOf(t, tr.conf, "proxy_pass http://"+tr.fast+"/;"))
+	want(t, m, sock, php, "fastcgi_pass", "unix:"+tr.sock, 0, tr.php, lineOf(t, tr.php, "fastcgi_pass"))
+	if s := m[tr.app1+"|"+api+"|server"]; s.File != tr.conf || s.Line == 0 || !strings.HasPrefix(s.Value, tr.app1) {
+		t.Errorf("server line of %s: %+v", tr.app1, s)
+	}
+	// 3 upstreams × 9 for /api/, 8 for /fast/ and /slow/, 8 for php.
+	if len(got) != 3*9+8+8+8 {
+		t.Errorf("%d settings, want %d", len(got), 3*9+8+8+8)
 	}
 }
 
