@@ -1,0 +1,1 @@
+<?php function f() { throw new RuntimeException("boom"); } f();

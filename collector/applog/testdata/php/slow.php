@@ -1,0 +1,1 @@
+<?php sleep(5); echo "slow\n";
