@@ -17,10 +17,10 @@ const (
 type traceState int
 
 const (
-	traceIdle  traceState = iota
-	traceFrames           // inside a traceback, reading its indented frames
-	traceFinal            // read a final "Type: message" line; a chained traceback may follow
-	traceChain            // read a blank line or a chain sentence after a final line
+	traceIdle   traceState = iota
+	traceFrames            // inside a traceback, reading its indented frames
+	traceFinal             // read a final "Type: message" line; a chained traceback may follow
+	traceChain             // read a blank line or a chain sentence after a final line
 )
 
 // pyTrace follows Python tracebacks. A header line (gunicorn's "Error
@@ -124,8 +124,9 @@ func (b *base) pyEnd(t *pyTrace) {
 
 func (b *base) pyReset(t *pyTrace) { *t = pyTrace{} }
 
-// pyHeld is the held exception that a request line may complete (uWSGI
-// logs the request after the traceback), or nil.
+// held reports whether a finished traceback is held, which a request line
+// may complete (uWSGI
+// logs the request after the traceback).
 func (t *pyTrace) held() bool { return t.state == traceFinal || t.state == traceChain }
 
 // isPyException reports whether line looks like a traceback's final line:
@@ -150,7 +151,7 @@ func isPyException(line string) bool {
 	return name[len(name)-1] != '.'
 }
 
-// flaskHeader reads Flask's default handler line,
+// flaskLine reads Flask's default handler line,
 // "[2026-12-01 11:44:47,902] ERROR in app: Exception on /api/boom [GET]"
 // (flask/logging.py: "[%(asctime)s] %(levelname)s in %(module)s:
 // %(message)s", message from Flask.log_exception). It returns the time,
