@@ -125,8 +125,7 @@ func (b *base) pyEnd(t *pyTrace) {
 func (b *base) pyReset(t *pyTrace) { *t = pyTrace{} }
 
 // held reports whether a finished traceback is held, which a request line
-// may complete (uWSGI
-// logs the request after the traceback).
+// may complete (uWSGI logs the request after the traceback).
 func (t *pyTrace) held() bool { return t.state == traceFinal || t.state == traceChain }
 
 // isPyException reports whether line looks like a traceback's final line:
