@@ -136,7 +136,7 @@ func (b *base) emit(kind facts.AppEventKind, pid int, detail, line string) *fact
 		App:    b.app,
 		Kind:   kind,
 		PID:    pid,
-		Detail: detail,
+		Detail: clip(detail),
 		Line:   clip(line),
 	})
 	b.stats.Events++
@@ -222,7 +222,7 @@ func signalNumber(name string) int {
 
 // clip trims a line to at most MaxEventLine bytes of valid UTF-8.
 func clip(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.ToValidUTF8(strings.TrimSpace(s), "\uFFFD")
 	if len(s) > MaxEventLine {
 		cut := MaxEventLine
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -230,7 +230,7 @@ func clip(s string) string {
 		}
 		s = s[:cut]
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return s
 }
 
 // atoiPrefix reads the decimal number at the start of s and returns it

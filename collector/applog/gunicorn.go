@@ -87,6 +87,14 @@ func gunicornStamp(line string) (when time.Time, pid int, level, msg string, ok 
 
 // message reads one gunicorn message logged by process pid.
 func (p *gunicornParser) message(pid int, level, msg, line string) {
+	for _, w := range []string{"WORKER TIMEOUT (pid:", "Worker (pid:", "Worker with pid ", "Booting worker with pid: "} {
+		if strings.HasPrefix(msg, w) {
+			if _, ok := intAfter(msg, w); !ok {
+				p.stats.Unknown++ // a worker message without its pid
+				return
+			}
+		}
+	}
 	switch {
 	case strings.HasPrefix(msg, "WORKER TIMEOUT (pid:"):
 		// arbiter.py murder_workers: "WORKER TIMEOUT (pid:%s)"

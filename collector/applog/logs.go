@@ -99,7 +99,10 @@ func LogsOf(p facts.Process, readFile func(string) ([]byte, error), cwd string) 
 
 // abs makes path absolute against dir.
 func abs(path, dir string) string {
-	if path == "" || filepath.IsAbs(path) {
+	if path == "" {
+		return ""
+	}
+	if filepath.IsAbs(path) {
 		return filepath.Clean(path)
 	}
 	return filepath.Join(dir, path)
@@ -456,7 +459,7 @@ func phpfpmLogs(args []string, readFile func(string) ([]byte, error), cwd string
 	el := Log{App: PHPFPM, Timeout: timeout}
 	v, ok := global["error_log"]
 	switch {
-	case !ok:
+	case !ok || v.value == "":
 		el.Path = abs("log/php-fpm.log", prefix)
 		el.Why = "error_log not set in " + conf + ": php-fpm's default"
 	case v.value == "syslog" || strings.HasPrefix(v.value, "syslog"):

@@ -73,6 +73,12 @@ func (p *phpfpmParser) message(msg, line string) {
 		pool = name
 		msg = msg[len("[pool ")+len(name)+2:]
 	}
+	if strings.HasPrefix(msg, "child ") {
+		if _, ok := intAfter(msg, "child "); !ok {
+			p.stats.Unknown++ // "child" without its pid
+			return
+		}
+	}
 	switch {
 	case strings.HasPrefix(msg, "child ") && strings.Contains(msg, ") execution timed out ("):
 		// fpm_request.c: "[pool %s] child %d, script '%s' (request: \"%s
