@@ -37,7 +37,8 @@ type Options struct {
 	Backlog bool
 	// Publish is how often a snapshot is published; default 500ms.
 	Publish time.Duration
-	// NoHost turns off host metrics (tests that compare exact figures).
+	// NoHost turns off host metrics and the host facts roots are found
+	// in (tests that compare exact figures).
 	NoHost bool
 }
 
@@ -52,6 +53,8 @@ type Engine struct {
 	loops    []loop
 	probers  []*probe.Prober
 	logsDone chan struct{}
+
+	facts *factsLoop // nil in backlog mode and with NoHost
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -169,6 +172,13 @@ func hostPressure(h model.Host) []string {
 func (e *Engine) Start(ctx context.Context) {
 	ctx, e.cancel = context.WithCancel(ctx)
 	inflight := make(chan struct{}, maxInflight)
+	if !e.opt.Backlog && !e.opt.NoHost {
+		// The roots under the causes: listeners, app-server logs, OOM
+		// kills, configured timeouts. Facts are of now, so a backlog
+		// has none.
+		e.facts = newFactsLoop(ctx, e.cfg, e.agg, e.Latest)
+		e.loops = append(e.loops, loop{name: "facts", interval: factsEvery, timeout: 10 * time.Second, fn: e.facts.sample})
+	}
 	for _, l := range e.loops {
 		e.wg.Go(func() { l.run(ctx, inflight) })
 	}
@@ -231,6 +241,9 @@ func (e *Engine) Stop() *model.Snapshot {
 	e.wg.Wait()
 	for _, p := range e.probers {
 		p.Close()
+	}
+	if e.facts != nil {
+		e.facts.close()
 	}
 	e.publish()
 	return e.Latest()

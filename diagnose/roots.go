@@ -410,7 +410,10 @@ func (h *HostFacts) exited(t Target, c CauseFacts, ch facts.ListenerChange) mode
 		what = "exited"
 	}
 	s := fmt.Sprintf("%s, which listened on %s", procName(p), ch.Listener.Addr)
-	if !ch.Listener.Since.IsZero() {
+	switch {
+	case p != nil && !p.Start.IsZero():
+		s += " (started " + clock(p.Start) + ")"
+	case !ch.Listener.Since.IsZero():
 		s += " since " + clock(ch.Listener.Since)
 	}
 	s += fmt.Sprintf(", %s at %s", what, clock(ch.Time))
@@ -426,7 +429,7 @@ func (h *HostFacts) exited(t Target, c CauseFacts, ch facts.ListenerChange) mode
 			}
 		}
 		if lastLine != nil {
-			s += "; its last log line: " + clip(lastLine.Line, 160)
+			s += fmt.Sprintf("; its last log line (%s): %s", clock(lastLine.Time), clip(lastLine.Line, 160))
 		}
 	}
 	return model.Root{Code: model.RootExited, Count: 1, Summary: s, Evidence: ev, Source: "listeners", LastSeen: ch.Time,
@@ -678,7 +681,7 @@ func (h *HostFacts) workerRoots(t Target, c CauseFacts) []model.Root {
 			own = " after its own timeout of " + fmtSec(to)
 		}
 		out = append(out, model.Root{Code: model.RootWorkerTimeout, Count: int64(len(evs)), Source: "app_log", Evidence: ev.Line, LastSeen: ev.Time,
-			Summary:  fmt.Sprintf("%s killed its worker %d at %s%s (%s)%s", app.App, ev.PID, clock(ev.Time), own, ev.Kind, gwTimeout),
+			Summary:  fmt.Sprintf("%s killed its worker %d at %s%s%s", app.App, ev.PID, clock(ev.Time), own, gwTimeout),
 			NextStep: fmt.Sprintf("find what made the request slow (%s around %s); keep %s's timeout above the route's real duration and below the gateway's", ev.File, clock(ev.Time), app.App)})
 	}
 	killed := h.events(app, c, h.Time, facts.AppWorkerKilled, facts.AppWorkerExit)

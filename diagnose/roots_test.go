@@ -86,7 +86,7 @@ func TestRootsRefused(t *testing.T) {
 		h := hostWith()
 		h.Listeners.History = []facts.ListenerChange{{Time: t0.Add(-3 * time.Second), Gone: true, Exited: true,
 			Listener: facts.Listener{Addr: api, Owner: p, Since: t0.Add(-23 * time.Minute)}}}
-		r := wantRoot(t, Roots(nginxTarget(api), refusedAt(t0), h), model.RootExited, "gunicorn (pid 4242, payments.service)", "127.0.0.1:8000", "since 08:02:43", "exited at 08:25:40")
+		r := wantRoot(t, Roots(nginxTarget(api), refusedAt(t0), h), model.RootExited, "gunicorn (pid 4242, payments.service)", "127.0.0.1:8000", "(started 08:02:43)", "exited at 08:25:40")
 		if !strings.Contains(r.NextStep, "systemctl status payments.service") {
 			t.Errorf("next step %q", r.NextStep)
 		}
