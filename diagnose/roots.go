@@ -55,6 +55,11 @@ type App struct {
 	// Timeout is its own request timeout in seconds (gunicorn --timeout,
 	// uWSGI harakiri, php-fpm request_terminate_timeout); 0 unknown.
 	Timeout float64
+	// KeepAlive is how long it keeps an idle client connection open, in
+	// seconds (gunicorn --keep-alive for the worker classes that keep
+	// connections); 0 when it closes after each response or is unknown.
+	KeepAlive float64
+	KeepAliveWhy string // where KeepAlive was read ("--keep-alive 2 (default)")
 }
 
 // CauseFacts is what the aggregator knows of one cause on one upstream.
@@ -731,7 +736,33 @@ func (h *HostFacts) workerRoots(t Target, c CauseFacts) []model.Root {
 		out = append(out, model.Root{Code: model.RootWorkerCrash, Count: int64(len(crash)), Source: "app_log", Evidence: ev.Line, LastSeen: ev.Time, Summary: s,
 			NextStep: fmt.Sprintf("read %s around %s for what killed the worker (a crash in native code, os._exit, a signal)", ev.File, clock(ev.Time))})
 	}
+	if len(out) == 0 {
+		if r, ok := h.keepaliveRace(t, app); ok {
+			out = append(out, r)
+		}
+	}
 	return out
+}
+
+// keepaliveRace finds a gateway that keeps idle connections to the app
+// open longer than the app does: a request sent on a connection the app is
+// closing at that moment fails as a premature close or a reset, with no
+// worker event in the app's log. Both settings are the evidence.
+func (h *HostFacts) keepaliveRace(t Target, app *App) (model.Root, bool) {
+	if app == nil || app.KeepAlive <= 0 {
+		return model.Root{}, false
+	}
+	ka := h.setting(t, "keepalive")
+	kt := h.setting(t, "keepalive_timeout", "timeout http-keep-alive")
+	if ka == nil || ka.Default || kt == nil || kt.Seconds <= app.KeepAlive {
+		return model.Root{}, false
+	}
+	gw := or(t.Knobs.Title, "the gateway")
+	return model.Root{Code: model.RootKeepaliveRace, Count: 1, Source: "gateway_config",
+		Summary: fmt.Sprintf("%s keeps idle connections to %s for %s (%s %s, %s; %s %s, %s); %s closes them after %s (%s): a request sent as the app closes one fails",
+			gw, t.Address, fmtSec(kt.Seconds), ka.Name, ka.Value, ka.Pos(), kt.Name, kt.Value, kt.Pos(), app.App, fmtSec(app.KeepAlive), app.KeepAliveWhy),
+		Evidence: fmt.Sprintf("%s %s at %s; %s %s at %s; %s %s", ka.Name, ka.Value, ka.Pos(), kt.Name, kt.Value, kt.Pos(), app.App, app.KeepAliveWhy),
+		NextStep: fmt.Sprintf("make %s's %s shorter than %s's keep-alive (%s), or the app's keep-alive longer than %s", gw, kt.Name, app.App, fmtSec(app.KeepAlive), fmtSec(kt.Seconds))}, true
 }
 
 // startingNear reports the app's master starting just before t: its first

@@ -300,3 +300,25 @@ func TestWrongPortNearestRoute(t *testing.T) {
 		t.Errorf("the other route's stray listener named for 8003: %q", r.Summary)
 	}
 }
+
+func TestRootsKeepaliveRace(t *testing.T) {
+	api := nginxTarget("127.0.0.1:8000")
+	reset := CauseFacts{Code: model.CauseReset, Times: []time.Time{t0}, Window: 5 * time.Minute}
+	h := appHost(gunicorn(4242, ""))
+	h.Apps[0].KeepAlive, h.Apps[0].KeepAliveWhy = 2, "--keep-alive 2 (default), worker class gthread"
+	h.Settings = append(h.Settings,
+		facts.Setting{Gateway: "nginx", Upstream: "127.0.0.1:8000", Name: "keepalive", Value: "16", File: "up.conf", Line: 3},
+		facts.Setting{Gateway: "nginx", Upstream: "127.0.0.1:8000", Name: "keepalive_timeout", Value: "60s", Seconds: 60, Default: true})
+	wantRoot(t, Roots(api, reset, h), model.RootKeepaliveRace, "for 60s", "keepalive 16, up.conf:3", "after 2s")
+	// A worker event near the failure is the better root.
+	h.Events = []facts.AppEvent{{Time: t0, Kind: facts.AppWorkerTimeout, PID: 9, File: h.Apps[0].Logs[0], Line: "WORKER TIMEOUT (pid:9)"}}
+	if rs := Roots(api, reset, h); len(rs) != 1 || rs[0].Code != model.RootWorkerTimeout {
+		t.Errorf("roots %v", codes(rs))
+	}
+	// No connection cache at the gateway: no race.
+	h.Events = nil
+	h.Settings = h.Settings[:1]
+	if rs := Roots(api, reset, h); len(rs) != 0 {
+		t.Errorf("race without keepalive: %v", codes(rs))
+	}
+}
