@@ -58,7 +58,7 @@ type App struct {
 	// KeepAlive is how long it keeps an idle client connection open, in
 	// seconds (gunicorn --keep-alive for the worker classes that keep
 	// connections); 0 when it closes after each response or is unknown.
-	KeepAlive float64
+	KeepAlive    float64
 	KeepAliveWhy string // where KeepAlive was read ("--keep-alive 2 (default)")
 }
 
