@@ -240,4 +240,3 @@ func TestLogsOfLive(t *testing.T) {
 		}
 	})
 }
-

@@ -2,6 +2,7 @@ package applog
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -326,3 +327,26 @@ func TestIsPyException(t *testing.T) {
 		}
 	}
 }
+
+func benchParser(b *testing.B, app, fixture string) {
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	p, _ := NewParser(app, time.UTC)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			p.Feed(l)
+		}
+		p.Flush()
+	}
+}
+
+func BenchmarkGunicorn(b *testing.B) {
+	benchParser(b, Gunicorn, "testdata/gunicorn-20.1.0-flask.log")
+}
+func BenchmarkUWSGI(b *testing.B)  { benchParser(b, UWSGI, "testdata/uwsgi-2.0.21.log") }
+func BenchmarkPHPFPM(b *testing.B) { benchParser(b, PHPFPM, "testdata/php-fpm-8.2.36.log") }

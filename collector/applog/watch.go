@@ -66,10 +66,11 @@ type Watcher struct {
 
 // follower is one file's state.
 type follower struct {
-	log    Log
+	path   string // log.Path, which never changes; read without mu
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
+	log      Log // Set changes its Timeout and Why (under w.mu and mu); its Path and App never change
 	parser   Parser
 	ring     []facts.AppEvent
 	next     int
@@ -146,7 +147,7 @@ func (w *Watcher) Set(logs []Log) {
 		}
 		parser, _ := NewParser(l.App, w.opt.Location)
 		ctx, cancel := context.WithCancel(w.ctx)
-		f := &follower{log: l, cancel: cancel, parser: parser, ring: make([]facts.AppEvent, w.opt.Ring)}
+		f := &follower{path: p, log: l, cancel: cancel, parser: parser, ring: make([]facts.AppEvent, w.opt.Ring)}
 		w.files[p] = f
 		go f.run(ctx, w.opt)
 	}
@@ -161,7 +162,7 @@ func (w *Watcher) Events(since time.Time) []facts.AppEvent {
 		list = append(list, f)
 	}
 	w.mu.Unlock()
-	sort.Slice(list, func(i, j int) bool { return list[i].log.Path < list[j].log.Path })
+	sort.Slice(list, func(i, j int) bool { return list[i].path < list[j].path })
 	var out []facts.AppEvent
 	for _, f := range list {
 		f.mu.Lock()
@@ -220,7 +221,7 @@ func (f *follower) appendEvents(out []facts.AppEvent, since time.Time) []facts.A
 // keep adds events to the ring; f.mu is held.
 func (f *follower) keep(evs []facts.AppEvent) {
 	for _, e := range evs {
-		e.File = f.log.Path
+		e.File = f.path
 		if e.Timeout == 0 {
 			e.Timeout = f.log.Timeout
 		}
@@ -240,20 +241,20 @@ func (f *follower) run(ctx context.Context, opt WatchOptions) {
 	poll := time.NewTicker(opt.Poll)
 	defer poll.Stop()
 	for {
-		fi, err := os.Stat(f.log.Path)
+		fi, err := os.Stat(f.path)
 		switch {
 		case err == nil && fi.Mode().IsRegular():
 			f.setErr("")
 			f.follow(ctx, opt)
 			return
 		case err == nil:
-			f.setErr(fmt.Sprintf("%s is not a regular file (%s): not followed", f.log.Path, kind(fi.Mode())))
+			f.setErr(fmt.Sprintf("%s is not a regular file (%s): not followed", f.path, kind(fi.Mode())))
 		default:
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err // the path is already in the message
 			}
-			f.setErr(fmt.Sprintf("waiting for %s: %v", f.log.Path, err))
+			f.setErr(fmt.Sprintf("waiting for %s: %v", f.path, err))
 		}
 		select {
 		case <-ctx.Done():
@@ -286,7 +287,7 @@ func (f *follower) setErr(s string) {
 // follow runs the tailer, with a ticker that ends a traceback held by a
 // quiet log.
 func (f *follower) follow(ctx context.Context, opt WatchOptions) {
-	t := tail.New(f.log.Path, tailOptions(opt.Backfill, opt.Poll))
+	t := tail.New(f.path, tailOptions(opt.Backfill, opt.Poll))
 	f.mu.Lock()
 	f.tailer = t
 	f.mu.Unlock()

@@ -115,7 +115,9 @@ func TestWatcherGunicornLive(t *testing.T) {
 			t.Errorf("boot of %d: %+v, want %s", pid, b, want)
 		}
 	}
-	if _, ok := findEvent(evs, func(e facts.AppEvent) bool { return e.Kind == facts.AppStarting && e.Detail == "127.0.0.1:"+strconv.Itoa(port) }); !ok {
+	if _, ok := findEvent(evs, func(e facts.AppEvent) bool {
+		return e.Kind == facts.AppStarting && e.Detail == "127.0.0.1:"+strconv.Itoa(port)
+	}); !ok {
 		t.Errorf("no starting event with the listen address in %+v", evs)
 	}
 	for i := 1; i < len(evs); i++ {
