@@ -74,7 +74,7 @@ func FuzzGunicorn(f *testing.F) {
 func FuzzUWSGI(f *testing.F) { fuzzParser(f, UWSGI, "testdata/uwsgi-2.0.21.log") }
 
 func FuzzPHPFPM(f *testing.F) {
-	fuzzParser(f, PHPFPM, "testdata/php-fpm-8.2.36.log", "testdata/php-fpm-8.2.36-slow.log")
+	fuzzParser(f, PHPFPM, "testdata/php-fpm-8.2.36.log", "testdata/php-fpm-8.2.36-slow.log", "testdata/php-fpm-8.2.36-stderr.log")
 }
 
 // FuzzLogsOf: any command line and configuration file gives logs with

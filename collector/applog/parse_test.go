@@ -229,6 +229,21 @@ func TestPHPFPMFixture(t *testing.T) {
 		{"11:56:12", facts.AppOverloaded, 0, "", "pool api max_children 5"},
 	})
 
+	// catch_workers_output: PHP's uncaught exception, as the child said it.
+	got, st = parseFile(t, PHPFPM, "testdata/php-fpm-8.2.36-stderr.log")
+	check(t, PHPFPM, got, []want{
+		{"12:09:20", facts.AppStarting, 12440, "", ""},
+		{"12:09:21", facts.AppException, 12446, "RuntimeException: boom", ""},
+		{"12:09:22", facts.AppStopping, 0, "", ""},
+		{"12:09:22", facts.AppStopping, 0, "", ""},
+	})
+	if st.Unknown != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if e := phpFatal("PHP Fatal error:  Maximum execution time of 30 seconds exceeded in /srv/a.php on line 3"); e != "PHP Fatal error: Maximum execution time of 30 seconds exceeded" {
+		t.Errorf("phpFatal = %q", e)
+	}
+
 	// The slowlog's records are known lines, no events.
 	got, st = parseFile(t, PHPFPM, "testdata/php-fpm-8.2.36-slow.log")
 	if len(got) != 0 || st.Unknown != 0 || st.Other != 8 {

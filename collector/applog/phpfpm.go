@@ -121,6 +121,23 @@ func (p *phpfpmParser) message(msg, line string) {
 			d = "" // ondemand and dynamic spawns are no replacement
 		}
 		p.emit(facts.AppWorkerBoot, pid, d, line)
+	case strings.HasPrefix(msg, "child ") && strings.Contains(msg, " said into std"):
+		// fpm_stdio.c with catch_workers_output: "[pool %s] child %d
+		// said into stderr: \"%s\"". PHP's fatal errors arrive so when
+		// PHP has no error_log of its own.
+		pid, _ := intAfter(msg, "child ")
+		_, said, _ := strings.Cut(msg, ": ")
+		said = strings.TrimSuffix(strings.TrimPrefix(said, "\""), "\"")
+		if exc := phpFatal(said); exc != "" {
+			p.endStartup()
+			ev := p.emit(facts.AppException, pid, "", line)
+			ev.Exception = clip(exc)
+			if ev.Exception == "" {
+				ev.Exception = "PHP Fatal error"
+			}
+			return
+		}
+		p.stats.Other++
 	case strings.HasPrefix(msg, "fpm is running, pid "):
 		p.starting()
 		pid, _ := intAfter(msg, "pid ")
@@ -138,4 +155,28 @@ func (p *phpfpmParser) message(msg, line string) {
 	default:
 		p.stats.Other++
 	}
+}
+
+// phpFatal reads PHP's fatal error line, "PHP Fatal error:  Uncaught
+// RuntimeException: boom in /srv/boom.php:1" (main.c php_error_cb, Zend's
+// "Uncaught %s" for an exception), as "RuntimeException: boom"; another
+// fatal error ("Maximum execution time of 30 seconds exceeded") is
+// "PHP Fatal error: " and its message. It returns "" for other lines.
+func phpFatal(s string) string {
+	const fatal = "PHP Fatal error:  "
+	i := strings.Index(s, fatal)
+	if i < 0 {
+		return ""
+	}
+	msg := s[i+len(fatal):]
+	uncaught := strings.HasPrefix(msg, "Uncaught ")
+	msg = strings.TrimPrefix(msg, "Uncaught ")
+	// Drop the place: " in FILE:LINE" (uncaught) or " in FILE on line N".
+	if j := strings.LastIndex(msg, " in "); j > 0 {
+		msg = msg[:j]
+	}
+	if uncaught {
+		return msg
+	}
+	return "PHP Fatal error: " + msg
 }
