@@ -647,24 +647,38 @@ func fmtSec(s float64) string {
 
 // ---- premature close, reset ----
 
-// setting finds the gateway's setting of one of names for the upstream.
+// setting finds the gateway's setting of the upstream that applies, names
+// in order of precedence: the first name written in the configuration
+// wins (Apache's worker timeout= over ProxyTimeout over Timeout), else the
+// first one present with its default. Among routes to the upstream the
+// longest value is taken: the one a worker timeout must stay below.
 func (h *HostFacts) setting(t Target, names ...string) *facts.Setting {
-	var found *facts.Setting
-	for i := range h.Settings {
-		s := &h.Settings[i]
-		if s.Upstream != t.Address || (t.Knobs.Kind != "" && s.Gateway != t.Knobs.Kind) || !slices.Contains(names, s.Name) {
-			continue
+	var fallback *facts.Setting
+	for _, name := range names {
+		var found *facts.Setting
+		for i := range h.Settings {
+			s := &h.Settings[i]
+			if s.Name != name || s.Upstream != t.Address || (t.Knobs.Kind != "" && s.Gateway != t.Knobs.Kind) {
+				continue
+			}
+			if found == nil || s.Seconds > found.Seconds || (s.Seconds == found.Seconds && found.Default && !s.Default) {
+				found = s
+			}
 		}
-		// The longest timeout of any route to it: the one a worker
-		// timeout must stay below.
-		if found == nil || s.Seconds > found.Seconds {
-			found = s
+		if found != nil && !found.Default {
+			return found
+		}
+		if fallback == nil {
+			fallback = found
 		}
 	}
-	return found
+	return fallback
 }
 
-var readTimeouts = []string{"proxy_read_timeout", "fastcgi_read_timeout", "uwsgi_read_timeout", "grpc_read_timeout", "scgi_read_timeout", "timeout server", "ProxyTimeout", "timeout", "Timeout"}
+// readTimeouts are the gateways' names of the read timeout, in order of
+// precedence (see setting).
+var readTimeouts = []string{"proxy_read_timeout", "fastcgi_read_timeout", "uwsgi_read_timeout", "grpc_read_timeout", "scgi_read_timeout",
+	"timeout server", "ProxyPass timeout", "BalancerMember timeout", "ProxyTimeout", "Timeout"}
 
 func (h *HostFacts) workerRoots(t Target, c CauseFacts) []model.Root {
 	e, ok := parseEndpoint(t.Address)
