@@ -156,6 +156,9 @@ func (f *factsLoop) learnApps(lst facts.Listeners) {
 				a.Logs = append(a.Logs, l.Path)
 			}
 			a.Timeout = max(a.Timeout, l.Timeout)
+			if l.KeepAlive > 0 {
+				a.KeepAlive, a.KeepAliveWhy = l.KeepAlive, l.KeepAliveWhy
+			}
 		}
 		f.apps = append(f.apps, a)
 		if len(f.apps) > appsKept {

@@ -23,6 +23,13 @@ type Log struct {
 	// Why says where the path and the timeout were read, or why there is
 	// no path.
 	Why string
+	// KeepAlive is how long the server keeps an idle client connection,
+	// in seconds: gunicorn's --keep-alive (default 2) for a worker class
+	// that keeps connections (gthread, gevent, eventlet, tornado); 0 when
+	// it closes after each response (the sync worker) or is not known.
+	// KeepAliveWhy says where it was read.
+	KeepAlive    float64
+	KeepAliveWhy string
 }
 
 // gunicornTimeout is gunicorn's default --timeout.
@@ -134,7 +141,7 @@ func flagValue(args []string, i int, names ...string) (string, int) {
 // The command line wins over the file, as in gunicorn.
 func gunicornLog(args []string, readFile func(string) ([]byte, error), cwd string) Log {
 	l := Log{App: Gunicorn}
-	var errlog, timeout, config string
+	var errlog, timeout, config, keep, keepFrom, class, threads string
 	var errlogFrom, timeoutFrom string
 	for i := 1; i < len(args); i++ {
 		if v, n := flagValue(args, i, "--error-logfile", "--log-file"); n > 0 {
@@ -145,6 +152,15 @@ func gunicornLog(args []string, readFile func(string) ([]byte, error), cwd strin
 			i += n - 1
 		} else if v, n := flagValue(args, i, "--config", "-c"); n > 0 {
 			config = v
+			i += n - 1
+		} else if v, n := flagValue(args, i, "--keep-alive"); n > 0 {
+			keep, keepFrom = v, "--keep-alive "+v
+			i += n - 1
+		} else if v, n := flagValue(args, i, "--worker-class", "-k"); n > 0 {
+			class = v
+			i += n - 1
+		} else if v, n := flagValue(args, i, "--threads"); n > 0 {
+			threads = v
 			i += n - 1
 		}
 	}
@@ -170,6 +186,15 @@ func gunicornLog(args []string, readFile func(string) ([]byte, error), cwd strin
 			if v, ok := vals["timeout"]; ok && timeout == "" {
 				timeout, timeoutFrom = v.value, fmt.Sprintf("timeout in %s:%d", path, v.line)
 			}
+			if v, ok := vals["keepalive"]; ok && keep == "" {
+				keep, keepFrom = v.value, fmt.Sprintf("keepalive %s in %s:%d", v.value, path, v.line)
+			}
+			if v, ok := vals["worker_class"]; ok && class == "" {
+				class = v.value
+			}
+			if v, ok := vals["threads"]; ok && threads == "" {
+				threads = v.value
+			}
 		} else if config != "gunicorn.conf.py" {
 			confWhy = fmt.Sprintf("; config %s not read: %v", path, err)
 		}
@@ -182,6 +207,7 @@ func gunicornLog(args []string, readFile func(string) ([]byte, error), cwd strin
 			timeoutWhy = "timeout " + timeout + " from " + timeoutFrom
 		}
 	}
+	l.KeepAlive, l.KeepAliveWhy = gunicornKeepAlive(keep, keepFrom, class, threads)
 	switch errlog {
 	case "":
 		l.Why = "gunicorn writes its error log to stderr (no --error-logfile)"
@@ -193,6 +219,27 @@ func gunicornLog(args []string, readFile func(string) ([]byte, error), cwd strin
 	}
 	l.Why += "; " + timeoutWhy + confWhy
 	return l
+}
+
+// gunicornKeepAlive is how long gunicorn keeps an idle connection: the
+// sync worker closes after each response (gunicorn switches to gthread
+// when --threads is above 1); the others keep it --keep-alive seconds,
+// 2 by default.
+func gunicornKeepAlive(keep, from, class, threads string) (float64, string) {
+	class = strings.Trim(class, `"'`)
+	if n, err := strconv.Atoi(strings.Trim(threads, `"'`)); (class == "" || class == "sync") && err == nil && n > 1 {
+		class = "gthread"
+	}
+	if class == "" || class == "sync" || strings.HasSuffix(class, ".SyncWorker") {
+		return 0, ""
+	}
+	secs, why := 2.0, "--keep-alive 2 (gunicorn's default)"
+	if keep != "" {
+		if f, err := strconv.ParseFloat(strings.Trim(keep, `"'`), 64); err == nil && f >= 0 {
+			secs, why = f, from
+		}
+	}
+	return secs, why + ", worker class " + class
 }
 
 type assigned struct {

@@ -81,6 +81,22 @@ func TestLogsOfGunicorn(t *testing.T) {
 			t.Errorf("%q: %+v, want path %q timeout %v why ~%q", c.args, l, c.path, c.timeout, c.why)
 		}
 	}
+	for _, c := range []struct {
+		args []string
+		keep float64
+		why  string
+	}{
+		{[]string{"app:app"}, 0, ""}, // sync: closes after each response
+		{[]string{"-k", "gthread", "app:app"}, 2, "--keep-alive 2 (gunicorn's default), worker class gthread"},
+		{[]string{"--threads", "4", "--keep-alive", "5"}, 5, "--keep-alive 5, worker class gthread"},
+		{[]string{"--worker-class=gevent", "--keep-alive=1"}, 1, "worker class gevent"},
+		{[]string{"-k", "sync", "--keep-alive", "5"}, 0, ""},
+	} {
+		l := LogsOf(gunicornProc(c.args...), conf, "/srv/app")[0]
+		if l.KeepAlive != c.keep || !strings.Contains(l.KeepAliveWhy, c.why) {
+			t.Errorf("%q: keep-alive %v %q, want %v %q", c.args, l.KeepAlive, l.KeepAliveWhy, c.keep, c.why)
+		}
+	}
 	if logs := LogsOf(facts.Process{Comm: "nginx", Cmdline: []string{"nginx"}}, conf, "/"); logs != nil {
 		t.Errorf("nginx: %+v", logs)
 	}
