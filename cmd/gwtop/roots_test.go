@@ -121,6 +121,14 @@ func TestRootsNginxGunicorn(t *testing.T) {
 		t.Fatalf("snapshot JSON: %v\n%s", err, res.out)
 	}
 	checkSchema(t, []byte(res.out))
+	// The same snapshot as `gwtop snapshot` prints it without --json: the
+	// top cause's root replaces its generic hint.
+	var table strings.Builder
+	printTable(&table, &snap)
+	t.Logf("gwtop snapshot:\n%s", table.String())
+	if !strings.Contains(table.String(), "refused ×") || !strings.Contains(table.String(), "→ not_running: no process listens on "+never) {
+		t.Errorf("the table does not show the roots:\n%s", table.String())
+	}
 
 	type want struct {
 		cause model.Cause

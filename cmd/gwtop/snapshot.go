@@ -97,12 +97,19 @@ func printTable(w io.Writer, s *model.Snapshot) {
 				pr = fmt.Sprintf("ok %.0fms", u.Probe.Phases.Total)
 			} else {
 				pr = "✖ " + string(u.Probe.Cause)
+				if u.Probe.Phase != "" {
+					pr += " in " + u.Probe.Phase
+				}
 			}
 		}
 		cause := "-"
 		if len(u.Causes) > 0 {
 			c := u.Causes[0]
 			cause = fmt.Sprintf("%s ×%d: %s", c.Code, c.Total, c.Hint)
+			if len(c.Roots) > 0 {
+				// The root is what the operator acts on.
+				cause = fmt.Sprintf("%s ×%d → %s: %s", c.Code, c.Total, c.Roots[0].Code, c.Roots[0].Summary)
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", u.State, oneLine(u.Name), oneLine(u.Address), u.Requests, u.Rate5xx*100,
 			ms(u.LatencyMS.P50, u.LatencyMS.Count), ms(u.LatencyMS.P95, u.LatencyMS.Count), ms(u.LatencyMS.P99, u.LatencyMS.Count), pr, oneLine(cause))
