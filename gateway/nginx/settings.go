@@ -137,6 +137,9 @@ func readSettings(ctx context.Context, p discover.Proc, conf string, opt discove
 func (x *ngx) settings(ctx context.Context) []facts.Setting {
 	var out []facts.Setting
 	for _, p := range x.passes {
+		if len(p.d.Args) == 0 {
+			continue // "grpc_pass;": nginx -t rejects it, there is no address
+		}
 		dst := x.passDest(p)
 		if dst.variable || dst.noPort {
 			continue
