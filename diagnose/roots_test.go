@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -320,5 +321,37 @@ func TestRootsKeepaliveRace(t *testing.T) {
 	h.Settings = h.Settings[:1]
 	if rs := Roots(api, reset, h); len(rs) != 0 {
 		t.Errorf("race without keepalive: %v", codes(rs))
+	}
+}
+
+// BenchmarkRoots is the cost of the roots of one failing upstream on a
+// host with 200 listeners, 1000 app events and 500 settings: the
+// aggregator runs it for every cause of every rebuilt row.
+func BenchmarkRoots(b *testing.B) {
+	var ls []facts.Listener
+	for i := range 200 {
+		ls = append(ls, facts.Listener{Addr: fmt.Sprintf("127.0.0.1:%d", 20000+i), Owner: gunicorn(5000+i, "")})
+	}
+	h := hostWith(ls...)
+	for i := range 200 {
+		h.Apps = append(h.Apps, App{Proc: *ls[i].Owner, App: "gunicorn", Logs: []string{fmt.Sprintf("/var/log/app%d.log", i)}})
+	}
+	for i := range 1000 {
+		h.Events = append(h.Events, facts.AppEvent{Time: t0.Add(-time.Duration(i) * time.Second), Kind: facts.AppException, Exception: "KeyError: 'x'", File: fmt.Sprintf("/var/log/app%d.log", i%200)})
+	}
+	for i := range 500 {
+		h.Settings = append(h.Settings, facts.Setting{Gateway: "nginx", Upstream: fmt.Sprintf("127.0.0.1:%d", 20000+i%200), Name: "proxy_read_timeout", Value: "1s", Seconds: 1, File: "x.conf", Line: i + 1})
+	}
+	t := nginxTarget("127.0.0.1:20007")
+	causes := []CauseFacts{
+		{Code: model.CauseUpstream5xx, Times: []time.Time{t0}, Window: 5 * time.Minute},
+		{Code: model.CauseReadTimeout, Times: []time.Time{t0}, Window: 5 * time.Minute},
+		{Code: model.CauseRefused, Times: []time.Time{t0}, Window: 5 * time.Minute},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range causes {
+			Roots(t, c, h)
+		}
 	}
 }
