@@ -72,33 +72,51 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(name, err)
 	}
+	if line, ok := noSettings(&root); ok {
+		// An empty file, or one of comments only (yaml.v3 said "EOF",
+		// with no line).
+		return nil, Errors{{File: name, Line: line, Msg: "the file has no settings: write upstreams: or a gateway section (nginx:, haproxy: …); `gwtop discover` prints one for this host"}}
+	}
 	cfg := &Config{Source: name}
-	if len(bytes.TrimSpace(data)) > 0 {
-		// Unknown fields and wrong types first, with yaml's own lines.
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(newFile(&root).ptr); err != nil {
-			if err = withoutEnvRefs(err); err != nil {
-				return nil, yamlError(name, err)
-			}
-		}
-		// Then ${VAR} in every value, each error at the value's line,
-		// and the expanded tree decoded.
-		if errs := expandNodes(name, &root, "", lookup); len(errs) > 0 {
-			return nil, errs
-		}
-		f := newFile(&root)
-		if err := root.Decode(f.ptr); err != nil {
+	// Unknown fields and wrong types first, with yaml's own lines.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(newFile(&root).ptr); err != nil {
+		if err = withoutEnvRefs(err); err != nil {
 			return nil, yamlError(name, err)
 		}
-		f.into(cfg)
 	}
+	// Then ${VAR} in every value, each error at the value's line,
+	// and the expanded tree decoded.
+	if errs := expandNodes(name, &root, "", lookup); len(errs) > 0 {
+		return nil, errs
+	}
+	f := newFile(&root)
+	if err := root.Decode(f.ptr); err != nil {
+		return nil, yamlError(name, err)
+	}
+	f.into(cfg)
 	p := &positions{root: &root}
 	cfg.applyDefaults()
 	if errs := cfg.validate(name, p); len(errs) > 0 {
 		return nil, errs
 	}
 	return cfg, nil
+}
+
+// noSettings reports a document without a setting in it: nothing but
+// comments and blank lines, a lone "---", null or {}; and the line to
+// name (1 for an empty file).
+func noSettings(root *yaml.Node) (int, bool) {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return 1, true
+	}
+	n := root.Content[0]
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" {
+		return 1, true // "---" and nothing after it
+	}
+	empty := n.Kind == yaml.ScalarNode && n.Tag == "!!null" || n.Kind == yaml.MappingNode && len(n.Content) == 0
+	return max(n.Line, 1), empty
 }
 
 // yamlError turns yaml.v3's messages into "file:line: message" lines.
@@ -270,22 +288,38 @@ func (c *Config) validate(name string, p *positions) Errors {
 		bad("interval", fmt.Sprintf("%v is too short: use 100ms or more", c.Interval), "interval")
 	}
 	seen := map[string]int{}
+	names := map[[3]string]int{} // gateway, group, name → first index
 	for i, u := range c.Upstreams {
 		f := func(s string) string { return fmt.Sprintf("upstreams[%d].%s", i, s) }
-		if u.Address == "" {
+		var probeErr error
+		if u.Probe != "" {
+			if probeErr = checkProbeURL(u.Probe); probeErr != nil {
+				bad(f("probe"), probeErr.Error(), "upstreams", i, "probe")
+			}
+		}
+		switch {
+		case u.Address == "":
 			bad(f("address"), "missing: give the address as the gateway logs it (10.0.0.1:8080) or a probe URL to take it from", "upstreams", i)
+		case probeErr != nil && u.Address == AddressOf(u.Probe):
+			// taken from the probe URL, whose error says it
+		default:
+			if err := checkUpstreamAddress(u.Address); err != nil {
+				bad(f("address"), err.Error(), "upstreams", i, "address")
+			}
 		}
 		if j, dup := seen[u.Gateway+" "+u.Address]; dup && u.Address != "" {
 			bad(f("address"), fmt.Sprintf("%s is already upstreams[%d]", u.Address, j), "upstreams", i, "address")
 		}
 		seen[u.Gateway+" "+u.Address] = i
+		if key := [3]string{u.Gateway, u.Group, u.Name}; u.Name != "" {
+			if j, dup := names[key]; dup {
+				bad(f("name"), dupName(u, j, p), "upstreams", i, "name")
+			} else {
+				names[key] = i
+			}
+		}
 		if u.Gateway != "" && c.Instance(u.Gateway) == nil {
 			bad(f("gateway"), fmt.Sprintf("%q is not a gateway section of this configuration (have: %s)", u.Gateway, strings.Join(c.instances(), ", ")), "upstreams", i, "gateway")
-		}
-		if u.Probe != "" {
-			if err := checkProbeURL(u.Probe); err != nil {
-				bad(f("probe"), err.Error(), "upstreams", i, "probe")
-			}
 		}
 		if _, err := ParseExpect(u.Expect); err != nil {
 			bad(f("expect"), err.Error(), "upstreams", i, "expect")
@@ -296,8 +330,10 @@ func (c *Config) validate(name string, p *positions) Errors {
 			}
 		}
 		if u.Resolver != "" {
-			if _, _, err := net.SplitHostPort(u.Resolver); err != nil {
-				bad(f("resolver"), fmt.Sprintf("%q: want HOST:PORT of a DNS server", u.Resolver), "upstreams", i, "resolver")
+			if _, port, err := net.SplitHostPort(u.Resolver); err != nil {
+				bad(f("resolver"), fmt.Sprintf("%q: want HOST:PORT of a DNS server", redact.String(u.Resolver)), "upstreams", i, "resolver")
+			} else if err := checkPort(u.Resolver, port); err != nil {
+				bad(f("resolver"), err.Error(), "upstreams", i, "resolver")
 			}
 		}
 		if u.Timeout < 0 {
@@ -324,15 +360,67 @@ func (c *Config) validate(name string, p *positions) Errors {
 	return errs
 }
 
+// dupName says which upstream already has u's name (in the same gateway
+// and group: two backends may each have a server web1).
+func dupName(u Upstream, first int, p *positions) string {
+	msg := fmt.Sprintf("%q is already the name of upstreams[%d]", u.Name, first)
+	if l := p.line("upstreams", first); l > 0 {
+		msg += fmt.Sprintf(" (line %d)", l)
+	}
+	if u.Group != "" {
+		msg += " in group " + strconv.Quote(u.Group)
+	}
+	return msg + ": give each upstream its own name (a name is the row's label)"
+}
+
 // checkAppAddress accepts HOST:PORT or unix:PATH.
 func checkAppAddress(s string) error {
 	if p, ok := strings.CutPrefix(s, "unix:"); ok && p != "" {
 		return nil
 	}
 	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("%q: want HOST:PORT or unix:PATH, as upstreams write it", s)
+		return fmt.Errorf("%q: want HOST:PORT or unix:PATH, as upstreams write it", redact.String(s))
+	}
+	return CheckHostPort(s)
+}
+
+// checkUpstreamAddress checks the port of an upstream's HOST:PORT; other
+// forms (unix:PATH, a name the gateway logs) are left as they are written.
+func checkUpstreamAddress(s string) error {
+	if strings.HasPrefix(s, "unix:") {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return nil
+	}
+	return CheckHostPort(s)
+}
+
+// CheckHostPort accepts HOST:PORT with a port from 1 to 65535.
+func CheckHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q: want HOST:PORT", redact.String(s))
+	}
+	return checkPort(s, port)
+}
+
+// checkPort accepts a port number from 1 to 65535 (what was written is
+// quoted, redacted, in the error).
+func checkPort(written, port string) error {
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return fmt.Errorf("%q: port %q is not a number from 1 to 65535", redact.String(written), truncate(port, 20))
 	}
 	return nil
+}
+
+// truncate shortens s to at most n bytes (a port of a thousand digits is
+// not worth quoting whole).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // CheckHostPortOrURL accepts HOST:PORT or an http(s) URL (an admin API
@@ -342,9 +430,9 @@ func CheckHostPortOrURL(s string) error {
 		return CheckHTTPURL(s)
 	}
 	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("%q: want HOST:PORT or http://HOST:PORT", s)
+		return fmt.Errorf("%q: want HOST:PORT or http://HOST:PORT", redact.String(s))
 	}
-	return nil
+	return CheckHostPort(s)
 }
 
 func checkProbeURL(s string) error {
@@ -363,6 +451,9 @@ func checkProbeURL(s string) error {
 	if u.Scheme == "tcp" && u.Port() == "" {
 		return fmt.Errorf("%q needs a port: tcp://HOST:PORT", redact.String(s))
 	}
+	if p := u.Port(); p != "" {
+		return checkPort(s, p)
+	}
 	return nil
 }
 
@@ -375,6 +466,9 @@ func CheckHTTPURL(s string) error {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is not an http:// or https:// URL", redact.String(s))
+	}
+	if p := u.Port(); p != "" {
+		return checkPort(s, p)
 	}
 	return nil
 }
