@@ -183,6 +183,13 @@ func statusCause(status int) model.Cause {
 	return model.CauseBadResponse
 }
 
+// headersTooLarge reports net/http's refusal of a response whose headers
+// exceed Transport.MaxResponseHeaderBytes. The error is a plain string
+// (errors.New in net/http's transport), so its text is all there is.
+func headersTooLarge(err error) bool {
+	return strings.Contains(err.Error(), "server response headers exceeded")
+}
+
 // isMalformed reports an upstream response net/http could not parse. The
 // header parser's errors are typed (textproto.ProtocolError), but the status
 // line, Content-Length, Transfer-Encoding and chunked-body errors are plain

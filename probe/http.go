@@ -41,6 +41,9 @@ func newTransport(t Target, serverName string, roots *x509.CertPool, dial dialFu
 		// timeout decide otherwise (a reset on reuse is worth seeing).
 		IdleConnTimeout:     90 * time.Second,
 		MaxIdleConnsPerHost: 2,
+		// An upstream may not make a probe hold more than this of its
+		// headers (see MaxHeader).
+		MaxResponseHeaderBytes: MaxHeader,
 		// All other timeouts come from the probe's context deadline, so
 		// the phase that was running when it expired names the cause.
 	}
@@ -85,6 +88,13 @@ func (p *Prober) probeHTTP(parent context.Context) model.ProbeResult {
 		st := tr.stage(p.isTLS)
 		res.Phases, res.Reused = tr.phases(time.Now())
 		fail(&res, causeOf(err, st, parent), err)
+		if headersTooLarge(err) && res.Cause != model.CauseNone {
+			// net/http's text ("server response headers exceeded
+			// 65536 bytes; aborted") behind "Get URL: transport
+			// connection broken" says it less plainly.
+			res.Cause = model.CauseBadResponse
+			res.Error = fmt.Sprintf("response headers over %d KiB", MaxHeader>>10)
+		}
 		p.explain(&res, err, st)
 		return res
 	}

@@ -37,7 +37,22 @@ const DefaultTimeout = 2 * time.Second
 // MaxBody is how much of a response body a probe reads. The body is read so
 // that "total" covers a real transfer and a keep-alive connection can be
 // reused, but a health check must not download a large file every second.
+// The body is streamed into io.Discard through a small pooled buffer, so
+// it costs no memory, only the bytes on the wire.
 const MaxBody = 64 << 10
+
+// MaxHeader caps the bytes of a response's status line and headers (each
+// 1xx answer's too). net/http's default is 10 MiB, and an upstream that
+// sends header lines without end would cost that much heap per probe,
+// several times over for the map and strings they become; a health
+// check's answer needs a few hundred bytes. Going over is a bad_response,
+// "response headers over 64 KiB".
+//
+// With Engine's 64 probes in flight, the probes' memory is bounded by
+// 64 × (MaxHeader, buffered and parsed about three times, plus the
+// transport's 4 KiB read and write buffers and an 8 KiB copy buffer):
+// about 64 × 250 KiB = 16 MiB, whatever the upstreams send.
+const MaxHeader = 64 << 10
 
 // StatusRange is an inclusive range of accepted HTTP status codes.
 type StatusRange struct {

@@ -12,6 +12,10 @@ import (
 // probeTCP runs one TCP connect check: OK once the handshake completes. It is
 // what HAProxy's L4 check does, and the right probe for upstreams that do not
 // speak HTTP, or whose HTTP answer we cannot judge.
+//
+// It reads nothing: whatever an upstream sends on accept (a banner, or
+// data without end) stays in the kernel's socket buffer until the reset,
+// so a talkative upstream costs no memory.
 func (p *Prober) probeTCP(parent context.Context) model.ProbeResult {
 	start := time.Now()
 	res := p.result(start)
