@@ -113,7 +113,8 @@ func TestState(t *testing.T) {
 		{"failures but probe ok", Signals{Failures1m: 9, Probes: []model.ProbeResult{ok}}, model.StateDegraded, "9 failures"},
 		{"probe ok", Signals{Probes: []model.ProbeResult{ok}}, model.StateUp, "probe passing"},
 		{"traffic ok", Signals{Requests1m: 50, Seen5m: true}, model.StateUp, "traffic"},
-		{"idle but seen", Signals{Seen5m: true}, model.StateUp, "traffic"},
+		{"traffic ok exact", Signals{Requests1m: 1, Seen5m: true}, model.StateUp, "serving traffic without errors"},
+		{"idle but seen", Signals{Seen5m: true}, model.StateUp, "idle: seen, no requests in the last minute"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -53,7 +53,8 @@ const (
 //     refused connection with no success is as down as a hundred;
 //  4. any 5xx, gateway-reported failure, or failing probe among the last 10
 //     in the last minute → degraded;
-//  5. a passing probe, or traffic in the last five minutes → up;
+//  5. a passing probe, or traffic in the last five minutes → up ("idle"
+//     when the last minute had no request);
 //  6. nothing known → unknown.
 func State(s Signals) (model.State, string) {
 	cause := ""
@@ -102,6 +103,11 @@ func State(s Signals) (model.State, string) {
 	}
 	if n > 0 && s.Probes[n-1].OK {
 		return model.StateUp, "probe passing"
+	}
+	if s.Seen5m && s.Requests1m == 0 {
+		// Seen (a status page lists it, or it served earlier) but no
+		// request to tell whether it answers: not "serving traffic".
+		return model.StateUp, "idle: seen, no requests in the last minute"
 	}
 	if s.Seen5m {
 		return model.StateUp, "serving traffic without errors"
