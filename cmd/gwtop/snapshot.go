@@ -12,6 +12,8 @@ import (
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/redact"
+	"github.com/gwtop/gwtop/ui"
 )
 
 // snapshotFlags are gwtop snapshot's own flags.
@@ -20,7 +22,15 @@ type snapshotFlags struct {
 	asJSON bool
 }
 
+// runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
 func runSnapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stderr io.Writer) error {
+	if err := snapshot(ctx, src, sf, stdout, stderr); err != nil {
+		return sanitizedError{err}
+	}
+	return nil
+}
+
+func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stderr io.Writer) error {
 	if sf.dur < 0 {
 		return usageError(fmt.Sprintf("--for %v: want a positive duration", sf.dur))
 	}
@@ -83,7 +93,7 @@ func printTable(w io.Writer, s *model.Snapshot) {
 		if !g.OK {
 			status = "ERROR: " + g.Error
 		}
-		fmt.Fprintf(w, "  %s %s %s: %s\n", g.Kind, g.Source, g.Target, status)
+		fmt.Fprintf(w, "  %s %s %s: %s\n", shown(g.Kind), shown(g.Source), shown(g.Target), shown(status))
 	}
 	if len(s.Gateways) > 0 {
 		fmt.Fprintln(w)
@@ -111,8 +121,8 @@ func printTable(w io.Writer, s *model.Snapshot) {
 				cause = fmt.Sprintf("%s ×%d → %s: %s", c.Code, c.Total, c.Roots[0].Code, c.Roots[0].Summary)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", u.State, oneLine(u.Name), oneLine(u.Address), u.Requests, u.Rate5xx*100,
-			ms(u.LatencyMS.P50, u.LatencyMS.Count), ms(u.LatencyMS.P95, u.LatencyMS.Count), ms(u.LatencyMS.P99, u.LatencyMS.Count), pr, oneLine(cause))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", shown(string(u.State)), shown(u.Name), shown(u.Address), u.Requests, u.Rate5xx*100,
+			ms(u.LatencyMS.P50, u.LatencyMS.Count), ms(u.LatencyMS.P95, u.LatencyMS.Count), ms(u.LatencyMS.P99, u.LatencyMS.Count), shown(pr), shown(cause))
 	}
 	tw.Flush()
 }
@@ -124,12 +134,24 @@ func ms(v float64, n int64) string {
 	return fmt.Sprintf("%.0fms", v)
 }
 
-// oneLine keeps a table row on one line whatever a log put in the text.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
+// shown is how the table prints a text that came from a log, a status page,
+// an upstream or the configuration: with no credential (redact.String) and
+// nothing a terminal would act on (ui.Sanitize, the TUI's sanitiser: C0 and
+// C1 controls, escape sequences and bidi overrides become visible escapes,
+// line breaks \n, tabs a space), so a row stays on one line.
+func shown(s string) string { return ui.Sanitize(redact.String(s)) }
+
+// sanitizedError is an error of the command as it may be printed: what it
+// quotes of a log or a URL is shown as the table shows it, line by line (a
+// configuration's errors are one a line). It unwraps to the error, so its
+// kind (a usage mistake: exit 2) is kept.
+type sanitizedError struct{ err error }
+
+func (e sanitizedError) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = shown(l)
+	}
+	return strings.Join(lines, "\n")
 }
+func (e sanitizedError) Unwrap() error { return e.err }
