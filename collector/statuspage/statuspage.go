@@ -1,7 +1,8 @@
 // Package statuspage fetches a gateway's status page or admin API over
 // HTTP the one way gwtop needs it: a GET bound to the scrape's context,
-// basic auth when configured, redirects reported instead of followed, the
-// body read whole up to a cap, and error texts that name the page without
+// basic auth when configured, redirects reported instead of followed,
+// headers capped at MaxHeader, the body read whole up to a cap (Get) or
+// streamed through it (Open), and error texts that name the page without
 // ever quoting its credentials. The kind-specific interpretation (what a
 // 401 means for HAProxy, what Caddy's JSON error says) stays with the
 // callers; Response.Refused, Response.NotOK and Response.Errorf give their
@@ -17,6 +18,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gwtop/gwtop/redact"
@@ -40,6 +42,26 @@ type Options struct {
 	SelfReferer bool
 }
 
+// MaxHeader caps the status line and headers of an answer. net/http's
+// default is 10 MiB, which an endless stream of header lines fills at a
+// cost of about ten times that in heap; a status page's headers are a few
+// hundred bytes. Going over is an error, "answer headers over 64 KiB".
+const MaxHeader = 64 << 10
+
+// Memory of one fetch in flight: at most MaxHeader of headers (buffered
+// and parsed, about 4 × MaxHeader), the transport's 4 KiB buffers, and
+// the body: Get holds at most Options.MaxBody (+ growth, below 2 ×
+// MaxBody), Open holds nothing of it, its reader does. A body that drips
+// is bounded in time by the context given to Get or Open.
+
+// transport is net/http's default transport (proxy from the
+// environment, its timeouts, a shared pool) with MaxHeader.
+var transport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxResponseHeaderBytes = MaxHeader
+	return t
+}()
+
 // Client gets status pages. It holds no state between calls beyond its
 // configuration, so one Client may serve concurrent scrapes.
 type Client struct {
@@ -52,6 +74,7 @@ type Client struct {
 // "caddy admin") and the URL fetched.
 func New(label string, opt Options) *Client {
 	return &Client{label: label, opt: opt, http: &http.Client{
+		Transport: transport,
 		// A redirect (to a login page, to https) would drop the
 		// credentials or read some other page: report it instead.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -78,6 +101,30 @@ type Response struct {
 // error text starts with the label and Shown(rawURL), and holds neither the
 // configured password nor the URL's userinfo.
 func (c *Client) Get(ctx context.Context, rawURL string) (*Response, error) {
+	st, err := c.Open(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.ReadAll()
+}
+
+// Stream is an answer whose body is read as it arrives: a caller that
+// parses while reading holds only what it keeps. Its Read returns at most
+// Options.MaxBody bytes and then, if the body goes on, an error saying so;
+// its errors are worded and scrubbed like Get's. Close it.
+type Stream struct {
+	Response // Body empty
+	body     io.ReadCloser
+	n        int64
+	max      int64
+	err      error
+	over     bool // the body went on past max
+}
+
+// Open fetches rawURL like Get, but returns once the headers are read and
+// leaves the body to the Stream. Reading it is bounded by ctx too.
+func (c *Client) Open(ctx context.Context, rawURL string) (*Stream, error) {
 	shown := Shown(rawURL)
 	red := newRedactor(rawURL, c.opt.Password, shown)
 	prefix := c.label + " " + shown + ": "
@@ -113,26 +160,75 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Response, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if strings.Contains(err.Error(), "server response headers exceeded") {
+			// net/http's own words, behind "transport connection
+			// broken", say it less plainly.
+			return nil, fail("answer headers over %d KiB", MaxHeader>>10)
+		}
 		return nil, fail("%v", unwrapURLError(err))
 	}
-	defer resp.Body.Close()
-	var body []byte
-	if c.opt.MaxBody > 0 {
-		body, err = io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBody+1))
-	} else {
-		body, err = io.ReadAll(resp.Body)
+	return &Stream{
+		Response: Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, prefix: prefix, red: red},
+		body:     resp.Body,
+		max:      c.opt.MaxBody,
+	}, nil
+}
+
+// Read reads the body through the cap. A read error, or a body longer
+// than MaxBody, is an error naming the page, returned again by every
+// later Read.
+func (s *Stream) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
 	}
-	if err != nil {
-		return nil, fail("reading the answer (HTTP %s): %v", resp.Status, unwrapURLError(err))
+	if s.max > 0 && int64(len(p)) > s.max-s.n+1 {
+		// Read one byte past the cap at most: enough to know the body
+		// goes on.
+		p = p[:s.max-s.n+1]
 	}
-	r := &Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: body, prefix: prefix, red: red}
-	if c.opt.MaxBody > 0 && int64(len(body)) > c.opt.MaxBody {
-		if resp.StatusCode == http.StatusOK {
-			return nil, fail("answer larger than %d bytes%s", c.opt.MaxBody, size(c.opt.MaxBody))
+	n, err := s.body.Read(p)
+	s.n += int64(n)
+	if s.max > 0 && s.n > s.max {
+		n -= int(s.n - s.max)
+		s.n, s.over = s.max, true
+		s.err = s.Errorf("answer larger than %d bytes%s", s.max, size(s.max))
+		return n, s.err
+	}
+	if err != nil && err != io.EOF {
+		s.err = s.Errorf("reading the answer (HTTP %s): %v", s.Status, unwrapURLError(err))
+		return n, s.err
+	}
+	return n, err
+}
+
+// Close releases the connection.
+func (s *Stream) Close() error { return s.body.Close() }
+
+// ReadAll reads the rest of the body into a Response, as Get does: a 200
+// answer longer than MaxBody is an error, another one's start is kept
+// (Truncated).
+func (s *Stream) ReadAll() (*Response, error) {
+	var buf bytes.Buffer
+	if cl := s.Response.Header.Get("Content-Length"); cl != "" {
+		// A length announced within the cap is allocated once.
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > 0 && (s.max <= 0 || n <= s.max) {
+			buf.Grow(int(min(n, 64<<20)) + 1)
 		}
-		r.Body, r.Truncated = body[:c.opt.MaxBody], true
 	}
-	return r, nil
+	_, err := buf.ReadFrom(s)
+	r := s.Response
+	r.Body = buf.Bytes()
+	switch {
+	case err == nil:
+	case s.over:
+		if r.StatusCode == http.StatusOK {
+			return nil, err
+		}
+		r.Truncated = true
+	default:
+		return nil, err
+	}
+	return &r, nil
 }
 
 // Errorf returns an error about this answer: the label and shown URL, then

@@ -1,0 +1,351 @@
+package statuspage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Hostile status pages: loopback servers that answer with more than a
+// status page holds, as fast as the socket takes it, until gwtop hangs
+// up. The heap is measured with runtime/metrics while eight of them are
+// fetched at once.
+
+type heapSampler struct {
+	base uint64
+	peak atomic.Uint64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func heapNow() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func startHeapSampler() *heapSampler {
+	runtime.GC()
+	h := &heapSampler{base: heapNow(), stop: make(chan struct{}), done: make(chan struct{})}
+	h.peak.Store(h.base)
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			if v := heapNow(); v > h.peak.Load() {
+				h.peak.Store(v)
+			}
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) growth() uint64 {
+	close(h.stop)
+	<-h.done
+	if p := h.peak.Load(); p > h.base {
+		return p - h.base
+	}
+	return 0
+}
+
+// hostile serves one misbehaviour per connection on loopback.
+func hostile(t testing.TB, handle func(c net.Conn, done <-chan struct{})) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					req.Body.Close()
+				}
+				handle(c, done)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return "http://" + ln.Addr().String() + "/stats"
+}
+
+func repeat(unit string, size int) []byte {
+	return bytes.Repeat([]byte(unit), size/len(unit))
+}
+
+func writeForever(c net.Conn, head string, block []byte, done <-chan struct{}) {
+	if _, err := io.WriteString(c, head); err != nil {
+		return
+	}
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write(block); err != nil {
+			return
+		}
+	}
+}
+
+func floodHeaders(c net.Conn, done <-chan struct{}) {
+	writeForever(c, "HTTP/1.1 200 OK\r\n", repeat("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 64<<10), done)
+}
+
+func hugeHeader(c net.Conn, done <-chan struct{}) {
+	writeForever(c, "HTTP/1.1 200 OK\r\nX-Huge: ", repeat("a", 64<<10), done)
+}
+
+func endlessBody(c net.Conn, done <-chan struct{}) {
+	writeForever(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", repeat("pxname,svname,status\n", 64<<10), done)
+}
+
+func dripBody(c net.Conn, done <-chan struct{}) {
+	if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"); err != nil {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if _, err := io.WriteString(c, "x"); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// fetchAll runs fetch against every URL at once and returns the errors and
+// the peak heap growth meanwhile.
+func fetchAll(urls []string, fetch func(u string) error) ([]error, uint64) {
+	h := startHeapSampler()
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() { errs[i] = fetch(u) })
+	}
+	wg.Wait()
+	return errs, h.growth()
+}
+
+func eight(t testing.TB, handle func(net.Conn, <-chan struct{})) []string {
+	var urls []string
+	for range 8 {
+		urls = append(urls, hostile(t, handle))
+	}
+	return urls
+}
+
+func TestHostileHeadersBounded(t *testing.T) {
+	c := New("test", Options{MaxBody: 64 << 20})
+	get := func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := c.Get(ctx, u)
+		return err
+	}
+	for name, h := range map[string]func(net.Conn, <-chan struct{}){"endless header lines": floodHeaders, "one endless header": hugeHeader} {
+		t.Run(name, func(t *testing.T) {
+			urls := eight(t, h)
+			errs, grew := fetchAll(urls, get)
+			t.Logf("8 pages: peak heap growth %.1f MiB", float64(grew)/(1<<20))
+			for i, err := range errs {
+				if want := "test " + urls[i] + ": answer headers over 64 KiB"; err == nil || err.Error() != want {
+					t.Errorf("error %v, want %q", err, want)
+				}
+			}
+			if grew > 32<<20 {
+				t.Errorf("peak heap grew by %d MiB, want < 32 MiB", grew>>20)
+			}
+		})
+	}
+}
+
+// TestHostileBodyStreamed reads endless bodies through Open with
+// HAProxy's 64 MiB cap: the reader holds nothing, so neither does the
+// fetch, and the cap ends each read with an error.
+func TestHostileBodyStreamed(t *testing.T) {
+	c := New("test", Options{MaxBody: 64 << 20})
+	var read atomic.Int64
+	open := func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := c.Open(ctx, u)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		n, err := io.Copy(io.Discard, st)
+		read.Add(n)
+		return err
+	}
+	urls := eight(t, endlessBody)
+	errs, grew := fetchAll(urls, open)
+	t.Logf("8 endless bodies: peak heap growth %.1f MiB", float64(grew)/(1<<20))
+	for i, err := range errs {
+		if want := "test " + urls[i] + ": answer larger than 67108864 bytes (64 MiB)"; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	if got := read.Load(); got != 8*64<<20 {
+		t.Errorf("read %d bytes, want 8 × 64 MiB exactly", got)
+	}
+	if grew > 32<<20 {
+		t.Errorf("peak heap grew by %d MiB, want < 32 MiB", grew>>20)
+	}
+}
+
+// TestHostileBodyGet: Get holds the body, but no more than its cap once
+// (plus the buffer's growth), never the whole stream.
+func TestHostileBodyGet(t *testing.T) {
+	c := New("test", Options{MaxBody: 1 << 20})
+	get := func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := c.Get(ctx, u)
+		return err
+	}
+	urls := eight(t, endlessBody)
+	errs, grew := fetchAll(urls, get)
+	t.Logf("8 endless bodies, 1 MiB cap: peak heap growth %.1f MiB", float64(grew)/(1<<20))
+	for i, err := range errs {
+		if want := "test " + urls[i] + ": answer larger than 1048576 bytes (1 MiB)"; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	if grew > 32<<20 {
+		t.Errorf("peak heap grew by %d MiB, want < 32 MiB", grew>>20)
+	}
+}
+
+// TestSlowDripBody: a body that drips a byte every 10 ms ends with the
+// context, in Get and in a Stream's Read.
+func TestSlowDripBody(t *testing.T) {
+	c := New("test", Options{MaxBody: 64 << 20})
+	u := hostile(t, dripBody)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.Get(ctx, u); err == nil || !strings.Contains(err.Error(), "test "+u+": reading the answer (HTTP 200 OK): ") ||
+		!strings.Contains(err.Error(), "deadline exceeded") {
+		t.Errorf("Get: %v, want the read cut by the deadline", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	st, err := c.Open(ctx2, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := io.Copy(io.Discard, st)
+	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") || n == 0 {
+		t.Errorf("Stream: %d bytes, %v; want some bytes, then the deadline", n, err)
+	}
+}
+
+// TestStreamCapExact: a body of exactly MaxBody is whole, one byte more
+// is too large, and a non-200's long body is kept truncated.
+func TestStreamCapExact(t *testing.T) {
+	srv := http.NewServeMux()
+	srv.HandleFunc("/exact", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strings.Repeat("x", 100)) })
+	srv.HandleFunc("/over", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strings.Repeat("x", 101)) })
+	srv.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		io.WriteString(w, strings.Repeat("y", 1000))
+	})
+	s := httptest.NewServer(srv)
+	defer s.Close()
+	c := New("test", Options{MaxBody: 100})
+	ctx := context.Background()
+	if r, err := c.Get(ctx, s.URL+"/exact"); err != nil || len(r.Body) != 100 || r.Truncated {
+		t.Errorf("exact: %v %v", r, err)
+	}
+	if _, err := c.Get(ctx, s.URL+"/over"); err == nil || !strings.HasSuffix(err.Error(), "answer larger than 100 bytes") {
+		t.Errorf("over: %v", err)
+	}
+	if r, err := c.Get(ctx, s.URL+"/500"); err != nil || string(r.Body) != strings.Repeat("y", 100) || !r.Truncated || r.StatusCode != 500 {
+		t.Errorf("500: %+v %v", r, err)
+	}
+	st, err := c.Open(ctx, s.URL+"/over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := io.ReadAll(st)
+	if len(b) != 100 || err == nil || !strings.HasSuffix(err.Error(), "answer larger than 100 bytes") {
+		t.Errorf("stream over: %d bytes, %v", len(b), err)
+	}
+}
+
+// BenchmarkHostilePages reports the peak heap growth of one round of
+// fetches of eight hostile pages of each kind.
+func BenchmarkHostilePages(b *testing.B) {
+	c := New("bench", Options{MaxBody: 64 << 20})
+	stream := func(u string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := c.Open(ctx, u)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		_, err = io.Copy(io.Discard, st)
+		return err
+	}
+	for _, bc := range []struct {
+		name   string
+		handle func(net.Conn, <-chan struct{})
+	}{{"header-lines", floodHeaders}, {"huge-header", hugeHeader}, {"endless-body", endlessBody}} {
+		b.Run(bc.name, func(b *testing.B) {
+			urls := eight(b, bc.handle)
+			var peak uint64
+			for b.Loop() {
+				_, grew := fetchAll(urls, stream)
+				peak = max(peak, grew)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
