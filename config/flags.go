@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ type Quick struct {
 	Probes     probeFlags
 	Interval   time.Duration
 	FromStart  bool
+	// SecretFiles are the --secret-file VAR=FILE flags: ${VAR} in the
+	// flags and in the file is the content of FILE.
+	SecretFiles secretFiles
 	// kindFlags holds the value of every kind's flag, by flag name.
 	kindFlags map[string]*string
 }
@@ -31,6 +35,7 @@ func (q *Quick) Register(fs *pflag.FlagSet) {
 	fs.StringVarP(&q.ConfigFile, "config", "c", "", "configuration file (YAML)")
 	fs.VarP(&q.Probes, "probe", "p", "probe an upstream: NAME=URL (http://, https://, tcp://HOST:PORT); repeatable")
 	group(fs, "sources", "config", "probe")
+
 	q.kindFlags = map[string]*string{}
 	for _, k := range Kinds() {
 		for _, f := range k.Flags {
@@ -40,6 +45,11 @@ func (q *Quick) Register(fs *pflag.FlagSet) {
 			group(fs, "sources", f.Name)
 		}
 	}
+	// After the kinds' flags: the help lists it after the values it
+	// serves.
+	fs.Var(&q.SecretFiles, "secret-file", "define ${VAR} as the content of FILE for flag values and the --config file, "+
+		"keeping passwords out of ps: --nginx-status 'http://u:${PW}@host/status' --secret-file PW=/run/secrets/pw; repeatable")
+	group(fs, "sources", "secret-file")
 	fs.DurationVarP(&q.Interval, "interval", "i", 0, "probe and scrape interval, 100ms or more (default 1s)")
 	fs.BoolVar(&q.FromStart, "from-start", false, "read logs from the beginning instead of the end")
 	group(fs, "behaviour", "interval", "from-start")
@@ -83,23 +93,59 @@ func (p *probeFlags) Set(v string) error {
 	if !ok || name == "" || u == "" {
 		return fmt.Errorf("want NAME=URL, got %q", redact.String(v))
 	}
-	if u, err := url.Parse(u); err != nil || u.Scheme == "" {
+	if !strings.Contains(u, "${") && !hasScheme(u) {
+		// With ${VAR}, the URL is checked once expanded (Build).
 		return fmt.Errorf("want NAME=URL with http://, https:// or tcp://, got %q", redact.String(v))
 	}
 	*p = append(*p, v)
 	return nil
 }
 
+// hasScheme reports whether a probe URL parses with a scheme.
+func hasScheme(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme != ""
+}
+
+// Lookup is lookup (os.LookupEnv in production) with the variables the
+// --secret-file flags define first; it reads their files. Build expands
+// ${VAR} with it, and so should whatever loads a configuration for these
+// flags (discovery's).
+func (q *Quick) Lookup(lookup func(string) (string, bool)) (func(string) (string, bool), error) {
+	secrets, err := readSecrets(q.SecretFiles)
+	if err != nil {
+		return nil, err
+	}
+	return withSecrets(secrets, lookup), nil
+}
+
 // Build loads the file named by --config (if any) and lays the quick flags
-// over it: a flag wins over the file.
+// over it: a flag wins over the file. ${VAR} in the file and in the flags'
+// values is expanded with lookup and the --secret-file variables.
 func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
+	lookup, err := q.Lookup(lookup)
+	if err != nil {
+		return nil, err
+	}
 	cfg := &Config{Source: "flags"}
 	if q.ConfigFile != "" {
-		loaded, err := Load(q.ConfigFile)
+		data, err := os.ReadFile(q.ConfigFile)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		loaded, err := Parse(q.ConfigFile, data, lookup)
 		if err != nil {
 			return nil, err
 		}
 		cfg = loaded
+	}
+	var errs Errors
+	expand := func(flag, v string) string {
+		out, e := expandFlag(flag, v, lookup)
+		if e != nil {
+			errs = append(errs, e)
+		}
+		return out
 	}
 	if q.Interval != 0 {
 		cfg.Interval = q.Interval
@@ -108,12 +154,17 @@ func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
 	for _, k := range Kinds() {
 		for _, f := range k.Flags {
 			if v := q.kindFlags[f.Name]; v != nil && *v != "" {
-				f.Set(cfg.Ensure(k.Name), *v)
+				f.Set(cfg.Ensure(k.Name), expand("--"+f.Name, *v))
 			}
 		}
 	}
 	for _, p := range q.Probes {
 		name, u, _ := strings.Cut(p, "=")
+		if strings.Contains(u, "${") {
+			if u = expand("--probe "+name, u); u != "" && !hasScheme(u) {
+				errs = append(errs, &Error{Field: "--probe " + name, Msg: fmt.Sprintf("want a URL with http://, https:// or tcp://, got %q", redact.String(u))})
+			}
+		}
 		addr := AddressOf(u)
 		replaced := false
 		for i := range cfg.Upstreams {
@@ -126,6 +177,9 @@ func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
 		if !replaced {
 			cfg.Upstreams = append(cfg.Upstreams, Upstream{Name: name, Probe: u})
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	cfg.applyDefaults()
 	if errs := cfg.validate("flags", nil); len(errs) > 0 {
