@@ -145,20 +145,9 @@ func (f *factsLoop) learnApps(lst facts.Listeners) {
 		if p == nil || seen(p) {
 			return
 		}
-		app := applog.App(*p)
-		if app == "" {
+		a, _, ok := appServer(*p, f.root)
+		if !ok {
 			return
-		}
-		cwd, _ := os.Readlink(filepath.Join(f.root, strconv.Itoa(p.PID), "cwd"))
-		a := diagnose.App{Proc: *p, App: app}
-		for _, l := range applog.LogsOf(*p, os.ReadFile, cwd) {
-			if l.Path != "" {
-				a.Logs = append(a.Logs, l.Path)
-			}
-			a.Timeout = max(a.Timeout, l.Timeout)
-			if l.KeepAlive > 0 {
-				a.KeepAlive, a.KeepAliveWhy = l.KeepAlive, l.KeepAliveWhy
-			}
 		}
 		f.apps = append(f.apps, a)
 		if len(f.apps) > appsKept {
@@ -171,6 +160,66 @@ func (f *factsLoop) learnApps(lst facts.Listeners) {
 	for i := range lst.History {
 		add(lst.History[i].Listener.Owner)
 	}
+}
+
+// appServer reads what gwtop needs of an app-server process: its logs,
+// its own timeout and keep-alive, from its command line and configuration
+// files (root is procfs, for its working directory). ok is false for a
+// process that is no app server.
+func appServer(p facts.Process, root string) (a diagnose.App, logs []applog.Log, ok bool) {
+	app := applog.App(p)
+	if app == "" {
+		return a, nil, false
+	}
+	cwd, _ := os.Readlink(filepath.Join(root, strconv.Itoa(p.PID), "cwd"))
+	a = diagnose.App{Proc: p, App: app}
+	logs = applog.LogsOf(p, os.ReadFile, cwd)
+	for _, l := range logs {
+		if l.Path != "" {
+			a.Logs = append(a.Logs, l.Path)
+		}
+		a.Timeout = max(a.Timeout, l.Timeout)
+		if l.KeepAlive > 0 {
+			a.KeepAlive, a.KeepAliveWhy = l.KeepAlive, l.KeepAliveWhy
+		}
+	}
+	return a, logs, true
+}
+
+// AppServer is an app server listening on an upstream's address.
+type AppServer struct {
+	Address string // the upstream address
+	Listen  string // the listener that serves it
+	Proc    facts.Process
+	App     string
+	Logs    []applog.Log // with Why: where each was found, or why it cannot be read
+}
+
+// AppServers samples the host's listeners once and returns the app
+// servers behind the given upstream addresses, for `gwtop discover` to say
+// what the roots will be read from.
+func AppServers(ctx context.Context, addrs []string) ([]AppServer, error) {
+	root := os.Getenv("HOST_PROC")
+	if root == "" {
+		root = "/proc"
+	}
+	t := procnet.New(procnet.Options{Root: root})
+	if err := t.Sample(ctx, time.Now()); err != nil {
+		return nil, err
+	}
+	var out []AppServer
+	for _, l := range t.Owned() {
+		for _, addr := range addrs {
+			if !procnet.Covers(l.Addr, addr) {
+				continue
+			}
+			a, logs, ok := appServer(*l.Owner, root)
+			if ok {
+				out = append(out, AppServer{Address: addr, Listen: l.Addr, Proc: a.Proc, App: a.App, Logs: logs})
+			}
+		}
+	}
+	return out, nil
 }
 
 // addConfiguredApps ties the configuration's apps: to the process that

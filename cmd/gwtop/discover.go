@@ -8,8 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
+	"github.com/gwtop/gwtop/ui"
 )
 
 // discoverOptions is where discovery looks; tests replace the process list.
@@ -26,8 +28,44 @@ func runDiscover(ctx context.Context, noExec bool, configs map[string]string, st
 	if err != nil {
 		return err
 	}
-	_, err = stdout.Write(res.YAML)
+	if _, err = stdout.Write(res.YAML); err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, appServerNotes(ctx, res.Config))
 	return err
+}
+
+// appServerNotes says, as YAML comments, which app servers listen behind
+// the discovered upstreams and which of their logs gwtop will read for the
+// roots of their failures: nothing to configure, but worth seeing.
+func appServerNotes(ctx context.Context, cfg *config.Config) string {
+	var addrs []string
+	for _, u := range cfg.Upstreams {
+		addrs = append(addrs, u.Address)
+	}
+	apps, err := collector.AppServers(ctx, addrs)
+	if err != nil || len(apps) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n# App servers behind these upstreams; gwtop reads their own logs for the roots of\n# failures (an app that logs elsewhere goes under apps:):\n")
+	for _, a := range apps {
+		// Every line is sanitised alone: paths and reasons come from
+		// other processes' command lines.
+		line := fmt.Sprintf("%s: %s pid %d listening on %s", a.Address, a.App, a.Proc.PID, a.Listen)
+		if a.Proc.Unit != "" {
+			line += " (" + a.Proc.Unit + ")"
+		}
+		b.WriteString("#   " + ui.Sanitize(line) + "\n")
+		for _, l := range a.Logs {
+			if l.Path != "" {
+				b.WriteString("#     " + ui.Sanitize(fmt.Sprintf("log %s (%s)", l.Path, l.Why)) + "\n")
+			} else {
+				b.WriteString("#     " + ui.Sanitize("no log to read: "+l.Why) + "\n")
+			}
+		}
+	}
+	return b.String()
 }
 
 // wantDiscovery reports whether a command should discover what to watch:

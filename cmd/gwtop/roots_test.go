@@ -82,6 +82,19 @@ func TestRootsNginxGunicorn(t *testing.T) {
 	ngx := nginxtest.Start(t, nginxtest.Config{LogFormat: testLogFormat, Server: server.String()})
 	onlyPID(t, ngx.Pid())
 
+	// gwtop discover says which app servers it found behind the routes
+	// and which of their logs it reads.
+	yml, errOut, code := gwtopRun(t, "discover")
+	if code != 0 {
+		t.Fatalf("gwtop discover: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{fmt.Sprintf("#   %s: gunicorn pid %d listening on %s", boom.Bind, boom.Pid(), boom.Bind),
+		"#     log " + boom.ErrorLog + " (--error-logfile on the command line; timeout 30 from --timeout on the command line)"} {
+		if !strings.Contains(yml, want) {
+			t.Errorf("gwtop discover lacks %q:\n%s", want, yml)
+		}
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type result struct {
