@@ -39,9 +39,13 @@ func (e *Error) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	// One error, one line: a line break quoted from the file (yaml.v3
+	// quotes values) is shown escaped.
+	b.WriteString(oneLine.Replace(e.Msg))
 	return b.String()
 }
+
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // Errors is every problem found in one configuration.
 type Errors []*Error
@@ -63,7 +67,7 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data, os.LookupEnv)
 }
 
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+var yamlLine = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 
 // Parse decodes a configuration; name is used in messages. lookup resolves
 // ${VAR} references (os.LookupEnv in production).
