@@ -121,12 +121,42 @@ func (q *Quick) Lookup(lookup func(string) (string, bool)) (func(string) (string
 
 // Build loads the file named by --config (if any) and lays the quick flags
 // over it: a flag wins over the file. ${VAR} in the file and in the flags'
-// values is expanded with lookup and the --secret-file variables.
+// values is expanded with lookup and the --secret-file variables. Its
+// errors never quote a secret those gave (see hideSecrets).
 func (q *Quick) Build(lookup func(string) (string, bool)) (*Config, error) {
-	lookup, err := q.Lookup(lookup)
+	full, err := q.Lookup(lookup)
 	if err != nil {
 		return nil, err
 	}
+	var secrets []string
+	record := func(name string) (string, bool) {
+		if full == nil {
+			return "", false
+		}
+		v, ok := full(name)
+		if ok && (q.fromFile(name) || secretName(name)) {
+			secrets = append(secrets, v)
+		}
+		return v, ok
+	}
+	cfg, err := q.build(record)
+	if err != nil {
+		return nil, hideSecrets(err, secrets)
+	}
+	return cfg, nil
+}
+
+// fromFile reports whether a --secret-file defines the variable.
+func (q *Quick) fromFile(name string) bool {
+	for _, f := range q.SecretFiles {
+		if n, _, _ := strings.Cut(f, "="); n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (q *Quick) build(lookup func(string) (string, bool)) (*Config, error) {
 	cfg := &Config{Source: "flags"}
 	if q.ConfigFile != "" {
 		data, err := os.ReadFile(q.ConfigFile)

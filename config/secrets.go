@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+
+	"github.com/gwtop/gwtop/redact"
 )
 
 // Secrets on the command line are visible to every user of the host in
@@ -151,3 +153,51 @@ func expandFlag(flag, value string, lookup func(string) (string, bool)) (string,
 	}
 	return out, nil
 }
+
+// secretWords mark a variable whose value is a secret by its name
+// (HAPROXY_PASSWORD, NGINX_PW, API_TOKEN …): errors mask its value.
+var secretWords = regexp.MustCompile(`(?i)PASS|PW|SECRET|TOKEN|KEY|AUTH|CRED`)
+
+func secretName(name string) bool { return secretWords.MatchString(name) }
+
+// hideSecrets masks in err the secret values ${VAR} expanded (from
+// --secret-file, or a variable named as a secret), in every form
+// redact.Redactor knows, and the parts of each between '/', '#' and '?':
+// a password holding one of them unescaped breaks its URL there, and
+// net/url's error quotes the part before it as a port.
+func hideSecrets(err error, values []string) error {
+	if len(values) == 0 {
+		return err
+	}
+	var forms []string
+	for _, v := range values {
+		forms = append(forms, v)
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '/' || r == '#' || r == '?' }) {
+			if len(part) >= 4 {
+				forms = append(forms, part)
+			}
+		}
+	}
+	r := redact.New(forms...)
+	var errs Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			e.Field, e.Msg = r.String(e.Field), r.String(e.Msg)
+		}
+		return err
+	}
+	if s := r.String(err.Error()); s != err.Error() {
+		return maskedError{msg: s, err: err}
+	}
+	return err
+}
+
+// maskedError is an error whose text had a secret masked; it unwraps to
+// the original.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }

@@ -183,3 +183,32 @@ func TestSecretFileFIFODoesNotBlock(t *testing.T) {
 		t.Fatal("reading a FIFO as a secret file blocked")
 	}
 }
+
+// TestBuildErrorsHideExpandedSecrets: a password from --secret-file or a
+// secret-named variable that breaks its URL (an unescaped '/' or '#') is
+// quoted by net/url's error in part; Build masks the parts too.
+func TestBuildErrorsHideExpandedSecrets(t *testing.T) {
+	const slashPW = "Ab3dEf/gh1#Jk2Lm"
+	pw := secretFile(t, slashPW+"\n")
+	for _, args := range [][]string{
+		{"--secret-file", "P=" + pw, "--nginx-status", "http://gwtop:${P}@127.0.0.1/s"},
+		{"--nginx-status", "http://gwtop:${NGINX_PASSWORD}@127.0.0.1/s"},
+		{"--probe", "x=http://gwtop:${NGINX_PASSWORD}@127.0.0.1:80/s"},
+	} {
+		_, err := quick(t, map[string]string{"NGINX_PASSWORD": slashPW}, args...)
+		if err == nil {
+			t.Errorf("%v: accepted", args)
+			continue
+		}
+		for _, part := range []string{"Ab3dEf", "gh1", "Jk2Lm"} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("%v: error quotes %q of the password: %v", args, part, err)
+			}
+		}
+	}
+	// A variable not named as a secret is quoted as it is: a port.
+	_, err := quick(t, map[string]string{"PORT": "80a0"}, "--nginx-status", "http://127.0.0.1:${PORT}/s")
+	if err == nil || !strings.Contains(err.Error(), "80a0") {
+		t.Errorf("a bad port from the environment: %v", err)
+	}
+}
