@@ -210,7 +210,7 @@ func AppServers(ctx context.Context, addrs []string) ([]AppServer, error) {
 	var out []AppServer
 	for _, l := range t.Owned() {
 		for _, addr := range addrs {
-			if !procnet.Covers(l.Addr, addr) {
+			if !facts.Serves(l.Addr, addr) {
 				continue
 			}
 			a, logs, ok := appServer(*l.Owner, root)
@@ -230,7 +230,7 @@ func (f *factsLoop) addConfiguredApps(h *diagnose.HostFacts, lst facts.Listeners
 			continue
 		}
 		for _, l := range lst.Now {
-			if l.Owner == nil || !procnet.Covers(l.Addr, c.Address) {
+			if l.Owner == nil || !facts.Serves(l.Addr, c.Address) {
 				continue
 			}
 			found := false

@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -161,58 +160,18 @@ func near(times []time.Time, t time.Time) bool {
 
 // ---- addresses ----
 
-type endpoint struct {
-	unix string // the socket path for unix:
-	ap   netip.AddrPort
-	// name is a host name gwtop does not resolve ("localhost" is taken as
-	// loopback).
-	name string
-	port uint16
-}
+// endpoint is an upstream's or listener's address (facts.ParseAddr).
+type endpoint = facts.Addr
 
-func parseEndpoint(a string) (endpoint, bool) {
-	if p, ok := strings.CutPrefix(a, "unix:"); ok {
-		return endpoint{unix: p}, p != ""
-	}
-	ap, err := netip.ParseAddrPort(a)
-	if err == nil {
-		return endpoint{ap: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), port: ap.Port()}, true
-	}
-	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return endpoint{}, false
-	}
-	var e endpoint
-	if _, err := fmt.Sscan(port, &e.port); err != nil {
-		return endpoint{}, false
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		e.ap = netip.AddrPortFrom(ip.Unmap(), e.port)
-		return e, true
-	}
-	e.name = strings.ToLower(host)
-	return e, true
-}
-
-// addrs are the IPs an endpoint may be reached at: localhost is both
-// loopbacks, as the gateway's resolver gives them.
-func (e endpoint) addrs() []netip.Addr {
-	if e.name == "localhost" {
-		return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()}
-	}
-	if e.ap.IsValid() {
-		return []netip.Addr{e.ap.Addr()}
-	}
-	return nil
-}
+func parseEndpoint(a string) (endpoint, bool) { return facts.ParseAddr(a) }
 
 // local reports whether an upstream address is on this host, where its
 // listener can be seen.
 func (h *HostFacts) local(e endpoint) bool {
-	if e.unix != "" {
+	if e.Unix != "" {
 		return true
 	}
-	for _, a := range e.addrs() {
+	for _, a := range e.IPs() {
 		if a.IsLoopback() || a.IsUnspecified() || slices.Contains(h.LocalAddrs, a) {
 			return true
 		}
@@ -220,32 +179,8 @@ func (h *HostFacts) local(e endpoint) bool {
 	return false
 }
 
-// serves reports whether a listener accepts connections to e: the same
-// path, or the same port on the same address or a wildcard one.
-func serves(l facts.Listener, e endpoint) bool {
-	le, ok := parseEndpoint(l.Addr)
-	if !ok {
-		return false
-	}
-	if e.unix != "" || le.unix != "" {
-		return e.unix != "" && e.unix == le.unix
-	}
-	if le.port != e.port || !le.ap.IsValid() {
-		return false
-	}
-	la := le.ap.Addr()
-	for _, a := range e.addrs() {
-		switch {
-		case la == a:
-			return true
-		case la.IsUnspecified() && la.Is4() && a.Is4():
-			return true
-		case la.IsUnspecified() && la.Is6(): // [::] takes IPv4 too unless v6only
-			return true
-		}
-	}
-	return false
-}
+// serves reports whether a listener accepts connections to addr.
+func serves(l facts.Listener, addr string) bool { return facts.Serves(l.Addr, addr) }
 
 // ---- processes ----
 
@@ -293,17 +228,17 @@ type owner struct {
 	down int                   // times one vanished
 }
 
-func (h *HostFacts) ownerOf(e endpoint, since time.Time) owner {
+func (h *HostFacts) ownerOf(addr string, since time.Time) owner {
 	var o owner
 	for i := range h.Listeners.Now {
-		if serves(h.Listeners.Now[i], e) {
+		if serves(h.Listeners.Now[i], addr) {
 			o.now = &h.Listeners.Now[i]
 			break
 		}
 	}
 	for i := range h.Listeners.History {
 		ch := &h.Listeners.History[i]
-		if !serves(ch.Listener, e) || ch.Time.Before(since) {
+		if !serves(ch.Listener, addr) || ch.Time.Before(since) {
 			continue
 		}
 		if ch.Gone {
@@ -365,7 +300,7 @@ func (h *HostFacts) refused(t Target, c CauseFacts) []model.Root {
 		return nil
 	}
 	since := h.Time.Add(-max(c.Window, 5*time.Minute))
-	o := h.ownerOf(e, since)
+	o := h.ownerOf(t.Address, since)
 	var out []model.Root
 	if o.down >= 2 || (o.down >= 1 && o.now != nil) {
 		p := o.proc()
@@ -497,21 +432,21 @@ func (h *HostFacts) elsewhere(t Target, e endpoint) (roots []model.Root, unroute
 			continue
 		}
 		switch {
-		case e.unix != "" && le.unix != "" && isAppServer(l.Owner):
-			bound = append(bound, fmt.Sprintf("%s listens on socket %s; %s points at %s%s", procName(l.Owner), le.unix, gw, e.unix, pass))
+		case e.Unix != "" && le.Unix != "" && isAppServer(l.Owner):
+			bound = append(bound, fmt.Sprintf("%s listens on socket %s; %s points at %s%s", procName(l.Owner), le.Unix, gw, e.Unix, pass))
 			boundEv = append(boundEv, l.Addr)
-		case e.unix == "" && le.unix == "" && le.port == e.port:
+		case e.Unix == "" && le.Unix == "" && le.Port == e.Port:
 			bound = append(bound, fmt.Sprintf("%s listens on %s, not %s; %s points at %s%s", procName(l.Owner), l.Addr, t.Address, gw, t.Address, pass))
 			boundEv = append(boundEv, l.Addr)
-		case e.unix == "" && le.unix == "" && isAppServer(l.Owner) && h.local(le) && sameHostScope(le, e):
-			if h.nearerFailing(le.port, e) {
+		case e.Unix == "" && le.Unix == "" && isAppServer(l.Owner) && h.local(le) && sameHostScope(le, e):
+			if h.nearerFailing(le.Port, e) {
 				continue // another failing route's wrong port
 			}
-			if !portTypo(le.port, e.port) {
+			if !portTypo(le.Port, e.Port) {
 				others = append(others, fmt.Sprintf("%s on %s", l.Owner.Comm, l.Addr))
 				continue
 			}
-			wrong = append(wrong, fmt.Sprintf("%s listens on %s; %s points at :%d%s", procName(l.Owner), l.Addr, gw, e.port, pass))
+			wrong = append(wrong, fmt.Sprintf("%s listens on %s; %s points at :%d%s", procName(l.Owner), l.Addr, gw, e.Port, pass))
 			wrongEv = append(wrongEv, l.Addr)
 		}
 	}
@@ -569,13 +504,13 @@ func dropsOne(long, short string) bool {
 // nearerFailing reports another failing local route whose port is nearer
 // to the listener's than e's: the listener is that route's wrong port.
 func (h *HostFacts) nearerFailing(port uint16, e endpoint) bool {
-	d := absDiff(port, e.port)
+	d := absDiff(port, e.Port)
 	for a := range h.Failing {
 		f, ok := parseEndpoint(a)
-		if !ok || f.unix != "" || f.port == e.port || !h.local(f) {
+		if !ok || f.Unix != "" || f.Port == e.Port || !h.local(f) {
 			continue
 		}
-		if absDiff(port, f.port) < d {
+		if absDiff(port, f.Port) < d {
 			return true
 		}
 	}
@@ -600,11 +535,11 @@ func elsewhereNote(others []string) string {
 // could have meant: loopback for a loopback route, any local address for
 // a local one.
 func sameHostScope(l, e endpoint) bool {
-	la := l.ap.Addr()
+	la := l.IP.Addr()
 	if la.IsUnspecified() {
 		return true
 	}
-	for _, a := range e.addrs() {
+	for _, a := range e.IPs() {
 		if a.IsLoopback() == la.IsLoopback() {
 			return true
 		}
@@ -685,7 +620,7 @@ func (h *HostFacts) workerRoots(t Target, c CauseFacts) []model.Root {
 	if !ok || !h.local(e) {
 		return nil
 	}
-	o := h.ownerOf(e, h.Time.Add(-max(c.Window, 5*time.Minute)))
+	o := h.ownerOf(t.Address, h.Time.Add(-max(c.Window, 5*time.Minute)))
 	p := o.proc()
 	app := h.appOf(p)
 	var out []model.Root
@@ -800,7 +735,7 @@ func (h *HostFacts) timeoutRoots(t Target, c CauseFacts) []model.Root {
 	var app *App
 	var lst *facts.Listener
 	if localApp {
-		o := h.ownerOf(e, h.Time.Add(-max(c.Window, 5*time.Minute)))
+		o := h.ownerOf(t.Address, h.Time.Add(-max(c.Window, 5*time.Minute)))
 		p, lst = o.proc(), o.now
 		app = h.appOf(p)
 	}
@@ -857,7 +792,7 @@ func (h *HostFacts) appErrors(t Target, c CauseFacts) []model.Root {
 	if !ok || !h.local(e) {
 		return nil
 	}
-	o := h.ownerOf(e, h.Time.Add(-max(c.Window, 5*time.Minute)))
+	o := h.ownerOf(t.Address, h.Time.Add(-max(c.Window, 5*time.Minute)))
 	app := h.appOf(o.proc())
 	if app == nil {
 		return nil

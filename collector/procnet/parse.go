@@ -301,30 +301,6 @@ func SameAddr(a, b string) bool {
 	return pa.Port() == pb.Port() && pa.Addr().Unmap() == pb.Addr().Unmap()
 }
 
-// Covers reports whether a connection to addr would reach the listener at
-// listen: the same address (as SameAddr), or a wildcard listener on the
-// same port ("0.0.0.0:80" covers every IPv4 address, "[::]:80" every
-// address, as a dual-stack socket does; a v6-only one is not told apart
-// here).
-func Covers(listen, addr string) bool {
-	if SameAddr(listen, addr) {
-		return true
-	}
-	pl, err1 := netip.ParseAddrPort(listen)
-	pa, err2 := netip.ParseAddrPort(addr)
-	if err1 != nil || err2 != nil || pl.Port() != pa.Port() {
-		return false
-	}
-	l := pl.Addr()
-	if !l.IsUnspecified() {
-		return false
-	}
-	if l.Is4() {
-		return pa.Addr().Unmap().Is4()
-	}
-	return true
-}
-
 // NormalAddr writes addr with a v4-mapped IPv6 address as plain IPv4
 // ("[::ffff:127.0.0.1]:8002" → "127.0.0.1:8002"); any other address is
 // returned as it is.
