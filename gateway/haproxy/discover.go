@@ -85,58 +85,12 @@ var haproxySections = map[string]bool{"global": true, "defaults": true, "fronten
 	"mailers": true, "log-forward": true, "crt-store": true, "traces": true, "fcgi-app": true}
 
 func (e *env) haproxyFiles(ctx context.Context, r *discover.Session, paths []string) {
-	var files []string
-	for _, p := range paths {
-		fi, err := os.Stat(e.Full(p))
-		if err == nil && fi.IsDir() {
-			m, _ := filepath.Glob(filepath.Join(e.Full(p), "*.cfg"))
-			sort.Strings(m)
-			for _, f := range m {
-				files = append(files, filepath.Join(p, filepath.Base(f)))
-			}
-			continue
-		}
-		files = append(files, p)
+	secs, unread, skipped := e.readSections(paths)
+	for _, u := range unread {
+		r.Note("haproxy", "cannot read %s: %s", u.file, e.ReadHint(u.file, u.err))
 	}
-	var secs []*hsection
-	var cur *hsection
-	var lastDefaults *hsection
-	for _, f := range files {
-		data, err := e.ReadFile(f)
-		if err != nil {
-			r.Note("haproxy", "cannot read %s: %s", f, e.ReadHint(f, err))
-			continue
-		}
-		for i, text := range strings.Split(string(data), "\n") {
-			words, err := discover.Words(text)
-			if err != nil {
-				r.Note("haproxy", "skipped %s:%d: %v", f, i+1, err)
-				continue
-			}
-			if len(words) == 0 {
-				continue
-			}
-			l := hline{words: words, file: f, line: i + 1}
-			if haproxySections[words[0]] {
-				cur = &hsection{kind: words[0], head: l}
-				if len(words) > 1 {
-					cur.name = words[1]
-				}
-				switch cur.kind {
-				case "defaults":
-					lastDefaults = cur
-				case "frontend", "backend", "listen":
-					cur.defaults = lastDefaults
-				}
-				secs = append(secs, cur)
-				continue
-			}
-			if cur == nil {
-				r.Note("haproxy", "skipped %s: %q is outside any section", l.pos(), words[0])
-				continue
-			}
-			cur.lines = append(cur.lines, l)
-		}
+	for _, s := range skipped {
+		r.Note("haproxy", "skipped %s", s)
 	}
 	if len(secs) == 0 {
 		return

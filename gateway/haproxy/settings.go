@@ -62,9 +62,12 @@ func readSettings(ctx context.Context, p discover.Proc, conf string, opt discove
 	if len(paths) == 0 {
 		return nil, errors.New("haproxy settings: no configuration file")
 	}
-	secs, skipped, err := e.readSections(paths)
-	if err != nil {
-		return nil, err
+	secs, unread, skipped := e.readSections(paths)
+	if len(unread) > 0 && (unread[0].file == paths[0] || len(secs) == 0) {
+		return nil, fmt.Errorf("haproxy configuration %s: %w", unread[0].file, unread[0].err)
+	}
+	for _, u := range unread {
+		skipped = append(skipped, fmt.Sprintf("%s: %v", u.file, u.err))
 	}
 	out := e.sectionSettings(ctx, secs)
 	if len(skipped) > 0 {
@@ -73,10 +76,17 @@ func readSettings(ctx context.Context, p discover.Proc, conf string, opt discove
 	return out, nil
 }
 
+// readErr is a configuration file that could not be read.
+type readErr struct {
+	file string
+	err  error
+}
+
 // readSections splits the files (directories: their *.cfg files, sorted,
-// as -f reads them) into sections, as discovery's haproxyFiles does. skipped
-// names the lines that could not be split.
-func (e *env) readSections(paths []string) (secs []*hsection, skipped []string, err error) {
+// as -f reads them) into sections, for discovery and for Settings alike.
+// unread are the files it could not read; skipped names the lines it
+// could not use ("file:line: why"), which are left out.
+func (e *env) readSections(paths []string) (secs []*hsection, unread []readErr, skipped []string) {
 	var files []string
 	for _, p := range paths {
 		fi, err := os.Stat(e.Full(p))
@@ -95,7 +105,8 @@ func (e *env) readSections(paths []string) (secs []*hsection, skipped []string, 
 	for _, f := range files {
 		data, err := e.ReadFile(f)
 		if err != nil {
-			return nil, nil, fmt.Errorf("haproxy configuration %s: %w", f, err)
+			unread = append(unread, readErr{f, err})
+			continue
 		}
 		for i, text := range strings.Split(string(data), "\n") {
 			if len(text) > maxLineBytes {
@@ -125,12 +136,14 @@ func (e *env) readSections(paths []string) (secs []*hsection, skipped []string, 
 				secs = append(secs, cur)
 				continue
 			}
-			if cur != nil {
-				cur.lines = append(cur.lines, l)
+			if cur == nil {
+				skipped = append(skipped, fmt.Sprintf("%s: %q is outside any section", l.pos(), words[0]))
+				continue
 			}
+			cur.lines = append(cur.lines, l)
 		}
 	}
-	return secs, skipped, nil
+	return secs, unread, skipped
 }
 
 // fromDefaults is the defaults section a proxy inherits: the one its
