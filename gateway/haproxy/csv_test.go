@@ -106,8 +106,8 @@ func TestParseStatsByHeaderName(t *testing.T) {
 	// Columns in another order, a quoted field with a comma and a doubled
 	// quote, a "* " running check, CRLF line ends and the socket's
 	// trailing empty line.
-	csv := "# svname,type,status,pxname,check_status,last_chk,addr,stot,hrsp_5xx,hrsp_other,chkfail,-,extra,\r\n" +
-		"srv1,2,UP 1/3,be,* L4CON,\"refused, \"\"really\"\"\",[::1]:8080,7,2,1,4,-,x,\r\n" +
+	csv := "# svname,type,status,pxname,check_status,last_chk,addr,stot,hrsp_5xx,hrsp_other,chkfail,-,extra,scur,econ,eresp,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx\r\n" +
+		"srv1,2,UP 1/3,be,* L4CON,\"refused, \"\"really\"\"\",[::1]:8080,7,2,1,4,-,x,0,0,0,0,5,0,0\r\n" +
 		"\r\n"
 	rows, err := ParseStats([]byte(csv))
 	if err != nil {
@@ -134,7 +134,10 @@ func TestParseStatsErrors(t *testing.T) {
 		"text":    {"ok\n", `"ok"`},
 		"unknown": {"Unknown command. Please enter one of the following commands only :\n", "Unknown command"},
 		"header":  {"# a,b,c\n1,2,3\n", "pxname"},
-		"row":     {"# pxname,svname,status\nbe,,UP\n", "line 2"},
+		"row":     {"# " + strings.Join(Needed, ",") + "\nbe,,UP,L7OK,0,0,0,0,0,0,0,0,0,0\n", "line 2 has no pxname or svname"},
+		"columns": {"# pxname,svname,status\nbe,srv,UP\n", "the header has no check_status, scur, stot, econ, eresp, chkfail, hrsp_1xx, hrsp_2xx, hrsp_3xx, hrsp_4xx, hrsp_5xx columns, which gwtop needs"},
+		"short":   {"# " + strings.Join(Needed, ",") + "\nbe,srv\nbe,srv,UP\n", "all 2 rows have fewer than the 14 fields"},
+		"line":    {"# " + strings.Join(Needed, ",") + "\nbe,srv," + strings.Repeat("a", 70<<10) + "\n", "line 2 longer than 64 KiB"},
 	} {
 		_, err := ParseStats([]byte(tc.body))
 		if err == nil || !errors.Is(err, ErrNotCSV) || !strings.Contains(err.Error(), tc.want) {

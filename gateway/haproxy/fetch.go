@@ -17,7 +17,9 @@ import (
 
 // maxStats caps what is read of the stats: a row is about 1 KB, so this
 // is room for tens of thousands of servers, and a misconfigured target
-// could stream forever.
+// could stream forever. The body is parsed as it arrives (ReadStats), so
+// the cap bounds the bytes and the time read, not memory: that is
+// bounded by ReadStats' own caps (MaxRows, maxLine).
 const maxStats = 64 << 20
 
 // target is where the stats come from: the stats page over HTTP(S) or the
@@ -96,43 +98,48 @@ func (t *target) source() string {
 	return "stats"
 }
 
-// fetch reads the stats CSV once, within ctx's deadline. Its errors never
-// hold the password: statuspage scrubs it from the page's, and the
-// runtime API has none.
-func (t *target) fetch(ctx context.Context) ([]byte, error) {
+// read fetches the stats CSV once, within ctx's deadline, and parses it
+// as it arrives (ReadStats): the body is never held whole. head is the
+// start of the body, for explaining a page that is not the CSV. Its
+// errors never hold the password: statuspage scrubs it from the page's,
+// and the runtime API has none.
+func (t *target) read(ctx context.Context) (tab Table, head []byte, err error) {
 	if t.network != "" {
-		return t.fetchSocket(ctx)
+		return t.readSocket(ctx)
 	}
-	return t.fetchHTTP(ctx)
+	return t.readHTTP(ctx)
 }
 
 // redact hides the configured password in msg, whatever quoted it and
 // however it was encoded.
 func (t *target) redact(msg string) string { return redact.Secrets(msg, t.pass) }
 
-func (t *target) fetchHTTP(ctx context.Context) ([]byte, error) {
-	resp, err := t.client.Get(ctx, t.url)
+func (t *target) readHTTP(ctx context.Context) (Table, []byte, error) {
+	st, err := t.client.Open(ctx, t.url)
 	if err != nil {
-		return nil, err
+		return Table{}, nil, err
 	}
+	defer st.Close()
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized && t.user == "":
-		return nil, resp.Refused(`the page has "stats auth": set haproxy.username and haproxy.password`)
-	case resp.StatusCode == http.StatusUnauthorized:
-		return nil, resp.Refused(`wrong username or password for "stats auth"`)
-	case resp.StatusCode != http.StatusOK:
-		return nil, resp.NotOK("with the stats CSV")
+	case st.StatusCode == http.StatusUnauthorized && t.user == "":
+		return Table{}, nil, st.Refused(`the page has "stats auth": set haproxy.username and haproxy.password`)
+	case st.StatusCode == http.StatusUnauthorized:
+		return Table{}, nil, st.Refused(`wrong username or password for "stats auth"`)
+	case st.StatusCode != http.StatusOK:
+		return Table{}, nil, st.NotOK("with the stats CSV")
 	}
-	return resp.Body, nil
+	h := &headReader{r: st}
+	tab, err := ReadStats(h)
+	return tab, h.head, err
 }
 
-// fetchSocket asks the runtime API for "show stat" in its non-interactive
+// readSocket asks the runtime API for "show stat" in its non-interactive
 // mode: one command, the answer, then HAProxy closes the connection.
-func (t *target) fetchSocket(ctx context.Context) ([]byte, error) {
+func (t *target) readSocket(ctx context.Context) (Table, []byte, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, t.network, t.addr)
 	if err != nil {
-		return nil, fmt.Errorf("haproxy socket %s: %v", t.shown, err)
+		return Table{}, nil, fmt.Errorf("haproxy socket %s: %v", t.shown, err)
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -145,17 +152,56 @@ func (t *target) fetchSocket(ctx context.Context) ([]byte, error) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	if _, err := io.WriteString(c, "show stat\n"); err != nil {
-		return nil, fmt.Errorf("haproxy socket %s: sending \"show stat\": %v", t.shown, err)
+		return Table{}, nil, fmt.Errorf("haproxy socket %s: sending \"show stat\": %v", t.shown, err)
 	}
-	b, err := io.ReadAll(io.LimitReader(c, maxStats+1))
-	if err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
+	h := &headReader{r: &socketReader{ctx: ctx, c: c, shown: t.shown}}
+	tab, err := ReadStats(h)
+	return tab, h.head, err
+}
+
+// socketReader reads the runtime API's answer through maxStats, with
+// errors that name the socket.
+type socketReader struct {
+	ctx   context.Context
+	c     net.Conn
+	shown string
+	n     int64
+	err   error
+}
+
+func (s *socketReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if int64(len(p)) > maxStats-s.n+1 {
+		p = p[:maxStats-s.n+1]
+	}
+	n, err := s.c.Read(p)
+	s.n += int64(n)
+	switch {
+	case s.n > maxStats:
+		s.err = fmt.Errorf("haproxy socket %s: answer larger than %d MiB", s.shown, maxStats>>20)
+		return n - int(s.n-maxStats), s.err
+	case err != nil && err != io.EOF:
+		if s.ctx.Err() != nil {
+			err = s.ctx.Err()
 		}
-		return nil, fmt.Errorf("haproxy socket %s: reading \"show stat\": %v", t.shown, err)
+		s.err = fmt.Errorf("haproxy socket %s: reading \"show stat\": %v", s.shown, err)
+		return n, s.err
 	}
-	if len(b) > maxStats {
-		return nil, fmt.Errorf("haproxy socket %s: answer larger than %d MiB", t.shown, maxStats>>20)
+	return n, err
+}
+
+// headReader keeps a copy of the first 512 bytes read through it.
+type headReader struct {
+	r    io.Reader
+	head []byte
+}
+
+func (h *headReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if k := min(n, 512-len(h.head)); k > 0 {
+		h.head = append(h.head, p[:k]...)
 	}
-	return b, nil
+	return n, err
 }

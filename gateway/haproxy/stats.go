@@ -80,28 +80,41 @@ func (s *Stats) Source() string { return s.t.source() }
 // Scrape reads the stats once and reports them; it returns the row's
 // counters, or why the stats could not be read.
 func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
-	b, err := s.t.fetch(ctx)
+	tab, head, err := s.t.read(ctx)
 	if ctx.Err() != nil {
 		return nil, err
 	}
-	var rows []Row
-	if err == nil {
-		rows, err = ParseStats(b)
-		if err != nil {
-			err = s.explain(err, b)
-		}
+	switch {
+	case errors.Is(err, ErrNotCSV):
+		err = s.explain(err, head)
+	case errors.Is(err, ErrTooLarge):
+		err = fmt.Errorf("%s: %v", s.what(), err)
 	}
 	if err != nil {
 		return nil, errors.New(s.t.redact(err.Error()))
 	}
-	return s.report(rows, time.Now(), sink), nil
+	c := s.report(tab.Rows, time.Now(), sink)
+	if tab.Short > 0 {
+		// Rows that stop before the columns gwtop needs (a page cut
+		// short, a proxy in between): skipped, and counted on the
+		// source's row.
+		c["short_rows"] = float64(tab.Short)
+	}
+	return c, nil
+}
+
+// what names the source in errors.
+func (s *Stats) what() string {
+	if s.t.network != "" {
+		return "haproxy socket " + s.t.shown
+	}
+	return "haproxy stats " + s.t.shown
 }
 
 // explain turns a parse error into what the operator should do about it.
 func (s *Stats) explain(err error, body []byte) error {
-	what := "haproxy stats " + s.t.shown
+	what := s.what()
 	if s.t.network != "" {
-		what = "haproxy socket " + s.t.shown
 		// The runtime API answers errors in plain text ("Unknown
 		// command", "Permission denied").
 		if line := strings.TrimSpace(firstLine(body)); line != "" && line[0] != '#' && !looksHTML(body) {
