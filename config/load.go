@@ -315,7 +315,10 @@ func (c *Config) validate(name string, p *positions) Errors {
 			bad(f("address"), fmt.Sprintf("%s is already upstreams[%d]", u.Address, j), "upstreams", i, "address")
 		}
 		seen[u.Gateway+" "+u.Address] = i
-		if key := [3]string{u.Gateway, u.Group, u.Name}; u.Name != "" {
+		// Members of one group may share its name (discovery names an
+		// Envoy cluster's endpoints after the cluster); elsewhere a name
+		// is one upstream's.
+		if key := [3]string{u.Gateway, u.Group, u.Name}; u.Name != "" && u.Group == "" {
 			if j, dup := names[key]; dup {
 				bad(f("name"), dupName(u, j, p), "upstreams", i, "name")
 			} else {
@@ -364,15 +367,11 @@ func (c *Config) validate(name string, p *positions) Errors {
 	return errs
 }
 
-// dupName says which upstream already has u's name (in the same gateway
-// and group: two backends may each have a server web1).
+// dupName says which upstream of the same gateway already has u's name.
 func dupName(u Upstream, first int, p *positions) string {
 	msg := fmt.Sprintf("%q is already the name of upstreams[%d]", u.Name, first)
 	if l := p.line("upstreams", first); l > 0 {
 		msg += fmt.Sprintf(" (line %d)", l)
-	}
-	if u.Group != "" {
-		msg += " in group " + strconv.Quote(u.Group)
 	}
 	return msg + ": give each upstream its own name (a name is the row's label)"
 }

@@ -120,9 +120,10 @@ func TestNoSettings(t *testing.T) {
 	}
 }
 
-// Two upstreams of one gateway (and group) with the same name: the second
-// is an error naming the first, with its line. The same server name in two
-// groups (HAProxy backends) or two gateways is fine.
+// Two upstreams of one gateway, outside any group, with the same name: the
+// second is an error naming the first, with its line. The same name in two
+// gateways, or among a group's members (an Envoy cluster's endpoints, two
+// HAProxy backends' web1), is fine.
 func TestDuplicateNames(t *testing.T) {
 	src := `upstreams:
   - name: app
@@ -154,8 +155,16 @@ upstreams:
     address: 10.0.0.2:80
   - name: web1
     group: api
+    address: 10.0.0.3:80
+  - name: web1
+    group: api
     gateway: haproxy@edge
     address: 10.0.0.1:80
+  - name: app
+    address: 10.0.0.9:80
+  - name: app
+    gateway: haproxy@edge
+    address: 10.0.0.9:80
 `
 	if _, err := config.Parse("f.yaml", []byte(ok), env(nil)); err != nil {
 		t.Errorf("same name in other groups and gateways: %v", err)
