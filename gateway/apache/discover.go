@@ -45,41 +45,14 @@ func cmdlineOf(p discover.Proc) apacheCmd {
 // where its configuration is; the configuration says where its logs,
 // status pages, routes and backends are.
 func find(ctx context.Context, s *discover.Session, p discover.Proc) {
-	c := cmdlineOf(p)
-	root, main := c.root, c.conf
-	base := filepath.Base(c.bin)
+	o := procOptions(s, p)
+	base := filepath.Base(cmdlineOf(p).bin)
 	if base == "" || base == "." {
 		base = p.Name
 	}
-	if root == "" {
-		// The compiled-in defaults of Debian's apache2 and of httpd.
-		root = "/etc/httpd"
-		if base == "apache2" {
-			root = "/etc/apache2"
-		}
-	}
-	if main == "" {
-		main = "conf/httpd.conf"
-		if base == "apache2" {
-			main = "apache2.conf"
-		}
-	}
-	env := map[string]string{}
-	for _, kv := range p.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	// Debian starts apache2 through apache2ctl, which reads envvars; a
-	// process whose environment is unreadable gets them from the file.
-	if _, ok := env["APACHE_LOG_DIR"]; !ok {
-		if data, err := s.ReadFile(filepath.Join(root, "envvars")); err == nil {
-			env = conf.ParseEnvvars(data, env)
-		}
-	}
-	s.Found(discover.Gateway{Kind: "apache", PID: p.PID, Config: joinRoot(root, main), Used: true})
-	s.Explain("apache", "%s pid %d: ServerRoot %s, configuration %s", base, p.PID, root, joinRoot(root, main))
-	FromConfigTree(s, conf.Options{ServerRoot: root, Main: main, Env: env, Defines: c.defines})
+	s.Found(discover.Gateway{Kind: "apache", PID: p.PID, Config: joinRoot(o.ServerRoot, o.Main), Used: true})
+	s.Explain("apache", "%s pid %d: ServerRoot %s, configuration %s", base, p.PID, o.ServerRoot, joinRoot(o.ServerRoot, o.Main))
+	FromConfigTree(s, o)
 }
 
 // findConfig is the kind's discover.Finder.FindConfig: it reads an Apache

@@ -75,8 +75,10 @@ func readSettings(_ context.Context, p discover.Proc, path string, opt discover.
 	return out, nil
 }
 
-// procOptions is where a running httpd's configuration is, as find reads
-// it.
+// procOptions is where a running httpd's configuration is, for discovery
+// and Settings: its -d and -f, else the compiled-in defaults of Debian's
+// apache2 or of httpd; its -D defines; and its environment, or Debian's
+// envvars (apache2ctl reads them) when the process's is unreadable.
 func procOptions(s *discover.Session, p discover.Proc) conf.Options {
 	c := cmdlineOf(p)
 	root, main := c.root, c.conf
