@@ -128,6 +128,9 @@ func Hint(code model.Cause, t Target) (hint, next string) {
 	case model.CauseGatewayLimits:
 		return fmt.Sprintf("the gateway host is out of something: file descriptors, ports, %s, CPU or memory", t.Knobs.conns()),
 			fmt.Sprintf("`ulimit -n`, `ss -s` (TIME_WAIT), %s; raise %s and %s, enable upstream keepalive", t.Knobs.status(), t.Knobs.fds(), t.Knobs.conns())
+	case model.CauseOverloaded:
+		return fmt.Sprintf("%s is up but takes no more: its listen backlog is full, every worker is busy, or it sheds load (503 + Retry-After)", addr),
+			fmt.Sprintf("on that host: `ss -ltn` Recv-Q of its listener against the backlog, the app server's busy workers (pm.max_children, uWSGI listen queue); add workers or instances, a larger backlog, shed load earlier at %s", or(t.Knobs.Title, "the gateway"))
 	case model.CausePermission:
 		if t.isUnix() {
 			return fmt.Sprintf("the gateway may not connect to socket %s — file mode or owner", t.socket()),

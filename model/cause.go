@@ -22,6 +22,11 @@ const (
 	CauseUpstream5xx     Cause = "upstream_5xx"
 	CauseGatewayLimits   Cause = "gateway_limits"
 	CausePermission      Cause = "permission"
+	// CauseOverloaded: the upstream is alive but takes no more — its
+	// listen backlog is full, HAProxy timed the request out in the queue
+	// for a server slot, maxconn is reached, or it answered 503 with
+	// Retry-After.
+	CauseOverloaded Cause = "overloaded"
 )
 
 // AllCauses lists every cause code in a fixed order (the order of ../shared/DESIGN.md).
@@ -29,7 +34,7 @@ func AllCauses() []Cause {
 	return []Cause{
 		CauseRefused, CauseConnectTimeout, CauseReadTimeout, CausePrematureClose,
 		CauseReset, CauseBadResponse, CauseTLS, CauseDNS, CauseNoLiveUpstreams,
-		CauseUpstream5xx, CauseGatewayLimits, CausePermission,
+		CauseUpstream5xx, CauseGatewayLimits, CausePermission, CauseOverloaded,
 	}
 }
 
@@ -45,7 +50,7 @@ func (c Cause) Index() int {
 }
 
 // NumCauses is len(AllCauses()).
-const NumCauses = 12
+const NumCauses = 13
 
 // State is the health of one upstream as gwtop judges it.
 type State string
