@@ -57,6 +57,11 @@ func (l *lineLog) gateway() model.Gateway {
 	if n, ok := l.parser.(feed.Noter); ok {
 		g.Note = n.Note()
 	}
+	if c, ok := l.parser.(feed.Counter); ok {
+		for k, v := range c.Counters() {
+			g.Counters[k] = v
+		}
+	}
 	if skipped > 0 && parsed == 0 {
 		g.OK = false
 		why := ""

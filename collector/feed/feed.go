@@ -129,6 +129,15 @@ type Noter interface {
 	Note() string
 }
 
+// Counter is a LineParser with counts of its own for its row in the
+// snapshot's gateways: requests the gateway refused by its own policy
+// ("rate_limited:api" per limit_req zone), lines at error level its
+// catalogue does not know ("other_errors"). Counters is called from
+// another goroutine than Line: the parser synchronises.
+type Counter interface {
+	Counters() map[string]float64
+}
+
 // ErrIgnored is what a LineParser returns for a well-formed line that says
 // nothing about upstreams (a startup notice in an error log): counted as
 // "other", not as a line that failed to parse.
