@@ -119,7 +119,12 @@ func (p *Prober) probeHTTP(parent context.Context) model.ProbeResult {
 		res.OK = true
 	default:
 		// The exchange was whole: no phase failed, so Phase stays "".
-		fail(&res, statusCause(resp.StatusCode), fmt.Errorf("unexpected status %s", resp.Status))
+		cause, err := statusCause(resp.StatusCode), fmt.Errorf("unexpected status %s", resp.Status)
+		if ra := resp.Header.Get("Retry-After"); resp.StatusCode == http.StatusServiceUnavailable && ra != "" {
+			// The upstream says it is alive and sheds load on purpose.
+			cause, err = model.CauseOverloaded, fmt.Errorf("unexpected status %s with Retry-After: %.40q", resp.Status, ra)
+		}
+		fail(&res, cause, err)
 	}
 	return res
 }
