@@ -88,7 +88,7 @@ func Roots(t Target, c CauseFacts, h *HostFacts) []model.Root {
 		out = h.refused(t, c)
 	case model.CausePrematureClose, model.CauseReset:
 		out = h.workerRoots(t, c)
-	case model.CauseReadTimeout, model.CauseConnectTimeout:
+	case model.CauseReadTimeout, model.CauseConnectTimeout, model.CauseOverloaded:
 		out = h.timeoutRoots(t, c)
 	case model.CauseUpstream5xx:
 		out = h.appErrors(t, c)

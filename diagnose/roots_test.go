@@ -230,6 +230,9 @@ func TestRootsTimeouts(t *testing.T) {
 	if rs := Roots(api, ct, h); len(rs) == 0 || rs[0].Code != model.RootWorkersBusy || slices.ContainsFunc(rs, func(r model.Root) bool { return r.Code == model.RootFiltered }) {
 		t.Errorf("connect timeout on a busy local app: %v", codes(rs))
 	}
+	// php-fpm's backlog full (nginx: "(11: Resource temporarily
+	// unavailable)" on its socket) is overloaded; the queue is its root.
+	wantRoot(t, Roots(api, CauseFacts{Code: model.CauseOverloaded, Times: []time.Time{t0}, Window: 5 * time.Minute}, h), model.RootWorkersBusy, "12 connections wait")
 	h.Listeners.Now[0].AcceptQueue = 0
 	wantRoot(t, Roots(api, ct, h), model.RootFiltered)
 

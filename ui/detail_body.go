@@ -369,7 +369,7 @@ func evidenceSection(c *Common, u *model.Upstream, w int) []string {
 func rootable(c model.Cause) bool {
 	switch c {
 	case model.CauseRefused, model.CausePrematureClose, model.CauseReset, model.CauseReadTimeout,
-		model.CauseConnectTimeout, model.CauseTLS, model.CauseDNS, model.CauseUpstream5xx:
+		model.CauseConnectTimeout, model.CauseTLS, model.CauseDNS, model.CauseUpstream5xx, model.CauseOverloaded:
 		return true
 	}
 	return false
