@@ -165,3 +165,90 @@ func FuzzSecret(f *testing.F) {
 		}
 	})
 }
+
+// pwChars are what FuzzUserinfoAnywhere builds passwords of: letters,
+// digits and every punctuation a password may hold in a URL's userinfo,
+// escaped or not ('/', '#', '?', '@', ':' and '%' included).
+const pwChars = "abcdefghijklmnopqrstuvwyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&*+,;=%/#?@:()[]{}<>|^"
+
+// FuzzUserinfoAnywhere is issue 11's property: for an input holding a
+// user name, ':', a password P of 4 or more characters, '@' and a host —
+// after any of the URL-ish beginnings, well-formed or mistyped, or none —
+// inside any text, and for net/url's error about the same mistyped URL,
+// the output does not contain P. The documented limits (a password with
+// a space, a quote or a line break; "//" in a password) are outside what
+// is built here.
+func FuzzUserinfoAnywhere(f *testing.F) {
+	f.Add("error: ", uint8(0), "gwtop", []byte("s3cret"), uint8(1), ": EOF")
+	f.Add("", uint8(2), "u", []byte("pa/ss/w0rd"), uint8(0), "")
+	f.Add("(", uint8(4), "user", []byte("p@ss#w?rd"), uint8(2), ")")
+	f.Add(`"`, uint8(6), "a", []byte{1, 2, 3, 4, 5}, uint8(3), `"`)
+	f.Fuzz(func(t *testing.T, prefix string, scheme uint8, user string, pw []byte, host uint8, suffix string) {
+		if len(pw) < 4 || len(pw) > 64 {
+			return
+		}
+		p := make([]byte, len(pw))
+		for i, c := range pw {
+			p[i] = pwChars[int(c)%len(pwChars)]
+		}
+		secret := string(p)
+		if strings.Contains(secret, "//") || secret[0] == 'x' || secret[len(secret)-1] == 'x' {
+			return // documented limits: see the package comment
+		}
+		user = strings.Map(func(r rune) rune {
+			if r < 0x80 && (isAlpha(byte(r)) || isDigit(byte(r)) || r == '-' || r == '.' || r == '_') {
+				return r
+			}
+			return -1
+		}, user)
+		if user == "" {
+			user = "u"
+		}
+		if len(prefix) > 0 && !isBoundary(prefix[len(prefix)-1]) {
+			prefix += " "
+		}
+		if len(suffix) > 0 && !isBoundary(suffix[0]) {
+			suffix = " " + suffix // the URL ends where the word does
+		}
+		if strings.ContainsAny(prefix+suffix, "\"'`\\") || String(prefix+"zz") != prefix+"zz" {
+			return // a quote could close around the password; a prefix may start a token=
+		}
+		sch := schemes[int(scheme)%len(schemes)]
+		h := hosts[int(host)%len(hosts)]
+		if sch == "" && secret[0] == '/' {
+			return // documented limit: "user:/…" is a URL of scheme "user"
+		}
+		if !strings.HasSuffix(sch, "//") && strings.IndexByte(secret, ':') >= 0 {
+			return // documented limit: "w:u:p@h" may be scheme "w", user "u"
+		}
+		raw := sch + user + ":" + secret + "@" + h
+		in := prefix + raw + suffix
+		if strings.Count(in, secret) != 1 || strings.Contains(prefix+suffix, secret) {
+			return
+		}
+		if out := String(in); strings.Contains(out, secret) {
+			t.Fatalf("secret %q survives in\n in  %q\n out %q", secret, in, out)
+		}
+		if out := Userinfo(in); strings.Contains(out, secret) {
+			t.Fatalf("Userinfo: secret %q survives in\n in  %q\n out %q", secret, in, out)
+		}
+		// net/url's own words about the same URL, as gwtop's errors
+		// quote them.
+		if _, err := url.Parse(raw); err != nil {
+			msg := prefix + err.Error() + suffix
+			if out := String(msg); strings.Contains(out, secret) {
+				t.Fatalf("secret %q survives in net/url's error\n in  %q\n out %q", secret, msg, out)
+			}
+			// Its "invalid port" error quotes the password up to a
+			// '/', '#' or '?' (other errors quote the URL, which the
+			// userinfo rules read, or nothing of it).
+			for _, part := range strings.FieldsFunc(secret, func(r rune) bool { return r == '/' || r == '#' || r == '?' || r == '@' }) {
+				// (A password with '@' cut by '#' reads as userinfo and a
+				// host: not checked.)
+				if len(part) >= 4 && strings.Contains(msg, portErr) && !strings.Contains(secret, "@") && strings.Count(msg, part) == 1 && strings.Contains(String(msg), part) && !strings.Contains(prefix+suffix+user+h, part) {
+					t.Fatalf("part %q of secret %q survives in net/url's error\n in  %q\n out %q", part, secret, msg, String(msg))
+				}
+			}
+		}
+	})
+}

@@ -44,6 +44,11 @@
 //     quotes, and "word://" always starts a URL of scheme "word", so a
 //     word-start password cannot begin with "//".
 //
+// net/url's error for a port that is not a number (`invalid port ":PW"
+// after host`, what "http://u:pa/ss@h" gives) has the quoted port masked
+// unless it is a number: for a URL mistyped so, it is the password's first
+// part.
+//
 // A password never runs over a line break.
 //
 // Values made only of 'x', at most len(Mask) of them, are taken for a mask
@@ -73,7 +78,7 @@ func String(s string) string {
 		return s
 	}
 	budget := MaxGrowth
-	return scan(s, &budget)
+	return portErrors(scan(s, &budget), &budget)
 }
 
 // Userinfo is String, except that a URL's whole userinfo, user name
@@ -86,7 +91,7 @@ func Userinfo(s string) string {
 		return s
 	}
 	budget := MaxGrowth
-	return scanMode(s, &budget, true)
+	return portErrors(scanMode(s, &budget, true), &budget)
 }
 
 // maybeSecret is a fast filter: every rule needs one of these.

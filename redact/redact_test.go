@@ -27,6 +27,13 @@ var stringCases = []struct{ in, want string }{
 	{"git+ssh://user:PW@h", "git+ssh://user:xxxxx@h"},
 	{"http://:PW@h", "http://:xxxxx@h"},
 	{"http://u:@h", "http://u:@h"},
+	// net/url's error for a mistyped URL quotes the password's first part
+	// as a port; a number is a port, and kept.
+	{`not a URL: invalid port ":Zq9-s3cr3t" after host`, `not a URL: invalid port ":xxxxx" after host`},
+	{`parse "http://u:pa/ss@h": invalid port ":pa" after host`, `parse "http://u:xxxxx@h": invalid port ":xxxxx" after host`},
+	{`invalid port ":p\"w" after host; invalid port ":8080" after host`, `invalid port ":xxxxx" after host; invalid port ":8080" after host`},
+	{`invalid port ":" after host`, `invalid port ":" after host`},
+	{"invalid port \":abcdef\nnext", "invalid port \":xxxxx\nnext"},
 	// Embedded, quoted, in JSON, several in one text.
 	{`Get "http://u:p@h/x": dial tcp 10.0.0.1:80: connect: connection refused`, `Get "http://u:xxxxx@h/x": dial tcp 10.0.0.1:80: connect: connection refused`},
 	{`x 'http://u:pa ss@h/x' y`, `x 'http://u:xxxxx@h/x' y`},

@@ -86,7 +86,7 @@ func (r *Redactor) String(s string) string {
 	for range 4 {
 		t := r.known(s, &budget)
 		if maybeSecret(t) {
-			t = scan(t, &budget)
+			t = portErrors(scan(t, &budget), &budget)
 		}
 		if t == s {
 			break
