@@ -40,13 +40,21 @@ type ErrorRecord struct {
 
 // ParseErrorLine parses one error.log line. It returns true only when the
 // message maps to a cause code; startup notices, client-side errors
-// ("client prematurely closed connection", a client's TLS handshake) and
+// ("client prematurely closed connection", a client's TLS handshake),
 // consequences rather than causes ("upstream server temporarily
-// disabled", which follows the failures that led to it) give false.
+// disabled", which follows the failures that led to it), the gateway's own
+// rate limiting and every line below [error] (a duplicate header nginx
+// ignored, an idle WebSocket's timeout) give false.
 //
 // Lines may lack the timestamp, the [level] or the PID#TID: prefix, as
 // lines quoted in bug reports often do. Malformed input never panics.
 func ParseErrorLine(line []byte) (ErrorRecord, bool) {
+	r, v := parseErrorLine(line)
+	return r, v.cause != model.CauseNone
+}
+
+// parseErrorLine is ParseErrorLine with the catalogue's whole verdict.
+func parseErrorLine(line []byte) (ErrorRecord, verdict) {
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 		if n := len(line); n > 0 && line[n-1] == '\r' {
@@ -69,15 +77,16 @@ func ParseErrorLine(line []byte) (ErrorRecord, bool) {
 		s = s[:w]
 	}
 	r.Message = s
-	r.Cause, r.Status = classify(r.Message, r.Action)
-	if r.Cause == model.CauseNone {
-		return r, false
+	v := classify(r.Level, r.Message, r.Action)
+	if v.cause == model.CauseNone {
+		return r, v
 	}
+	r.Cause, r.Status = v.cause, v.status
 	r.UpstreamAddr = upstreamPeer(r.Upstream)
 	if r.UpstreamAddr == "" {
 		r.UpstreamAddr = subject(r.Message)
 	}
-	return r, true
+	return r, v
 }
 
 // prefix consumes "YYYY/MM/DD HH:MM:SS [level] PID#TID: *CONN ", each part
@@ -217,7 +226,16 @@ func upstreamPeer(u string) string {
 // subject names what a message without an upstream: field is about.
 func subject(m string) string {
 	if i := strings.Index(m, " could not be resolved"); i > 0 {
-		return m[:i]
+		name := m[:i]
+		// "service _http._tcp of backend.example.com could not be
+		// resolved" (the upstream zone module's SRV lookups): the
+		// upstream is the name the service is looked up in.
+		if rest, ok := strings.CutPrefix(name, "service "); ok {
+			if o := strings.Index(rest, " of "); o >= 0 {
+				return rest[o+len(" of "):]
+			}
+		}
+		return name
 	}
 	if rest, ok := strings.CutPrefix(m, "no resolver defined to resolve "); ok {
 		return rest

@@ -1,10 +1,13 @@
 package nginx
 
 import (
-	"net/url"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/gateway/internal/lex"
 	"github.com/gwtop/gwtop/gateway/nginx/logformat"
 	"github.com/gwtop/gwtop/model"
 )
@@ -40,11 +43,44 @@ func (a *accessParser) Line(b []byte, sink feed.Sink) error {
 
 // errorParser reads nginx error-log lines. Most lines of an error log are
 // not upstream failures (notices, client errors): they are ErrIgnored.
-type errorParser struct{}
+// Copies share one errorCounts, which the tailer's goroutine writes in
+// Line and the snapshot's reads in Counters and Note; the zero value
+// reports failures but counts nothing (newErrorParser counts).
+type errorParser struct{ counts *errorCounts }
 
-func (errorParser) Line(b []byte, sink feed.Sink) error {
-	rec, ok := ParseErrorLine(b)
-	if !ok {
+// newErrorParser returns an errorParser that counts rate limiting per zone
+// and the error-level lines the catalogue does not know.
+func newErrorParser() errorParser { return errorParser{counts: &errorCounts{}} }
+
+// errorCounts are an error log's counts for its gateway row.
+type errorCounts struct {
+	mu sync.Mutex
+	// limits are "rate_limited:ZONE", "rate_delayed:ZONE" and
+	// "rate_limited_dry_run:ZONE"; at most maxZones keys, the rest under
+	// ZONE "(other)".
+	limits map[string]float64
+	other  float64 // error-level lines the catalogue does not know
+	latest string  // the latest of them, sanitised and capped
+}
+
+const (
+	// maxZones caps the rate-limit keys: zones are configuration names,
+	// but a hostile or corrupt log could name any number of them.
+	maxZones = 64
+	// maxZoneName caps a zone's name in a key.
+	maxZoneName = 64
+	// maxNote caps the row's note in bytes.
+	maxNote = 200
+)
+
+const notePrefix = "latest unknown error: "
+
+func (p errorParser) Line(b []byte, sink feed.Sink) error {
+	rec, v := parseErrorLine(b)
+	if v.cause == model.CauseNone {
+		if c := p.counts; c != nil {
+			c.count(rec, v)
+		}
 		return feed.ErrIgnored
 	}
 	addr := rec.UpstreamAddr
@@ -55,16 +91,115 @@ func (errorParser) Line(b []byte, sink feed.Sink) error {
 	return nil
 }
 
-// hostOnly strips a port from a Host header value, since a host name stands
-// for an upstream only when nothing better is known (DNS failures).
-func hostOnly(h string) string {
-	if h == "" {
+// count records a line that is not an upstream failure: the gateway's
+// rate limiting, or an error-level line the catalogue does not know.
+func (c *errorCounts) count(rec ErrorRecord, v verdict) {
+	switch {
+	case v.limit != "":
+		zone := v.zone
+		if len(zone) > maxZoneName {
+			zone = zone[:maxZoneName]
+		}
+		zone = sanitize(zone, maxZoneName)
+		key := v.limit + ":" + zone
+		c.mu.Lock()
+		if c.limits == nil {
+			c.limits = map[string]float64{}
+		}
+		if _, ok := c.limits[key]; !ok && len(c.limits) >= maxZones {
+			key = v.limit + ":(other)"
+		}
+		c.limits[key]++
+		c.mu.Unlock()
+	case !v.known && rec.Level != "" && errorLevel(rec.Level) && rec.Message != "":
+		msg := "[" + rec.Level + "] " + rec.Message
+		if rec.Action != "" {
+			msg += " while " + rec.Action
+		}
+		msg = sanitize(msg, maxNote-len(notePrefix))
+		c.mu.Lock()
+		c.other++
+		c.latest = msg
+		c.mu.Unlock()
+	}
+}
+
+// Counters returns the row's counts: rate_limited:ZONE (requests limit_req
+// or limit_conn rejected), rate_delayed:ZONE, rate_limited_dry_run:ZONE,
+// and other_errors (lines at [error] or above that the catalogue does not
+// know). Keys with nothing counted are absent.
+func (p errorParser) Counters() map[string]float64 {
+	c := p.counts
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]float64, len(c.limits)+1)
+	for k, v := range c.limits {
+		out[k] = v
+	}
+	if c.other > 0 {
+		out["other_errors"] = c.other
+	}
+	return out
+}
+
+// Note returns "latest unknown error: MESSAGE" for the latest line at
+// [error] or above the catalogue does not know (at most 200 bytes), or "".
+func (p errorParser) Note() string {
+	c := p.counts
+	if c == nil {
 		return ""
 	}
-	if u, err := url.Parse("//" + h); err == nil && u.Hostname() != "" {
-		return u.Hostname()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.latest == "" {
+		return ""
 	}
-	return strings.TrimSpace(h)
+	return notePrefix + c.latest
+}
+
+// sanitize makes s safe to show: valid UTF-8, control and bidirectional
+// formatting characters replaced by '?', at most max bytes (cut at a rune
+// boundary, with "…" when cut).
+func sanitize(s string, max int) string {
+	s = strings.ToValidUTF8(s, "?")
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > max {
+			out := b.String()
+			for len(out)+len("…") > max && len(out) > 0 {
+				_, n := utf8.DecodeLastRuneInString(out)
+				out = out[:len(out)-n]
+			}
+			return out + "…"
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// hostOnly strips a port from a Host header value, since a host name stands
+// for an upstream only when nothing better is known. The result is a
+// substring of h.
+func hostOnly(h string) string {
+	h = strings.TrimSpace(h)
+	if strings.HasPrefix(h, "[") {
+		if e := strings.IndexByte(h, ']'); e > 1 {
+			return h[1:e]
+		}
+		return h
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h[:i], ':') < 0 {
+		if _, ok := lex.Digits(h[i+1:]); ok || i == len(h)-1 {
+			return h[:i]
+		}
+	}
+	return h
 }
 
 // cause is what an access-log attempt alone says of its cause. nginx copies
