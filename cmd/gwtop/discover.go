@@ -117,7 +117,12 @@ func discovered(ctx context.Context, q *config.Quick, configs map[string]string,
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := res.Load(os.LookupEnv)
+	// --secret-file values fill the discovered YAML's ${VAR}s too.
+	lookup, err := q.Lookup(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := res.Load(lookup)
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,6 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/gwtop/gwtop/redact"
-
 	// Every gateway kind gwtop can watch registers itself.
 	_ "github.com/gwtop/gwtop/gateway/all"
 )
@@ -43,9 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	// Whatever an error quotes of the command line or a URL, a password in
-	// it is not printed.
-	fmt.Fprintln(stderr, "gwtop:", redact.String(err.Error()))
+	// Whatever an error quotes of the command line, a URL or a log, a
+	// password in it is not printed, nor anything a terminal would act on
+	// (every command: the TUI's and discover's errors as snapshot's).
+	fmt.Fprintln(stderr, "gwtop:", sanitizedError{err}.Error())
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())

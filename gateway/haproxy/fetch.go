@@ -67,18 +67,21 @@ func parseTarget(s, username, password string) (*target, error) {
 			t.shown = strings.Replace(raw, "://", "://"+url.User(t.user).String()+"@", 1)
 		}
 		return t, nil
-	case strings.HasPrefix(s, "unix:"):
+	case strings.HasPrefix(s, "unix:"), strings.HasPrefix(s, "/"):
 		p := strings.TrimPrefix(s, "unix:")
 		if p == "" {
 			return nil, fmt.Errorf("haproxy stats %q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
 		}
-		return &target{network: "unix", addr: p, shown: s}, nil
-	case strings.HasPrefix(s, "/"):
-		return &target{network: "unix", addr: s, shown: "unix:" + s}, nil
+		// "//user:pw@host:port/stats" is a URL missing its scheme, not a
+		// socket: say so without the password it carries.
+		if strings.HasPrefix(p, "//") || strings.Contains(p, "@") {
+			return nil, fmt.Errorf("haproxy stats %s: not a socket path (a URL without http:? give http://HOST:PORT/stats)", redactURL(s, password))
+		}
+		return &target{network: "unix", addr: p, shown: "unix:" + p}, nil
 	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
 		hp := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "ipv4@"), "ipv6@"), "tcp://")
 		if _, _, err := net.SplitHostPort(hp); err != nil {
-			return nil, fmt.Errorf("haproxy stats %q: want HOST:PORT after the prefix", s)
+			return nil, fmt.Errorf("haproxy stats %s: want HOST:PORT after the prefix", redactURL(s, password))
 		}
 		return &target{network: "tcp", addr: hp, shown: s}, nil
 	}
