@@ -2,12 +2,16 @@ package discover
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/redact"
 	"gopkg.in/yaml.v3"
 )
 
@@ -59,6 +63,16 @@ func (r *report) AddUpstream(u config.Upstream, why string) {
 	if u.Gateway == "" {
 		u.Gateway = r.instance
 	}
+	// An address a gateway's configuration (or a fuzzer) wrote that is
+	// no host — credentials in it, a path, spaces — is noted, never
+	// listed: it could carry a password into the YAML.
+	if !strings.HasPrefix(u.Address, "unix:") {
+		host, _, err := net.SplitHostPort(u.Address)
+		if err != nil || host == "" || strings.ContainsAny(host, "@/ \t\r\n\\?#") {
+			r.Note("upstreams", "skipped %s (%s): not a HOST:PORT address", redact.String(u.Address), redact.String(why))
+			return
+		}
+	}
 	if i, dup := r.byAddr[u.Gateway+" "+u.Address]; dup {
 		prev := r.cfg.Upstreams[i]
 		r.upWhy[i] += fmt.Sprintf("; also %s (%s)", why, u.Name)
@@ -86,12 +100,101 @@ func (r *report) result() (*Result, error) {
 		return nil, err
 	}
 	res.YAML = out
-	// What discovery prints must be what gwtop can load: a failure here is
-	// a discovery bug, reported with the text so it can be fixed.
-	if _, err := res.Load(func(string) (string, bool) { return "", false }); err != nil {
-		return nil, fmt.Errorf("discovered configuration does not load (a gwtop bug): %v\n%s", err, out)
+	// What discovery prints must be what gwtop can load. A value a
+	// gateway's configuration holds that gwtop refuses (a server on port
+	// 0, a stats URL that is no URL, two upstreams of one name) is
+	// dropped with a note saying why, and the rest kept; anything else
+	// that does not load is a discovery bug, reported with the text.
+	for range 8 {
+		_, err := res.Load(func(string) (string, bool) { return "", false })
+		if err == nil {
+			return res, nil
+		}
+		if !r.repair(err) {
+			return nil, fmt.Errorf("discovered configuration does not load (a gwtop bug): %v\n%s", err, out)
+		}
+		cfg := r.cfg
+		res.Config, res.Notes = &cfg, r.notes
+		if res.Config.Empty() {
+			return nil, &NotFoundError{Found: r.found, Notes: r.notes}
+		}
+		if out, err = r.render(); err != nil {
+			return nil, err
+		}
+		res.YAML = out
 	}
-	return res, nil
+	return nil, fmt.Errorf("discovered configuration does not load (a gwtop bug): repairs did not end\n%s", out)
+}
+
+// repair drops what a load error names: an upstream (upstreams[i].…), or a
+// scalar field of a section (KIND.FIELD); a second upstream of an existing
+// name gets a numbered one. It reports whether it changed anything.
+func (r *report) repair(err error) bool {
+	var es config.Errors
+	if !errors.As(err, &es) {
+		return false
+	}
+	changed := false
+	drop := map[int]bool{}
+	for _, e := range es {
+		var i int
+		var rest string
+		if n, _ := fmt.Sscanf(e.Field, "upstreams[%d]%s", &i, &rest); n >= 1 && i >= 0 && i < len(r.cfg.Upstreams) {
+			if rest == ".name" && strings.Contains(e.Msg, "already the name") {
+				r.cfg.Upstreams[i].Name = fmt.Sprintf("%s (%d)", r.cfg.Upstreams[i].Name, i+1)
+				changed = true
+				continue
+			}
+			if !drop[i] {
+				drop[i] = true
+				r.Note("upstreams", "skipped %s: %s", redact.String(r.cfg.Upstreams[i].Address), redact.String(e.Msg))
+			}
+			continue
+		}
+		if inst, field, ok := strings.Cut(e.Field, "."); ok && r.clearField(inst, field) {
+			r.Note(inst, "left out %s: %s", field, redact.String(e.Msg))
+			changed = true
+		}
+	}
+	if len(drop) > 0 {
+		var ups []config.Upstream
+		var whys []string
+		for i, u := range r.cfg.Upstreams {
+			if !drop[i] {
+				ups = append(ups, u)
+				whys = append(whys, r.upWhy[i])
+			}
+		}
+		r.cfg.Upstreams, r.upWhy = ups, whys
+		r.byAddr = map[string]int{}
+		for i, u := range ups {
+			r.byAddr[u.Gateway+" "+u.Address] = i
+		}
+		changed = true
+	}
+	return changed
+}
+
+// clearField empties the string field of instance's section whose yaml
+// name is field (a top-level scalar only).
+func (r *report) clearField(instance, field string) bool {
+	sec := r.cfg.Instance(instance)
+	if sec == nil || strings.ContainsAny(field, ".[") {
+		return false
+	}
+	v := reflect.ValueOf(sec)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == field && f.Type.Kind() == reflect.String && v.Field(i).String() != "" {
+			v.Field(i).SetString("")
+			return true
+		}
+	}
+	return false
 }
 
 func str(v string) *yaml.Node {
@@ -102,15 +205,53 @@ func str(v string) *yaml.Node {
 
 func key(k string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k} }
 
-// comment turns lines into one YAML comment block.
+// comment turns lines into one YAML comment block. Text a gateway's
+// configuration put in a line (a name with control characters) is
+// escaped: YAML allows none in a comment, and a terminal would act on it.
 func comment(lines []string) string {
 	var out []string
 	for _, l := range lines {
 		for _, s := range strings.Split(l, "\n") {
-			out = append(out, "# "+s)
+			out = append(out, "# "+printable(s))
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// printable escapes control characters (C0 but tab, DEL, C1), bidi
+// overrides and invalid UTF-8 as \xNN or \uNNNN.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unsafeRune(r):
+			if r < 0x100 {
+				fmt.Fprintf(&b, "\\x%02x", r)
+			} else {
+				fmt.Fprintf(&b, "\\u%04x", r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return (r < 0x20 && r != '\t') || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0xfeff
 }
 
 // mapping builds a mapping from key/value pairs, skipping empty values; a
