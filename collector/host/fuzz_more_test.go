@@ -58,12 +58,12 @@ func FuzzParseLimits(f *testing.F) {
 // FuzzPortRange: any ip_local_port_range text, never a panic; a count it
 // returns is at least one port.
 func FuzzPortRange(f *testing.F) {
-	for _, s := range []string{"32768\t60999\n", "1 1", "60999 32768", "a b", "1 2 3", ""} {
+	for _, s := range []string{"32768\t60999\n", "1 1", "60999 32768", "a b", "1 2 3", "", "-9223372036854775808 9223372036854775807"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := parsePortRange(s)
-		if err == nil && n < 1 {
+		if err == nil && (n < 1 || n > 65536) {
 			t.Fatalf("%q: %d ports", s, n)
 		}
 	})

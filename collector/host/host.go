@@ -196,7 +196,7 @@ func parsePortRange(s string) (int, error) {
 	}
 	lo, err1 := strconv.Atoi(f[0])
 	hi, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil || hi < lo {
+	if err1 != nil || err2 != nil || hi < lo || lo < 0 || hi > 65535 {
 		return 0, fmt.Errorf("ip_local_port_range: want two numbers low to high, got %q", s)
 	}
 	return hi - lo + 1, nil

@@ -78,17 +78,23 @@ func checkStats(s string) error {
 	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
 		return config.CheckHTTPURL(s)
 	case strings.HasPrefix(s, "unix:"), strings.HasPrefix(s, "/"):
-		if strings.TrimPrefix(s, "unix:") == "" {
+		p := strings.TrimPrefix(s, "unix:")
+		if p == "" {
 			return fmt.Errorf("%q: give the socket path, e.g. unix:/run/haproxy/admin.sock", s)
+		}
+		if strings.HasPrefix(p, "//") || strings.Contains(p, "@") {
+			return fmt.Errorf("%q: not a socket path (a URL without http:? give http://HOST:PORT/stats)", redact.String(s))
 		}
 		return nil
 	case strings.HasPrefix(s, "ipv4@"), strings.HasPrefix(s, "ipv6@"), strings.HasPrefix(s, "tcp://"):
-		hp := s[strings.Index(s, "@")+1:]
-		hp = strings.TrimPrefix(hp, "tcp://")
-		if _, _, err := net.SplitHostPort(hp); err != nil {
-			return fmt.Errorf("%q: want HOST:PORT after the prefix", s)
+		hp := strings.TrimPrefix(s, "tcp://")
+		if !strings.HasPrefix(s, "tcp://") {
+			hp = s[strings.Index(s, "@")+1:]
 		}
-		return nil
+		if _, _, err := net.SplitHostPort(hp); err != nil {
+			return fmt.Errorf("%q: want HOST:PORT after the prefix", redact.String(s))
+		}
+		return config.CheckHostPort(hp)
 	}
 	return fmt.Errorf("%q: want http://HOST/stats;csv, unix:/path/to/admin.sock, ipv4@HOST:PORT or tcp://HOST:PORT", redact.String(s))
 }
