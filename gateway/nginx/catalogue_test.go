@@ -312,8 +312,8 @@ var catalogue = []catRow{
 	{level: "error", msg: `limiting connections, dry run, by zone "perip"`, upstream: "-", want: notFailure, limit: "rate_limited_dry_run:perip"},
 }
 
-// check runs one line through the error log's parser and says what went
-// wrong, or "".
+// checkRow runs one line through the error log's parser and fails the
+// test when its verdict, counters or note are not the row's.
 func checkRow(t *testing.T, line string, want model.Cause, limit, addr string) {
 	t.Helper()
 	rec := &feedtest.Recorder{}
