@@ -52,7 +52,7 @@ func (l *lineLog) gateway() model.Gateway {
 	g := model.Gateway{Kind: l.kind, Gateway: l.instance, Source: l.source, Target: l.tailer.Path(), Updated: time.Now(), OK: st.Err == "", Error: st.Err,
 		Counters: map[string]float64{
 			"lines": float64(st.Lines), "parsed": float64(parsed), "other": float64(l.other.Load()), "skipped": float64(skipped),
-			"truncated": float64(st.Truncated), "rotations": float64(st.Rotations + st.Truncations),
+			"cut_lines": float64(st.CutLines), "rotations": float64(st.Rotations), "truncations": float64(st.Truncations),
 		}}
 	if n, ok := l.parser.(feed.Noter); ok {
 		g.Note = n.Note()

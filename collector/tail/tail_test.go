@@ -334,9 +334,13 @@ func TestRotationDrainsOldFile(t *testing.T) {
 	}
 	appendFile(t, path, "b1\n")
 	close(release)
-	h.expect("a2", "a3", "b1")
+	h.expect("a2", "b1")
 
+	// The writer may still finish its last line in the old file until it
+	// reopens its log: the fragment is delivered when the old file is let
+	// go, after it stopped growing for a while.
 	freeRun(t, hook)
+	h.expect("a3")
 	h.sentinel(path)
 	if s := h.tl.Stats(); s.Rotations != 1 {
 		t.Errorf("stats %+v", s)
@@ -409,7 +413,7 @@ func TestLongLineTruncated(t *testing.T) {
 	if got[0] != "before" || got[1] != huge[:DefaultMaxLine] || got[2] != "after" {
 		t.Fatalf("got %q / %d bytes / %q", got[0], len(got[1]), got[2])
 	}
-	if s := tl.Stats(); s.Truncated != 1 || s.Lines != 3 {
+	if s := tl.Stats(); s.CutLines != 1 || s.Lines != 3 {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -428,8 +432,8 @@ func TestMaxLineBoundary(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %q, want %q", got, want)
 	}
-	if s := tl.Stats(); s.Truncated != 3 {
-		t.Errorf("Truncated = %d, want 3", s.Truncated)
+	if s := tl.Stats(); s.CutLines != 3 {
+		t.Errorf("CutLines = %d, want 3", s.CutLines)
 	}
 }
 
@@ -446,7 +450,7 @@ func TestLongLineFollowing(t *testing.T) {
 	appendFile(t, path, "\nnext\n")
 	h.expect(strings.Repeat("y", 100), "next")
 	h.sentinel(path)
-	if s := h.tl.Stats(); s.Truncated != 1 {
+	if s := h.tl.Stats(); s.CutLines != 1 {
 		t.Errorf("stats %+v", s)
 	}
 }
