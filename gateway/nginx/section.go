@@ -134,7 +134,7 @@ func (n *Config) Wire(w gateway.Wirer) error {
 		w.Log("access_log", a.Path, &accessParser{format: f, errorLogWatched: errLogOn})
 	}
 	for _, path := range n.AllErrorLogs() {
-		w.Log("error_log", path, errorParser{})
+		w.Log("error_log", path, newErrorParser())
 	}
 	if n.StatusURL != "" {
 		w.Scraper(newStubScraper(n.StatusURL))
