@@ -228,6 +228,10 @@ func openRegular(path string) (*os.File, os.FileInfo, error) {
 		}
 	}
 	if err != nil {
+		// A socket cannot be opened at all (ENXIO): say what it is.
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, nil, &NotRegularError{Path: path, What: fileKind(fi.Mode())}
+		}
 		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), path)

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -541,4 +543,176 @@ func BenchmarkTailFromStart(b *testing.B) {
 		}
 	}
 	_ = n
+}
+
+// TestNotRegularFile: a named pipe, a device, a directory or a socket is
+// never read (opening a pipe with no writer would block; /dev/zero never
+// ends): it is an error naming what it is, the open does not block, Run
+// ends with its context, and the path is checked again every poll.
+func TestNotRegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.log")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "sock.log")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, c := range []struct{ path, what string }{
+		{fifo, "named pipe"}, {"/dev/zero", "character device"}, {dir, "directory"}, {sock, "socket"},
+	} {
+		want := c.path + ": not a regular file: " + c.what
+		// Following: the error is in Stats, and a cancel ends Run.
+		h := start(t, c.path, Options{FromStart: true})
+		until(t, c.what+" reported", func() bool { return strings.HasPrefix(h.tl.Stats().Err, want) })
+		if s := h.tl.Stats(); !s.Waiting || s.Lines != 0 || s.Bytes != 0 {
+			t.Errorf("%s: stats %+v", c.what, s)
+		}
+		h.cancel()
+		select {
+		case err := <-h.done:
+			h.done <- err // for the cleanup's check
+		case <-time.After(wait):
+			t.Fatalf("%s: Run did not return after cancel", c.what)
+		}
+		// Backlog: an error at once, not a hang or an endless read.
+		_, _, err := runToEOF(t, c.path, Options{FromStart: true})
+		var nr *NotRegularError
+		if !errors.As(err, &nr) || nr.What != c.what {
+			t.Errorf("%s: StopAtEOF err = %v", c.what, err)
+		}
+	}
+
+	// Checked again every poll: once the pipe is replaced by a regular
+	// file, that file is read.
+	h := start(t, fifo, Options{FromStart: true})
+	until(t, "pipe reported", func() bool { return strings.Contains(h.tl.Stats().Err, "named pipe") })
+	if err := os.Remove(fifo); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, fifo, "now a file\n")
+	h.expect("now a file")
+	if s := h.tl.Stats(); s.Err != "" || s.Waiting {
+		t.Errorf("after the pipe became a file: stats %+v", s)
+	}
+}
+
+// TestRotatedToPipe: a regular file replaced by a pipe between two polls
+// ends the rotation with an error, never a blocked open.
+func TestRotatedToPipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	writeFile(t, path, "a1\n")
+	h := start(t, path, Options{FromStart: true})
+	h.expect("a1")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	until(t, "pipe reported", func() bool { return strings.Contains(h.tl.Stats().Err, "not a regular file: named pipe") })
+	// The renamed file is still drained.
+	appendFile(t, path+".1", "a2\n")
+	h.expect("a2")
+}
+
+// TestDoubleRenameWithinOnePoll: two logrotate runs between two polls
+// (access.log → .1 → .2, a middle file → .1, a new access.log): the middle
+// file is found by its inode and read whole, the old one drained.
+func TestDoubleRenameWithinOnePoll(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	writeFile(t, path+".3", "archived\n") // there before: never read
+	writeFile(t, path, "a1\n")
+	h, hook := startStepped(t, path, Options{FromStart: true})
+	h.expect("a1")
+	release := <-hook
+	appendFile(t, path, "a2\n")
+	mustRename(t, path, path+".1")
+	writeFile(t, path, "b1\nb2\n")
+	mustRename(t, path+".1", path+".2")
+	mustRename(t, path, path+".1")
+	writeFile(t, path, "c1\n")
+	writeFile(t, path+".1.gz", "\x1f\x8b compressed, not a log\n")
+	close(release)
+	h.expect("a2", "b1", "b2", "c1")
+	freeRun(t, hook)
+	h.sentinel(path)
+	if s := h.tl.Stats(); s.Rotations != 2 || s.Truncations != 0 || s.Lines != 6 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestCopyTruncateReadsTheCopy: lines written after our last read and
+// before the cut are read from the copy, from where we stopped, a partial
+// line included; a second copytruncate is read the same way.
+func TestCopyTruncateReadsTheCopy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	writeFile(t, path, "a1\na2\n")
+	h, hook := startStepped(t, path, Options{FromStart: true})
+	h.expect("a1", "a2")
+	release := <-hook
+	appendFile(t, path, "a3\na4 half")
+	copyTruncate(t, path)
+	appendFile(t, path, "b1\n")
+	close(release)
+	h.expect("a3", "a4 half", "b1")
+
+	release = <-hook
+	appendFile(t, path, "b2\n")
+	copyTruncate(t, path)
+	appendFile(t, path, "c1\n")
+	close(release)
+	h.expect("b2", "c1")
+	freeRun(t, hook)
+	h.sentinel(path)
+	if s := h.tl.Stats(); s.Truncations != 2 || s.Rotations != 0 || s.Lines != 8 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestCutAndRefilledPastOffset: a file cut and written past our offset
+// within one poll is noticed by its first bytes, not taken for growth.
+func TestCutAndRefilledPastOffset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	writeFile(t, path, "first-generation-1\n")
+	h, hook := startStepped(t, path, Options{FromStart: true})
+	h.expect("first-generation-1")
+	release := <-hook
+	writeFile(t, path, "second-generation-1\nsecond-generation-2\n")
+	close(release)
+	h.expect("second-generation-1", "second-generation-2")
+	freeRun(t, hook)
+	h.sentinel(path)
+	if s := h.tl.Stats(); s.Truncations != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func mustRename(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyTruncate does what logrotate's copytruncate does: shift .1 to .2,
+// copy the log to .1, cut the log to 0.
+func copyTruncate(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path + ".1"); err == nil {
+		mustRename(t, path+".1", path+".2")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path+".1", string(b))
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
 }
