@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/tail"
@@ -44,6 +45,15 @@ func (e *Engine) wire(topt tail.Options) error {
 		if err := s.Wire(&wirer{e: e, kind: g.Kind, instance: g.Name, tailOpt: topt}); err != nil {
 			return err
 		}
+	}
+	var stdins []string
+	for _, l := range e.logs {
+		if l.tailer.Path() == (&stdinReader{}).Path() {
+			stdins = append(stdins, l.instance+" "+l.source)
+		}
+	}
+	if len(stdins) > 1 {
+		return fmt.Errorf("%d logs read standard input (%s): one at most can be -", len(stdins), strings.Join(stdins, ", "))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,23 +16,72 @@ import (
 // lineLog follows one log file and hands every line to a gateway's parser.
 type lineLog struct {
 	kind, instance, source string
-	tailer                 *tail.Tailer
+	tailer                 follower
 	parser                 feed.LineParser
 	sink                   feed.Sink
 	parsed                 atomic.Int64
 	other                  atomic.Int64
 	skipped                atomic.Int64
 	lastSkip               atomic.Pointer[string]
+	pre                    prefixState            // the reading goroutine's only
+	prefixName             atomic.Pointer[string] // the detected prefix, for the row
 }
 
 func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {
-	return &lineLog{kind: kind, instance: instance, source: source, tailer: tail.New(path, opt), parser: p, sink: sink}
+	var f follower
+	if path == StdinPath {
+		f = newStdinReader(stdin(), opt)
+	} else {
+		f = tail.New(path, opt)
+	}
+	return &lineLog{kind: kind, instance: instance, source: source, tailer: f, parser: p, sink: sink}
 }
 
 func (l *lineLog) run(ctx context.Context) error { return l.tailer.Run(ctx, l.line) }
 
+// line hands one line to the parser. Until the log's prefix is known
+// (see prefix.go), a line that carries a collector's prefix is tried
+// without it first — a lax format (an access log's first field) may take
+// the prefixed line too, wrongly — and then as it is; the first that
+// parses decides it for the file. A line that does not parse has said
+// nothing to the sink, so trying twice counts nothing twice.
 func (l *lineLog) line(b []byte) {
+	if l.pre.decided {
+		if l.pre.use != nil {
+			if s, ok := l.pre.use.strip(b); ok {
+				b = s
+			}
+		}
+		l.count(l.parser.Line(b, l.sink))
+		return
+	}
+	for i := range prefixes {
+		s, ok := prefixes[i].strip(b)
+		if !ok {
+			continue
+		}
+		if e := l.parser.Line(s, l.sink); e == nil {
+			l.pre.decided, l.pre.use = true, &prefixes[i]
+			name := prefixes[i].name
+			l.prefixName.Store(&name)
+			l.count(nil)
+			return
+		}
+		break
+	}
 	err := l.parser.Line(b, l.sink)
+	if err == nil {
+		l.pre.decided = true
+		l.count(nil)
+		return
+	}
+	if l.pre.tried++; l.pre.tried >= detectLines {
+		l.pre.decided = true
+	}
+	l.count(err)
+}
+
+func (l *lineLog) count(err error) {
 	switch {
 	case err == nil:
 		l.parsed.Add(1)
@@ -56,6 +106,9 @@ func (l *lineLog) gateway() model.Gateway {
 		}}
 	if n, ok := l.parser.(feed.Noter); ok {
 		g.Note = n.Note()
+	}
+	if p := l.prefixName.Load(); p != nil {
+		g.Note = strings.TrimPrefix(g.Note+"; lines behind a "+*p+" prefix, read without it", "; ")
 	}
 	if c, ok := l.parser.(feed.Counter); ok {
 		for k, v := range c.Counters() {
