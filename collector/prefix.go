@@ -75,11 +75,3 @@ type prefixState struct {
 	use     *prefix // nil: the lines are the gateway's own
 	tried   int
 }
-
-// name is the detected prefix's name, "" for none.
-func (p *prefixState) name() string {
-	if p.use == nil {
-		return ""
-	}
-	return p.use.name
-}

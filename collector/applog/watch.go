@@ -237,10 +237,9 @@ func (f *follower) keep(evs []facts.AppEvent) {
 // tailer opens it: opening a named pipe (or a device) would block until a
 // writer comes, so only a regular file is followed, and a path that is
 // something else is reported and checked again every poll. (collector/tail
-// opens the path with os.Open, which blocks on a named pipe; a regular file
-// replaced by a pipe between two of tail's polls would still strand this
-// follower's goroutine in that open until a writer comes, but no method of
-// the Watcher waits for it.)
+// itself opens with O_NONBLOCK and refuses what is not a regular file, so
+// a file replaced by a pipe between two polls cannot strand this follower
+// either.)
 func (f *follower) run(ctx context.Context, opt WatchOptions) {
 	poll := time.NewTicker(opt.Poll)
 	defer poll.Stop()
