@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
@@ -183,26 +184,40 @@ func validTermination(ts []byte) bool {
 	return true
 }
 
-// TerminationCause is the cause a line's termination state states, for a
-// request answered status; noServer is true for <NOSRV>. It returns "" for
-// a request that did not fail at an upstream (client aborts, local
-// answers, normal ends).
+// TerminationCause is the cause a line's termination state (%tsc, the
+// two first characters; configuration.txt §8.5, log.c sess_term_cond and
+// sess_fin_state) states, for a request answered status; noServer is true
+// for <NOSRV>. It returns "" for a request that did not fail at an
+// upstream: client aborts and timeouts (C, c), local answers (L), kills by
+// an operator (K) or because an active server came back (U), the proxy
+// blocking the client's request (PR, PT), normal ends.
 //
 //	SC  refused, or no_live_upstreams with <NOSRV> (no server available)
 //	sC  connect_timeout           SH  premature_close
-//	sH  read_timeout              PH  bad_response
-//	sQ  no_live_upstreams: the request waited in the queue for "timeout
-//	    queue" because every server was at its maxconn — the playbook's
-//	    "every server of the group is marked down or at its connection
-//	    limit". Not read_timeout (no server was tried) and not
-//	    gateway_limits (it is the servers' limit, not the gateway's).
-//	SD  reset: the server cut the response mid-body
-//	sD  read_timeout: the server stalled mid-body
-//	PC, RC  gateway_limits: HAProxy's own socket or memory limits
+//	sH  read_timeout              SD, SL  reset: the server cut the data
+//	sD, sL  read_timeout: the server stalled mid-body
+//	sQ  overloaded: the request waited "timeout queue" for a slot on a
+//	    server at its maxconn — the servers are alive and take no more
+//	PH  bad_response (502); gateway_limits with 500, HAProxy's own header
+//	    rewrite failing (tune.maxrewrite); nothing with 400, the client's
+//	    chunked request
+//	PD  bad_response: an invalid chunked message after the server's
+//	    headers (HAProxy 3.x; 2.6 logs the same reply SD--)
+//	PC  gateway_limits: the process's socket limit (global maxconn)
+//	R*  gateway_limits: HAProxy out of memory, sockets or source ports
+//	I*  gateway_limits: HAProxy's internal error (a bug, "should NEVER
+//	    happen"): the gateway's fault, never the upstream's
+//	D*  "": the server went down and "on-marked-down shutdown-sessions"
+//	    killed its sessions; the cause is the server's own, which the
+//	    LogParser takes from the line that took it down
 //	----    upstream_5xx when the server answered 5xx itself
 func TerminationCause(ts string, status int, noServer bool) model.Cause {
 	if len(ts) < 2 {
 		return ""
+	}
+	switch ts[0] {
+	case 'R', 'I':
+		return model.CauseGatewayLimits
 	}
 	switch ts[:2] {
 	case "SC":
@@ -217,14 +232,25 @@ func TerminationCause(ts string, status int, noServer bool) model.Cause {
 	case "sH":
 		return model.CauseReadTimeout
 	case "PH":
+		switch status {
+		case 500:
+			return model.CauseGatewayLimits
+		case 400:
+			return ""
+		}
+		return model.CauseBadResponse
+	case "PD":
+		if noServer {
+			return ""
+		}
 		return model.CauseBadResponse
 	case "sQ":
-		return model.CauseNoLiveUpstreams
+		return model.CauseOverloaded
 	case "SD", "SL":
 		return model.CauseReset
 	case "sD", "sL":
 		return model.CauseReadTimeout
-	case "PC", "RC":
+	case "PC":
 		return model.CauseGatewayLimits
 	case "--":
 		if status >= 500 && !noServer {
@@ -248,11 +274,55 @@ type LogParser struct {
 
 	req      feed.Request
 	labelled map[string]bool
+	// backlog holds the backends whose unix-socket server HAProxy just
+	// found with a full backlog; their next SC-- line is that server
+	// overloaded, not refusing.
+	backlog map[string]bool
+	// down is the cause of each server's last failure, for the sessions
+	// HAProxy kills when it goes down (D*).
+	down map[string]model.Cause
+
+	otherErrors atomic.Int64
+	lastOther   atomic.Pointer[string]
 }
 
 // NewLogParser returns a parser that keys servers by name until Resolve
 // is set.
 func NewLogParser() *LogParser { return &LogParser{labelled: map[string]bool{}} }
+
+// maxRemembered bounds the backends and servers a parser remembers a
+// backlog or a failure for.
+const maxRemembered = 10000
+
+// remember records a server's last failure cause.
+func (p *LogParser) remember(key string, c model.Cause) {
+	if p.down == nil {
+		p.down = map[string]model.Cause{}
+	}
+	if _, ok := p.down[key]; ok || len(p.down) < maxRemembered {
+		p.down[key] = c
+	}
+}
+
+// Counters reports, as "other_errors", how many HAProxy messages at error
+// level or above (syslog severity 0–3, "[ALERT]") were outside the
+// catalogue ClassifyMessage knows; it is safe to call while Line runs.
+func (p *LogParser) Counters() map[string]float64 {
+	return map[string]float64{"other_errors": float64(p.otherErrors.Load())}
+}
+
+// maxNoteLine bounds the line Note quotes.
+const maxNoteLine = 300
+
+// Note quotes the latest of the messages Counters counts, so an unknown
+// failure message is visible; "" when there was none.
+func (p *LogParser) Note() string {
+	l := p.lastOther.Load()
+	if l == nil {
+		return ""
+	}
+	return "latest error-level HAProxy message gwtop does not know: " + *l
+}
 
 // maxLabelled bounds the names a parser labels itself.
 const maxLabelled = 10000
@@ -292,8 +362,14 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 	r.Attempts = r.Attempts[:0]
 	noServer := l.NoServer()
 	cause := TerminationCause(l.Termination, l.Status, noServer)
+	if cause == model.CauseRefused && p.backlog[l.Backend] {
+		// The connect was refused with EAGAIN on a unix socket whose
+		// backlog HAProxy has just reported full (proto_uxst.c).
+		cause = model.CauseOverloaded
+		delete(p.backlog, l.Backend)
+	}
 	switch {
-	case noServer && cause == model.CauseNoLiveUpstreams:
+	case noServer && (cause == model.CauseNoLiveUpstreams || cause == model.CauseOverloaded):
 		// No server to try: the backend stands where a server would.
 		p.label(sink, l.Backend, l.Backend, l.Backend)
 		r.Attempts = append(r.Attempts, feed.Attempt{Addr: l.Backend, Status: r.Status, Connect: -1, Header: -1, Total: seconds(l.Ta)})
@@ -311,8 +387,24 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 			// timings say so).
 			st = 0
 		}
-		r.Attempts = append(r.Attempts, feed.Attempt{Addr: key, Status: st,
-			Connect: seconds(l.Tc), Header: seconds(l.Tr), Total: seconds(l.Ta)})
+		at := feed.Attempt{Addr: key, Connect: seconds(l.Tc), Header: seconds(l.Tr), Total: seconds(l.Ta)}
+		switch l.Termination[0] {
+		case 'D':
+			// Killed because the server went down: the server's own
+			// failure, if the log said what it was; an operator's
+			// maintenance is none.
+			if c, ok := p.down[key]; ok {
+				at.Cause, at.Inferred = c, true
+			} else {
+				st = 0
+			}
+		case 'K', 'U':
+			// Killed by an operator, or on a backup server because an
+			// active one came back: on purpose.
+			st = 0
+		}
+		at.Status = st
+		r.Attempts = append(r.Attempts, at)
 		r.Cause = cause
 	}
 	for i := range r.Attempts {
@@ -329,65 +421,102 @@ func seconds(ms int) float64 {
 	return float64(ms) / 1000
 }
 
-// event reads the state changes HAProxy logs beside its requests.
-func (p *LogParser) event(b []byte, sink feed.Sink) error {
-	s := string(b)
-	msg := s
-	if i := strings.Index(s, "]: "); i >= 0 && strings.Contains(s[:i], "haproxy[") {
-		msg = s[i+3:] // syslog: "<129>Nov 22 22:11:02 haproxy[8123]: "
-	} else if strings.HasPrefix(s, "[") {
-		if _, m, ok := strings.Cut(s, ") : "); ok {
-			msg = m // HAProxy's stderr: "[WARNING]  (8123) : "
+// splitPrefix cuts the syslog or stderr prefix off one of HAProxy's own
+// messages and returns the message, its severity, and whether a prefix
+// said the line is HAProxy's: "<129>Nov 22 22:11:02 host haproxy[8123]: "
+// (RFC 3164, with or without the <PRI>, as syslog daemons write it),
+// "<129>1 2026-11-22T22:11:02Z host haproxy 8123 - - " (RFC 5424), or
+// "[WARNING]  (8123) : " (HAProxy's stderr with -db or in a container).
+func splitPrefix(s string) (msg string, sev Severity, haproxy bool) {
+	msg, sev = s, SeverityUnknown
+	if len(msg) > 2 && msg[0] == '<' {
+		if end := strings.IndexByte(msg[:min(len(msg), 6)], '>'); end > 1 {
+			if v, err := strconv.Atoi(msg[1:end]); err == nil && v >= 0 && v < 192 {
+				sev, msg = Severity(v%8), msg[end+1:]
+			}
+		}
+		if strings.HasPrefix(msg, "1 ") {
+			// RFC 5424: VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG.
+			f := strings.SplitN(msg, " ", 8)
+			if len(f) == 8 && f[3] == "haproxy" && f[6] == "-" {
+				return f[7], sev, true
+			}
 		}
 	}
-	switch {
-	case strings.HasPrefix(msg, "Server ") || strings.HasPrefix(msg, "Health check for server "):
-		name := strings.TrimPrefix(strings.TrimPrefix(msg, "Health check for server "), "Server ")
-		name, rest, ok := strings.Cut(name, " ")
-		backend, server, ok2 := strings.Cut(name, "/")
-		if !ok || !ok2 || backend == "" || server == "" {
-			return feed.ErrIgnored
-		}
-		if !strings.HasPrefix(rest, "is DOWN, reason: ") && !strings.HasPrefix(rest, "failed, reason: ") {
-			return feed.ErrIgnored // UP, going into maintenance, ...
-		}
-		_, rest, _ = strings.Cut(rest, "reason: ")
-		reason, rest, _ := strings.Cut(rest, ",")
-		code := 0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(rest), "code: "); ok {
-			c, _, _ := strings.Cut(v, ",")
-			code, _ = strconv.Atoi(c)
-		}
-		info := ""
-		if _, v, ok := strings.Cut(rest, `info: "`); ok {
-			info, _, _ = strings.Cut(v, `"`)
-		}
-		st, known := reasonStatus[reason]
-		if !known {
-			return feed.ErrIgnored // agent reports, maintenance
-		}
-		cause := CheckCause(st, code, reason, info)
-		if cause == "" {
-			return feed.ErrIgnored
-		}
-		key := p.key(backend, server)
-		p.label(sink, key, backend+"/"+server, backend)
-		sink.ObserveFailure(feed.Failure{Addr: key, Cause: cause, Source: "error_log", Line: strings.TrimSpace(msg)})
-		return nil
-	case strings.HasPrefix(msg, "backend ") && strings.HasSuffix(strings.TrimSpace(msg), " has no server available!"):
-		be := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(msg), "backend "), " has no server available!")
-		be = strings.Trim(be, "'")
-		if be == "" || strings.ContainsAny(be, " /") {
-			return feed.ErrIgnored
-		}
-		p.label(sink, be, be, be)
-		sink.ObserveFailure(feed.Failure{Addr: be, Cause: model.CauseNoLiveUpstreams, Source: "error_log", Line: strings.TrimSpace(msg)})
-		return nil
+	if i := strings.Index(msg, "]: "); i >= 0 && strings.Contains(msg[:i], "haproxy[") {
+		return msg[i+3:], sev, true
 	}
-	if msg != s || strings.HasPrefix(msg, "[WARNING]") || strings.HasPrefix(msg, "[NOTICE]") || strings.HasPrefix(msg, "[ALERT]") {
-		return feed.ErrIgnored // another HAProxy message: started, stopped, ...
+	if strings.HasPrefix(msg, "[") {
+		if tag, m, ok := strings.Cut(msg, ") : "); ok {
+			switch {
+			case strings.HasPrefix(tag, "[ALERT]"):
+				sev = SeverityAlert
+			case strings.HasPrefix(tag, "[WARNING]"):
+				sev = SeverityWarning
+			case strings.HasPrefix(tag, "[NOTICE]"):
+				sev = SeverityNotice
+			}
+			return m, sev, true
+		}
+		if strings.HasPrefix(msg, "[WARNING]") || strings.HasPrefix(msg, "[NOTICE]") || strings.HasPrefix(msg, "[ALERT]") {
+			return msg, sev, true
+		}
 	}
-	return fmt.Errorf("%w: %q", ErrNotHTTPLog, firstLine(b))
+	return msg, sev, false
 }
 
-var _ feed.LineParser = (*LogParser)(nil)
+// event reads the messages HAProxy logs beside its requests: state
+// changes, health checks, its own connect failures (ClassifyMessage).
+func (p *LogParser) event(b []byte, sink feed.Sink) error {
+	msg, sev, ours := splitPrefix(string(b[:min(len(b), maxMessageLen)]))
+	m, known := ClassifyMessage(msg)
+	if !known {
+		if !ours {
+			return fmt.Errorf("%w: %q", ErrNotHTTPLog, firstLine(b))
+		}
+		if sev >= 0 && sev <= SeverityErr {
+			p.otherErrors.Add(1)
+			l := strings.TrimSpace(msg)
+			if len(l) > maxNoteLine {
+				l = l[:maxNoteLine]
+			}
+			p.lastOther.Store(&l)
+		}
+		return feed.ErrIgnored // started, stopped, an agent's report, ...
+	}
+	if m.Cause == "" {
+		return feed.ErrIgnored // UP, maintenance, drain: not a failure
+	}
+	line := strings.TrimSpace(msg)
+	if m.Note != "" {
+		line += " [gwtop: " + m.Note + "]"
+	}
+	if m.Gateway {
+		sink.GatewayLimit("error_log", line, 1)
+		return nil
+	}
+	key := m.Backend
+	if m.Server != "" {
+		key = p.key(m.Backend, m.Server)
+		p.label(sink, key, m.Backend+"/"+m.Server, m.Backend)
+		p.remember(key, m.Cause)
+	} else {
+		p.label(sink, key, key, key)
+	}
+	if m.Backlog {
+		if p.backlog == nil {
+			p.backlog = map[string]bool{}
+		}
+		if len(p.backlog) < maxRemembered {
+			p.backlog[m.Backend] = true
+		}
+	}
+	sink.ObserveFailure(feed.Failure{Addr: key, Cause: m.Cause, Source: "error_log", Line: line, Inferred: m.Inferred})
+	return nil
+}
+
+var (
+	_ feed.LineParser = (*LogParser)(nil)
+	_ feed.Counter    = (*LogParser)(nil)
+	_ feed.Noter      = (*LogParser)(nil)
+)

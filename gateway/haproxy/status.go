@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gwtop/gwtop/model"
@@ -29,6 +30,12 @@ func ServerDown(status string) bool {
 // 2.6's HTTP check reports an upstream that closes without a byte exactly
 // like one that answers garbage (L7RSP, no text), so only versions and
 // check types that say "empty response" can be told apart.
+//
+// HANA ("Health analyze": observe with on-error) is read from the failure
+// its info names; PROCERR (an external check exited non-zero) is taken for
+// the application failing and PROCTOUT (it did not finish in time) for a
+// read timeout. An L7STS below 500 is a bad_response: the server answered,
+// not what the check expects (CheckNote says what that means).
 func CheckCause(status string, code int, desc, info string) model.Cause {
 	status = strings.TrimSpace(strings.TrimPrefix(status, "* "))
 	switch status {
@@ -56,6 +63,18 @@ func CheckCause(status string, code int, desc, info string) model.Cause {
 			return model.CauseUpstream5xx
 		}
 		return model.CauseBadResponse
+	case "HANA":
+		// observe + on-error (check.c __health_adjust): the requests
+		// themselves failed often enough; info names the last failure.
+		return hanaCause(info + " " + desc)
+	case "PROCERR":
+		// The external check exited non-zero: the operator's own test of
+		// the server says it fails; which layer, only the script knows.
+		return model.CauseUpstream5xx
+	case "PROCTOUT":
+		// The external check did not finish within "timeout check":
+		// what it tests did not answer in time.
+		return model.CauseReadTimeout
 	case "SOCKERR":
 		if c := errnoCause(info); c != "" {
 			return c
@@ -73,6 +92,72 @@ func CheckCause(status string, code int, desc, info string) model.Cause {
 		return model.CauseGatewayLimits
 	}
 	return ""
+}
+
+// analyzeCauses maps check.c's analyze_statuses texts, which a HANA
+// check's info quotes ("Detected 3 consecutive errors, last one was: Read
+// timeout (http)"), to causes. "L4 unsuccessful connection" is any failed
+// connect (back_handle_st_cer): a refusal or a timeout, so it is inferred.
+var analyzeCauses = []struct {
+	text  string
+	cause model.Cause
+}{
+	{"L4 unsuccessful connection", model.CauseRefused},
+	{"Wrong http response", model.CauseUpstream5xx},
+	{"Invalid http response (headers)", model.CauseBadResponse},
+	{"Invalid http response", model.CauseBadResponse},
+	{"Read error (http)", model.CauseReset},
+	{"Read timeout (http)", model.CauseReadTimeout},
+	{"Close from server (http)", model.CausePrematureClose},
+}
+
+// hanaCause reads the last failure a HANA check's info names; without one
+// (a stats page that hides last_chk) the requests failed in a way HAProxy
+// does not say, taken for the common case, the application failing.
+func hanaCause(info string) model.Cause {
+	for _, a := range analyzeCauses {
+		if strings.Contains(info, a.text) {
+			return a.cause
+		}
+	}
+	return model.CauseUpstream5xx
+}
+
+// checkInferred reports whether the cause CheckCause gives a check is a
+// guess from an indirect signal: a HANA summary that does not say whether
+// a connect was refused or timed out, or that names no failure, and an
+// external check, whose exit code says only "failed".
+func checkInferred(status, info string) bool {
+	switch strings.TrimSpace(strings.TrimPrefix(status, "* ")) {
+	case "HANA":
+		return !strings.Contains(info, "last one was: ") || strings.Contains(info, "L4 unsuccessful connection")
+	case "PROCERR", "PROCTOUT":
+		return true
+	}
+	return false
+}
+
+// CheckNote returns what an operator must know about a failing check that
+// its cause code would hide, or "": an L7STS with a 1xx–4xx code means the
+// server answered, but not what the check expects — its URL ("option
+// httpchk", "http-check send") or its expected status ("http-check
+// expect") is wrong, or the server wants authentication; the application
+// is not failing.
+func CheckNote(status string, code int) string {
+	if strings.TrimSpace(strings.TrimPrefix(status, "* ")) != "L7STS" || code < 100 || code >= 500 {
+		return ""
+	}
+	what := "the health check's URL or its expected status is wrong"
+	switch {
+	case code == 404:
+		what = "the health check's URL is wrong (nothing at that path)"
+	case code == 401 || code == 403:
+		what = "the health check's request is refused: the server wants authentication, or blocks the check"
+	case code >= 300 && code < 400:
+		what = "the health check is redirected: its URL, Host or scheme is wrong, or \"http-check expect\" excludes 3xx"
+	}
+	return "the health check got " + strconv.Itoa(code) + ": " + what +
+		" (\"option httpchk\", \"http-check send\", \"http-check expect\"); the server answers, the application is not failing"
 }
 
 // errnoCause reads the errno text HAProxy puts in last_chk (strerror).
@@ -115,4 +200,11 @@ var reasonStatus = map[string]string{
 	"Layer6 check passed":               "L6OK",
 	"Layer7 check passed":               "L7OK",
 	"Layer7 check conditionally passed": "L7OKC",
+	"Health analyze":                    "HANA",
+	"External check error":              "PROCERR",
+	"External check timeout":            "PROCTOUT",
+	"External check passed":             "PROCOK",
+	"Unknown":                           "UNK",
+	"Initializing":                      "INI",
+	"No status change":                  "CHECKED",
 }

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec /bin/sleep 5
