@@ -88,8 +88,8 @@ func FuzzLogLine(f *testing.F) {
 			}
 			return
 		}
-		if len(rec.Requests())+len(rec.Failures()) != 1 {
-			t.Fatalf("%d requests and %d failures for one line", len(rec.Requests()), len(rec.Failures()))
+		if len(rec.Requests())+len(rec.Failures())+len(rec.Limits()) != 1 {
+			t.Fatalf("%d requests, %d failures and %d gateway limits for one line", len(rec.Requests()), len(rec.Failures()), len(rec.Limits()))
 		}
 		for _, r := range rec.Requests() {
 			if r.Status < 0 || r.Status > 999 || (r.Cause != "" && r.Cause.Index() < 0) || len(r.Attempts) > 1 {
@@ -104,6 +104,67 @@ func FuzzLogLine(f *testing.F) {
 		for _, fl := range rec.Failures() {
 			if fl.Addr == "" || fl.Cause.Index() < 0 || fl.Cause == model.CauseNone {
 				t.Fatalf("bad failure %+v", fl)
+			}
+			// Without Resolve, the key is the server's or the proxy's
+			// name as the line wrote it.
+			if !strings.Contains(line, fl.Addr) {
+				t.Fatalf("failure keyed %q, which the line %q does not name", fl.Addr, line)
+			}
+		}
+	})
+}
+
+// FuzzClassifyMessage: any message, never a panic; a message it knows
+// names a proxy (and a server) the line wrote, a cause from the model,
+// and flags that agree with the cause.
+func FuzzClassifyMessage(f *testing.F) {
+	for _, c := range catalogue {
+		msg, _, _ := splitPrefix(c.line)
+		f.Add(msg)
+	}
+	f.Add("Server a/b/c is DOWN, reason: Layer4 timeout")
+	f.Add("Health check for backup server /s failed, reason: ")
+	f.Add("backend '' has no server available!")
+	f.Fuzz(func(t *testing.T, msg string) {
+		m, ok := ClassifyMessage(msg)
+		if !ok {
+			if m != (Message{}) {
+				t.Fatalf("unknown message with content %+v", m)
+			}
+			return
+		}
+		if m.Backend == "" || !strings.Contains(msg, m.Backend) || strings.ContainsAny(m.Backend, " /") {
+			t.Fatalf("proxy %q not named by %q", m.Backend, msg)
+		}
+		if m.Server != "" && !strings.Contains(msg, m.Backend+"/"+m.Server) {
+			t.Fatalf("server %q/%q not named by %q", m.Backend, m.Server, msg)
+		}
+		if m.Cause != "" && m.Cause.Index() < 0 {
+			t.Fatalf("unknown cause %q", m.Cause)
+		}
+		if (m.Gateway && m.Cause != model.CauseGatewayLimits) || (m.Backlog && m.Cause != model.CauseOverloaded) ||
+			(m.Note != "" && m.Cause != model.CauseBadResponse) || (m.Inferred && m.Cause == "") {
+			t.Fatalf("flags disagree with the cause: %+v", m)
+		}
+		// The parser reports the message's failure under its names.
+		rec := new(feedtest.Recorder)
+		err := NewLogParser().Line([]byte("[ALERT]    (1) : "+msg), rec)
+		switch {
+		case m.Cause == "":
+			if !errors.Is(err, feed.ErrIgnored) {
+				t.Fatalf("not a failure, yet %v", err)
+			}
+		case m.Gateway:
+			if err != nil || len(rec.Limits()) != 1 {
+				t.Fatalf("gateway limit: %v %+v", err, rec.Limits())
+			}
+		default:
+			want := m.Backend
+			if m.Server != "" {
+				want += "/" + m.Server
+			}
+			if fs := rec.Failures(); err != nil || len(fs) != 1 || fs[0].Addr != want || fs[0].Cause != m.Cause {
+				t.Fatalf("failure %+v %v, want %s at %s", fs, err, m.Cause, want)
 			}
 		}
 	})

@@ -468,7 +468,7 @@ func splitPrefix(s string) (msg string, sev Severity, haproxy bool) {
 // event reads the messages HAProxy logs beside its requests: state
 // changes, health checks, its own connect failures (ClassifyMessage).
 func (p *LogParser) event(b []byte, sink feed.Sink) error {
-	msg, sev, ours := splitPrefix(string(b[:min(len(b), maxMessageLen)]))
+	msg, sev, ours := splitPrefix(string(b))
 	m, known := ClassifyMessage(msg)
 	if !known {
 		if !ours {
