@@ -412,6 +412,10 @@ func CheckHostPort(s string) error {
 // quoted, redacted, in the error).
 func checkPort(written, port string) error {
 	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		if strings.ContainsAny(port, "@/") {
+			// "host:secret@": the "port" is someone's password.
+			return fmt.Errorf("%q: the port is not a number from 1 to 65535", redact.String(written))
+		}
 		return fmt.Errorf("%q: port %q is not a number from 1 to 65535", redact.String(written), truncate(port, 20))
 	}
 	return nil

@@ -296,12 +296,20 @@ func (sc *scanner) wordStart(i int, quote byte) (int, bool) {
 }
 
 // userinfo masks the password of a userinfo starting at p. bare is for a
-// word with no scheme: its user must not be empty and its password ends at
-// the word's end.
+// word with no scheme: its password ends at the word's end (its user may be
+// empty: ":PW@host", as redis-style URLs write a password alone).
 func (sc *scanner) userinfo(p int, quote byte, bare bool) (int, bool) {
 	s := sc.s
 	if strings.HasPrefix(s[p:], Mask+"@") {
 		return p + len(Mask) + 1, true // Userinfo's mask
+	}
+	if bare {
+		// "/u:PW@h", "/0:PW@": a slash-led word (a mistyped URL whose
+		// scheme was lost, a path an address was pasted into) still has
+		// a userinfo after its slashes.
+		for p < len(s) && s[p] == '/' {
+			p++
+		}
 	}
 	c := -1
 	d := p
@@ -311,7 +319,7 @@ func (sc *scanner) userinfo(p int, quote byte, bare bool) (int, bool) {
 			break
 		}
 	}
-	if c < 0 || (bare && (c == p || strings.HasPrefix(s[c:], "://"))) {
+	if c < 0 || (bare && strings.HasPrefix(s[c:], "://")) {
 		return p, false
 	}
 	var at int

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -147,12 +148,12 @@ func (r *report) repair(err error) bool {
 			}
 			if !drop[i] {
 				drop[i] = true
-				r.Note("upstreams", "skipped %s: %s", redact.String(r.cfg.Upstreams[i].Address), redact.String(e.Msg))
+				r.Note("upstreams", "skipped %s: %s", noSecret(r.cfg.Upstreams[i].Address), unquoted(e.Msg))
 			}
 			continue
 		}
 		if inst, field, ok := strings.Cut(e.Field, "."); ok && r.clearField(inst, field) {
-			r.Note(inst, "left out %s: %s", field, redact.String(e.Msg))
+			r.Note(inst, "left out %s: %s", field, unquoted(e.Msg))
 			changed = true
 		}
 	}
@@ -173,6 +174,26 @@ func (r *report) repair(err error) bool {
 		changed = true
 	}
 	return changed
+}
+
+// quotedValue is a value an error message quotes.
+var quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// unquoted is a load error's message without the values it quotes: a value
+// gwtop refused came from a gateway's configuration, and a mistyped one
+// may hold a password no redaction rule recognises ("0#:PW@0" as a port).
+// The field name says which value it was.
+func unquoted(msg string) string {
+	return quotedValue.ReplaceAllString(redact.String(msg), `"…"`)
+}
+
+// noSecret is an address as a note may print it: with an '@' it may carry
+// credentials, and is not printed.
+func noSecret(addr string) string {
+	if strings.Contains(addr, "@") {
+		return "(an address with '@', not printed)"
+	}
+	return redact.String(addr)
 }
 
 // clearField empties the string field of instance's section whose yaml
