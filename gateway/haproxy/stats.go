@@ -338,8 +338,12 @@ func (s *Stats) server(r *Row, key string, now time.Time, sink feed.Sink) {
 	}
 	if cause != "" && n > 0 {
 		line := s.evidence(r, m)
+		if note := CheckNote(r.CheckStatus, r.CheckCode); note != "" {
+			line += " " + note // a 404 means the check's URL is wrong, not the app
+		}
+		inferred := checkInferred(r.CheckStatus, r.LastChk)
 		for range n {
-			sink.ObserveFailure(feed.Failure{Time: now, Addr: key, Cause: cause, Source: "status", Line: line})
+			sink.ObserveFailure(feed.Failure{Time: now, Addr: key, Cause: cause, Source: "status", Line: line, Inferred: inferred})
 		}
 		m.reported = now
 	}
