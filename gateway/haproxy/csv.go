@@ -225,6 +225,9 @@ func ReadStats(r io.Reader) (Table, error) {
 		return Table{}, err
 	}
 	hdr, err := cr.Read()
+	if err == io.EOF {
+		return Table{}, fmt.Errorf("%w: a lone %q, no header", ErrNotCSV, first)
+	}
 	if err != nil {
 		return fail(err)
 	}
