@@ -460,6 +460,32 @@ func (a *Aggregator) SetHost(h model.Host) {
 	a.host = h
 }
 
+// ObserveEvent records a gateway's event (a reload) on the timeline.
+func (a *Aggregator) observeEvent(gw string, e model.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e.Gateway == "" {
+		e.Gateway = gw
+	}
+	e.Time = a.eventTime(e.Time)
+	a.addEventLocked(e)
+}
+
+// Mark adds an operator's marker (gwtop mark, the TUI's m) at now.
+func (a *Aggregator) Mark(text, source string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.addEventLocked(model.Event{Time: a.now(), Kind: model.EventMarker, Name: text, Text: text, Source: source})
+}
+
+// addEventLocked appends an event, keeping the last maxEvents.
+func (a *Aggregator) addEventLocked(e model.Event) {
+	a.events = append(a.events, e)
+	if len(a.events) > maxEvents {
+		a.events = slices.Delete(a.events, 0, len(a.events)-maxEvents)
+	}
+}
+
 // SetFacts replaces the host facts roots are found in. h must not change
 // afterwards.
 func (a *Aggregator) SetFacts(h *diagnose.HostFacts) {
@@ -637,11 +663,8 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		StatusDown: u.statusDown, StatusWhy: u.statusWhy, TopCause: top,
 	})
 	if u.evaluated && out.State != u.state {
-		a.events = append(a.events, model.Event{Time: now, Kind: "state", Name: u.name, Address: u.addr,
-			From: u.state, To: out.State, Cause: top})
-		if len(a.events) > maxEvents {
-			a.events = slices.Delete(a.events, 0, len(a.events)-maxEvents)
-		}
+		a.addEventLocked(model.Event{Time: now, Kind: model.EventState, Name: u.name, Upstream: u.name, Address: u.addr, Gateway: u.gw,
+			From: u.state, To: out.State, Cause: top, Text: out.StateReason})
 	}
 	u.state, u.evaluated = out.State, true
 	u.cached, u.cachedAt, u.dirty = out, idx, false
@@ -683,6 +706,7 @@ func (i instance) SetServerStatus(addr string, down bool, why string) {
 }
 func (i instance) SetGateway(g model.Gateway)                { i.a.SetGateway(g) }
 func (i instance) GatewayLimit(source, line string, n int64) { i.a.GatewayLimit(source, line, n) }
+func (i instance) ObserveEvent(e model.Event)                { i.a.observeEvent(i.gw, e) }
 
 // The Aggregator itself is the sink of sources that belong to no gateway
 // instance (tests, the demo's own checks): their rows have no gateway.
@@ -700,6 +724,9 @@ func (a *Aggregator) ObserveCounters(source, addr string, c feed.Counters) {
 
 // Label names an address from the gateway's own configuration.
 func (a *Aggregator) Label(addr, name, group string) { a.label("", addr, name, group) }
+
+// ObserveEvent records an event that belongs to no gateway instance.
+func (a *Aggregator) ObserveEvent(e model.Event) { a.observeEvent("", e) }
 
 // SetServerStatus records what a gateway's status page says of a server.
 func (a *Aggregator) SetServerStatus(addr string, down bool, why string) {

@@ -218,6 +218,10 @@ func (e *Engine) publish() {
 	e.latest.Store(e.agg.Snapshot())
 }
 
+// Mark puts an operator's marker on the timeline now (gwtop mark, the
+// TUI's m); source says which.
+func (e *Engine) Mark(text, source string) { e.agg.Mark(text, source) }
+
 // Latest returns the newest published snapshot (nil before Start).
 func (e *Engine) Latest() *model.Snapshot { return e.latest.Load() }
 

@@ -130,15 +130,68 @@ type Gateway struct {
 	ScrapeMS float64 `json:"scrape_ms,omitempty"`
 }
 
-// Event is a change worth showing on a timeline: a state change or a marker.
+// Event kinds.
+const (
+	EventState   = "state"   // an upstream changed state
+	EventMarker  = "marker"  // an operator's or a deploy script's marker (gwtop mark, m)
+	EventReload  = "reload"  // a gateway reloaded its configuration (nginx SIGHUP, HAProxy reload, Apache graceful)
+	EventRestart = "restart" // an upstream's process restarted (its listener's owner changed)
+)
+
+// Event is a change worth showing on a timeline: a state change, a
+// marker, a gateway's reload, an upstream's restart. Markers, reloads and
+// restarts carry Compare once there is traffic after them to judge.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Kind    string    `json:"kind"` // "state" or "marker"
-	Name    string    `json:"name"` // upstream name or marker label
-	Address string    `json:"address,omitempty"`
-	From    State     `json:"from,omitempty"`
-	To      State     `json:"to,omitempty"`
-	Cause   Cause     `json:"cause,omitempty"`
+	Time time.Time `json:"time"`
+	Kind string    `json:"kind"` // EventState, EventMarker, EventReload, EventRestart
+	// Name is the upstream's name (state, restart) or the marker's text,
+	// as before Text existed.
+	Name     string `json:"name"`
+	Upstream string `json:"upstream,omitempty"` // the upstream it is about, when it is about one
+	Address  string `json:"address,omitempty"`
+	Gateway  string `json:"gateway,omitempty"` // the gateway instance it is about
+	From     State  `json:"from,omitempty"`
+	To       State  `json:"to,omitempty"`
+	Cause    Cause  `json:"cause,omitempty"`
+	// Text says what happened ("deploy v2.3 canary", "nginx reloaded its
+	// configuration (signal 1 (SIGHUP) received)"); Source where it came
+	// from ("gwtop mark", "tui", "nginx error_log", "haproxy stats",
+	// "listeners").
+	Text   string `json:"text,omitempty"`
+	Source string `json:"source,omitempty"`
+	// Compare is the before/after of every upstream around a marker,
+	// reload or restart, worst first.
+	Compare []Compare `json:"compare,omitempty"`
+}
+
+// Compare verdicts.
+const (
+	VerdictRegressed = "regressed"
+	VerdictImproved  = "improved"
+	VerdictUnchanged = "unchanged"
+	VerdictNew       = "new"  // traffic after, none before
+	VerdictGone      = "gone" // traffic before, none after
+	VerdictTooLittle = "too_little_traffic"
+)
+
+// Compare is one upstream before and after an event, over windows of
+// equal length either side.
+type Compare struct {
+	Upstream string        `json:"upstream"`
+	Address  string        `json:"address"`
+	Gateway  string        `json:"gateway,omitempty"`
+	Before   CompareWindow `json:"before"`
+	After    CompareWindow `json:"after"`
+	Verdict  string        `json:"verdict"`
+	Why      string        `json:"why,omitempty"` // the statistic that decided it
+}
+
+// CompareWindow is one side of a Compare.
+type CompareWindow struct {
+	Seconds  int     `json:"seconds"`
+	Requests int64   `json:"requests"`
+	Rate5xx  float64 `json:"rate_5xx"`
+	P95      float64 `json:"p95_ms"`
 }
 
 // Snapshot is everything gwtop knows at one instant. It is immutable once

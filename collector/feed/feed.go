@@ -99,6 +99,11 @@ type Sink interface {
 	SetGateway(g model.Gateway)
 	// GatewayLimit records gateway-wide evidence of resource exhaustion.
 	GatewayLimit(source, line string, n int64)
+	// ObserveEvent records something that happened at the gateway worth a
+	// place on the timeline: a reload of its configuration (Kind
+	// model.EventReload), with Text saying how it showed, Source which
+	// source saw it. The sink fills in the gateway instance.
+	ObserveEvent(e model.Event)
 }
 
 // Scraper reads one status page or admin API once, reports what it saw of

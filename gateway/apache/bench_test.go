@@ -18,6 +18,7 @@ func (s *nopSink) SetServerStatus(string, bool, string)          {}
 func (s *nopSink) Label(string, string, string)                  {}
 func (s *nopSink) SetGateway(model.Gateway)                      {}
 func (s *nopSink) GatewayLimit(string, string, int64)            {}
+func (s *nopSink) ObserveEvent(model.Event)                      {}
 
 const benchCombined = `127.0.0.1 - - [01/Dec/2026:09:46:18 +0000] "GET /api/items?id=42 HTTP/1.1" 502 559 "https://example.com/page" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"`
 const benchCustom = `127.0.0.1 [01/Dec/2026:09:46:18 +0000] "GET /pool/x HTTP/1.1" 503 544 1234 1 "http://127.0.0.1:37161" -`

@@ -45,6 +45,7 @@ type Recorder struct {
 	labels   []Label
 	gateways []model.Gateway
 	limits   []Limit
+	events   []model.Event
 }
 
 var _ feed.Sink = (*Recorder)(nil)
@@ -118,6 +119,20 @@ func (s *Recorder) GatewayLimit(source, line string, n int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = append(s.limits, Limit{Source: source, Line: line, N: n})
+}
+
+// ObserveEvent records the call.
+func (s *Recorder) ObserveEvent(e model.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, e)
+}
+
+// Events returns the events reported, in order.
+func (s *Recorder) Events() []model.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]model.Event(nil), s.events...)
 }
 
 // Requests returns the requests reported, in order.
