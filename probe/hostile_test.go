@@ -1,16 +1,13 @@
 package probe
 
 import (
-	"bytes"
 	"context"
 	"net"
-	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/internal/memtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -19,64 +16,10 @@ import (
 // up. The heap is measured with runtime/metrics while eight of them are
 // probed at once.
 
-// heapSampler records the peak of the live and not yet swept heap objects
-// while it runs.
-type heapSampler struct {
-	base uint64
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
-}
-
-const heapObjects = "/memory/classes/heap/objects:bytes"
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: heapObjects}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapSampler() *heapSampler {
-	runtime.GC()
-	h := &heapSampler{base: heapNow(), stop: make(chan struct{}), done: make(chan struct{})}
-	h.peak.Store(h.base)
-	go func() {
-		defer close(h.done)
-		t := time.NewTicker(200 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := heapNow(); v > h.peak.Load() {
-				h.peak.Store(v)
-			}
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-// growth stops the sampler and returns the peak's growth over the base.
-func (h *heapSampler) growth() uint64 {
-	close(h.stop)
-	<-h.done
-	if p := h.peak.Load(); p > h.base {
-		return p - h.base
-	}
-	return 0
-}
-
-// repeat is a block of bytes written again and again.
-func repeat(unit string, size int) []byte {
-	return bytes.Repeat([]byte(unit), size/len(unit)+1)[:size/len(unit)*len(unit)]
-}
-
 // floodHeaders answers with a status line and then header lines forever.
 func floodHeaders(c net.Conn, done <-chan struct{}) {
 	readRequest(c)
-	block := repeat("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 64<<10)
+	block := memtest.Repeat("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 64<<10)
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\n")); err != nil {
 		return
 	}
@@ -89,7 +32,7 @@ func hugeHeader(c net.Conn, done <-chan struct{}) {
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nX-Huge: ")); err != nil {
 		return
 	}
-	writeForever(c, repeat("a", 64<<10), done)
+	writeForever(c, memtest.Repeat("a", 64<<10), done)
 }
 
 // endlessBody answers 200 with a body that never ends.
@@ -98,13 +41,13 @@ func endlessBody(c net.Conn, done <-chan struct{}) {
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")); err != nil {
 		return
 	}
-	writeForever(c, repeat("b", 64<<10), done)
+	writeForever(c, memtest.Repeat("b", 64<<10), done)
 }
 
 // endlessStream sends bytes as soon as the connection is accepted: a TCP
 // probe's upstream that talks first and never stops.
 func endlessStream(c net.Conn, done <-chan struct{}) {
-	writeForever(c, repeat("c", 64<<10), done)
+	writeForever(c, memtest.Repeat("c", 64<<10), done)
 }
 
 // dripHeaders sends a header byte every 10 ms: a slow loris.
@@ -154,14 +97,14 @@ func probeAll(t testing.TB, urls []string, timeout time.Duration) ([]model.Probe
 		defer p.Close()
 		probers[i] = p
 	}
-	h := startHeapSampler()
+	h := memtest.Start()
 	res := make([]model.ProbeResult, len(urls))
 	var wg sync.WaitGroup
 	for i, p := range probers {
 		wg.Go(func() { res[i] = p.Probe(context.Background()) })
 	}
 	wg.Wait()
-	return res, h.growth()
+	return res, h.Growth()
 }
 
 func servers(t testing.TB, n int, scheme string, handle func(net.Conn, <-chan struct{})) []string {

@@ -2,69 +2,24 @@ package statuspage
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gwtop/gwtop/internal/memtest"
 )
 
 // Hostile status pages: loopback servers that answer with more than a
 // status page holds, as fast as the socket takes it, until gwtop hangs
 // up. The heap is measured with runtime/metrics while eight of them are
 // fetched at once.
-
-type heapSampler struct {
-	base uint64
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapSampler() *heapSampler {
-	runtime.GC()
-	h := &heapSampler{base: heapNow(), stop: make(chan struct{}), done: make(chan struct{})}
-	h.peak.Store(h.base)
-	go func() {
-		defer close(h.done)
-		t := time.NewTicker(200 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := heapNow(); v > h.peak.Load() {
-				h.peak.Store(v)
-			}
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapSampler) growth() uint64 {
-	close(h.stop)
-	<-h.done
-	if p := h.peak.Load(); p > h.base {
-		return p - h.base
-	}
-	return 0
-}
 
 // hostile serves one misbehaviour per connection on loopback.
 func hostile(t testing.TB, handle func(c net.Conn, done <-chan struct{})) string {
@@ -107,10 +62,6 @@ func hostile(t testing.TB, handle func(c net.Conn, done <-chan struct{})) string
 	return "http://" + ln.Addr().String() + "/stats"
 }
 
-func repeat(unit string, size int) []byte {
-	return bytes.Repeat([]byte(unit), size/len(unit))
-}
-
 func writeForever(c net.Conn, head string, block []byte, done <-chan struct{}) {
 	if _, err := io.WriteString(c, head); err != nil {
 		return
@@ -129,15 +80,15 @@ func writeForever(c net.Conn, head string, block []byte, done <-chan struct{}) {
 }
 
 func floodHeaders(c net.Conn, done <-chan struct{}) {
-	writeForever(c, "HTTP/1.1 200 OK\r\n", repeat("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 64<<10), done)
+	writeForever(c, "HTTP/1.1 200 OK\r\n", memtest.Repeat("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 64<<10), done)
 }
 
 func hugeHeader(c net.Conn, done <-chan struct{}) {
-	writeForever(c, "HTTP/1.1 200 OK\r\nX-Huge: ", repeat("a", 64<<10), done)
+	writeForever(c, "HTTP/1.1 200 OK\r\nX-Huge: ", memtest.Repeat("a", 64<<10), done)
 }
 
 func endlessBody(c net.Conn, done <-chan struct{}) {
-	writeForever(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", repeat("pxname,svname,status\n", 64<<10), done)
+	writeForever(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", memtest.Repeat("pxname,svname,status\n", 64<<10), done)
 }
 
 func dripBody(c net.Conn, done <-chan struct{}) {
@@ -161,14 +112,14 @@ func dripBody(c net.Conn, done <-chan struct{}) {
 // fetchAll runs fetch against every URL at once and returns the errors and
 // the peak heap growth meanwhile.
 func fetchAll(urls []string, fetch func(u string) error) ([]error, uint64) {
-	h := startHeapSampler()
+	h := memtest.Start()
 	errs := make([]error, len(urls))
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() { errs[i] = fetch(u) })
 	}
 	wg.Wait()
-	return errs, h.growth()
+	return errs, h.Growth()
 }
 
 func eight(t testing.TB, handle func(net.Conn, <-chan struct{})) []string {

@@ -9,64 +9,18 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
+	"github.com/gwtop/gwtop/internal/memtest"
 )
 
 // Hostile stats pages: loopback servers whose "stats CSV" never ends, or
 // is a line without end, scraped eight at once with the heap measured by
 // runtime/metrics.
-
-type heapSampler struct {
-	base uint64
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapSampler() *heapSampler {
-	runtime.GC()
-	h := &heapSampler{base: heapNow(), stop: make(chan struct{}), done: make(chan struct{})}
-	h.peak.Store(h.base)
-	go func() {
-		defer close(h.done)
-		t := time.NewTicker(200 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := heapNow(); v > h.peak.Load() {
-				h.peak.Store(v)
-			}
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapSampler) growth() uint64 {
-	close(h.stop)
-	<-h.done
-	if p := h.peak.Load(); p > h.base {
-		return p - h.base
-	}
-	return 0
-}
 
 // hostileStats serves, after the HTTP head (or, on a socket, after the
 // "show stat" line), what body writes, until the client hangs up.
@@ -203,7 +157,7 @@ func scrapeAll(t testing.TB, targets []string) ([]error, uint64) {
 		}
 		stats[i] = s
 	}
-	h := startHeapSampler()
+	h := memtest.Start()
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, s := range stats {
@@ -214,7 +168,7 @@ func scrapeAll(t testing.TB, targets []string) ([]error, uint64) {
 		})
 	}
 	wg.Wait()
-	return errs, h.growth()
+	return errs, h.Growth()
 }
 
 func TestHostileStatsBounded(t *testing.T) {
