@@ -124,7 +124,8 @@ type Aggregator struct {
 	factsVer int64
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
-	m1, m5 counts
+	m1, m5  counts
+	compare comparer // before/after of markers, reloads and restarts (compare.go)
 }
 
 // Name labels an upstream address; Gateway, when set, says which gateway
@@ -564,6 +565,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	})
 	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
+	a.compareEvents(s.Events, idx)
 	return s
 }
 

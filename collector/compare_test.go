@@ -1,0 +1,223 @@
+package collector
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/model"
+)
+
+// compareFeed sends n requests to addr: the first fail of them 502, each
+// taking latency ms.
+func compareFeed(a *Aggregator, t time.Time, addr string, n, fail int, latency float64) {
+	for i := range n {
+		status := 200
+		if i < fail {
+			status = 502
+		}
+		a.ObserveRequest(&feed.Request{Time: t, Status: status, Duration: latency / 1000,
+			Attempts: []feed.Attempt{{Addr: addr, Status: status, Connect: 0.001, Header: latency / 1000, Total: latency / 1000}}}, nil)
+	}
+}
+
+func findCompare(t *testing.T, rows []model.Compare, addr string) model.Compare {
+	t.Helper()
+	for _, r := range rows {
+		if r.Address == addr {
+			return r
+		}
+	}
+	t.Fatalf("no compare row for %s in %+v", addr, rows)
+	return model.Compare{}
+}
+
+func markerOf(t *testing.T, s *model.Snapshot) model.Event {
+	t.Helper()
+	var out []model.Event
+	for _, e := range s.Events {
+		if e.Kind == model.EventMarker {
+			out = append(out, e)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("markers %+v", out)
+	}
+	return out[0]
+}
+
+// TestCompareAroundMarker feeds six upstreams for five minutes, marks a
+// deploy, and feeds them five more minutes, one bucket at a time with a
+// snapshot at the end of each as the engine takes them.
+func TestCompareAroundMarker(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC) // a bucket boundary
+	clk := &fakeClock{t0}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now, Names: map[string]Name{"10.0.0.2:80": {Name: "pay"}}})
+	const (
+		api, pay, slow, rare, old, fresh = "10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80", "10.0.0.5:80", "10.0.0.6:80"
+	)
+	before := func(b int) {
+		at := t0.Add(time.Duration(b)*10*time.Second + time.Second)
+		clk.t = at
+		compareFeed(a, at, api, 40, 0, 20)
+		compareFeed(a, at, pay, 40, 0, 20)
+		compareFeed(a, at, slow, 40, 0, 20)
+		compareFeed(a, at, old, 40, 0, 20)
+		if b%10 == 5 {
+			compareFeed(a, at, rare, 1, 0, 20)
+		}
+	}
+	after := func(b int) {
+		at := t0.Add(time.Duration(b)*10*time.Second + 6*time.Second)
+		clk.t = at
+		compareFeed(a, at, api, 40, 0, 20)
+		compareFeed(a, at, pay, 40, 20, 20)
+		compareFeed(a, at, slow, 40, 0, 100)
+		compareFeed(a, at, fresh, 40, 0, 20)
+		if b == 40 {
+			compareFeed(a, at, rare, 3, 0, 20)
+		}
+	}
+	snap := func(b int) *model.Snapshot {
+		clk.t = t0.Add(time.Duration(b)*10*time.Second + 9*time.Second)
+		return a.Snapshot()
+	}
+	for b := range 30 {
+		before(b)
+		snap(b)
+	}
+	// The deploy at 03:05:05: bucket 30 holds it and belongs to neither
+	// side (its requests come after the marker, and fail).
+	clk.t = t0.Add(305 * time.Second)
+	a.Mark("deploy v2.3", "test")
+	after(30)
+	s := snap(30)
+	if m := markerOf(t, s); m.Compare != nil {
+		t.Fatalf("compare right after the marker: %+v", m.Compare)
+	}
+	after(31)
+	after(32)
+	snap(32)
+	if m := markerOf(t, snap(32)); m.Compare != nil {
+		t.Fatalf("compare after 10 s of after: %+v", m.Compare)
+	}
+	after(33)
+	s = snap(33)
+	rows := markerOf(t, s).Compare
+	// k = 2 buckets each side: buckets 28–29 against 31–32.
+	p := findCompare(t, rows, pay)
+	if p.Verdict != model.VerdictRegressed || p.Upstream != "pay" || p.Before.Seconds != 20 || p.After.Seconds != 20 ||
+		p.Before.Requests != 80 || p.After.Requests != 80 || p.Before.Rate5xx != 0 || p.After.Rate5xx != 0.5 {
+		t.Errorf("pay at 20 s: %+v", p)
+	}
+	if p.Why != "5xx 0% → 50%, z=7.3" {
+		t.Errorf("pay why %q", p.Why)
+	}
+	if len(rows) != 5 { // rare had no request in either window yet
+		t.Errorf("rows at 20 s: %+v", rows)
+	}
+	for b := 34; b < 70; b++ {
+		if b >= 60 {
+			// Healthy again, too late to change the final compare.
+			clk.t = t0.Add(time.Duration(b)*10*time.Second + 6*time.Second)
+			compareFeed(a, clk.t, pay, 40, 0, 20)
+		} else {
+			after(b)
+		}
+		s = snap(b)
+		if b == 60 {
+			rows = markerOf(t, s).Compare
+		}
+	}
+	// Final at bucket 60: before 1–29, after 31–59, 290 s each.
+	final := markerOf(t, s).Compare
+	if len(final) != 6 {
+		t.Fatalf("final compare: %+v", final)
+	}
+	for i := range final {
+		if final[i] != rows[i] {
+			t.Errorf("final compare moved after it was final: %+v then %+v", rows[i], final[i])
+		}
+	}
+	want := []struct {
+		addr, verdict, why string
+		nb, na             int64
+	}{
+		{pay, model.VerdictRegressed, "5xx 0% → 50%, z=27.8", 1160, 1160},
+		{slow, model.VerdictRegressed, "p95 20ms → 100ms (×5.1)", 1160, 1160},
+		{fresh, model.VerdictNew, "no requests before, 1160 after (5xx 0%)", 0, 1160},
+		{old, model.VerdictGone, "1160 requests before, none after", 1160, 0},
+		{rare, model.VerdictTooLittle, "3 requests before, 3 after (fewer than 20)", 3, 3},
+		{api, model.VerdictUnchanged, "5xx 0% → 0%, z=0.0; p95 20ms → 20ms (×1.0)", 1160, 1160},
+	}
+	for i, w := range want {
+		r := final[i]
+		if r.Address != w.addr || r.Verdict != w.verdict || r.Why != w.why || r.Before.Requests != w.nb || r.After.Requests != w.na ||
+			r.Before.Seconds != 290 || r.After.Seconds != 290 {
+			t.Errorf("row %d = %+v, want %s %s %q %d→%d", i, r, w.addr, w.verdict, w.why, w.nb, w.na)
+		}
+	}
+	if a.compare.archive != nil || a.compare.covered != nil {
+		t.Errorf("archive kept after every compare is final: %d upstreams", len(a.compare.archive))
+	}
+	if sl := findCompare(t, final, slow); sl.Before.P95 < 19.5 || sl.Before.P95 > 20.5 || sl.After.P95 < 99 || sl.After.P95 > 101 {
+		t.Errorf("slow p95 %v → %v", sl.Before.P95, sl.After.P95)
+	}
+}
+
+// TestCompareReloadSeenLate: a reload read from a backlog whose before has
+// left the ring is compared over what both sides still have.
+func TestCompareReloadSeenLate(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	clk := &fakeClock{t0}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	for b := range 30 {
+		at := t0.Add(time.Duration(b)*10*time.Second + time.Second)
+		clk.t = at
+		compareFeed(a, at, "10.0.0.1:80", 30, 0, 10)
+	}
+	// A reload at 03:03:25 (bucket 20), first seen at bucket 29: 9 buckets
+	// known before it, 8 complete after.
+	a.ObserveEvent(model.Event{Time: t0.Add(205 * time.Second), Kind: model.EventReload, Name: "nginx", Text: "nginx reloaded", Source: "nginx error_log"})
+	clk.t = t0.Add(299 * time.Second)
+	s := a.Snapshot()
+	var rows []model.Compare
+	for _, e := range s.Events {
+		if e.Kind == model.EventReload {
+			rows = e.Compare
+		}
+	}
+	if len(rows) != 1 || rows[0].Verdict != model.VerdictUnchanged || rows[0].Before.Seconds != 80 || rows[0].Before.Requests != 240 || rows[0].After.Requests != 240 {
+		t.Errorf("late reload: %+v", rows)
+	}
+}
+
+func TestVerdictRule(t *testing.T) {
+	w := func(n int64, r, p95 float64) model.CompareWindow {
+		return model.CompareWindow{Seconds: 60, Requests: n, Rate5xx: r, P95: p95}
+	}
+	for _, c := range []struct {
+		name    string
+		b, a    model.CompareWindow
+		verdict string
+		why     string
+		nb, na  int64
+	}{
+		{"fewer 5xx", w(1000, 0.2, 50), w(1000, 0.01, 50), model.VerdictImproved, "5xx 20% → 1.0%, z=-13.9", 1000, 1000},
+		// 1 % vs 2 % of 200: z = 0.82, not significant.
+		{"noise", w(200, 0.01, 50), w(200, 0.02, 50), model.VerdictUnchanged, "5xx 1.0% → 2.0%, z=0.8; p95 50ms → 50ms (×1.0)", 200, 200},
+		// ×1.5 exactly is within the rule's margin: unchanged.
+		{"p95 x1.5", w(500, 0, 100), w(500, 0, 150), model.VerdictUnchanged, "5xx 0% → 0%, z=0.0; p95 100ms → 150ms (×1.5)", 500, 500},
+		{"p95 x1.6", w(500, 0, 100), w(500, 0, 160), model.VerdictRegressed, "p95 100ms → 160ms (×1.6)", 500, 500},
+		{"p95 faster", w(500, 0, 400), w(500, 0, 100), model.VerdictImproved, "p95 400ms → 100ms (×0.2)", 500, 500},
+		// Too few latency samples: p95 is not judged.
+		{"p95 few samples", w(500, 0, 100), w(500, 0, 900), model.VerdictUnchanged, "5xx 0% → 0%, z=0.0", 500, 10},
+		{"19 requests", w(19, 0, 10), w(500, 1, 10), model.VerdictTooLittle, "19 requests before, 500 after (fewer than 20)", 19, 500},
+		{"20 requests", w(20, 0, 10), w(20, 0.5, 10), model.VerdictRegressed, "5xx 0% → 50%, z=3.7", 20, 20},
+	} {
+		v, why := verdict(c.b, c.a, c.nb, c.na)
+		if v != c.verdict || why != c.why {
+			t.Errorf("%s: %s %q, want %s %q", c.name, v, why, c.verdict, c.why)
+		}
+	}
+}
