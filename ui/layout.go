@@ -32,3 +32,24 @@ func computeLayout(w, h, want int) layout {
 		Footer: rect{X: 0, Y: header + body, W: w, H: footer},
 	}
 }
+
+// timelineMinBody is the least body height (a terminal of about 30 lines)
+// that gets the overview's timeline at all: below it the table keeps the
+// whole body, as on an 80×24 terminal.
+const timelineMinBody = 26
+
+// splitOverview divides the overview's body of bodyH lines between the
+// table (its title line and rows upstream rows, then a blank line) and the
+// timeline under it, which gets the rest. The timeline gets only lines the
+// table does not need, and at least timelineMinHeight of them — otherwise
+// none, and the table keeps the body.
+func splitOverview(bodyH, rows int) (table, timeline int) {
+	if bodyH < timelineMinBody {
+		return bodyH, 0
+	}
+	table = rows + 2
+	if bodyH-table < timelineMinHeight {
+		return bodyH, 0
+	}
+	return table, bodyH - table
+}

@@ -27,6 +27,7 @@ type Model struct {
 	stack         paneStack // overview at the bottom, the drawn pane on top
 
 	latest *model.Snapshot // newest snapshot read from the source
+	hist   gwHistory       // the gateway's last 15 minutes, from successive snapshots
 	shown  *model.Snapshot // what is drawn: frozen while paused
 	paused bool
 
@@ -103,6 +104,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = m.tick()
 		}
 		if msg.Snapshot != nil {
+			if msg.Snapshot != m.latest {
+				m.hist = m.hist.add(msg.Snapshot)
+			}
 			m.latest = msg.Snapshot
 			if !m.paused {
 				m.show(msg.Snapshot)
@@ -131,6 +135,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) show(s *model.Snapshot) {
 	m.shown = s
 	for _, e := range m.stack {
+		if hp, ok := e.pane.(historyPane); ok {
+			hp.SetHistory(m.hist)
+		}
 		e.pane.SetSnapshot(s)
 	}
 }

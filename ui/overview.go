@@ -35,6 +35,13 @@ type overviewPane struct {
 	cols     []column
 	paints   rowPaints
 	measured measuredWidths
+
+	// The lower part, when the body has room for it: tableH lines are the
+	// table's, the rest the timeline's, drawn once per change into tl.
+	tableH   int
+	hist     gwHistory
+	markers  []Marker
+	timeline []string
 }
 
 func newOverview(c *Common) *overviewPane {
@@ -60,6 +67,7 @@ func (o *overviewPane) ApplyStyles() {
 	st.Blurred.Placeholder = s.Muted
 	o.filter.SetStyles(st)
 	o.paints = newRowPaints(&o.c.Styles)
+	o.drawTimeline()
 }
 
 // SetSize gives the pane its share of the window (the table header included).
@@ -68,7 +76,41 @@ func (o *overviewPane) SetSize(w, h int) {
 	// Leave room in the footer for "enter keeps · esc clears  n/m of k".
 	o.filter.SetWidth(max(w-48, 4))
 	o.cols = planColumns(w-gutter, o.measured)
+	o.split()
 	o.clamp()
+	o.drawTimeline()
+}
+
+// split gives the timeline the lines the table does not need. It counts
+// every upstream, not the filtered rows, so typing a filter does not make
+// the timeline come and go.
+func (o *overviewPane) split() {
+	if o.snap == nil || o.width < labelWidth+11 {
+		o.tableH = o.height
+		return
+	}
+	o.tableH, _ = splitOverview(o.height, len(o.snap.Upstreams))
+}
+
+// SetHistory hands the pane the gateway's recent figures for the timeline.
+// The root calls it before SetSnapshot with the history up to that snapshot.
+func (o *overviewPane) SetHistory(h gwHistory) { o.hist = h }
+
+// SetMarkers shows the operator's markers on the timeline.
+func (o *overviewPane) SetMarkers(m []Marker) {
+	o.markers = m
+	o.drawTimeline()
+}
+
+// drawTimeline redraws the lower part, after anything it shows changed.
+func (o *overviewPane) drawTimeline() {
+	h := o.height - o.tableH
+	if h <= 0 || o.snap == nil {
+		o.timeline = nil
+		return
+	}
+	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows}
+	o.timeline = t.lines()
 }
 
 // SetSnapshot shows a new snapshot, keeping the selected upstream selected.
@@ -78,6 +120,7 @@ func (o *overviewPane) SetSnapshot(s *model.Snapshot) {
 	}
 	o.snap = s
 	o.measure()
+	o.split()
 	o.rebuild()
 }
 
@@ -96,6 +139,7 @@ func (o *overviewPane) measure() {
 
 // rebuild recomputes the row order from the snapshot, sort and filter.
 func (o *overviewPane) rebuild() {
+	defer o.drawTimeline() // the failure lines follow the table's order
 	if o.snap == nil {
 		o.rows = nil
 		return
@@ -129,7 +173,7 @@ func upstreamKey(u *model.Upstream) string {
 }
 
 // visibleRows is how many table rows fit under the column titles.
-func (o *overviewPane) visibleRows() int { return max(o.height-1, 1) }
+func (o *overviewPane) visibleRows() int { return max(o.tableH-1, 1) }
 
 // clamp keeps the cursor on a row and on screen, and remembers its upstream.
 func (o *overviewPane) clamp() {
@@ -333,6 +377,11 @@ func (o *overviewPane) View() string {
 			lines = append(lines, o.row(u, i == o.cursor))
 		}
 	}
+	tableH := max(min(o.tableH, o.height), 1)
+	for len(lines) < tableH {
+		lines = append(lines, "")
+	}
+	lines = append(lines[:tableH], o.timeline...)
 	for len(lines) < o.height {
 		lines = append(lines, "")
 	}

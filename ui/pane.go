@@ -57,6 +57,12 @@ type markerPane interface {
 	SetMarkers([]Marker)
 }
 
+// historyPane is given the gateway's recent history with each snapshot
+// it is shown (the overview's timeline).
+type historyPane interface {
+	SetHistory(gwHistory)
+}
+
 // stackEntry is a pane and the registry name it was opened under ("" for a
 // drill-down), so a second press of its key can close it.
 type stackEntry struct {

@@ -39,6 +39,8 @@ var asciiTable = []string{
 	// Cursor, sort mark, separators, punctuation.
 	"›", ">", "▼", "v", "│", "|", "·", "-", "•", "-", "—", "-", "…", "...",
 	"×", "x", "→", "->", "⚑", "*", "❚", "|", "└", "`-", "↑", "^", "↓", "v",
+	// The timeline's event marks and its axis.
+	"↻", "R", "↺", "r", "┼", "+", "─", "-",
 }
 
 // ASCIIOnly reports whether g draws nothing but ASCII.
