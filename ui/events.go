@@ -99,8 +99,25 @@ func (e *eventsPane) line(it timelineItem) string {
 		return g.Fit(ts+s.Accent.Render(text), e.width)
 	}
 	ev := it.event
-	if ev.Kind == "marker" {
+	switch ev.Kind {
+	case model.EventMarker:
 		return g.Fit(ts+s.Accent.Render("⚑ "+Sanitize(ev.Name)), e.width)
+	case model.EventReload, model.EventRestart:
+		mark, _ := eventMark(ev)
+		what := ev.Text
+		if what == "" && ev.Kind == model.EventReload {
+			what = ev.Gateway + " reloaded its configuration"
+		} else if what == "" {
+			what = ev.Name + " restarted"
+		}
+		text := s.Accent.Render(mark + " " + Sanitize(what))
+		if ev.Address != "" {
+			text += "  " + s.Muted.Render(Sanitize(ev.Address))
+		}
+		if ev.Source != "" {
+			text += "  " + s.Muted.Render("("+Sanitize(ev.Source)+")")
+		}
+		return g.Fit(ts+text, e.width)
 	}
 	change := render.Symbol(ev.From) + "→" + render.Symbol(ev.To)
 	text := stateStyle(&s, ev.To).Render(change) + "  " + s.Value.Render(Sanitize(ev.Name))

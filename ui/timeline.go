@@ -185,7 +185,7 @@ func (t *timeline) lines() []string {
 	chartH := min(max((t.height-3-nf)/3, 2), maxChartRows)
 	now := t.snap.Time
 	start := now.Add(-histSpan)
-	req, rate, p95 := t.columns(start, cw)
+	req, rate, p95, estCols := t.columns(start, cw)
 	estUntil := time.Time{}
 	for _, p := range t.hist {
 		if p.est && p.at.After(start) && p.at.After(estUntil) {
@@ -210,7 +210,10 @@ func (t *timeline) lines() []string {
 			case 1:
 				label = s.Muted.Render(g.FitRight("max "+hiText, labelWidth))
 			}
-			out = append(out, padCells(label, labelWidth)+" "+s.Spark.Render(row))
+			// Columns estimated from the first snapshot are drawn muted.
+			rs := []rune(row)
+			drawn := s.Muted.Render(string(rs[:estCols])) + s.Spark.Render(string(rs[estCols:]))
+			out = append(out, padCells(label, labelWidth)+" "+drawn)
 		}
 	}
 	reqHi := render.ChartMax(req, 1)
@@ -225,6 +228,10 @@ func (t *timeline) lines() []string {
 
 	if room := t.height - len(out); room >= 1 {
 		out = append(out, t.failures(min(room, 1+maxFailures))...)
+	}
+	if room := t.height - len(out); room >= 3 {
+		out = append(out, "")
+		out = append(out, t.recent(room-1)...)
 	}
 	for len(out) < t.height {
 		out = append(out, "")
@@ -248,7 +255,8 @@ func colEnd(start time.Time, c, cw int) time.Time {
 // columns resamples the history to cw columns, the last one ending now: a
 // column shows the newest point at or before its end, if that point is
 // recent enough (within a snapshot bucket of it) — otherwise NaN, no data.
-func (t *timeline) columns(start time.Time, cw int) (req, rate, p95 []float64) {
+// estCols is how many of the first columns show estimated points.
+func (t *timeline) columns(start time.Time, cw int) (req, rate, p95 []float64, estCols int) {
 	req, rate, p95 = make([]float64, cw), make([]float64, cw), make([]float64, cw)
 	stale := max(histSpan/time.Duration(cw), seedStep) + time.Second
 	h := t.hist
@@ -260,8 +268,11 @@ func (t *timeline) columns(start time.Time, cw int) (req, rate, p95 []float64) {
 			continue
 		}
 		req[c], rate[c], p95[c] = h[i].req, h[i].rate5xx, h[i].p95
+		if h[i].est {
+			estCols = c + 1
+		}
 	}
-	return req, rate, p95
+	return req, rate, p95, estCols
 }
 
 // eventRow puts each event's mark in the column of its time; where two
@@ -363,4 +374,17 @@ func (t *timeline) failures(n int) []string {
 		out = append(out, s.Muted.Render(g.Fit("no failure lines yet", t.width)))
 	}
 	return out[:min(len(out), n)]
+}
+
+// recent is a title and the newest events, newest first, drawn as the
+// events pane draws them; `e` opens the whole list.
+func (t *timeline) recent(n int) []string {
+	ep := eventsPane{c: t.c, width: t.width, height: n + 1, snap: t.snap, markers: t.markers}
+	ep.rebuild()
+	if len(ep.lines) == 0 {
+		return nil
+	}
+	s, g := &t.c.Styles, t.c.Glyphs
+	out := []string{g.Fit(s.Section.Render("RECENT EVENTS")+s.Muted.Render("  e: all of them"), t.width)}
+	return append(out, ep.lines[:min(len(ep.lines), n-1)]...)
 }

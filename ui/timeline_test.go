@@ -140,6 +140,26 @@ func TestTimelineAt200x60(t *testing.T) {
 	if !strings.Contains(fail, "api 10.0.0.5:8000") || !strings.Contains(fail, "connect() failed (111: Connection refused)") {
 		t.Errorf("failure lines should show api's latest evidence:\n%s", fail)
 	}
+	// The rest of the screen lists the newest events, newest first, with
+	// the reload and the restart in words.
+	recent := out[strings.Index(out, "RECENT EVENTS"):]
+	for _, want := range []string{"12:02:34  ●→▲  auth", "12:01:04  ↺ api restarted  10.0.0.5:8000  (listeners)", "12:00:04  ↻ nginx reloaded its configuration  (nginx error_log)"} {
+		if !strings.Contains(recent, want) {
+			t.Errorf("recent events lack %q:\n%s", want, recent)
+		}
+	}
+	if strings.Index(recent, "auth") > strings.Index(recent, "api restarted") {
+		t.Errorf("recent events should be newest first:\n%s", recent)
+	}
+	// The first snapshot (14 minutes back) seeded 10 s buckets up to
+	// 14m10s back: the first 11 five-second columns show them, muted.
+	tl := timeline{c: m.common, hist: m.hist, snap: m.shown}
+	if _, _, _, est := tl.columns(fixedNow.Add(-histSpan), histCap); est != 11 {
+		t.Errorf("estimated columns %d, want 11", est)
+	}
+	if !strings.Contains(out, "estimated until 11:48:54") {
+		t.Errorf("the title should say where the estimate ends")
+	}
 	// The table still answers to the keys: page down moves by its rows.
 	if got := ov(press(m, "pgdown")).cursor; got != 7 {
 		t.Errorf("page down on 8 rows went to %d", got)
@@ -281,6 +301,12 @@ func TestHistoryFrozenWhilePaused(t *testing.T) {
 // and the operator's own marker joins them.
 func TestFlowTimeline(t *testing.T) {
 	snaps := deploySnapshots()
+	// The last snapshot carries a token no other shows, so the flow knows
+	// it has been read before the operator drops a marker on it.
+	last := *snaps[len(snaps)-1]
+	last.Gateways = append([]model.Gateway(nil), last.Gateways...)
+	last.Gateways[2].Error = "QZXJVK"
+	snaps[len(snaps)-1] = &last
 	src := &atomicSource{}
 	src.p.Store(snaps[0])
 	tm := teatest.NewTestModel(t, New(src, Options{Refresh: 10 * time.Millisecond}),
@@ -291,7 +317,7 @@ func TestFlowTimeline(t *testing.T) {
 		src.p.Store(s)
 		time.Sleep(15 * time.Millisecond)
 	}
-	waitFor(t, tm, "↺") // the restart, in the last snapshots only
+	waitFor(t, tm, "QZXJVK")
 	tm.Send(keyMsg("m"))
 	waitFor(t, tm, "since deploy #1")
 	tm.Send(keyMsg("q"))
