@@ -48,7 +48,7 @@ configuration (gwtop discover shows what it found).`,
 	root.SuggestionsMinimumDistance = 2
 	src.register(root.Flags())
 	uf.register(root.Flags())
-	root.AddCommand(snapshotCmd(stdout, stderr), discoverCmd(stdout), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
+	root.AddCommand(snapshotCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
 	for _, c := range root.Commands() {

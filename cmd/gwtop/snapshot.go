@@ -67,6 +67,7 @@ func collect(ctx context.Context, cfg *config.Config, backlog bool, d time.Durat
 		return nil, err
 	}
 	eng.Start(ctx)
+	stopMarks := serveMarks(eng.Mark)
 	if backlog {
 		select {
 		case <-eng.LogsDone():
@@ -78,6 +79,7 @@ func collect(ctx context.Context, cfg *config.Config, backlog bool, d time.Durat
 		case <-ctx.Done():
 		}
 	}
+	stopMarks()
 	snap := eng.Stop()
 	if err := eng.Err(); err != nil {
 		return nil, err

@@ -92,6 +92,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	}
 	eng.Start(ctx)
 	defer eng.Stop()
+	defer serveMarks(eng.Mark)() // closed before the engine stops
 	slog.Info("gwtop started", "source", cfg.Source, "upstreams", len(cfg.Upstreams))
 	return ui.Run(ctx, eng, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, ASCII: uf.ascii, Title: title, Output: stdout})
 }
