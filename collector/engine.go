@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gwtop/gwtop/alert"
 	"github.com/gwtop/gwtop/collector/host"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config"
@@ -40,6 +41,8 @@ type Options struct {
 	// NoHost turns off host metrics and the host facts roots are found
 	// in (tests that compare exact figures).
 	NoHost bool
+	// Alert tunes the alerts' delivery (tests); zero: the defaults.
+	Alert alert.Options
 }
 
 // Engine runs every collector of one configuration.
@@ -55,6 +58,9 @@ type Engine struct {
 	logsDone chan struct{}
 
 	facts *factsLoop // nil in backlog mode and with NoHost
+	// alerts sends upstreams' state changes (alerts:); nil without
+	// alerts and in backlog mode.
+	alerts *alert.Dispatcher
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -83,6 +89,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	if !opt.Backlog {
+		e.alerts = alert.New(cfg, opt.Alert)
 		for _, u := range cfg.Upstreams {
 			if u.Probe == "" {
 				continue
@@ -179,6 +186,9 @@ func (e *Engine) Start(ctx context.Context) {
 		e.facts = newFactsLoop(ctx, e.cfg, e.agg, e.Latest)
 		e.loops = append(e.loops, loop{name: "facts", interval: factsEvery, timeout: 10 * time.Second, fn: e.facts.sample})
 	}
+	if e.alerts != nil {
+		e.wg.Go(func() { e.alerts.Run(ctx) })
+	}
 	for _, l := range e.loops {
 		e.wg.Go(func() { l.run(ctx, inflight) })
 	}
@@ -215,7 +225,14 @@ func (e *Engine) publish() {
 	for _, l := range e.logs {
 		e.agg.SetGateway(l.gateway())
 	}
-	e.latest.Store(e.agg.Snapshot())
+	// The alerts' rows, then their input: Observe only hands the
+	// snapshot over, delivery never holds up publishing.
+	for _, g := range e.alerts.Rows() {
+		e.agg.SetGateway(g)
+	}
+	s := e.agg.Snapshot()
+	e.latest.Store(s)
+	e.alerts.Observe(s)
 }
 
 // Mark puts an operator's marker on the timeline now (gwtop mark, the

@@ -15,6 +15,11 @@ import (
 const (
 	DefaultInterval     = time.Second
 	DefaultProbeTimeout = 2 * time.Second
+	// DefaultAlertAfter is how long a state must last before it is
+	// alerted on (alert_after:).
+	DefaultAlertAfter = 30 * time.Second
+	// DefaultAlertTimeout bounds one delivery attempt of an alert.
+	DefaultAlertTimeout = 10 * time.Second
 )
 
 // Config is gwtop's whole configuration after defaults and validation.
@@ -27,6 +32,11 @@ type Config struct {
 	// where they log (gunicorn --error-logfile, uWSGI --logto, php-fpm's
 	// error_log are found by themselves).
 	Apps []App `yaml:"apps"`
+	// Alerts are where an upstream's state changes are sent (a webhook,
+	// a command, the terminal's bell); AlertAfter is how long a state
+	// must last first (DefaultAlertAfter unless alert_after: says).
+	Alerts     []Alert       `yaml:"alerts"`
+	AlertAfter time.Duration `yaml:"alert_after"`
 	// Gateways are the gateway sections (nginx:, haproxy:, …), in the
 	// order their kinds registered; see Section.
 	Gateways []Gateway `yaml:"-"`
@@ -71,6 +81,28 @@ type App struct {
 	Kind    string `yaml:"kind"` // gunicorn, uwsgi or php-fpm: how to read the log
 }
 
+// Alert is one destination of alerts: exactly one of Webhook, Command and
+// Bell is set.
+type Alert struct {
+	// Webhook is an http(s) URL that gets a JSON POST with a
+	// Slack-compatible "text". It is a secret (a token is often in its
+	// path): shown only as scheme://host/….
+	Webhook string `yaml:"webhook"`
+	// Command is a program and its arguments, run with the alert's JSON
+	// on its standard input.
+	Command []string `yaml:"command"`
+	// Bell rings the terminal's bell and flashes the TUI.
+	Bell bool `yaml:"bell"`
+	// On are the states alerted on: down (the default) and degraded.
+	// Leaving them for a better state is alerted as a recovery.
+	On []string `yaml:"on"`
+	// Timeout bounds one delivery attempt; DefaultAlertTimeout.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// AlertStates are the states an alert may be sent on.
+var AlertStates = []string{"down", "degraded"}
+
 // AppKinds are the app servers whose logs gwtop reads.
 var AppKinds = []string{"gunicorn", "uwsgi", "php-fpm"}
 
@@ -110,6 +142,15 @@ func (c *Config) applyDefaults() {
 		}
 		if u.Expect == "" {
 			u.Expect = "200-399"
+		}
+	}
+	for i := range c.Alerts {
+		a := &c.Alerts[i]
+		if len(a.On) == 0 {
+			a.On = []string{"down"}
+		}
+		if a.Timeout == 0 {
+			a.Timeout = DefaultAlertTimeout
 		}
 	}
 	for _, g := range c.Gateways {

@@ -25,7 +25,7 @@ type fileType struct {
 }
 
 // common is the number of fields every file has before the sections.
-const common = 4
+const common = 6
 
 func buildFileType() *fileType {
 	if ft := structType.Load(); ft != nil {
@@ -37,6 +37,10 @@ func buildFileType() *fileType {
 		{Name: "ProbeTimeout", Type: reflect.TypeFor[time.Duration](), Tag: `yaml:"probe_timeout"`},
 		{Name: "Upstreams", Type: reflect.TypeFor[[]Upstream](), Tag: `yaml:"upstreams"`},
 		{Name: "Apps", Type: reflect.TypeFor[[]App](), Tag: `yaml:"apps"`},
+		{Name: "Alerts", Type: reflect.TypeFor[[]Alert](), Tag: `yaml:"alerts"`},
+		// A pointer, so that alert_after: 0s (alert at once) differs
+		// from no alert_after: at all (the default).
+		{Name: "AlertAfter", Type: reflect.TypeFor[*time.Duration](), Tag: `yaml:"alert_after"`},
 	}
 	for i, k := range ks {
 		fields = append(fields, reflect.StructField{
@@ -104,6 +108,11 @@ func (f file) into(cfg *Config) {
 	cfg.ProbeTimeout = v.Field(1).Interface().(time.Duration)
 	cfg.Upstreams = v.Field(2).Interface().([]Upstream)
 	cfg.Apps = v.Field(3).Interface().([]App)
+	cfg.Alerts = v.Field(4).Interface().([]Alert)
+	cfg.AlertAfter = DefaultAlertAfter
+	if d := v.Field(5).Interface().(*time.Duration); d != nil {
+		cfg.AlertAfter = *d
+	}
 	for i, k := range f.ft.kinds {
 		fv := v.Field(common + i)
 		if fv.IsNil() {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -361,10 +363,91 @@ func (c *Config) validate(name string, p *positions) Errors {
 			}
 		}
 	}
+	c.validateAlerts(bad)
 	for _, g := range c.Gateways {
 		g.Section.Validate(&Check{kind: g.Name, file: name, pos: p, errs: &errs})
 	}
 	return errs
+}
+
+// validateAlerts checks alerts: and alert_after:. A webhook URL is a
+// secret: its errors name its scheme and host at most, never its path,
+// query or userinfo.
+func (c *Config) validateAlerts(bad func(field, msg string, path ...any)) {
+	if c.AlertAfter < 0 {
+		bad("alert_after", fmt.Sprintf("%v is negative: use 0s to alert at once, or a duration like 30s", c.AlertAfter), "alert_after")
+	}
+	for i, a := range c.Alerts {
+		f := func(s string) string { return fmt.Sprintf("alerts[%d].%s", i, s) }
+		n := 0
+		if a.Webhook != "" {
+			n++
+		}
+		if len(a.Command) > 0 {
+			n++
+		}
+		if a.Bell {
+			n++
+		}
+		if n != 1 {
+			bad(fmt.Sprintf("alerts[%d]", i), "give exactly one of webhook: URL, command: [PROGRAM, ARGS…] or bell: true (one alert per list item)", "alerts", i)
+		}
+		if a.Webhook != "" {
+			if err := checkWebhook(a.Webhook); err != nil {
+				bad(f("webhook"), err.Error(), "alerts", i, "webhook")
+			}
+		}
+		if len(a.Command) > 0 {
+			if a.Command[0] == "" {
+				bad(f("command"), "the program (the list's first item) is empty", "alerts", i, "command")
+			} else if _, err := exec.LookPath(a.Command[0]); err != nil {
+				bad(f("command"), fmt.Sprintf("%q: %v", a.Command[0], unwrapExec(err)), "alerts", i, "command")
+			}
+		}
+		for j, st := range a.On {
+			if !slices.Contains(AlertStates, st) {
+				bad(f("on"), fmt.Sprintf("%q: want %s (recoveries are alerted by themselves)", truncate(st, 20), strings.Join(AlertStates, " or ")), "alerts", i, "on", j)
+			}
+		}
+		if a.Timeout < 0 {
+			bad(f("timeout"), "must be positive", "alerts", i, "timeout")
+		}
+	}
+}
+
+// checkWebhook accepts an http(s) URL with a host. Its errors never quote
+// the URL: its path or query is often the token.
+func checkWebhook(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL (the URL is a secret and is not quoted)")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("scheme %q: want https:// (or http://)", truncate(u.Scheme, 20))
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%s:// URL with no host", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return fmt.Errorf("%s://%s: the port is not a number from 1 to 65535", u.Scheme, u.Hostname())
+		}
+	}
+	return nil
+}
+
+// unwrapExec drops exec.Error's and a stat's quoting of the name, said
+// already.
+func unwrapExec(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err
 }
 
 // dupName says which upstream of the same gateway already has u's name.
