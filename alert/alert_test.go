@@ -326,3 +326,29 @@ alert_after: -5s
 		t.Errorf("an error quotes the webhook's secret: %s", err)
 	}
 }
+
+// TestReadmeAlerts parses the README's alerts example (with a program
+// that exists on every host in place of page-oncall).
+func TestReadmeAlerts(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n### Alerts\n")
+	if !ok {
+		t.Fatal("README has no Alerts section")
+	}
+	_, block, _ := strings.Cut(sec, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	block = "upstreams:\n  - probe: tcp://10.0.0.1:80\n" + strings.Replace(block, "/usr/local/bin/page-oncall", "/bin/sh", 1)
+	cfg, err := config.Parse("README.md", []byte(block), func(k string) (string, bool) { return "T0/B0/XXXXXXXX", k == "SLACK_HOOK" })
+	if err != nil {
+		t.Fatalf("the README's alerts example does not parse:\n%v", err)
+	}
+	if len(cfg.Alerts) != 3 || fmt.Sprint(cfg.Alerts[0].On) != "[down degraded]" || cfg.Alerts[1].Timeout != 5*time.Second || !cfg.Alerts[2].Bell || cfg.AlertAfter != 30*time.Second {
+		t.Errorf("parsed: %+v after %v", cfg.Alerts, cfg.AlertAfter)
+	}
+	if rows := New(cfg, Options{}).Rows(); rows[0].Target != "https://hooks.slack.com/…" || rows[1].Target != "/bin/sh …" || rows[2].Target != "bell" {
+		t.Errorf("rows: %+v", rows)
+	}
+}
