@@ -169,8 +169,13 @@ func New(cfg *config.Config, opt Options) *Dispatcher {
 	}
 	for _, a := range cfg.Alerts {
 		secrets = append(secrets, webhookSecrets(a.Webhook)...)
-		if len(a.Command) > 1 {
-			secrets = append(secrets, a.Command[1:]...)
+		// An argument as long as a token may be one; shorter ones
+		// ("--team", "api") are words a payload uses as words (an
+		// upstream's name). --token=… is masked by redact's rules.
+		for _, arg := range a.Command[min(1, len(a.Command)):] {
+			if len(arg) >= 8 && !strings.HasPrefix(arg, "-") {
+				secrets = append(secrets, arg)
+			}
 		}
 	}
 	red := redact.New(secrets...)

@@ -348,7 +348,40 @@ func TestReadmeAlerts(t *testing.T) {
 	if len(cfg.Alerts) != 3 || fmt.Sprint(cfg.Alerts[0].On) != "[down degraded]" || cfg.Alerts[1].Timeout != 5*time.Second || !cfg.Alerts[2].Bell || cfg.AlertAfter != 30*time.Second {
 		t.Errorf("parsed: %+v after %v", cfg.Alerts, cfg.AlertAfter)
 	}
-	if rows := New(cfg, Options{}).Rows(); rows[0].Target != "https://hooks.slack.com/…" || rows[1].Target != "/bin/sh …" || rows[2].Target != "bell" {
+	d := New(cfg, Options{Host: "web1"})
+	// The command's short arguments are not taken for secrets: "api" is
+	// an upstream's name in the text.
+	for _, sec := range []float64{0, 31} {
+		s := snap(sec, model.StateDown)
+		s.Upstreams[0].Name = "api"
+		d.decide(s)
+	}
+	if p := d.dests[1].queue; len(p) != 1 || !strings.HasPrefix(p[0].Text, "[gwtop@web1] api (10.0.0.1:80, nginx) is DOWN") {
+		t.Errorf("command's alert: %+v", p)
+	}
+	if rows := d.Rows(); rows[0].Target != "https://hooks.slack.com/…" || rows[1].Target != "/bin/sh …" || rows[2].Target != "bell" {
 		t.Errorf("rows: %+v", rows)
+	}
+}
+
+// TestCommandTimeout: a command that does not finish within its timeout
+// is killed, and the row says so.
+func TestCommandTimeout(t *testing.T) {
+	cfg := parse(t, "upstreams:\n  - probe: tcp://10.0.0.1:80\nalerts:\n  - command: [/bin/sleep, \"60\"]\n    timeout: 200ms\nalert_after: 0s\n")
+	d := New(cfg, Options{Retries: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	d.Observe(snap(0, model.StateDown))
+	var row model.Gateway
+	for deadline := time.Now().Add(10 * time.Second); row.Counters["failed"] != 1; row = d.Rows()[0] {
+		if time.Now().After(deadline) {
+			t.Fatalf("row: %+v", row)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if row.OK || row.Counters["errors"] != 1 || row.Counters["retries"] != 0 || row.Error != "sleep: did not finish within the timeout (killed)" {
+		t.Errorf("row: %+v", row)
 	}
 }
