@@ -352,3 +352,19 @@ func TestFlowNoTimelineAt80x24(t *testing.T) {
 		t.Fatalf("80x24 should have no timeline:\n%s", out)
 	}
 }
+
+// BenchmarkTimelineSnapshot is the cost of taking in a snapshot at 200×60
+// with 15 minutes of history: the history's copy and the timeline's redraw,
+// once per tick. Frames between ticks reuse the drawn lines.
+func BenchmarkTimelineSnapshot(b *testing.B) {
+	snaps := deploySnapshots()
+	m := deployModel(200, 60, Options{Theme: "dark"})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		s := *snaps[len(snaps)-1]
+		s.Time = s.Time.Add(time.Duration(i) * 500 * time.Millisecond)
+		i++
+		m = update(m, SnapshotMsg{Snapshot: &s})
+	}
+}
