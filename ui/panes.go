@@ -20,6 +20,7 @@ type paneOpener struct {
 var paneRegistry = []paneOpener{
 	{name: "events", key: paneKey("e", "events"), open: newEvents},
 	{name: "host", key: paneKey("h", "host"), open: newHost},
+	{name: "deploys", key: paneKey("d", "deploys"), open: newDeploy},
 	{name: "help", key: paneKey("?", "help"), open: newHelp, overlay: true},
 }
 
