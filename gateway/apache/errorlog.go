@@ -338,6 +338,9 @@ func (l *ErrorLog) Line(line []byte, sink feed.Sink) error {
 	if err != nil {
 		return err
 	}
+	if observeReload(&r, sink) { // a graceful restart (reload.go)
+		return feed.ErrIgnored
+	}
 	l.mu.Lock()
 	var n *threadNote
 	if r.Rule != nil {
