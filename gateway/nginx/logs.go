@@ -46,11 +46,17 @@ func (a *accessParser) Line(b []byte, sink feed.Sink) error {
 // Copies share one errorCounts, which the tailer's goroutine writes in
 // Line and the snapshot's reads in Counters and Note; the zero value
 // reports failures but counts nothing (newErrorParser counts).
-type errorParser struct{ counts *errorCounts }
+type errorParser struct {
+	counts *errorCounts
+	reload *reloadWatch // nginx's reloads and starts, as events
+}
 
 // newErrorParser returns an errorParser that counts rate limiting per zone
-// and the error-level lines the catalogue does not know.
-func newErrorParser() errorParser { return errorParser{counts: &errorCounts{}} }
+// and the error-level lines the catalogue does not know, and reports
+// nginx's reloads and starts as events (reload.go).
+func newErrorParser() errorParser {
+	return errorParser{counts: &errorCounts{}, reload: &reloadWatch{}}
+}
 
 // errorCounts are an error log's counts for its gateway row.
 type errorCounts struct {
@@ -78,6 +84,9 @@ const notePrefix = "latest unknown error: "
 func (p errorParser) Line(b []byte, sink feed.Sink) error {
 	rec, v := parseErrorLine(b)
 	if v.cause == model.CauseNone {
+		if p.reload != nil && p.reload.observe(rec, sink) {
+			return feed.ErrIgnored
+		}
 		if c := p.counts; c != nil {
 			c.count(rec, v)
 		}
