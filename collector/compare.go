@@ -78,6 +78,7 @@ func keyOf(e *model.Event) eventKey {
 
 type compareResult struct {
 	nowIdx int64
+	gwReq  int64 // the gateway's requests in the ring's part of the windows, when computed
 	final  bool
 	rows   []model.Compare // shared by snapshots: never modified
 }
@@ -126,7 +127,9 @@ func (a *Aggregator) compareEvents(events []model.Event, nowIdx int64) {
 		e := &events[i]
 		k := keyOf(e)
 		r := c.results[k]
-		if r == nil || (!r.final && r.nowIdx != nowIdx) {
+		// A compare is redone once per bucket, or sooner when lines with
+		// older times came in (a log's backfill being read).
+		if r == nil || (!r.final && (r.nowIdx != nowIdx || r.gwReq != a.gwRequests(bucketOf(e.Time), nowIdx))) {
 			r = c.compute(a, e, nowIdx)
 		}
 		live[k] = r
@@ -136,6 +139,19 @@ func (a *Aggregator) compareEvents(events []model.Event, nowIdx int64) {
 }
 
 func bucketOf(t time.Time) int64 { return t.Unix() / bucketSeconds }
+
+// gwRequests counts the gateway-wide requests of the complete buckets in
+// the ring that an event in bucket ti may compare: a change means late
+// lines, and the compare is redone.
+func (a *Aggregator) gwRequests(ti, nowIdx int64) int64 {
+	var n int64
+	for i := max(ti-compareMaxBuckets, nowIdx-numBuckets+1); i < nowIdx; i++ {
+		if b := a.gw.ring.get(i); b != nil {
+			n += b.requests
+		}
+	}
+	return n
+}
 
 // keep copies the complete ring buckets from lo on that the archive lacks,
 // and forgets those before lo.
@@ -205,7 +221,7 @@ func (c *comparer) bucket(a *Aggregator, k ukey, i, nowIdx int64) slimBucket {
 func (c *comparer) compute(a *Aggregator, e *model.Event, nowIdx int64) *compareResult {
 	ti := bucketOf(e.Time)
 	full := min(compareMaxBuckets, nowIdx-ti-1)
-	r := &compareResult{nowIdx: nowIdx, final: full >= compareMaxBuckets}
+	r := &compareResult{nowIdx: nowIdx, gwReq: a.gwRequests(ti, nowIdx), final: full >= compareMaxBuckets}
 	// Shrink k to what is known on both sides (an event first seen late,
 	// reading a backlog, may have lost its before).
 	k := int64(0)

@@ -1,10 +1,16 @@
 package collector
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -219,5 +225,107 @@ func TestVerdictRule(t *testing.T) {
 		if v != c.verdict || why != c.why {
 			t.Errorf("%s: %s %q, want %s %q", c.name, v, why, c.verdict, c.why)
 		}
+	}
+}
+
+// TestCompareEngineNginxReload runs the engine live on an nginx access log
+// and error log that already hold the last two minutes: two upstreams
+// healthy, then an nginx reload, after which one of them answers 502. The
+// reload, read from the error log, carries the compare at once (40 s of
+// each side are on the logs): regressed for the one, unchanged for the
+// other.
+func TestCompareEngineNginxReload(t *testing.T) {
+	dir := t.TempDir()
+	access := filepath.Join(dir, "access.log")
+	errlog := filepath.Join(dir, "error.log")
+	now := time.Now()
+	reload := now.Add(-50 * time.Second)
+	var al strings.Builder
+	for s := -110; s < 0; s++ {
+		ts := now.Add(time.Duration(s) * time.Second)
+		for range 5 {
+			al.WriteString(accessLine(ts, 200, "127.0.0.1:9001"))
+			status := 200
+			if ts.After(reload) {
+				status = 502
+			}
+			al.WriteString(accessLine(ts, status, "127.0.0.1:9002"))
+		}
+	}
+	el := fmt.Sprintf("%s [notice] 100#100: signal 1 (SIGHUP) received from 4242, reconfiguring\n%s [notice] 100#100: reconfiguring\n",
+		reload.Format("2006/01/02 15:04:05"), reload.Format("2006/01/02 15:04:05"))
+	if err := os.WriteFile(access, []byte(al.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(errlog, []byte(el), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("t", []byte(fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", access, testFormat, errlog)), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond, NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng.Start(ctx)
+	defer eng.Stop()
+	var ev model.Event
+	waitUntil(t, "a reload with its compare, every line read", func() bool {
+		s := eng.Latest()
+		if u, ok := s.Upstream("nginx", "127.0.0.1:9002"); !ok || u.Total.Requests != 550 {
+			return false
+		}
+		for _, e := range s.Events {
+			if e.Kind == model.EventReload && len(e.Compare) == 2 {
+				ev = e
+				return true
+			}
+		}
+		return false
+	})
+	if ev.Gateway != "nginx" || ev.Source != "nginx error_log" || !ev.Time.Equal(reload.Truncate(time.Second)) {
+		t.Errorf("reload event %+v", ev)
+	}
+	bad, good := ev.Compare[0], ev.Compare[1]
+	secs := bad.Before.Seconds
+	// 40 s each side, give or take the bucket the snapshot falls in.
+	if secs < 30 || secs > 50 || bad.After.Seconds != secs || good.Before.Seconds != secs {
+		t.Errorf("windows of %d s: %+v", secs, ev.Compare)
+	}
+	perSide := int64(secs) * 5
+	if bad.Address != "127.0.0.1:9002" || bad.Verdict != model.VerdictRegressed || bad.Before.Rate5xx != 0 || bad.After.Rate5xx != 1 ||
+		bad.Before.Requests != perSide || bad.After.Requests != perSide || !strings.HasPrefix(bad.Why, "5xx 0% → 100%, z=") {
+		t.Errorf("failing upstream: %+v", bad)
+	}
+	if good.Address != "127.0.0.1:9001" || good.Verdict != model.VerdictUnchanged || good.Before.Requests != perSide || good.After.Requests != perSide ||
+		good.Why != "5xx 0% → 0%, z=0.0; p95 1ms → 1ms (×1.0)" {
+		t.Errorf("healthy upstream: %+v", good)
+	}
+}
+
+// TestCompareLateLines: lines with older times that arrive after a compare
+// was made (a backfill still being read) are in the next snapshot's compare,
+// within the same bucket.
+func TestCompareLateLines(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	clk := &fakeClock{t0}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	for b := range 10 {
+		clk.t = t0.Add(time.Duration(b)*10*time.Second + time.Second)
+		compareFeed(a, clk.t, "10.0.0.1:80", 30, 0, 10)
+	}
+	a.ObserveEvent(model.Event{Time: t0.Add(55 * time.Second), Kind: model.EventMarker, Name: "deploy"})
+	clk.t = t0.Add(99 * time.Second)
+	rows := markerOf(t, a.Snapshot()).Compare
+	if len(rows) != 1 || rows[0].After.Requests != 90 || rows[0].After.Rate5xx != 0 {
+		t.Fatalf("before the late lines: %+v", rows)
+	}
+	compareFeed(a, t0.Add(71*time.Second), "10.0.0.1:80", 30, 30, 10)
+	rows = markerOf(t, a.Snapshot()).Compare
+	if len(rows) != 1 || rows[0].After.Requests != 120 || rows[0].After.Rate5xx != 0.25 || rows[0].Verdict != model.VerdictRegressed {
+		t.Errorf("after the late lines: %+v", rows)
 	}
 }
