@@ -40,6 +40,7 @@ type Stats struct {
 	backends map[string]*backendMemo
 	prevReq  float64
 	prevAt   time.Time
+	reload   reloadWatch // counters that fell: a reload (reload.go)
 }
 
 type serverMemo struct {
@@ -93,7 +94,9 @@ func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64,
 	if err != nil {
 		return nil, errors.New(s.t.redact(err.Error()))
 	}
-	c := s.report(tab.Rows, time.Now(), sink)
+	now := time.Now()
+	c := s.report(tab.Rows, now, sink)
+	s.reload.observe(tab.Rows, now, s.Source(), sink)
 	if tab.Short > 0 {
 		// Rows that stop before the columns gwtop needs (a page cut
 		// short, a proxy in between): skipped, and counted on the

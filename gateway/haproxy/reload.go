@@ -1,0 +1,42 @@
+package haproxy
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/model"
+)
+
+// reloadWatch notices an HAProxy reload (or restart) on its stats: a
+// reload starts new processes whose counters start from zero, so the
+// frontends' cumulative sessions (stot) fall. The stats page counts the
+// scrapes themselves, so even a quiet HAProxy shows it there; through the
+// runtime socket a quiet HAProxy's counters may stay at 0 and a reload go
+// unseen. One scraper's Scrape calls are sequential: no lock.
+type reloadWatch struct {
+	seen     bool
+	sessions int64 // the frontends' stot at the last scrape
+}
+
+// observe compares the rows' frontend sessions with the last scrape's and
+// reports a reload when they fell.
+func (w *reloadWatch) observe(rows []Row, now time.Time, source string, sink feed.Sink) {
+	var tot int64
+	n := 0
+	for i := range rows {
+		if rows[i].Type == TypeFrontend {
+			tot += rows[i].Stot
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if w.seen && tot < w.sessions {
+		text := "HAProxy reloaded or restarted: its counters started again (frontend sessions " +
+			strconv.FormatInt(w.sessions, 10) + " → " + strconv.FormatInt(tot, 10) + ")"
+		sink.ObserveEvent(model.Event{Time: now, Kind: model.EventReload, Name: text, Text: text, Source: "haproxy " + source})
+	}
+	w.seen, w.sessions = true, tot
+}
