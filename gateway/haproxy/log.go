@@ -469,6 +469,10 @@ func splitPrefix(s string) (msg string, sev Severity, haproxy bool) {
 // changes, health checks, its own connect failures (ClassifyMessage).
 func (p *LogParser) event(b []byte, sink feed.Sink) error {
 	msg, sev, ours := splitPrefix(string(b))
+	if text, ok := reloadEvent(msg); ok && ours { // the master's reload (reload.go)
+		sink.ObserveEvent(model.Event{Kind: model.EventReload, Name: text, Text: text, Source: "haproxy log"})
+		return feed.ErrIgnored
+	}
 	m, known := ClassifyMessage(msg)
 	if !known {
 		if !ours {

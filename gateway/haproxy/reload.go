@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
@@ -39,4 +40,28 @@ func (w *reloadWatch) observe(rows []Row, now time.Time, source string, sink fee
 		sink.ObserveEvent(model.Event{Time: now, Kind: model.EventReload, Name: text, Text: text, Source: "haproxy " + source})
 	}
 	w.seen, w.sessions = true, tot
+}
+
+// The master's own lines of a reload (master-worker mode, -W or
+// master-worker in global), at [NOTICE]/[WARNING] on its standard error,
+// hence in the journal and in logs written from it:
+//
+//	[NOTICE]   (4242) : Reloading HAProxy             (2.5 and later, src/haproxy.c, src/mworker.c)
+//	[NOTICE]   (4242) : Reloading HAProxy (hard-reload)
+//	[WARNING] 123/130000 (4242) : Reexecuting Master process   (1.8 to 2.4)
+//
+// "Proxy NAME started." (before 2.6) is one line per proxy, not one per
+// reload, and is not taken.
+var reloadLines = []string{"Reloading HAProxy", "Reexecuting Master process"}
+
+// reloadEvent says whether msg (after splitPrefix) is a reload's line,
+// and the event's text.
+func reloadEvent(msg string) (string, bool) {
+	m := strings.TrimSpace(msg)
+	for _, p := range reloadLines {
+		if rest, ok := strings.CutPrefix(m, p); ok && (rest == "" || rest == " (hard-reload)") {
+			return "HAProxy reloaded its configuration (" + m + ")", true
+		}
+	}
+	return "", false
 }

@@ -42,6 +42,38 @@ func TestReloadWatch(t *testing.T) {
 	}
 }
 
+func TestReloadLogLines(t *testing.T) {
+	p := NewLogParser()
+	rec := &feedtest.Recorder{}
+	for _, l := range []string{
+		"[NOTICE]   (4242) : New worker (4243) forked",
+		"[NOTICE]   (4242) : Loading success.",
+		"[NOTICE]   (4242) : Reloading HAProxy",
+		"[NOTICE]   (4242) : Reloading HAProxy (hard-reload)",
+		"[WARNING] 123/130000 (4242) : Reexecuting Master process",
+		"Dec  1 13:00:00 host haproxy[4242]: Reloading HAProxy",
+		"[NOTICE]   (4242) : Reloading HAProxy now, said nobody",
+		"Reloading HAProxy", // not HAProxy's own line: no prefix
+	} {
+		p.Line([]byte(l), rec)
+	}
+	want := []string{
+		"HAProxy reloaded its configuration (Reloading HAProxy)",
+		"HAProxy reloaded its configuration (Reloading HAProxy (hard-reload))",
+		"HAProxy reloaded its configuration (Reexecuting Master process)",
+		"HAProxy reloaded its configuration (Reloading HAProxy)",
+	}
+	ev := rec.Events()
+	if len(ev) != len(want) {
+		t.Fatalf("events %+v", ev)
+	}
+	for i := range want {
+		if ev[i].Text != want[i] || ev[i].Kind != model.EventReload || ev[i].Source != "haproxy log" {
+			t.Errorf("event %d: %+v, want %q", i, ev[i], want[i])
+		}
+	}
+}
+
 // TestRealHAProxyReload: a master-worker HAProxy (-W) reloaded with
 // SIGUSR2, as systemctl reload does, is one reload event on its stats
 // page's scraper.
@@ -108,5 +140,21 @@ listen stats
 	if len(ev) != 1 || ev[0].Kind != model.EventReload || ev[0].Source != "haproxy stats" ||
 		!strings.HasPrefix(ev[0].Text, "HAProxy reloaded or restarted: its counters started again (frontend sessions ") {
 		t.Errorf("events %+v", ev)
+	}
+	// The master said so on its standard error, as the journal keeps it.
+	var out string
+	for !strings.Contains(out, "Reloading HAProxy") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload line from the master:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+		out = p.Output()
+	}
+	lp, lrec := NewLogParser(), &feedtest.Recorder{}
+	for _, l := range strings.Split(out, "\n") {
+		lp.Line([]byte(l), lrec)
+	}
+	if ev := lrec.Events(); len(ev) != 1 || ev[0].Text != "HAProxy reloaded its configuration (Reloading HAProxy)" {
+		t.Errorf("events from the master's lines %+v:\n%s", ev, out)
 	}
 }
