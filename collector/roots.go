@@ -54,6 +54,9 @@ type factsLoop struct {
 	pass     map[string]facts.Setting
 	local    []netip.Addr
 	slowAt   time.Time
+	// owners is the last owner seen of each local upstream's listener,
+	// by upstream address (restartsOf).
+	owners map[string]facts.Process
 }
 
 func newFactsLoop(ctx context.Context, cfg *config.Config, agg *Aggregator, latest func() *model.Snapshot) *factsLoop {
@@ -93,7 +96,8 @@ func (f *factsLoop) close() {
 func (f *factsLoop) sample(ctx context.Context) {
 	now := time.Now()
 	failing := map[string]bool{}
-	if s := f.latest(); s != nil {
+	s := f.latest()
+	if s != nil {
 		for i := range s.Upstreams {
 			u := &s.Upstreams[i]
 			if u.State == model.StateDown || u.State == model.StateDegraded {
@@ -117,6 +121,7 @@ func (f *factsLoop) sample(ctx context.Context) {
 		f.local = localAddrs()
 	}
 	f.learnApps(lst)
+	f.restartsOf(s, lst, now)
 	var logs []applog.Log
 	for _, a := range f.apps {
 		for _, p := range a.Logs {
@@ -326,4 +331,46 @@ func localAddrs() []netip.Addr {
 		}
 	}
 	return out
+}
+
+// restartsOf emits a restart event (once) for each local upstream whose
+// listener's owner is another process than last seen: another pid, or the
+// same pid started again. Called with f.mu held.
+func (f *factsLoop) restartsOf(s *model.Snapshot, lst facts.Listeners, now time.Time) {
+	if s == nil {
+		return
+	}
+	if f.owners == nil {
+		f.owners = map[string]facts.Process{}
+	}
+	for i := range s.Upstreams {
+		u := &s.Upstreams[i]
+		var owner *facts.Process
+		for j := range lst.Now {
+			if l := &lst.Now[j]; l.Owner != nil && facts.Serves(l.Addr, u.Address) {
+				owner = l.Owner
+				break
+			}
+		}
+		if owner == nil {
+			continue // not local, gone for now, or its owner not known yet
+		}
+		was, seen := f.owners[u.Address]
+		f.owners[u.Address] = *owner
+		if !seen || (was.PID == owner.PID && was.Start.Equal(owner.Start)) {
+			continue
+		}
+		name := owner.Comm
+		if name == "" {
+			name = "process"
+		}
+		text := name + " (pid " + strconv.Itoa(was.PID) + " → " + strconv.Itoa(owner.PID) + ") restarted"
+		if was.PID == owner.PID {
+			text = name + " (pid " + strconv.Itoa(owner.PID) + ", started again at " + owner.Start.Format("15:04:05") + ") restarted"
+		}
+		f.agg.ObserveEvent(model.Event{Time: now, Kind: model.EventRestart, Name: u.Name, Upstream: u.Name, Address: u.Address, Gateway: u.Gateway, Text: text, Source: "listeners"})
+	}
+	if len(f.owners) > 4*appsKept {
+		clear(f.owners) // bounded: forget, and learn the owners again
+	}
 }
