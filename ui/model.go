@@ -32,7 +32,14 @@ type Model struct {
 	paused bool
 
 	markers []Marker
-	theme   string // current theme name, or themes.Auto
+	// bell is the alerts' bell row's sent count (kind gwtop, source
+	// alerts, target bell): when it grows, the terminal rings and the
+	// footer flashes the alert's text until flashUntil (snapshot time).
+	bellSent   float64
+	bellSeen   bool
+	flash      string
+	flashUntil time.Time
+	theme      string // current theme name, or themes.Auto
 	dark    bool   // terminal background, from tea.BackgroundColorMsg
 
 	footerHelp help.Model
@@ -110,6 +117,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.latest = msg.Snapshot
 			if !m.paused {
 				m.show(msg.Snapshot)
+			}
+			if ring := m.bell(msg.Snapshot); ring != nil {
+				cmd = tea.Batch(cmd, ring)
 			}
 		}
 		return m, cmd
@@ -337,6 +347,29 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// bell reads the alerts' bell row: a new alert rings the terminal (a
+// command, so outside Update) and flashes its text in the footer for two
+// seconds of snapshot time.
+func (m *Model) bell(s *model.Snapshot) tea.Cmd {
+	for _, g := range s.Gateways {
+		if g.Kind != "gwtop" || g.Source != "alerts" || g.Target != "bell" {
+			continue
+		}
+		sent := g.Counters["sent"]
+		grew := m.bellSeen && sent > m.bellSent
+		m.bellSent, m.bellSeen = sent, true
+		if !grew {
+			return nil
+		}
+		m.flash, m.flashUntil = g.Note, s.Time.Add(2*time.Second)
+		if m.flash == "" {
+			m.flash = "alert"
+		}
+		return tea.Raw("\a")
+	}
+	return nil
+}
+
 // render is the screen as a string, exactly width×height at most.
 func (m Model) render() string {
 	if m.width <= 0 || m.height <= 0 {
@@ -348,7 +381,11 @@ func (m Model) render() string {
 	}
 	s := &m.common.Styles
 	body := m.top().View()
-	screen := m.header().view(s, l.Header.W, l.Header.H) + "\n" + body + "\n" + m.footerView(l.Footer.W)
+	footer := m.footerView(l.Footer.W)
+	if m.flash != "" && m.latest != nil && m.latest.Time.Before(m.flashUntil) {
+		footer = s.Error.Render(m.common.Glyphs.Fit("ALERT "+Sanitize(m.flash), l.Footer.W))
+	}
+	screen := m.header().view(s, l.Header.W, l.Header.H) + "\n" + body + "\n" + footer
 	// Most text was folded to the glyph set where it was fitted; this
 	// catches the lines nothing fits (sparklines, the probe bar, wrapped
 	// evidence).
