@@ -40,7 +40,7 @@ type Model struct {
 	flash      string
 	flashUntil time.Time
 	theme      string // current theme name, or themes.Auto
-	dark    bool   // terminal background, from tea.BackgroundColorMsg
+	dark       bool   // terminal background, from tea.BackgroundColorMsg
 
 	footerHelp help.Model
 
