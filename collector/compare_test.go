@@ -6,11 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/internal/faults"
+	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -328,4 +331,74 @@ func TestCompareLateLines(t *testing.T) {
 	if len(rows) != 1 || rows[0].After.Requests != 120 || rows[0].After.Rate5xx != 0.25 || rows[0].Verdict != model.VerdictRegressed {
 		t.Errorf("after the late lines: %+v", rows)
 	}
+}
+
+// TestCompareMarkerRealNginx: a real nginx in front of two healthy
+// upstreams; a marker, then one upstream's server goes away (nginx answers
+// 502, connection refused). Once 20 s of after are in, the marker's compare
+// says regressed for it and unchanged for the other. About a minute of
+// real traffic: skipped with -short.
+func TestCompareMarkerRealNginx(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of real traffic")
+	}
+	api, pay := faults.Start(t, faults.Healthy), faults.Start(t, faults.Healthy)
+	n := nginxtest.Start(t, nginxtest.Config{LogFormat: testFormat, Server: fmt.Sprintf(
+		"location /api/ { proxy_pass http://%s; }\nlocation /pay/ { proxy_pass http://%s; }", api.Addr, pay.Addr)})
+	yaml := fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", n.AccessLog, testFormat, n.ErrorLog)
+	cfg, err := config.Parse("t", []byte(yaml), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(cfg, Options{Publish: 100 * time.Millisecond, NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng.Start(ctx)
+	defer eng.Stop()
+	traffic := func(ctx context.Context) *sync.WaitGroup {
+		return faults.Traffic(ctx, map[string]int{"http://" + n.Addr + "/api/": 2, "http://" + n.Addr + "/pay/": 2})
+	}
+	tctx, tcancel := context.WithCancel(ctx)
+	wg := traffic(tctx)
+	// Two complete buckets of before, then the marker.
+	start := time.Now()
+	sleepUntil := func(at time.Time) { time.Sleep(time.Until(at)) }
+	sleepUntil(time.Unix((start.Unix()/bucketSeconds+3)*bucketSeconds, 0).Add(500 * time.Millisecond))
+	eng.Mark("deploy v2", "test")
+	marked := time.Now()
+	pay.Close()
+	// Fresh workers: each stops after 1000 requests.
+	tcancel()
+	wg.Wait()
+	tctx, tcancel = context.WithCancel(ctx)
+	wg = traffic(tctx)
+	defer func() { tcancel(); wg.Wait() }()
+	sleepUntil(time.Unix((marked.Unix()/bucketSeconds+3)*bucketSeconds, 0).Add(500 * time.Millisecond))
+	var rows []model.Compare
+	waitUntil(t, "the marker's compare", func() bool {
+		for _, e := range eng.Latest().Events {
+			if e.Kind == model.EventMarker && len(e.Compare) > 0 {
+				rows = e.Compare
+				return true
+			}
+		}
+		return false
+	})
+	tcancel()
+	if len(rows) != 2 {
+		t.Fatalf("compare rows %+v", rows)
+	}
+	bad, good := rows[0], rows[1]
+	if bad.Address != pay.Addr || bad.Verdict != model.VerdictRegressed || bad.Before.Rate5xx != 0 || bad.After.Rate5xx != 1 ||
+		bad.Before.Requests < compareMinRequests || bad.After.Requests < compareMinRequests || bad.Before.Seconds != 20 || bad.After.Seconds != 20 {
+		t.Errorf("the upstream that went away: %+v", bad)
+	}
+	if good.Address != api.Addr || good.Verdict != model.VerdictUnchanged || good.Before.Rate5xx != 0 || good.After.Rate5xx != 0 ||
+		good.Before.Requests < compareMinRequests || good.After.Requests < compareMinRequests {
+		t.Errorf("the healthy upstream: %+v", good)
+	}
+	t.Logf("compare: %+v", rows)
 }
