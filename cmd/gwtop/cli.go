@@ -48,7 +48,7 @@ configuration (gwtop discover shows what it found).`,
 	root.SuggestionsMinimumDistance = 2
 	src.register(root.Flags())
 	uf.register(root.Flags())
-	root.AddCommand(snapshotCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
+	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
 	for _, c := range root.Commands() {
@@ -116,7 +116,8 @@ are skipped.`,
 	src.register(c.Flags())
 	c.Flags().DurationVar(&sf.dur, "for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
 	c.Flags().BoolVarP(&sf.asJSON, "json", "j", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
-	group(c.Flags(), "behaviour", "for", "json")
+	c.Flags().StringVar(&sf.failWhen, "fail-when", "", "fail when this RULE (gwtop watch's language) holds for an upstream, naming them on stderr")
+	group(c.Flags(), "behaviour", "for", "json", "fail-when")
 	return c
 }
 

@@ -13,13 +13,15 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/redact"
+	"github.com/gwtop/gwtop/rule"
 	"github.com/gwtop/gwtop/ui"
 )
 
 // snapshotFlags are gwtop snapshot's own flags.
 type snapshotFlags struct {
-	dur    time.Duration
-	asJSON bool
+	dur      time.Duration
+	asJSON   bool
+	failWhen string // --fail-when RULE: the command fails (ruleBroken, code 3) when it holds
 }
 
 // runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
@@ -35,6 +37,14 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 		return usageError(fmt.Sprintf("--for %v: want a positive duration", sf.dur))
 	}
 	dur, asJSON := &sf.dur, &sf.asJSON
+	var failWhen *rule.Rule
+	if sf.failWhen != "" {
+		r, err := parseFailWhen(sf.failWhen)
+		if err != nil {
+			return err
+		}
+		failWhen = r
+	}
 	cfg, err := resolveConfig(ctx, src, stderr)
 	if err != nil {
 		return err
@@ -53,9 +63,25 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(snap)
+		if err := enc.Encode(snap); err != nil {
+			return err
+		}
+	} else {
+		printTable(stdout, snap)
 	}
-	printTable(stdout, snap)
+	return checkFailWhen(failWhen, snap)
+}
+
+// checkFailWhen is snapshot's --fail-when: the rule on the final snapshot,
+// "before" being each upstream's own 5-minute window; a rule that holds
+// for an upstream is an error naming them (exit 3).
+func checkFailWhen(r *rule.Rule, snap *model.Snapshot) error {
+	if r == nil {
+		return nil
+	}
+	if bs := r.Eval(snap, rule.BeforeOf(snap), nil); len(bs) > 0 {
+		return brokenError(3, r, bs)
+	}
 	return nil
 }
 
