@@ -402,3 +402,48 @@ func TestCompareMarkerRealNginx(t *testing.T) {
 	}
 	t.Logf("compare: %+v", rows)
 }
+
+// BenchmarkSnapshotCompare: 500 upstreams with traffic and latency in every
+// bucket, with no marker and with 20 open markers; each iteration is a new
+// bucket, so every open compare is redone (live: once per 10 s, the other
+// snapshots reuse them). Markers close after 29 buckets: 20 new ones are
+// dropped every 25.
+func BenchmarkSnapshotCompare(b *testing.B) {
+	for _, markers := range []int{0, 20} {
+		b.Run(fmt.Sprintf("markers=%d", markers), func(b *testing.B) {
+			t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+			clk := &fakeClock{t0}
+			a := NewAggregator(AggregatorOptions{Clock: clk.now})
+			feedBucket := func(k int) {
+				clk.t = t0.Add(time.Duration(k)*10*time.Second + time.Second)
+				for u := range 500 {
+					compareFeed(a, clk.t, fmt.Sprintf("10.0.%d.%d:80", u/200, u%200), 5, 0, float64(1+u%50))
+				}
+				clk.t = clk.t.Add(8 * time.Second)
+			}
+			for k := range 30 {
+				feedBucket(k)
+				a.Snapshot()
+			}
+			mark := func() {
+				for i := range markers {
+					a.Mark(fmt.Sprintf("m%d", i), "bench")
+					clk.t = clk.t.Add(10 * time.Millisecond)
+				}
+			}
+			mark()
+			k := 32
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				if i%25 == 24 {
+					mark() // the open ones would close after 29 buckets
+				}
+				feedBucket(k)
+				k++
+				b.StartTimer()
+				a.Snapshot()
+			}
+		})
+	}
+}
