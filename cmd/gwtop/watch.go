@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ func watchCmd(stdout, stderr io.Writer) *cobra.Command {
 Exit 0 when the rule never held for two evaluations in a row over the whole duration; exit 1
 as soon as it did, naming each upstream that broke it with its figures, cause and root; exit 2
 on a mistake in the rule or the command line. An interrupted watch (SIGINT, SIGTERM) exits 1:
-the gate was not passed.
+the gate was not passed. gwtop mark TEXT reaches a running watch, which prints the marker.
 
 The rule compares upstream columns over the last minute, joined with and/or and parentheses:
   rate_5xx > 2%          share of requests answered 5xx
@@ -174,6 +175,7 @@ func runWatch(ctx context.Context, src *sources, wf watchFlags, stdout, stderr i
 	start := time.Now()
 	eng.Start(ctx)
 	defer eng.Stop()
+	defer serveMarks(eng.Mark)() // gwtop mark reaches the watch; closed before the engine stops
 
 	enc := json.NewEncoder(stdout)
 	emit := func(l watchLine, text string) {
@@ -192,6 +194,7 @@ func runWatch(ctx context.Context, src *sources, wf watchFlags, stdout, stderr i
 	defer deadline.Stop()
 	var before rule.Before
 	streak, evals := 0, 0
+	var lastMark time.Time // the newest marker printed
 	for {
 		select {
 		case <-ctx.Done():
@@ -219,6 +222,14 @@ func runWatch(ctx context.Context, src *sources, wf watchFlags, stdout, stderr i
 					n++
 					req += u.Window1m.Requests
 					e5 += u.Window1m.Errors5xx
+				}
+			}
+			if !wf.asJSON {
+				for _, ev := range snap.Events {
+					if ev.Kind == model.EventMarker && ev.Time.After(lastMark) {
+						lastMark = ev.Time
+						fmt.Fprintf(stdout, "%7s  marker %s (%s)\n", ev.Time.Sub(start).Round(100*time.Millisecond), shown(strconv.Quote(ev.Text)), shown(ev.Source))
+					}
 				}
 			}
 			bs := r.Eval(snap, before, match)

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +246,30 @@ func TestWatchInterrupted(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("watch did not end on cancel")
+	}
+}
+
+// TestWatchReceivesMark: gwtop mark from a second invocation reaches a
+// running gwtop watch, which prints the marker among its progress lines.
+func TestWatchReceivesMark(t *testing.T) {
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	api := faults.Start(t, faults.Healthy)
+	cfg := writeFile(t, "gwtop.yaml", "upstreams:\n  - name: api\n    address: "+api.Addr+"\n    probe: http://"+api.Addr+"/\n")
+	done := make(chan struct{})
+	ch := make(chan watchRun, 1)
+	go func() {
+		defer close(done)
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"watch", "--config", cfg, "--interval", "100ms", "--for", "2s", "--fail-when", "state == down"}, &out, &errb)
+		ch <- watchRun{code, out.String(), errb.String()}
+	}()
+	waitSockets(t, filepath.Join(rt, "gwtop"), 1, done)
+	if code, out, errs := runCmd("mark", "deploy v2.3 canary"); code != 0 {
+		t.Errorf("gwtop mark: exit %d %s%s", code, out, errs)
+	}
+	r := <-ch
+	if r.code != 0 || !regexp.MustCompile(`(?m)^ +[0-9.]+m?s  marker "deploy v2\.3 canary" \(gwtop mark\)$`).MatchString(r.stdout) {
+		t.Errorf("watch: exit %d, no marker line:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
