@@ -33,7 +33,8 @@ func main() {
 }
 
 // run is main without the process: it returns the exit code — 0 done, 1 a
-// failure at run time, 2 a mistake on the command line.
+// failure at run time (or a watch's broken gate), 2 a mistake on the
+// command line, 3 a snapshot whose --fail-when rule held.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
@@ -49,6 +50,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
+	}
+	// A failed gate says its own code: snapshot --fail-when exits 3, to
+	// tell a broken rule from a failure to collect.
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
 	}
 	return 1
 }
