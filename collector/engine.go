@@ -14,6 +14,7 @@ import (
 
 	"github.com/gwtop/gwtop/alert"
 	"github.com/gwtop/gwtop/collector/host"
+	"github.com/gwtop/gwtop/collector/statuspage"
 	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/gateway"
@@ -266,6 +267,7 @@ func (e *Engine) Stop() *model.Snapshot {
 	if e.facts != nil {
 		e.facts.close()
 	}
+	statuspage.CloseIdleConnections()
 	e.publish()
 	return e.Latest()
 }

@@ -201,10 +201,18 @@ func TestNginxRotationUnderLoad(t *testing.T) {
 		}, 2, 0},
 		{"copytruncate", func(r *rotationRig, t *testing.T) { r.rotateCopyTruncate(t) }, 0, 1},
 		{"copytruncate twice", func(r *rotationRig, t *testing.T) {
-			// The second cut comes as soon as nginx has written to the cut
-			// file again (a cut of an empty file is no cut at all).
+			// The second cut comes as soon as gwtop has seen the first and
+			// nginx has written to the cut file again (a cut of an empty
+			// file is no cut at all). Two cuts closer than gwtop's
+			// noticing the first (a few ms: inside one file event) can
+			// lose the lines between them — a limit written in the
+			// closing note of issue 11, not tested here.
 			r.rotateCopyTruncate(t)
 			start := time.Now()
+			waitFor(t, "gwtop to see the first cut", func() bool {
+				c := r.counters(t)
+				return c != nil && c["truncations"] >= 1
+			})
 			r.waitWritten(t, start)
 			r.rotateCopyTruncate(t)
 			fi, err := os.Stat(r.nginx.AccessLog + ".1")

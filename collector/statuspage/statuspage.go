@@ -62,6 +62,10 @@ var transport = func() *http.Transport {
 	return t
 }()
 
+// CloseIdleConnections closes the status pages' idle keep-alive
+// connections (and their goroutines): the engine calls it when it stops.
+func CloseIdleConnections() { transport.CloseIdleConnections() }
+
 // Client gets status pages. It holds no state between calls beyond its
 // configuration, so one Client may serve concurrent scrapes.
 type Client struct {
