@@ -70,7 +70,7 @@ func (r *report) AddUpstream(u config.Upstream, why string) {
 	if !strings.HasPrefix(u.Address, "unix:") {
 		host, _, err := net.SplitHostPort(u.Address)
 		if err != nil || host == "" || strings.ContainsAny(host, "@/ \t\r\n\\?#") {
-			r.Note("upstreams", "skipped %s (%s): not a HOST:PORT address", redact.String(u.Address), redact.String(why))
+			r.Note("upstreams", "skipped %s (%s): not a HOST:PORT address", noSecret(u.Address), redact.String(why))
 			return
 		}
 	}
@@ -95,6 +95,9 @@ func (r *report) result() (*Result, error) {
 	r.cfg.Interval = config.DefaultInterval
 	r.cfg.Source = "discovered"
 	cfg := r.cfg
+	res.Config = &cfg
+	r.dropCredentials()
+	cfg = r.cfg
 	res.Config = &cfg
 	out, err := r.render()
 	if err != nil {
@@ -174,6 +177,44 @@ func (r *report) repair(err error) bool {
 		changed = true
 	}
 	return changed
+}
+
+// withPassword is a URL's or an address's userinfo with a password
+// ("user:PW@", ":PW@"): discovery writes secrets as ${VAR}, never in a
+// field.
+var withPassword = regexp.MustCompile(`:[^:@/\s"]+@`)
+
+// dropCredentials clears every string field of every section whose value
+// carries a password in userinfo (a gateway's configuration may write an
+// address that way, or be mistyped so), with a note that names the field,
+// not the value.
+func (r *report) dropCredentials() {
+	kept := r.cfg.Gateways[:0]
+	for _, g := range r.cfg.Gateways {
+		v := reflect.ValueOf(g.Section)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			kept = append(kept, g)
+			continue
+		}
+		v = v.Elem()
+		cleared := false
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Type.Kind() != reflect.String || !withPassword.MatchString(v.Field(i).String()) {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			v.Field(i).SetString("")
+			cleared = true
+			r.Note(g.Name, "left out %s: it carries a password in the address; give it in the configuration file with ${VAR}", name)
+		}
+		if cleared && g.Section.Empty() {
+			r.Note(g.Name, "nothing left to watch of it")
+			continue
+		}
+		kept = append(kept, g)
+	}
+	r.cfg.Gateways = kept
 }
 
 // quotedValue is a value an error message quotes.

@@ -137,7 +137,11 @@ func (e *env) readSections(paths []string) (secs []*hsection, unread []readErr, 
 				continue
 			}
 			if cur == nil {
-				skipped = append(skipped, fmt.Sprintf("%s: %q is outside any section", l.pos(), words[0]))
+				what := strconv.Quote(words[0])
+				if strings.ContainsAny(words[0], ":@") {
+					what = "a line" // "auth:secret": not quoted
+				}
+				skipped = append(skipped, fmt.Sprintf("%s: %s is outside any section", l.pos(), what))
 				continue
 			}
 			cur.lines = append(cur.lines, l)

@@ -47,7 +47,16 @@ func fuzzSecret(data string) bool {
 		for i := strings.Index(line, FuzzPassword); i >= 0; {
 			n++
 			after := line[i+len(FuzzPassword):]
-			if i == 0 || (line[i-1] != ':' && !auth) || (!auth && !strings.HasPrefix(after, "@")) {
+			prev := byte(0)
+			if i > 0 {
+				prev = line[i-1]
+			}
+			switch {
+			case auth && (prev == ':' || prev == ' ' || prev == '\t'):
+				// "stats auth user:PW", "basic_auth user PW"
+			case prev == ':' && strings.HasPrefix(after, "@"):
+				// "user:PW@host"
+			default:
 				return false
 			}
 			j := strings.Index(after, FuzzPassword)
