@@ -184,31 +184,7 @@ func (d *deployPane) clamp() {
 
 // Update scrolls the list.
 func (d *deployPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	k := d.c.Keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			d.offset--
-		case key.Matches(msg, k.Down):
-			d.offset++
-		case key.Matches(msg, k.PageUp):
-			d.offset -= d.visible()
-		case key.Matches(msg, k.PageDown):
-			d.offset += d.visible()
-		case key.Matches(msg, k.Top):
-			d.offset = 0
-		case key.Matches(msg, k.Bottom):
-			d.offset = len(d.lines)
-		}
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			d.offset -= 3
-		case tea.MouseWheelDown:
-			d.offset += 3
-		}
-	}
+	d.offset = scrollLines(d.c, msg, d.offset, len(d.lines), d.visible())
 	d.clamp()
 	return d, nil
 }
@@ -227,19 +203,5 @@ func (d *deployPane) FullHelp() [][]key.Binding { return scrollingFullHelp(d.c.K
 
 // View draws the title and the visible part of the list.
 func (d *deployPane) View() string {
-	if d.width <= 0 || d.height <= 0 {
-		return ""
-	}
-	s, g := d.c.Styles, d.c.Glyphs
-	out := make([]string, 0, d.height)
-	out = append(out, s.Section.Render(g.Fit("DEPLOYS  markers, reloads, restarts · newest first · d or esc closes", d.width)))
-	if len(d.lines) == 0 {
-		out = append(out, s.Muted.Render(g.Fit("no marker, reload or restart yet · m marks a deploy", d.width)))
-	}
-	end := min(len(d.lines), d.offset+d.visible())
-	out = append(out, d.lines[d.offset:end]...)
-	for len(out) < d.height {
-		out = append(out, "")
-	}
-	return strings.Join(out[:d.height], "\n")
+	return linesView(d.c, "DEPLOYS  markers, reloads, restarts · newest first · d or esc closes", "no marker, reload or restart yet · m marks a deploy", d.lines, d.offset, d.width, d.height)
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -139,31 +138,7 @@ func (e *eventsPane) clamp() {
 
 // Update scrolls the timeline.
 func (e *eventsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	k := e.c.Keys
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, k.Up):
-			e.offset--
-		case key.Matches(msg, k.Down):
-			e.offset++
-		case key.Matches(msg, k.PageUp):
-			e.offset -= e.visible()
-		case key.Matches(msg, k.PageDown):
-			e.offset += e.visible()
-		case key.Matches(msg, k.Top):
-			e.offset = 0
-		case key.Matches(msg, k.Bottom):
-			e.offset = len(e.lines)
-		}
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			e.offset -= 3
-		case tea.MouseWheelDown:
-			e.offset += 3
-		}
-	}
+	e.offset = scrollLines(e.c, msg, e.offset, len(e.lines), e.visible())
 	e.clamp()
 	return e, nil
 }
@@ -182,19 +157,5 @@ func (e *eventsPane) FullHelp() [][]key.Binding { return scrollingFullHelp(e.c.K
 
 // View draws the title and the visible part of the timeline.
 func (e *eventsPane) View() string {
-	if e.width <= 0 || e.height <= 0 {
-		return ""
-	}
-	s, g := e.c.Styles, e.c.Glyphs
-	out := make([]string, 0, e.height)
-	out = append(out, s.Section.Render(g.Fit("EVENTS  newest first · m marks a deploy · e or esc closes", e.width)))
-	if len(e.lines) == 0 {
-		out = append(out, s.Muted.Render(g.Fit("nothing has changed state since gwtop started", e.width)))
-	}
-	end := min(len(e.lines), e.offset+e.visible())
-	out = append(out, e.lines[e.offset:end]...)
-	for len(out) < e.height {
-		out = append(out, "")
-	}
-	return strings.Join(out[:e.height], "\n")
+	return linesView(e.c, "EVENTS  newest first · m marks a deploy · e or esc closes", "nothing has changed state since gwtop started", e.lines, e.offset, e.width, e.height)
 }
