@@ -41,7 +41,8 @@ import (
 //   - p95: with at least compareMinRequests latency samples each side, a
 //     regression when after's p95 exceeds 1.5 × before's even after taking
 //     the sketch's relative accuracy (sketchAccuracy, 1 %) off after's value
-//     and adding it to before's: p95_a·(1−α) > 1.5·p95_b·(1+α); an
+//     and adding it to before's: p95_a·(1−α) > 1.5·p95_b·(1+α), and by at
+//     least compareP95MinMS (5 ms, below which scheduling noise moves it); an
 //     improvement the other way round (p95_b·(1−α) > 1.5·p95_a·(1+α)).
 //   - regressed if either statistic regressed, else improved if either
 //     improved, else unchanged. Why names the statistic that decided.
@@ -56,8 +57,11 @@ const (
 	compareMaxBuckets  = numBuckets - 1
 	compareZ           = 1.96
 	compareP95Factor   = 1.5
-	compareMaxEvents   = 20
-	compareMaxRows     = 100
+	// compareP95MinMS is the least change of p95 that counts: a loaded
+	// host moves a 1 ms p95 to 2 ms by scheduling alone.
+	compareP95MinMS  = 5.0
+	compareMaxEvents = 20
+	compareMaxRows   = 100
 )
 
 // slimBucket is what a compare needs of one bucket.
@@ -307,9 +311,9 @@ func verdict(b, a model.CompareWindow, nb, na int64) (verdict, why string) {
 		p95Why = fmt.Sprintf("p95 %s → %s (×%.1f)", msText(b.P95), msText(a.P95), a.P95/b.P95)
 		lo, hi := 1-sketchAccuracy, 1+sketchAccuracy
 		switch {
-		case a.P95*lo > compareP95Factor*b.P95*hi:
+		case a.P95*lo > compareP95Factor*b.P95*hi && a.P95-b.P95 >= compareP95MinMS:
 			p95Verdict = model.VerdictRegressed
-		case b.P95*lo > compareP95Factor*a.P95*hi:
+		case b.P95*lo > compareP95Factor*a.P95*hi && b.P95-a.P95 >= compareP95MinMS:
 			p95Verdict = model.VerdictImproved
 		}
 	}
