@@ -337,11 +337,8 @@ func TestCompareLateLines(t *testing.T) {
 // upstreams; a marker, then one upstream's server goes away (nginx answers
 // 502, connection refused). Once 20 s of after are in, the marker's compare
 // says regressed for it and unchanged for the other. About a minute of
-// real traffic: skipped with -short.
+// real traffic, run every time.
 func TestCompareMarkerRealNginx(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a minute of real traffic")
-	}
 	api, pay := faults.Start(t, faults.Healthy), faults.Start(t, faults.Healthy)
 	n := nginxtest.Start(t, nginxtest.Config{LogFormat: testFormat, Server: fmt.Sprintf(
 		"location /api/ { proxy_pass http://%s; }\nlocation /pay/ { proxy_pass http://%s; }", api.Addr, pay.Addr)})
