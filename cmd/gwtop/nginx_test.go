@@ -62,7 +62,6 @@ func startGateway(t *testing.T) *nginxRig {
 	t.Helper()
 	g := &nginxRig{faults: []*fault{
 		{name: "healthy", kind: faults.Healthy},
-		{name: "refused", kind: faults.Refused},
 		{name: "slow", kind: faults.Slow},
 		{name: "close", kind: faults.Close},
 		{name: "reset", kind: faults.Reset},
@@ -70,6 +69,9 @@ func startGateway(t *testing.T) *nginxRig {
 		{name: "badheader", kind: faults.BadHeader},
 		{name: "tls", kind: faults.PlainOnTLS, tls: true},
 		{name: "dns", kind: faults.Healthy},
+		// Last: a refused fault frees its port, which the OS may give to
+		// a server started after it (two rows of one address).
+		{name: "refused", kind: faults.Refused},
 	}}
 	for _, f := range g.faults {
 		f.cause, f.state = conformance.Want(t, "nginx", f.name)
