@@ -57,6 +57,10 @@ const (
 	DefaultBackoff   = time.Second      // before the first retry, doubled each time
 	MaxBackoff       = 30 * time.Second // the longest wait between attempts
 	DefaultRateLimit = 20               // alerts a minute per destination (and the burst)
+	// DefaultDrain is how long gwtop, told to stop, keeps delivering the
+	// alerts still queued or in flight (an upstream that went down just
+	// before a deploy script ended gwtop is still paged).
+	DefaultDrain = 5 * time.Second
 )
 
 // Options tune a Dispatcher; zero values are the defaults.
@@ -65,6 +69,9 @@ type Options struct {
 	Retries   int // -1: no retry
 	Backoff   time.Duration
 	RateLimit int
+	// Drain bounds the delivery of what is queued when Run's context
+	// ends; -1: none (drop it); 0: DefaultDrain.
+	Drain time.Duration
 	// Host names the machine in payloads; default os.Hostname().
 	Host string
 	// Log is where deliveries and failures are logged; default
@@ -113,6 +120,7 @@ type Payload struct {
 // Run, feed it with Observe.
 type Dispatcher struct {
 	after  time.Duration
+	drain  time.Duration
 	host   string
 	log    *slog.Logger
 	red    *redact.Redactor
@@ -154,6 +162,12 @@ func New(cfg *config.Config, opt Options) *Dispatcher {
 	if opt.RateLimit <= 0 {
 		opt.RateLimit = DefaultRateLimit
 	}
+	switch {
+	case opt.Drain < 0:
+		opt.Drain = 0
+	case opt.Drain == 0:
+		opt.Drain = DefaultDrain
+	}
 	if opt.Host == "" {
 		opt.Host, _ = os.Hostname()
 	}
@@ -179,7 +193,7 @@ func New(cfg *config.Config, opt Options) *Dispatcher {
 		}
 	}
 	red := redact.New(secrets...)
-	d := &Dispatcher{after: cfg.AlertAfter, host: opt.Host, log: opt.Log, red: red,
+	d := &Dispatcher{after: cfg.AlertAfter, host: opt.Host, log: opt.Log, red: red, drain: opt.Drain,
 		wake: make(chan struct{}, 1), tracks: map[key]*track{}}
 	for _, a := range cfg.Alerts {
 		d.dests = append(d.dests, newDest(a, opt, red))
@@ -247,20 +261,29 @@ func (d *Dispatcher) Observe(s *model.Snapshot) {
 	}
 }
 
-// Run decides and delivers alerts until ctx ends, then waits for its
-// deliveries to stop (an attempt in flight is cancelled).
+// Run decides and delivers alerts until ctx ends. It then keeps
+// delivering what is queued or in flight for at most Options.Drain (each
+// destination its queue in order, retries included while time is left),
+// logs what it could not deliver, and returns: gwtop's exit waits Drain
+// at most, and not at all when nothing is queued.
 func (d *Dispatcher) Run(ctx context.Context) {
 	if d == nil {
 		return
 	}
+	// Deliveries outlive ctx by the drain at most.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
 	var wg sync.WaitGroup
 	for _, x := range d.dests {
-		wg.Go(func() { x.run(ctx) })
+		wg.Go(func() { x.run(ctx, dctx) })
 	}
 	defer wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
+			t := time.AfterFunc(d.drain, cancel)
+			wg.Wait()
+			t.Stop()
 			return
 		case <-d.wake:
 			d.mu.Lock()
@@ -497,14 +520,16 @@ func (x *dest) pop() (Payload, bool) {
 	return p, true
 }
 
-func (x *dest) run(ctx context.Context) {
+// run delivers the destination's queue until ctx ends, then what is
+// still queued until dctx ends (the drain), counting and logging the rest
+// as dropped.
+func (x *dest) run(ctx, dctx context.Context) {
 	if x.send == nil {
 		return
 	}
-	for {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case <-x.signal:
 		}
 		for {
@@ -512,11 +537,37 @@ func (x *dest) run(ctx context.Context) {
 			if !ok {
 				break
 			}
-			if !x.deliver(ctx, p) {
-				return
+			if !x.deliver(dctx, p) {
+				x.lost(1, "an attempt was in flight")
+				break
 			}
 		}
 	}
+	for dctx.Err() == nil {
+		p, ok := x.pop()
+		if !ok {
+			return
+		}
+		if !x.deliver(dctx, p) {
+			x.lost(1, "an attempt was in flight")
+		}
+	}
+	x.mu.Lock()
+	n := len(x.queue)
+	x.queue = nil
+	x.mu.Unlock()
+	x.lost(n, "still queued")
+}
+
+// lost counts and logs n alerts gwtop exits without delivering.
+func (x *dest) lost(n int, why string) {
+	if n == 0 {
+		return
+	}
+	x.mu.Lock()
+	x.n.dropped += float64(n)
+	x.mu.Unlock()
+	x.log.Error("alerts not delivered: gwtop stopped before they were", "destination", x.target, "alerts", n, "why", why, "drain", x.opt.Drain)
 }
 
 // deliver sends p, retrying with backoff; false when ctx ended.

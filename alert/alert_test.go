@@ -4,10 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -383,5 +389,82 @@ func TestCommandTimeout(t *testing.T) {
 	}
 	if row.OK || row.Counters["errors"] != 1 || row.Counters["retries"] != 0 || row.Error != "sleep: did not finish within the timeout (killed)" {
 		t.Errorf("row: %+v", row)
+	}
+}
+
+// TestDrainAtExit: alerts still queued when gwtop is told to stop are
+// delivered before Run returns (a deploy script that ends gwtop right
+// after an upstream went down still pages); a receiver that hangs is given
+// Options.Drain at most, and what it never took is counted dropped and
+// logged.
+func TestDrainAtExit(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hang := make(chan struct{})
+	defer close(hang)
+	hanging := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p Payload
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		got = append(got, p.Upstream+" "+p.Event)
+		h := hanging
+		mu.Unlock()
+		if h {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := parse(t, "upstreams:\n  - probe: tcp://10.0.0.1:80\nalerts:\n  - webhook: "+srv.URL+"/hook\nalert_after: 0s\n")
+
+	var logs strings.Builder
+	d := New(cfg, Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	d.decide(snap(0, model.StateDown, model.StateDown, model.StateDown))
+	if n := len(d.dests[0].queue); n != 3 {
+		t.Fatalf("queued %d, want 3", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // gwtop is stopping before the destination's goroutine sent anything
+	d.Run(ctx)
+	received := func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	if got := received(); fmt.Sprint(got) != "[u0 down u1 down u2 down]" {
+		t.Errorf("delivered at exit: %v", got)
+	}
+	if row := d.Rows()[0]; row.Counters["sent"] != 3 || row.Counters["dropped"] != 0 || row.Counters["queued"] != 0 {
+		t.Errorf("row after drain: %+v", row.Counters)
+	}
+
+	// A receiver that hangs: the drain ends Run, and the alerts are
+	// counted and logged as not delivered.
+	mu.Lock()
+	got, hanging = nil, true
+	mu.Unlock()
+	logs.Reset()
+	d = New(cfg, Options{Drain: 300 * time.Millisecond, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	d.decide(snap(0, model.StateDown, model.StateDown))
+	d.Run(ctx)
+	row := d.Rows()[0]
+	if row.Counters["sent"] != 0 || row.Counters["dropped"] != 2 || row.Counters["queued"] != 0 {
+		t.Errorf("row after a hung drain: %+v", row.Counters)
+	}
+	if got := received(); len(got) != 1 {
+		t.Errorf("the hung receiver got %v, want the first alert only", got)
+	}
+	if !strings.Contains(logs.String(), "alerts not delivered: gwtop stopped before they were") || !strings.Contains(logs.String(), "still queued") {
+		t.Errorf("log does not say what was lost:\n%s", logs.String())
+	}
+
+	// Drain -1: nothing is delivered after the stop.
+	mu.Lock()
+	got, hanging = nil, false
+	mu.Unlock()
+	d = New(cfg, Options{Drain: -1, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d.decide(snap(0, model.StateDown))
+	d.Run(ctx)
+	if got := received(); len(got) != 0 || d.Rows()[0].Counters["dropped"] != 1 {
+		t.Errorf("drain off: delivered %v, row %+v", got, d.Rows()[0].Counters)
 	}
 }
