@@ -57,6 +57,8 @@ type factsLoop struct {
 	// owners is the last owner seen of each local upstream's listener,
 	// by upstream address (restartsOf).
 	owners map[string]facts.Process
+	// conf follows the running gateways' configuration files.
+	conf confWatch
 }
 
 func newFactsLoop(ctx context.Context, cfg *config.Config, agg *Aggregator, latest func() *model.Snapshot) *factsLoop {
@@ -122,6 +124,9 @@ func (f *factsLoop) sample(ctx context.Context) {
 	}
 	f.learnApps(lst)
 	f.restartsOf(s, lst, now)
+	for _, ev := range f.conf.check(now) {
+		f.agg.ObserveEvent(ev)
+	}
 	var logs []applog.Log
 	for _, a := range f.apps {
 		for _, p := range a.Logs {
@@ -282,7 +287,7 @@ func (f *factsLoop) readSettings(ctx context.Context) {
 		return
 	}
 	byKind := discover.GatewayProcs(procs)
-	var out []facts.Setting
+	var out, all []facts.Setting
 	pass := map[string]facts.Setting{}
 	for _, k := range gateway.Kinds() {
 		if k.Settings == nil {
@@ -292,6 +297,7 @@ func (f *factsLoop) readSettings(ctx context.Context) {
 			// A partly unreadable configuration still gives what it
 			// could read (an include it may not open, say).
 			ss, _ := k.Settings(ctx, p, "")
+			all = append(all, ss...)
 			for _, s := range ss {
 				if isPass(s.Name) {
 					if _, dup := pass[s.Upstream]; !dup {
@@ -304,6 +310,7 @@ func (f *factsLoop) readSettings(ctx context.Context) {
 		}
 	}
 	f.settings, f.pass = out, pass
+	f.conf.track(confFiles(byKind, all))
 }
 
 // isPass reports a setting that says where an upstream's address is

@@ -136,6 +136,7 @@ const (
 	EventMarker  = "marker"  // an operator's or a deploy script's marker (gwtop mark, m)
 	EventReload  = "reload"  // a gateway reloaded its configuration (nginx SIGHUP, HAProxy reload, Apache graceful)
 	EventRestart = "restart" // an upstream's process restarted (its listener's owner changed)
+	EventConfig  = "config"  // a running gateway's configuration file changed on disk (applied at its next reload)
 )
 
 // Event is a change worth showing on a timeline: a state change, a
@@ -143,7 +144,7 @@ const (
 // restarts carry Compare once there is traffic after them to judge.
 type Event struct {
 	Time time.Time `json:"time"`
-	Kind string    `json:"kind"` // EventState, EventMarker, EventReload, EventRestart
+	Kind string    `json:"kind"` // EventState, EventMarker, EventReload, EventRestart, EventConfig
 	// Name is the upstream's name (state, restart) or the marker's text,
 	// as before Text existed.
 	Name     string `json:"name"`

@@ -61,7 +61,7 @@ func (d *deployPane) rebuild() {
 	var evs []*model.Event
 	for i := len(d.snap.Events) - 1; i >= 0 && len(evs) < deployEvents; i-- {
 		switch e := &d.snap.Events[i]; e.Kind {
-		case model.EventMarker, model.EventReload, model.EventRestart:
+		case model.EventMarker, model.EventReload, model.EventRestart, model.EventConfig:
 			evs = append(evs, e)
 		}
 	}
@@ -88,6 +88,11 @@ func (d *deployPane) rebuild() {
 	}
 	for _, e := range evs {
 		d.lines = append(d.lines, d.eventLine(e))
+		if e.Kind == model.EventConfig {
+			d.lines = append(d.lines, d.c.Styles.Muted.Render(d.c.Glyphs.Fit(
+				"  on disk only: the gateway applies it at its next reload, which is compared", d.width)))
+			continue
+		}
 		if len(e.Compare) == 0 {
 			d.lines = append(d.lines, d.c.Styles.Muted.Render(d.c.Glyphs.Fit(
 				"  waiting: a verdict needs 20 s of traffic after it, and as long before", d.width)))
@@ -108,6 +113,8 @@ func (d *deployPane) eventLine(e *model.Event) string {
 		mark = "↻"
 	case model.EventRestart:
 		mark = "↺"
+	case model.EventConfig:
+		mark = "✎"
 	}
 	text := e.Text
 	if text == "" {
@@ -203,5 +210,5 @@ func (d *deployPane) FullHelp() [][]key.Binding { return scrollingFullHelp(d.c.K
 
 // View draws the title and the visible part of the list.
 func (d *deployPane) View() string {
-	return linesView(d.c, "DEPLOYS  markers, reloads, restarts · newest first · d or esc closes", "no marker, reload or restart yet · m marks a deploy", d.lines, d.offset, d.width, d.height)
+	return linesView(d.c, "DEPLOYS  markers, reloads, restarts, config changes · newest first · d or esc closes", "no marker, reload, restart or config change yet · m marks a deploy", d.lines, d.offset, d.width, d.height)
 }

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -37,6 +40,8 @@ func deploySnapshot() *model.Snapshot {
 				{Upstream: "web", Address: "10.0.0.2:8080", Gateway: "nginx", Before: win(120, 24000, 0, 11), After: win(120, 24100, 0, 11),
 					Verdict: model.VerdictUnchanged, Why: "5xx 0% → 0%, z=0.0; p95 11ms → 11ms (×1.0)"},
 			}},
+		model.Event{Time: fixedNow.Add(-90 * time.Second), Kind: model.EventConfig, Name: "nginx configuration", Gateway: "nginx",
+			Text: "nginx configuration /etc/nginx/conf.d/api.conf modified: line 3 (proxy_pass) (812 → 813 bytes)", Source: "config files"},
 		model.Event{Time: fixedNow.Add(-70 * time.Second), Kind: model.EventReload, Name: "nginx", Gateway: "nginx",
 			Text: "nginx reloaded its configuration (signal 1 (SIGHUP) received)", Source: "nginx error_log", Compare: []model.Compare{
 				{Upstream: "static", Address: "10.0.0.3:8080", Gateway: "nginx", Before: win(30, 3000, 0.001, 2.1), After: win(30, 2950, 0, 2.0),
@@ -77,9 +82,12 @@ func TestDeployView(t *testing.T) {
 		t.Fatalf("no line with %q in\n%s", sub, strings.Join(lines, "\n"))
 		return -1
 	}
-	restart, reload, marker := find("auth restarted"), find("nginx reloaded"), find("deploy v2.3 canary")
-	if !(restart < reload && reload < marker) {
-		t.Errorf("events not newest first: restart %d reload %d marker %d", restart, reload, marker)
+	restart, reload, conf, marker := find("auth restarted"), find("nginx reloaded"), find("api.conf modified: line 3 (proxy_pass)"), find("deploy v2.3 canary")
+	if !(restart < reload && reload < conf && conf < marker) {
+		t.Errorf("events not newest first: restart %d reload %d config %d marker %d", restart, reload, conf, marker)
+	}
+	if w := find("on disk only: the gateway applies it at its next reload"); w != conf+1 || !strings.Contains(lines[conf], "✎") {
+		t.Errorf("config change at %d (%q), its note at %d", conf, lines[conf], w)
 	}
 	if w := find("waiting: a verdict needs 20 s"); w != restart+1 {
 		t.Errorf("pending line at %d, restart at %d", w, restart)
@@ -116,7 +124,7 @@ func TestDeployViewEmptyAndScroll(t *testing.T) {
 	s := *fixtureSnapshot()
 	s.Events = nil
 	m := press(newTestModel(80, 24, "dark", &s), "d")
-	if out := plain(m); !strings.Contains(out, "no marker, reload or restart yet") {
+	if out := plain(m); !strings.Contains(out, "no marker, reload, restart or config change yet") {
 		t.Errorf("empty view:\n%s", out)
 	}
 	long := *deploySnapshot()
@@ -153,5 +161,68 @@ func TestDeployViewASCII(t *testing.T) {
 		if i := firstHighByte(out); i >= 0 {
 			t.Errorf("%s: byte %#x at %d: %q", name, out[i], i, around(out, i))
 		}
+	}
+}
+
+// TestFlowDeployView runs the real program: the operator opens the deploy
+// view before anything happened, a deploy's marker arrives through the
+// source and waits for its verdict, the next snapshots give the verdict
+// (regressed first) and a config change and reload after it; the view
+// follows live, scrolls, closes and the program quits.
+func TestFlowDeployView(t *testing.T) {
+	full := deploySnapshot()
+	quiet := *full
+	quiet.Events = nil
+	src := &atomicSource{}
+	src.p.Store(&quiet)
+	tm := teatest.NewTestModel(t, New(src, Options{Refresh: 10 * time.Millisecond}),
+		teatest.WithInitialTermSize(200, 60),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	waitFor(t, tm, "search")
+	tm.Send(keyMsg("d"))
+	waitFor(t, tm, "yet")
+
+	// The marker, before its windows are full: waiting.
+	var marker model.Event
+	for _, e := range full.Events {
+		if e.Kind == model.EventMarker {
+			marker = e
+		}
+	}
+	pending := quiet
+	pending.Events = []model.Event{marker}
+	pending.Events[0].Compare = nil
+	src.p.Store(&pending)
+	waitFor(t, tm, "waiting")
+
+	// Then everything: the verdicts and the later events.
+	src.p.Store(full)
+	waitFor(t, tm, "z=48.2")
+	tm.Send(keyMsg("G"))
+	tm.Send(keyMsg("g"))
+	tm.Send(keyMsg("esc"))
+	waitFor(t, tm, "TIMELINE")
+	tm.Send(keyMsg("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if _, open := final.top().(*deployPane); open {
+		t.Fatal("esc should have closed the deploy view")
+	}
+	final = press(final, "d")
+	out := plain(final)
+	lines := strings.Split(out, "\n")
+	var got []string
+	for _, l := range lines {
+		for _, w := range []string{"auth restarted", "nginx reloaded", "api.conf modified", "deploy v2.3 canary", "regressed   api ", "unchanged   web "} {
+			if strings.Contains(l, w) {
+				got = append(got, w)
+			}
+		}
+	}
+	want := []string{"auth restarted", "nginx reloaded", "api.conf modified", "deploy v2.3 canary", "regressed   api ", "unchanged   web "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the deploy view after the flow lists\n%q\nwant\n%q\n%s", got, want, out)
+	}
+	if strings.Contains(out, "waiting: a verdict") && strings.Index(out, "waiting: a verdict") > strings.Index(out, "deploy v2.3 canary") {
+		t.Errorf("the marker still waits for its verdict:\n%s", out)
 	}
 }

@@ -101,7 +101,7 @@ func (e *eventsPane) line(it timelineItem) string {
 	switch ev.Kind {
 	case model.EventMarker:
 		return g.Fit(ts+s.Accent.Render("⚑ "+Sanitize(ev.Name)), e.width)
-	case model.EventReload, model.EventRestart:
+	case model.EventReload, model.EventRestart, model.EventConfig:
 		mark, _ := eventMark(ev)
 		what := ev.Text
 		if what == "" && ev.Kind == model.EventReload {

@@ -129,6 +129,8 @@ func eventMark(ev *model.Event) (string, int) {
 		return "↻", 4
 	case model.EventRestart:
 		return "↺", 3
+	case model.EventConfig:
+		return "✎", 3
 	}
 	switch ev.To {
 	case model.StateDown:
@@ -194,7 +196,7 @@ func (t *timeline) lines() []string {
 	}
 
 	out := make([]string, 0, t.height)
-	title := s.Section.Render("TIMELINE") + s.Muted.Render("  last 15 min  ·  ⚑ marker  ↻ reload  ↺ restart  ✖ ▲ ✓ state")
+	title := s.Section.Render("TIMELINE") + s.Muted.Render("  last 15 min  ·  ⚑ marker  ↻ reload  ↺ restart  ✎ config  ✖ ▲ ✓ state")
 	if !estUntil.IsZero() {
 		title += s.Muted.Render("  ·  estimated until " + estUntil.Format("15:04:05"))
 	}

@@ -40,7 +40,7 @@ var asciiTable = []string{
 	"›", ">", "▼", "v", "│", "|", "·", "-", "•", "-", "—", "-", "…", "...",
 	"×", "x", "→", "->", "⚑", "*", "❚", "|", "└", "`-", "↑", "^", "↓", "v",
 	// The timeline's event marks and its axis.
-	"↻", "R", "↺", "r", "┼", "+", "─", "-",
+	"↻", "R", "↺", "r", "✎", "c", "┼", "+", "─", "-",
 }
 
 // ASCIIOnly reports whether g draws nothing but ASCII.
