@@ -18,7 +18,7 @@ gen_pid=""
 cleanup() {
   [ -n "$gen_pid" ] && kill "$gen_pid" 2>/dev/null || true
   tmux -L "$sock" kill-server 2>/dev/null || true
-  [ -z "${BENCH_DIR:-}" ] && rm -rf "$out"
+  if [ -z "${BENCH_DIR:-}" ]; then rm -rf "$out"; fi
 }
 trap cleanup EXIT
 go build -o "$out/gwtop" ./cmd/gwtop
