@@ -21,7 +21,7 @@ func ups() []model.Upstream {
 			Name: "payments", Address: "10.0.0.9:9000", Group: "pay", Gateway: "nginx-2", State: model.StateDegraded,
 			Requests: 600, Errors5xx: 12, Rate5xx: 0.02, ReqPerSec: 2,
 			LatencyMS: model.Latency{P50: 180, P95: 750, P99: 1900, Count: 600},
-			Causes: []model.CauseRank{{Code: model.CauseReadTimeout, Count: 12}, {Code: model.CauseUpstream5xx, Count: 3}},
+			Causes:    []model.CauseRank{{Code: model.CauseReadTimeout, Count: 12}, {Code: model.CauseUpstream5xx, Count: 3}},
 		},
 		{
 			Name: "search", Address: "search.internal:80", Group: "api", Gateway: "haproxy", State: model.StateUp,
