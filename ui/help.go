@@ -76,14 +76,15 @@ func (p *helpPane) View() string {
 	legend := []string{
 		s.StateUp.Render("● up") + "   " + s.StateDegraded.Render("▲ degraded") + "   " +
 			s.StateDown.Render("✖ down") + "   " + s.StateUnknown.Render("? unknown"),
-		"/ filter  matches name, address, group or cause code, live as you type",
 		"PROBE  the last probe's total time, or ✖ and why it failed; enter shows its phases",
 		"P95 TREND  p95 latency over the last 5 minutes, one bar per 10 s",
 		"5XX/5m  an upstream's 5xx share over 5 minutes; the header's 5xx/1m is gateway-wide, last minute",
 		"HOST  h: CPU per core, memory, load, TCP, gateway processes; FD% ! from 80%",
 		"mouse  wheel scrolls, click selects a row",
 	}
-	lines = append(lines, legend...)
+	lines = append(lines, legend[0])
+	lines = append(lines, filterSyntax...)
+	lines = append(lines, legend[1:]...)
 	for i, l := range lines {
 		lines[i] = p.c.Glyphs.Fit(l, p.width)
 	}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gwtop/gwtop/model"
+	"github.com/gwtop/gwtop/ui/render"
 )
 
 // overviewPane is the table of every upstream. It keeps the filtered, sorted
@@ -26,6 +27,7 @@ type overviewPane struct {
 	offset int   // first visible row
 	sort   colID // the column rows are sorted by
 	filter textinput.Model
+	flt    overviewFilter // the applied filter and the typed one's error
 
 	selKey string // the selected upstream, so it stays selected as rows move
 	// pinned is set once the operator moves the cursor: from then on the
@@ -47,8 +49,8 @@ type overviewPane struct {
 func newOverview(c *Common) *overviewPane {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "name, address or cause"
-	ti.CharLimit = 128
+	ti.Placeholder = "text, state:down, 5xx>2%… (? help)"
+	ti.CharLimit = 256
 	o := &overviewPane{c: c, filter: ti, sort: sortCycle[0]}
 	o.measured = measureColumns(nil)
 	o.ApplyStyles()
@@ -73,8 +75,7 @@ func (o *overviewPane) ApplyStyles() {
 // SetSize gives the pane its share of the window (the table header included).
 func (o *overviewPane) SetSize(w, h int) {
 	o.width, o.height = w, h
-	// Leave room in the footer for "enter keeps · esc clears  n/m of k".
-	o.filter.SetWidth(max(w-48, 4))
+	o.sizeInput()
 	o.cols = planColumns(w-gutter, o.measured)
 	o.split()
 	o.clamp()
@@ -145,10 +146,9 @@ func (o *overviewPane) rebuild() {
 		return
 	}
 	ups := o.snap.Upstreams
-	q := strings.ToLower(strings.TrimSpace(o.filter.Value()))
 	rows := make([]int, 0, len(ups))
 	for i := range ups {
-		if matches(&ups[i], q) {
+		if o.flt.applied.Match(&ups[i]) {
 			rows = append(rows, i)
 		}
 	}
@@ -271,12 +271,16 @@ func (o *overviewPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 }
 
 // updateFilter feeds a message to the focused input and re-filters live:
-// Enter keeps the filter and leaves the input, Esc clears it.
+// Enter keeps the filter and leaves the input (not while the expression
+// has an error: the input stays, with the error), Esc clears it.
 func (o *overviewPane) updateFilter(msg tea.Msg) tea.Cmd {
 	if kp, ok := msg.(tea.KeyPressMsg); ok {
 		switch kp.String() {
 		case "enter":
-			o.filter.Blur()
+			if o.flt.err == nil {
+				o.filter.Blur()
+				o.sizeInput()
+			}
 			return nil
 		case "esc":
 			o.filter.Blur()
@@ -288,16 +292,35 @@ func (o *overviewPane) updateFilter(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	o.filter, cmd = o.filter.Update(msg)
 	if o.filter.Value() != before {
-		o.cursor, o.offset = 0, 0
-		o.selKey, o.pinned = "", false
-		o.rebuild()
+		if o.flt.set(o.filter.Value()) {
+			o.cursor, o.offset = 0, 0
+			o.selKey, o.pinned = "", false
+			o.rebuild()
+		}
+		o.sizeInput()
 	}
 	return cmd
 }
 
+// sizeInput gives the input the footer's room, leaving space for "enter
+// keeps · esc clears  n/m of k"; with an error, the input is only as wide
+// as the text so the error follows it.
+func (o *overviewPane) sizeInput() {
+	w := max(o.width-48, 4)
+	if o.flt.err != nil {
+		w = min(w, max(render.Width(o.filter.Value())+1, 4))
+	}
+	o.filter.SetWidth(w)
+}
+
 func (o *overviewPane) clearFilter() {
+	changed := !o.flt.applied.Empty()
+	o.flt.clear()
 	if o.filter.Value() != "" {
 		o.filter.SetValue("")
+	}
+	o.sizeInput()
+	if changed {
 		o.rebuild()
 	}
 }
@@ -305,18 +328,26 @@ func (o *overviewPane) clearFilter() {
 // FilterValue is the current filter text.
 func (o *overviewPane) FilterValue() string { return o.filter.Value() }
 
-// Input is the filter line while the operator types in it; the line is
-// drawn only then, since the root asks on every frame.
+// FilterError is the typed expression's error, or nil.
+func (o *overviewPane) FilterError() error { return o.flt.err }
+
+// Input is the filter line while the operator types in it, with the
+// expression's error after it; the line is drawn only then, since the root
+// asks on every frame.
 func (o *overviewPane) Input() (string, bool) {
 	if !o.filter.Focused() {
 		return "", false
 	}
-	return o.filter.View(), true
+	line := o.filter.View()
+	if o.flt.err != nil {
+		line += " " + o.c.Styles.Error.Render("✖ "+Sanitize(o.flt.err.Error()))
+	}
+	return line, true
 }
 
-// Title is "overview", with the active filter: "overview /pay".
+// Title is "overview", with the applied filter: "overview /pay".
 func (o *overviewPane) Title() string {
-	if f := o.filter.Value(); f != "" {
+	if f := o.flt.applied.String(); f != "" {
 		return "overview /" + Sanitize(f)
 	}
 	return "overview"
@@ -333,6 +364,11 @@ func (o *overviewPane) Status() string {
 		}
 	}
 	if o.filter.Focused() {
+		if o.flt.err != nil {
+			// The error needs the room; the table still shows the last
+			// valid filter.
+			return "esc clears"
+		}
 		return strings.TrimSpace("enter keeps · esc clears  " + pos)
 	}
 	out := "sort " + sortName(o.sort)
@@ -368,7 +404,7 @@ func (o *overviewPane) View() string {
 	case len(o.snap.Upstreams) == 0:
 		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit("no upstreams seen yet — is traffic flowing, or are probes configured?", o.width)))
 	case len(o.rows) == 0:
-		msg := "no upstream matches " + `"` + Sanitize(o.filter.Value()) + `"` + " — esc clears the filter"
+		msg := "no upstream matches " + `"` + Sanitize(o.flt.applied.String()) + `"` + " — esc clears the filter"
 		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit(msg, o.width)))
 	default:
 		end := min(len(o.rows), o.offset+o.visibleRows())
