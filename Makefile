@@ -32,7 +32,8 @@ test: deps vet lint
 	@$(MAKE) --no-print-directory release-check
 
 # Install the gateways and app servers (gunicorn with Flask, uWSGI,
-# php-fpm) the integration tests start for real.
+# php-fpm) the integration tests start for real, and Prometheus (its
+# server and promtool: gwtop serve's and the fleet view's tests).
 deps:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
@@ -45,6 +46,7 @@ deps:
 	[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing="$$missing uwsgi-plugin-python3"; \
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && \

@@ -594,6 +594,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
 		LastSeen: u.lastSeen,
 		AvgMS:    u.avgMS, LatencyNote: u.avgNote,
+		LatencyBins: latencyBins(u.total.latency),
 	}
 	for i, name := range sourceNames {
 		if u.sources&(1<<i) != 0 {

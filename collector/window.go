@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"github.com/DataDog/sketches-go/ddsketch"
@@ -188,6 +190,23 @@ func quantiles(sk *ddsketch.DDSketch) model.Latency {
 		return model.Latency{}
 	}
 	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(sk.GetCount())}
+}
+
+// latencyBins copies a sketch's bins for the metrics exporter's
+// histograms (model.Upstream.LatencyBins), lowest first.
+func latencyBins(sk *ddsketch.DDSketch) []model.LatencyBin {
+	if sk == nil || sk.IsEmpty() {
+		return nil
+	}
+	var out []model.LatencyBin
+	sk.ForEach(func(v, n float64) bool {
+		if n >= 0.5 {
+			out = append(out, model.LatencyBin{MS: v, Count: uint64(n + 0.5)})
+		}
+		return false
+	})
+	slices.SortFunc(out, func(a, b model.LatencyBin) int { return cmp.Compare(a.MS, b.MS) })
+	return out
 }
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }

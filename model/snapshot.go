@@ -77,8 +77,11 @@ type Upstream struct {
 	// Gateway is the gateway instance that sends this upstream traffic
 	// ("nginx", "haproxy"…): the same address behind two gateways is two
 	// rows. Empty for an upstream only probed.
-	Gateway     string `json:"gateway,omitempty"`
-	Group       string `json:"group,omitempty"` // nginx upstream block / HAProxy backend
+	Gateway string `json:"gateway,omitempty"`
+	Group   string `json:"group,omitempty"` // nginx upstream block / HAProxy backend
+	// Instance is the agent a fleet snapshot read this upstream from
+	// (Prometheus' instance label); empty on a single host.
+	Instance    string `json:"instance,omitempty"`
 	State       State  `json:"state"`
 	StateReason string `json:"state_reason"`
 
@@ -109,6 +112,17 @@ type Upstream struct {
 	// qtime/ctime/rtime/ttime); LatencyNote says what they are.
 	AvgMS       map[string]float64 `json:"avg_ms,omitempty"`
 	LatencyNote string             `json:"latency_note,omitempty"`
+	// LatencyBins is the latency distribution since gwtop started
+	// watching (the Total window), as its sketch's bins, lowest first:
+	// what the metrics exporter builds histograms from. Not in JSON.
+	LatencyBins []LatencyBin `json:"-"`
+}
+
+// LatencyBin is one bin of a latency sketch: Count samples whose latency
+// is MS within the sketch's relative accuracy (1 %).
+type LatencyBin struct {
+	MS    float64
+	Count uint64
 }
 
 // Gateway is one source of data about a gateway: a status page or a log.
