@@ -1152,7 +1152,21 @@ func (x *ngx) chooseErrorLog(n *Config) {
 		}
 		return a.uses > b.uses
 	})
+	// reloadSeen: a followed error log is at notice or lower, where nginx
+	// writes its reload lines.
+	reloadSeen, lowest := false, ""
+	defer func() {
+		if n.ErrorLog != "" && !reloadSeen {
+			x.r.Note("nginx", "error_log %s is at level %s: nginx writes its reloads (\"signal 1 (SIGHUP) received\", \"reconfiguring\") at notice, so gwtop will not see them; `error_log %s notice;` shows them", n.ErrorLog, lowest, n.ErrorLog)
+		}
+	}()
 	for i, el := range cands {
+		if el.prob == "" {
+			reloadSeen = reloadSeen || levelRank(el.level) <= levelRank("notice")
+			if lowest == "" || levelRank(el.level) < levelRank(lowest) {
+				lowest = el.level
+			}
+		}
 		pos := "nginx's default"
 		if el.d != nil {
 			pos = el.d.Pos()

@@ -426,3 +426,31 @@ http {
 		t.Errorf("with every file there, nginx -T was not used:\n%s", res.YAML)
 	}
 }
+
+// TestErrorLogLevelHidesReloads: an error_log above notice gets a note
+// that reloads will not be seen (nginx logs them at notice); at notice or
+// lower, none.
+func TestErrorLogLevelHidesReloads(t *testing.T) {
+	for _, c := range []struct {
+		level string
+		note  bool
+	}{{"error", true}, {"warn", true}, {"notice", false}, {"info", false}} {
+		dir := t.TempDir()
+		elog := filepath.Join(dir, "error.log")
+		discovertest.Write(t, elog, "")
+		conf := filepath.Join(dir, "nginx.conf")
+		discovertest.Write(t, conf, "error_log "+elog+" "+c.level+";\nevents {}\nhttp {\n  server {\n    listen 127.0.0.1:18080;\n    location / { proxy_pass http://127.0.0.1:18081; }\n  }\n}\n")
+		res, err := FromNginxConfig(context.Background(), conf, dir, &discover.Options{NoExec: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(res.Notes, "\n")
+		want := "error_log " + elog + " is at level " + c.level + ": nginx writes its reloads"
+		if strings.Contains(notes, want) != c.note {
+			t.Errorf("level %s: note %q present = %v, want %v; notes:\n%s", c.level, want, !c.note, c.note, notes)
+		}
+		if n := nginxOf(res.Config); n == nil || n.ErrorLog != elog {
+			t.Errorf("level %s: the error log is still followed: %+v", c.level, n)
+		}
+	}
+}
