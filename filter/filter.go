@@ -14,7 +14,7 @@
 //	group:api             the nginx upstream block / HAProxy backend; * is a wildcard
 //	gateway:nginx-2       the gateway instance; name:, addr: likewise
 //	5xx>2%                the 5-minute 5xx share (a bare number is a percentage)
-//	p95>500ms             p50, p95, p99 over 5 minutes (ms, s, us; a bare number is ms)
+//	p95>500ms             p50, p95, p99 over 5 minutes (500ms, 1.5s, 1m; a bare number is ms)
 //	rps<1                 requests per second over 5 minutes
 //	req>=100              requests over 5 minutes
 //	state:down | 5xx>5% p95>1s
@@ -32,6 +32,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -533,25 +534,15 @@ func value(c column, s string) (float64, error) {
 		}
 		return f, nil
 	default:
-		mult := 1.0
-		t := ls
-		switch {
-		case strings.HasSuffix(t, "ms"):
-			t = t[:len(t)-2]
-		case strings.HasSuffix(t, "us"), strings.HasSuffix(t, "µs"):
-			t = strings.TrimSuffix(strings.TrimSuffix(t, "us"), "µs")
-			mult = 0.001
-		case strings.HasSuffix(t, "s"):
-			t = t[:len(t)-1]
-			mult = 1000
-		case strings.HasSuffix(t, "m"):
-			t = t[:len(t)-1]
-			mult = 60000
+		bad := fmt.Errorf("not a duration (want 500ms, 1.5s)")
+		if f, ok := num(ls); ok {
+			return f, nil // a bare number is milliseconds
 		}
-		f, ok := num(t)
-		if !ok {
-			return 0, fmt.Errorf("not a duration (want 500ms, 1.5s)")
+		// time.ParseDuration's units: 1.5s, 500ms, 250us, 1m30s, 1h.
+		d, err := time.ParseDuration(ls)
+		if err != nil || d < 0 || strings.HasPrefix(ls, "+") {
+			return 0, bad
 		}
-		return f * mult, nil
+		return float64(d) / float64(time.Millisecond), nil
 	}
 }

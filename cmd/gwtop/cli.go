@@ -104,10 +104,14 @@ func snapshotCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Collect for a while (--for, 5s by default), then print one table or, with --json, one JSON
 document (docs/snapshot.schema.json) and exit. With --from-start and no --for, read the logs'
 backlog to its end instead: the windows end at the last log line, and probes and status pages
-are skipped.`,
+are skipped. --filter EXPR keeps only the upstreams it matches, in the language of the TUI's /
+filter: text, !text, /regex/, state:down, cause:refused, root:not_running, group:api,
+gateway:nginx-2, comparisons (5xx>2%, p95>500ms, p50, p99, rps<1, req>=100); spaces join terms
+with and, | with or. A bad expression exits 2 naming the term and its position.`,
 		Example: `  gwtop snapshot -c gwtop.yaml --for 8s --json
   gwtop snapshot --access-log /var/log/nginx/access.log --error-log /var/log/nginx/error.log
-  gwtop snapshot -c gwtop.yaml --from-start        # analyse the logs' backlog, then exit`,
+  gwtop snapshot -c gwtop.yaml --from-start        # analyse the logs' backlog, then exit
+  gwtop snapshot -c gwtop.yaml --filter 'state:down | cause:refused'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSnapshot(cmd.Context(), &src, sf, stdout, stderr)
@@ -117,7 +121,8 @@ are skipped.`,
 	c.Flags().DurationVar(&sf.dur, "for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
 	c.Flags().BoolVarP(&sf.asJSON, "json", "j", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
 	c.Flags().StringVar(&sf.failWhen, "fail-when", "", "fail when this RULE (gwtop watch's language) holds for an upstream, naming them on stderr")
-	group(c.Flags(), "behaviour", "for", "json", "fail-when")
+	c.Flags().StringVar(&sf.filter, "filter", "", "print only the upstreams this EXPR matches, the TUI's / language: 'state:down | 5xx>2% p95>500ms' (--fail-when then judges only them)")
+	group(c.Flags(), "behaviour", "for", "json", "fail-when", "filter")
 	return c
 }
 

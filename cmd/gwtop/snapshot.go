@@ -11,6 +11,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector"
 	"github.com/gwtop/gwtop/config"
+	"github.com/gwtop/gwtop/filter"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/redact"
 	"github.com/gwtop/gwtop/rule"
@@ -22,6 +23,7 @@ type snapshotFlags struct {
 	dur      time.Duration
 	asJSON   bool
 	failWhen string // --fail-when RULE: the command fails (ruleBroken, code 3) when it holds
+	filter   string // --filter EXPR: only the upstreams it matches (the overview's / language)
 }
 
 // runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
@@ -45,6 +47,10 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 		}
 		failWhen = r
 	}
+	flt, err := parseFilter(sf.filter)
+	if err != nil {
+		return err
+	}
 	cfg, err := resolveConfig(ctx, src, stderr)
 	if err != nil {
 		return err
@@ -60,6 +66,7 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if err != nil {
 		return err
 	}
+	snap = filtered(snap, flt)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -70,6 +77,31 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 		printTable(stdout, snap)
 	}
 	return checkFailWhen(failWhen, snap)
+}
+
+// parseFilter reads --filter; a bad expression is a usage error (exit 2)
+// naming the term, its position and why.
+func parseFilter(s string) (*filter.Filter, error) {
+	f, err := filter.Parse(s)
+	if err != nil {
+		return nil, usageError(fmt.Sprintf("--filter %q: %v", s, err))
+	}
+	return f, nil
+}
+
+// filtered is the snapshot with only the upstreams f matches; the
+// gateway-wide figures, the gateways and the events are the whole
+// gateway's. The snapshot is shared and immutable, so this is a copy.
+func filtered(s *model.Snapshot, f *filter.Filter) *model.Snapshot {
+	if f.Empty() || s == nil {
+		return s
+	}
+	out := *s
+	out.Upstreams = f.Apply(s.Upstreams)
+	if out.Upstreams == nil {
+		out.Upstreams = []model.Upstream{}
+	}
+	return &out
 }
 
 // checkFailWhen is snapshot's --fail-when: the rule on the final snapshot,
