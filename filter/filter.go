@@ -12,7 +12,7 @@
 //	cause:refused         one of the upstream's ranked causes (a cause code)
 //	root:not_running      a root under one of its causes (a root code)
 //	group:api             the nginx upstream block / HAProxy backend; * is a wildcard
-//	gateway:nginx-2       the gateway instance; name:, addr: likewise
+//	gateway:nginx-2       the gateway instance; name:, addr:, instance: (a fleet's agent) likewise
 //	5xx>2%                the 5-minute 5xx share (a bare number is a percentage)
 //	p95>500ms             p50, p95, p99 over 5 minutes (500ms, 1.5s, 1m; a bare number is ms)
 //	rps<1                 requests per second over 5 minutes
@@ -131,6 +131,7 @@ const (
 	fGateway
 	fName
 	fAddress
+	fInstance
 )
 
 // column names the figures a comparison reads.
@@ -392,9 +393,6 @@ func reason(err error) string {
 func keyTerm(t term, w word, key, v string) (term, error) {
 	fail := func(msg string) (term, error) { return term{}, &Error{Pos: w.pos, Term: w.text, Msg: msg} }
 	lv := strings.ToLower(v)
-	if key == "instance" {
-		return fail("upstreams carry no instance here (only a fleet has instances): want state, cause, root, group, gateway, name, addr")
-	}
 	if v == "" {
 		return fail("empty value after " + key + ":")
 	}
@@ -429,6 +427,8 @@ func keyTerm(t term, w word, key, v string) (term, error) {
 		t.field = fGateway
 	case "name":
 		t.field = fName
+	case "instance":
+		t.field = fInstance
 	default: // addr, address
 		t.field = fAddress
 	}

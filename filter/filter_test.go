@@ -11,14 +11,14 @@ import (
 func ups() []model.Upstream {
 	return []model.Upstream{
 		{
-			Name: "api-1", Address: "10.0.0.5:8000", Group: "api", Gateway: "nginx", State: model.StateDown,
+			Name: "api-1", Address: "10.0.0.5:8000", Group: "api", Gateway: "nginx", Instance: "eu-1", State: model.StateDown,
 			Requests: 3000, Errors5xx: 2950, Rate5xx: 2950.0 / 3000, ReqPerSec: 10,
 			LatencyMS: model.Latency{P50: 1.1, P95: 2.4, P99: 3.9, Count: 3000},
 			Causes: []model.CauseRank{{Code: model.CauseRefused, Count: 2950,
 				Roots: []model.Root{{Code: model.RootNotRunning, Count: 1}}}},
 		},
 		{
-			Name: "payments", Address: "10.0.0.9:9000", Group: "pay", Gateway: "nginx-2", State: model.StateDegraded,
+			Name: "payments", Address: "10.0.0.9:9000", Group: "pay", Gateway: "nginx-2", Instance: "eu-2", State: model.StateDegraded,
 			Requests: 600, Errors5xx: 12, Rate5xx: 0.02, ReqPerSec: 2,
 			LatencyMS: model.Latency{P50: 180, P95: 750, P99: 1900, Count: 600},
 			Causes:    []model.CauseRank{{Code: model.CauseReadTimeout, Count: 12}, {Code: model.CauseUpstream5xx, Count: 3}},
@@ -82,6 +82,8 @@ func TestMatch(t *testing.T) {
 		{"name:billing", "Billing"},
 		{"addr:10.0.0.*", "api-1,payments"},
 		{"address:*:80", "search"},
+		{"instance:eu-*", "api-1,payments"},
+		{"!instance:eu-1", "payments,search,Billing"},
 		// comparisons, on the overview's 5-minute figures
 		{"5xx>2%", "api-1"},
 		{"5xx>=2%", "api-1,payments"},
@@ -166,7 +168,7 @@ func TestErrors(t *testing.T) {
 		{"state:", 1, "empty value after state:"},
 		{"cause:timeout", 1, "cause:timeout at 1: unknown cause: want refused, connect_timeout"},
 		{"root:gremlins", 1, "unknown root: want not_running"},
-		{"instance:eu-1", 1, "instance:eu-1 at 1: upstreams carry no instance"},
+		{"instance:", 1, "instance: at 1: empty value after instance:"},
 		{"/api", 1, "/api at 1: regex not closed"},
 		{"x /a(/", 3, "/a(/ at 3: bad regex: missing closing ): `a(`"},
 		{"//", 1, "// at 1: empty regex"},

@@ -48,6 +48,8 @@ func (t *term) match(u *model.Upstream) bool {
 			v = u.Gateway
 		case fName:
 			v = u.Name
+		case fInstance:
+			v = u.Instance
 		default:
 			v = u.Address
 		}
