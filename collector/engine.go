@@ -37,6 +37,8 @@ type Options struct {
 	// Backlog reads the logs from their start to their end, then stops:
 	// no probes or status pages, and the windows end at the last log line.
 	Backlog bool
+	// Range limits a backlog to the lines logged within it (see Range).
+	Range Range
 	// Publish is how often a snapshot is published; default 500ms.
 	Publish time.Duration
 	// NoHost turns off host metrics and the host facts roots are found

@@ -32,7 +32,11 @@ func (w *wirer) Scraper(s feed.Scraper) {
 }
 
 func (w *wirer) Log(source, path string, p feed.LineParser) {
-	w.e.logs = append(w.e.logs, newLineLog(w.kind, w.instance, source, path, w.tailOpt, p, w.e.agg.For(w.instance)))
+	l := newLineLog(w.kind, w.instance, source, path, w.tailOpt, p, w.e.agg.For(w.instance))
+	if w.e.opt.Backlog && w.e.opt.Range.Set() {
+		l.limitTo(path, w.e.opt.Range, w.tailOpt)
+	}
+	w.e.logs = append(w.e.logs, l)
 }
 
 // wire adds every configured gateway section's sources.

@@ -115,6 +115,7 @@ func (l *lineLog) gateway() model.Gateway {
 			g.Counters[k] = v
 		}
 	}
+	l.rangeRow(&g)
 	if skipped > 0 && parsed == 0 {
 		g.OK = false
 		why := ""

@@ -111,6 +111,7 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
 		Example: `  gwtop snapshot -c gwtop.yaml --for 8s --json
   gwtop snapshot --access-log /var/log/nginx/access.log --error-log /var/log/nginx/error.log
   gwtop snapshot -c gwtop.yaml --from-start        # analyse the logs' backlog, then exit
+  gwtop snapshot -c gwtop.yaml --since 03:00 --until 03:30   # only that half hour of it
   gwtop snapshot -c gwtop.yaml --filter 'state:down | cause:refused'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -122,7 +123,9 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
 	c.Flags().BoolVarP(&sf.asJSON, "json", "j", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
 	c.Flags().StringVar(&sf.failWhen, "fail-when", "", "fail when this RULE (gwtop watch's language) holds for an upstream, naming them on stderr")
 	c.Flags().StringVar(&sf.filter, "filter", "", "print only the upstreams this EXPR matches, the TUI's / language: 'state:down | 5xx>2% p95>500ms' (--fail-when then judges only them)")
-	group(c.Flags(), "behaviour", "for", "json", "fail-when", "filter")
+	c.Flags().StringVar(&sf.since, "since", "", "analyse only the backlog's lines from this time on: "+rangeTimeHelp+" (implies --from-start; rotated and gzipped copies are read when the range reaches into them)")
+	c.Flags().StringVar(&sf.until, "until", "", "analyse only the backlog's lines before this time (as --since)")
+	group(c.Flags(), "behaviour", "for", "json", "fail-when", "filter", "since", "until")
 	return c
 }
 

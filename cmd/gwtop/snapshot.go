@@ -24,6 +24,8 @@ type snapshotFlags struct {
 	asJSON   bool
 	failWhen string // --fail-when RULE: the command fails (ruleBroken, code 3) when it holds
 	filter   string // --filter EXPR: only the upstreams it matches (the overview's / language)
+	// --since/--until: a backlog's analysis limited to a time range.
+	since, until string
 }
 
 // runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
@@ -51,9 +53,19 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if err != nil {
 		return err
 	}
+	rng, err := parseRange(sf.since, sf.until, time.Now(), time.Local)
+	if err != nil {
+		return err
+	}
+	if rng.Set() && *dur > 0 {
+		return usageError("--since/--until analyse the logs' backlog; --for collects live: give one or the other")
+	}
 	cfg, err := resolveConfig(ctx, src, stderr)
 	if err != nil {
 		return err
+	}
+	if rng.Set() {
+		cfg.FromStart = true // a time range is a backlog's
 	}
 	backlog := cfg.FromStart && *dur == 0
 	if backlog && collector.LiveSources(cfg) {
@@ -62,7 +74,7 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if *dur == 0 {
 		*dur = 5 * time.Second
 	}
-	snap, err := collect(ctx, cfg, backlog, *dur)
+	snap, err := collect(ctx, cfg, collector.Options{Backlog: backlog, Range: rng}, *dur, stderr)
 	if err != nil {
 		return err
 	}
@@ -119,18 +131,21 @@ func checkFailWhen(r *rule.Rule, snap *model.Snapshot) error {
 
 // collect runs the engine for d (or, for a backlog, to the end of the logs)
 // and returns the final snapshot.
-func collect(ctx context.Context, cfg *config.Config, backlog bool, d time.Duration) (*model.Snapshot, error) {
-	eng, err := collector.New(cfg, collector.Options{Backlog: backlog})
+// A backlog's progress is drawn on stderr when it is a terminal.
+func collect(ctx context.Context, cfg *config.Config, opt collector.Options, d time.Duration, stderr io.Writer) (*model.Snapshot, error) {
+	eng, err := collector.New(cfg, opt)
 	if err != nil {
 		return nil, err
 	}
 	eng.Start(ctx)
 	stopMarks := serveMarks(eng.Mark)
-	if backlog {
+	if opt.Backlog {
+		stopProgress := showProgress(ctx, stderr, eng)
 		select {
 		case <-eng.LogsDone():
 		case <-ctx.Done():
 		}
+		stopProgress()
 	} else {
 		select {
 		case <-time.After(d):
