@@ -48,7 +48,7 @@ configuration (gwtop discover shows what it found).`,
 	root.SuggestionsMinimumDistance = 2
 	src.register(root.Flags())
 	uf.register(root.Flags())
-	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
+	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), serveCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
 	for _, c := range root.Commands() {
@@ -200,6 +200,7 @@ var flagGroups = []struct{ key, title string }{
 	{"sources", "Sources (what to watch; with none of them, gwtop discovers the running gateways)"},
 	{"screen", "Screen"},
 	{"behaviour", "Behaviour"},
+	{"serve", "Serving (Prometheus /metrics, JSON)"},
 	{"", "Other"},
 }
 

@@ -27,6 +27,7 @@ type uiFlags struct {
 	noColor bool
 	ascii   bool
 	logFile string
+	web     webFlags // --listen: serve /metrics and the snapshot while the screen runs
 }
 
 func (f *uiFlags) register(fs *pflag.FlagSet) {
@@ -37,6 +38,7 @@ func (f *uiFlags) register(fs *pflag.FlagSet) {
 	group(fs, "screen", "refresh", "theme", "no-color", "ascii")
 	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
 	group(fs, "behaviour", "log-file")
+	f.web.register(fs, "")
 }
 
 // check validates the values pflag cannot.
@@ -89,6 +91,14 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	eng, err := collector.New(cfg, collector.Options{})
 	if err != nil {
 		return err
+	}
+	if uf.web.listen != "" {
+		srv, err := startServer(uf.web, eng.Latest, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		slog.Info("serving", "url", srv.URL())
 	}
 	eng.Start(ctx)
 	defer eng.Stop()
