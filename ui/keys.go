@@ -20,6 +20,9 @@ type KeyMap struct {
 	Filter, Sort     key.Binding
 	Pause, Marker    key.Binding
 	Theme, Quit      key.Binding
+	// Group toggles a fleet's overview between a row per host and a row
+	// per upstream name, its worst host shown.
+	Group key.Binding
 	// Panes open a pane from anywhere (events, host, help), in
 	// paneRegistry's order.
 	Panes []key.Binding
@@ -42,6 +45,7 @@ func DefaultKeyMap() KeyMap {
 		Marker:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "marker")),
 		Theme:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
+		Group:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "by upstream")),
 	}
 	for _, o := range paneRegistry {
 		k.Panes = append(k.Panes, o.key)

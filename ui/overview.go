@@ -33,8 +33,11 @@ type overviewPane struct {
 	// pinned is set once the operator moves the cursor: from then on the
 	// selection follows its upstream as rows re-sort. Before that the
 	// cursor stays on the top row, which is the worst upstream.
-	pinned   bool
-	cols     []column
+	pinned bool
+	cols   []column
+	// grouped shows a fleet's rows one per upstream name, its worst
+	// instance (the u key); only with instances.
+	grouped  bool
 	paints   rowPaints
 	measured measuredWidths
 
@@ -153,6 +156,9 @@ func (o *overviewPane) rebuild() {
 		}
 	}
 	sortRows(ups, rows, o.sort)
+	if o.grouped && hasInstances(ups) {
+		rows = worstPerName(ups, rows)
+	}
 	o.rows = rows
 	if !o.pinned {
 		o.cursor = 0
@@ -167,9 +173,32 @@ func (o *overviewPane) rebuild() {
 	o.clamp()
 }
 
-// upstreamKey identifies an upstream across snapshots.
+// upstreamKey identifies an upstream across snapshots (and, in a fleet,
+// across instances).
 func upstreamKey(u *model.Upstream) string {
-	return u.Gateway + "\x00" + u.Group + "\x00" + u.Name + "\x00" + u.Address
+	return u.Gateway + "\x00" + u.Group + "\x00" + u.Name + "\x00" + u.Address + "\x00" + u.Instance
+}
+
+// worstPerName keeps, of rows in their order, the worst row of each
+// upstream name (the most severe state, then the highest 5xx rate): a
+// fleet's overview grouped by upstream across hosts.
+func worstPerName(ups []model.Upstream, rows []int) []int {
+	worst := map[string]int{}
+	for _, r := range rows {
+		u := &ups[r]
+		w, ok := worst[u.Name]
+		if !ok || u.State.Severity() > ups[w].State.Severity() ||
+			(u.State.Severity() == ups[w].State.Severity() && u.Rate5xx > ups[w].Rate5xx) {
+			worst[u.Name] = r
+		}
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if worst[ups[r].Name] == r {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // visibleRows is how many table rows fit under the column titles.
@@ -252,6 +281,9 @@ func (o *overviewPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			o.moveBy(o.visibleRows())
 		case key.Matches(msg, k.Sort):
 			o.CycleSort()
+		case key.Matches(msg, k.Group) && o.snap != nil && hasInstances(o.snap.Upstreams):
+			o.grouped = !o.grouped
+			o.rebuild()
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -347,10 +379,14 @@ func (o *overviewPane) Input() (string, bool) {
 
 // Title is "overview", with the applied filter: "overview /pay".
 func (o *overviewPane) Title() string {
-	if f := o.flt.applied.String(); f != "" {
-		return "overview /" + Sanitize(f)
+	t := "overview"
+	if o.grouped && o.snap != nil && hasInstances(o.snap.Upstreams) {
+		t += " by upstream, worst host"
 	}
-	return "overview"
+	if f := o.flt.applied.String(); f != "" {
+		return t + " /" + Sanitize(f)
+	}
+	return t
 }
 
 // Status is the sort and the position: "sort severity · 12/1000 of 1200",
@@ -381,6 +417,9 @@ func (o *overviewPane) Status() string {
 // ShortHelp is the footer's reminder on the overview.
 func (o *overviewPane) ShortHelp() []key.Binding {
 	k := o.c.Keys
+	if o.snap != nil && hasInstances(o.snap.Upstreams) {
+		return []key.Binding{k.Filter, k.Enter, k.Sort, k.Group, k.Pane("events"), k.Pane("help"), k.Quit}
+	}
 	return []key.Binding{k.Filter, k.Enter, k.Sort, k.Pause, k.Marker, k.Pane("events"), k.Pane("host"), k.Pane("help"), k.Quit}
 }
 

@@ -14,6 +14,7 @@ type colID int
 const (
 	colBadge colID = iota
 	colName
+	colInstance
 	colAddr
 	colGateway
 	colReqs
@@ -97,6 +98,15 @@ var columns = [numCols]columnDef{
 		},
 		sortRank: 2, sortName: "name",
 		less: func(a, b *model.Upstream) int { return strings.Compare(a.Name, b.Name) },
+	},
+	colInstance: {
+		// A fleet's rows (gwtop --prometheus): the agent each came from.
+		title: "INSTANCE", width: 8, measureMax: 24, drop: 2,
+		measure: func(u *model.Upstream) string { return Sanitize(u.Instance) },
+		only:    hasInstances,
+		cell: func(p *rowPaints, u *model.Upstream, _ int) (string, inline) {
+			return Sanitize(u.Instance), p.muted
+		},
 	},
 	colAddr: {
 		title: "ADDRESS", width: 10, measureMax: 22, drop: 1,
@@ -187,6 +197,16 @@ type column struct {
 
 // hidden is the measured width of a column the data does not need.
 const hidden = -1
+
+// hasInstances reports whether the rows come from a fleet's agents.
+func hasInstances(ups []model.Upstream) bool {
+	for i := range ups {
+		if ups[i].Instance != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // severalGateways reports whether the rows come from more than one gateway
 // instance: then the same address can be two rows, told apart by GATEWAY.

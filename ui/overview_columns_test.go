@@ -67,22 +67,24 @@ func TestColumnCells(t *testing.T) {
 	snap := fixtureSnapshot()
 	api, web := &snap.Upstreams[1], &snap.Upstreams[0]
 	api.Gateway, web.Gateway = "nginx@2", "nginx"
+	api.Instance = "host-a:9922"
 	cases := map[colID]struct {
 		text  string
 		first *model.Upstream // of api and web, under this column's sort
 	}{
-		colBadge:   {"✖", api},
-		colName:    {"api", api},
-		colAddr:    {"10.0.0.5:8000", nil},
-		colGateway: {"nginx@2", nil},
-		colReqs:    {"10.0", web},
-		col5xx:     {"98.3%", api},
-		colP50:     {"1.1ms", nil},
-		colP95:     {"2.4ms", web},
-		colP99:     {"3.9ms", nil},
-		colProbe:   {"✖ refused", nil},
-		colSpark:   {"█▄▆█▄▆█▄▆█", nil},
-		colCause:   {"refused ×2950 · nothing listens at that address: the service is stopped, crashed or still starting (+1)", nil},
+		colBadge:    {"✖", api},
+		colName:     {"api", api},
+		colInstance: {"host-a:9922", nil},
+		colAddr:     {"10.0.0.5:8000", nil},
+		colGateway:  {"nginx@2", nil},
+		colReqs:     {"10.0", web},
+		col5xx:      {"98.3%", api},
+		colP50:      {"1.1ms", nil},
+		colP95:      {"2.4ms", web},
+		colP99:      {"3.9ms", nil},
+		colProbe:    {"✖ refused", nil},
+		colSpark:    {"█▄▆█▄▆█▄▆█", nil},
+		colCause:    {"refused ×2950 · nothing listens at that address: the service is stopped, crashed or still starting (+1)", nil},
 	}
 	for id := range columns {
 		d := &columns[id]

@@ -19,6 +19,7 @@ import (
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	var src sources
 	var uf uiFlags
+	var ff fleetFlags
 	root := &cobra.Command{
 		Use:   "gwtop",
 		Short: "top for an API gateway's upstreams: state, latency, 5xx and the probable cause of every 502/503/504",
@@ -37,6 +38,9 @@ configuration (gwtop discover shows what it found).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if ff.url != "" {
+				return runFleetTUI(cmd.Context(), ff, uf, stdout)
+			}
 			return runTUI(cmd.Context(), &src, uf, stdout, stderr)
 		},
 	}
@@ -48,6 +52,7 @@ configuration (gwtop discover shows what it found).`,
 	root.SuggestionsMinimumDistance = 2
 	src.register(root.Flags())
 	uf.register(root.Flags())
+	ff.register(root.Flags(), true)
 	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), serveCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
@@ -121,6 +126,7 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
 	src.register(c.Flags())
 	c.Flags().DurationVar(&sf.dur, "for", 0, "collect this long, then print (default 5s; with --from-start and no --for: read the logs to their end)")
 	c.Flags().BoolVarP(&sf.asJSON, "json", "j", false, "print the snapshot as JSON (docs/snapshot.schema.json)")
+	sf.fleet.register(c.Flags(), false)
 	c.Flags().StringVar(&sf.failWhen, "fail-when", "", "fail when this RULE (gwtop watch's language) holds for an upstream, naming them on stderr")
 	c.Flags().StringVar(&sf.filter, "filter", "", "print only the upstreams this EXPR matches, the TUI's / language: 'state:down | 5xx>2% p95>500ms' (--fail-when then judges only them)")
 	c.Flags().StringVar(&sf.since, "since", "", "analyse only the backlog's lines from this time on: "+rangeTimeHelp+" (implies --from-start; rotated and gzipped copies are read when the range reaches into them)")
@@ -201,6 +207,7 @@ var flagGroups = []struct{ key, title string }{
 	{"screen", "Screen"},
 	{"behaviour", "Behaviour"},
 	{"serve", "Serving (Prometheus /metrics, JSON)"},
+	{"fleet", "Fleet (many agents, read back from Prometheus)"},
 	{"", "Other"},
 }
 

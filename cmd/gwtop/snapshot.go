@@ -26,6 +26,7 @@ type snapshotFlags struct {
 	filter   string // --filter EXPR: only the upstreams it matches (the overview's / language)
 	// --since/--until: a backlog's analysis limited to a time range.
 	since, until string
+	fleet        fleetFlags
 }
 
 // runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
@@ -39,6 +40,9 @@ func runSnapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, st
 func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stderr io.Writer) error {
 	if sf.dur < 0 {
 		return usageError(fmt.Sprintf("--for %v: want a positive duration", sf.dur))
+	}
+	if sf.fleet.url != "" {
+		return fleetSnapshot(ctx, sf.fleet, sf.asJSON, stdout)
 	}
 	dur, asJSON := &sf.dur, &sf.asJSON
 	var failWhen *rule.Rule
@@ -196,7 +200,11 @@ func printTable(w io.Writer, s *model.Snapshot) {
 				cause = fmt.Sprintf("%s ×%d → %s: %s", c.Code, c.Total, c.Roots[0].Code, c.Roots[0].Summary)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", shown(string(u.State)), shown(u.Name), shown(u.Address), u.Requests, u.Rate5xx*100,
+		name := u.Name
+		if u.Instance != "" { // a fleet's row: the agent it came from
+			name += "@" + u.Instance
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\n", shown(string(u.State)), shown(name), shown(u.Address), u.Requests, u.Rate5xx*100,
 			ms(u.LatencyMS.P50, u.LatencyMS.Count), ms(u.LatencyMS.P95, u.LatencyMS.Count), ms(u.LatencyMS.P99, u.LatencyMS.Count), shown(pr), shown(cause))
 	}
 	tw.Flush()
