@@ -200,7 +200,7 @@ type ukey struct{ instance, gateway, address string }
 
 // build turns the queries' vectors into a snapshot.
 func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
-	snap := &model.Snapshot{Time: now, Started: now}
+	snap := &model.Snapshot{Time: now, Started: now, Gateways: []model.Gateway{}, Upstreams: []model.Upstream{}}
 	down := map[string]bool{}
 	var instances []string
 	for _, smp := range res[0] {
@@ -223,7 +223,6 @@ func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
 		u := &model.Upstream{Instance: k.instance, Gateway: k.gateway, Address: k.address,
 			Name: string(smp.Metric["upstream"]), Group: string(smp.Metric["group"]),
 			State: model.State(smp.Metric["state"]), Sources: []string{"prometheus"}}
-		u.StateReason = "as the agent judged it"
 		if down[k.instance] {
 			u.StateReason = fmt.Sprintf("last known (%s): Prometheus cannot scrape agent %s", u.State, k.instance)
 			u.State = model.StateUnknown
@@ -278,7 +277,7 @@ func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
 			rc := model.RootCode(smp.Metric["root"])
 			if slices.Contains(model.AllRoots(), rc) {
 				roots = append(roots, rootSample{k, code, model.Root{Code: rc, Count: int64(smp.Value), Source: "prometheus",
-					Summary: fmt.Sprintf("%s, as agent %s found it", rc, k.instance)}})
+					Summary: "reported by agent " + k.instance}})
 			}
 			continue
 		}
@@ -321,6 +320,11 @@ func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
 		if u.Causes == nil {
 			u.Causes = []model.CauseRank{}
 		}
+		// The agents export the 5-minute window; the others stay empty.
+		u.Window5m = model.Window{Seconds: 300, Requests: u.Requests, Errors5xx: u.Errors5xx, Rate5xx: u.Rate5xx,
+			ReqPerSec: u.ReqPerSec, LatencyMS: u.LatencyMS, Classes: map[string]int64{}}
+		u.Window1m = model.Window{Seconds: 60, Classes: map[string]int64{}}
+		u.Total = model.Window{Classes: map[string]int64{}}
 		snap.Upstreams = append(snap.Upstreams, *u)
 		snap.ReqPerSec += u.ReqPerSec
 		req += u.Requests
