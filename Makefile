@@ -28,6 +28,9 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 test: deps vet lint
 	$(GO) test -race -count=1 $(PKGS)
+	@# Tests too slow under -race (a multi-GB log set), built without it
+	@# (files tagged !race), run on their own.
+	$(GO) test -count=1 -run 'MultiGB' ./collector/
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZ)
 	@$(MAKE) --no-print-directory release-check
 

@@ -451,6 +451,8 @@ func (rr *rangeReader) readFile(ctx context.Context, f rangeFile, fn func([]byte
 	br := bufio.NewReaderSize(r, 256<<10)
 	var long []byte // a line longer than the buffer, kept up to maxLine
 	over := false
+	g := galloper{on: !rr.r.Since.IsZero(), cutoff: rr.r.Since.Add(-rangeSlack), at: rr.at, fn: fn, before: &rr.sink.before}
+	defer g.flush()
 	for n := 0; ; n++ {
 		if n&1023 == 0 && (ctx.Err() != nil || rr.sink.past.Load()) {
 			return ctx.Err()
@@ -470,7 +472,7 @@ func (rr *rangeReader) readFile(ctx context.Context, f rangeFile, fn func([]byte
 		}
 		if line := bytes.TrimRight(b, "\r\n"); len(line) > 0 {
 			rr.lines.Add(1)
-			fn(line)
+			g.line(line)
 		}
 		if err == io.EOF {
 			return nil
@@ -479,6 +481,69 @@ func (rr *rangeReader) readFile(ctx context.Context, f rangeFile, fn func([]byte
 			return fmt.Errorf("%s: %w", f.path, err)
 		}
 	}
+}
+
+// galloper skips, unparsed, the lines of a file read from its start (a
+// gzipped copy cannot be sought) that lie wholly before the range. Lines go
+// by in groups of gallopLines (or gallopBytes); the first line of each
+// group is probed for its time; when it is before Since less the slack,
+// the group held before it lies wholly before the range too (the log is in
+// order up to the slack) and is dropped, counted as before_range. The first
+// probe at or past the cutoff (or with no time) ends the galloping: the
+// held group and every line after it go to the parser.
+type galloper struct {
+	on     bool
+	cutoff time.Time
+	at     lineTime
+	fn     func([]byte)
+	before *atomic.Int64
+
+	cur, held       []byte
+	curEnds, heldEn []int
+}
+
+const (
+	gallopLines = 256
+	gallopBytes = 1 << 20
+)
+
+func (g *galloper) line(b []byte) {
+	if !g.on {
+		g.fn(b)
+		return
+	}
+	if len(g.curEnds) == 0 {
+		if t, ok := g.at(b); ok && t.Before(g.cutoff) {
+			g.before.Add(int64(len(g.heldEn)))
+			g.held, g.heldEn = g.held[:0], g.heldEn[:0]
+		} else {
+			g.flush()
+			g.on = false
+			g.fn(b)
+			return
+		}
+	}
+	g.cur = append(g.cur, b...)
+	g.curEnds = append(g.curEnds, len(g.cur))
+	if len(g.curEnds) >= gallopLines || len(g.cur) >= gallopBytes {
+		g.cur, g.held = g.held[:0], g.cur
+		g.curEnds, g.heldEn = g.heldEn[:0], g.curEnds
+	}
+}
+
+// flush hands the lines held back to the parser, in order.
+func (g *galloper) flush() {
+	for _, part := range [2]struct {
+		b    []byte
+		ends []int
+	}{{g.held, g.heldEn}, {g.cur, g.curEnds}} {
+		start := 0
+		for _, e := range part.ends {
+			g.fn(part.b[start:e])
+			start = e
+		}
+	}
+	g.held, g.heldEn, g.cur, g.curEnds = g.held[:0], g.heldEn[:0], g.cur[:0], g.curEnds[:0]
 }
 
 // limitTo makes the log's reading a time range's (backlog only): its sink
