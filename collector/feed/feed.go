@@ -181,3 +181,10 @@ func ScrapeAs(ctx context.Context, kind, instance string, s Scraper, sink Sink) 
 	sink.SetGateway(g)
 	return g
 }
+
+// Forker is a LineParser that can be copied for another goroutine: a
+// log's backlog is read in parallel chunks, each through its own fork into
+// its own aggregator. A fork shares nothing mutable with its original.
+type Forker interface {
+	Fork() LineParser
+}

@@ -13,8 +13,9 @@ import (
 )
 
 // accessParser reads nginx access-log lines in one compiled log_format. It
-// reuses one logformat.Record and one feed.Request, so a steady stream
-// allocates almost nothing; it is used by one tailer goroutine only.
+// reuses one logformat.Record and one feed.Request and parses each line
+// where it lies (logformat.ParseView), so a steady stream allocates
+// nothing; it is used by one tailer goroutine only.
 type accessParser struct {
 	format *logformat.Format
 	// errorLogWatched says an error log explains nginx's own 502/504s,
@@ -22,17 +23,42 @@ type accessParser struct {
 	errorLogWatched bool
 	rec             logformat.Record
 	req             feed.Request
+	// addrs interns upstream addresses: the record's point into the
+	// reader's buffer, the request's must outlive the line.
+	addrs map[string]string
+}
+
+// maxAddrs bounds the interned addresses; beyond it the map starts over.
+const maxAddrs = 8192
+
+// Fork returns a parser of the same format with its own scratch state,
+// for another goroutine (a backlog read in parallel).
+func (a *accessParser) Fork() feed.LineParser {
+	return &accessParser{format: a.format, errorLogWatched: a.errorLogWatched}
+}
+
+// addr returns a stable copy of v, allocated once per distinct address.
+func (a *accessParser) addr(v string) string {
+	if s, ok := a.addrs[v]; ok {
+		return s
+	}
+	if a.addrs == nil || len(a.addrs) >= maxAddrs {
+		a.addrs = make(map[string]string, 64)
+	}
+	s := strings.Clone(v)
+	a.addrs[s] = s
+	return s
 }
 
 func (a *accessParser) Line(b []byte, sink feed.Sink) error {
-	if err := a.format.Parse(b, &a.rec); err != nil {
+	if err := a.format.ParseView(b, &a.rec); err != nil {
 		return err
 	}
 	r := &a.req
 	r.Time, r.Status, r.Duration = a.rec.Time, a.rec.Status, a.rec.RequestTime
 	r.Attempts = r.Attempts[:0]
 	for _, at := range a.rec.Attempts {
-		fa := feed.Attempt{Addr: at.Addr, Status: at.Status,
+		fa := feed.Attempt{Addr: a.addr(at.Addr), Status: at.Status,
 			Connect: at.ConnectTime, Header: at.HeaderTime, Total: at.ResponseTime}
 		a.cause(&fa)
 		r.Attempts = append(r.Attempts, fa)

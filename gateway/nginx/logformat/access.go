@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // ErrMismatch is wrapped by every error Parse returns: the line does not
@@ -33,6 +34,18 @@ type Record struct {
 
 	up  [numUp]string // raw upstream values of the current line
 	buf []byte        // scratch for unescaping
+
+	// The last $time_local or $time_iso8601 parsed and its value: a busy
+	// log's consecutive lines share their second, so most lines compare
+	// 26 bytes instead of parsing them.
+	last timeCache
+}
+
+type timeCache struct {
+	text [32]byte
+	n    int
+	kind varKind
+	t    time.Time
 }
 
 // Attempt is one try at an upstream peer, zipped from the $upstream_*
@@ -69,23 +82,35 @@ func mismatch(why string, args ...any) error {
 // followed by the format's last literal ends where that literal ends the
 // line, so a quoted last field ("$http_user_agent") may contain quotes.
 func (f *Format) Parse(line []byte, rec *Record) error {
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
+	return f.parse(string(line), rec)
+}
+
+// ParseView is Parse without the copy: rec's strings (Method, URI,
+// Request, Host, RemoteAddr, Attempts' Addr) point into line itself, so
+// they are valid only while line is unchanged — a reader that reuses its
+// buffer must copy (strings.Clone) whatever it keeps beyond that. A steady
+// stream of lines allocates nothing.
+func (f *Format) ParseView(line []byte, rec *Record) error {
+	return f.parse(unsafe.String(unsafe.SliceData(line), len(line)), rec)
+}
+
+func (f *Format) parse(s string, rec *Record) error {
+	if n := len(s); n > 0 && s[n-1] == '\n' {
+		s = s[:n-1]
+		if n := len(s); n > 0 && s[n-1] == '\r' {
+			s = s[:n-1]
 		}
 	}
 	rec.reset()
-	if len(line) == 0 {
+	if len(s) == 0 {
 		return mismatch("empty line")
 	}
-	s := string(line)
 	toks := f.tokens
 	i := 0
 	for k := range toks {
 		t := &toks[k]
 		if t.name == "" {
-			if !strings.HasPrefix(s[i:], t.lit) {
+			if len(s)-i < len(t.lit) || s[i:i+len(t.lit)] != t.lit {
 				return mismatch("expected %q at column %d", clip(t.lit), i+1)
 			}
 			i += len(t.lit)
@@ -95,7 +120,7 @@ func (f *Format) Parse(line []byte, rec *Record) error {
 		if err != nil {
 			return err
 		}
-		if !t.skip && t.kind != varOther && t.kind != varUpList {
+		if t.store {
 			if err := f.store(rec, t, s[i:end]); err != nil {
 				return err
 			}
@@ -128,17 +153,17 @@ func clip(s string) string {
 // fieldEnd finds where the value of variable token k, starting at i, ends.
 func (f *Format) fieldEnd(s string, i, k int) (int, error) {
 	t := &f.tokens[k]
-	if w := t.kind.width(); w > 0 {
+	if w := t.width; w > 0 {
 		if len(s)-i < w {
 			return 0, mismatch("$%s truncated at column %d", t.name, i+1)
 		}
 		return i + w, nil
 	}
-	if k == len(f.tokens)-1 {
+	if t.last {
 		return len(s), nil
 	}
-	lit := f.tokens[k+1].lit // tokenize guarantees a literal here
-	if k+1 == len(f.tokens)-1 {
+	lit := t.next // tokenize guarantees a literal here
+	if t.beforeLast {
 		if len(s)-i < len(lit) || !strings.HasSuffix(s, lit) {
 			return 0, mismatch("line does not end with %q", clip(lit))
 		}
@@ -156,16 +181,21 @@ func (f *Format) fieldEnd(s string, i, k int) (int, error) {
 		}
 	}
 	for {
-		j := strings.Index(s[from:], lit)
+		var j int
+		if len(lit) == 1 {
+			j = strings.IndexByte(s[from:], lit[0])
+		} else {
+			j = strings.Index(s[from:], lit)
+		}
 		if j < 0 {
 			return 0, mismatch("no %q after $%s (column %d)", clip(lit), t.name, i+1)
 		}
 		j += from
-		if f.escape == escapeJSON && lit[0] == '"' && oddBackslashes(s, i, j) {
+		if t.jsonQuote && oddBackslashes(s, i, j) {
 			from = j + 1
 			continue
 		}
-		if t.kind.isList() && inListSep(s, i, j, lit) {
+		if t.listSep && inListSep(s, i, j, lit) {
 			from = j + 1
 			continue
 		}
@@ -215,10 +245,8 @@ func (f *Format) store(rec *Record, t *token, v string) error {
 	case varTimeLocal, varTimeISO, varMsec:
 		var ok bool
 		switch t.kind {
-		case varTimeLocal:
-			rec.Time, ok = parseTimeLocal(v)
-		case varTimeISO:
-			rec.Time, ok = parseTimeISO(v)
+		case varTimeLocal, varTimeISO:
+			rec.Time, ok = rec.cachedTime(t.kind, v)
 		default:
 			rec.Time, ok = parseMsec(v)
 		}
@@ -263,6 +291,27 @@ func (f *Format) store(rec *Record, t *token, v string) error {
 		}
 	}
 	return nil
+}
+
+// cachedTime parses a fixed-width time, or returns the previous line's
+// when the text is the same.
+func (r *Record) cachedTime(k varKind, v string) (time.Time, bool) {
+	c := &r.last
+	if c.kind == k && c.n == len(v) && string(c.text[:c.n]) == v {
+		return c.t, true
+	}
+	var t time.Time
+	var ok bool
+	if k == varTimeLocal {
+		t, ok = parseTimeLocal(v)
+	} else {
+		t, ok = parseTimeISO(v)
+	}
+	if ok && len(v) <= len(c.text) {
+		c.n = copy(c.text[:], v)
+		c.kind, c.t = k, t
+	}
+	return t, ok
 }
 
 // dash maps nginx's "not found" marker to the empty string.
@@ -368,20 +417,26 @@ func (it *listIter) next() (string, int, bool) {
 		return "", 0, false
 	}
 	g := it.group
-	c := strings.Index(it.s, ", ")
-	r := strings.Index(it.s, " : ")
-	switch {
-	case c < 0 && r < 0:
-		it.done = true
-		return it.s, g, true
-	case r < 0 || c >= 0 && c < r:
-		v := it.s[:c]
-		it.s = it.s[c+2:]
-		return v, g, true
-	default:
-		v := it.s[:r]
-		it.s = it.s[r+3:]
-		it.group++
-		return v, g, true
+	// The first ", " or " : ": both hold a space, so only spaces are
+	// looked at.
+	s := it.s
+	for k := 0; k < len(s); {
+		j := strings.IndexByte(s[k:], ' ')
+		if j < 0 {
+			break
+		}
+		j += k
+		if j > 0 && s[j-1] == ',' {
+			it.s = s[j+1:]
+			return s[:j-1], g, true
+		}
+		if j+2 < len(s) && s[j+1] == ':' && s[j+2] == ' ' {
+			it.s = s[j+3:]
+			it.group++
+			return s[:j], g, true
+		}
+		k = j + 1
 	}
+	it.done = true
+	return s, g, true
 }

@@ -20,7 +20,7 @@ func mustCompile(t testing.TB, format string) *Format {
 // exported returns rec without its scratch state, with empty Attempts as
 // nil, so tests can compare records with reflect.DeepEqual.
 func exported(rec Record) Record {
-	rec.up, rec.buf = [numUp]string{}, nil
+	rec.up, rec.buf, rec.last = [numUp]string{}, nil, timeCache{}
 	if len(rec.Attempts) == 0 {
 		rec.Attempts = nil
 	}

@@ -126,6 +126,16 @@ type token struct {
 	name string  // variable name without '$', for messages
 	kind varKind // what to do with the value
 	skip bool    // a higher-priority variable fills the same Record field
+
+	// Decided once by specialise, so Parse does not work them out for
+	// every field of every line.
+	store      bool   // the value goes into the Record
+	width      int    // kind.width()
+	last       bool   // the format's last token
+	beforeLast bool   // followed by the format's last token, a literal
+	next       string // the literal that ends the value
+	jsonQuote  bool   // escape=json and next starts with '"': \" does not end it
+	listSep    bool   // an upstream list whose separators next could match inside
 }
 
 // Format is a compiled log_format. It is immutable after Compile, so one
@@ -287,7 +297,32 @@ func (c *compiler) compile(i int) (*Format, error) {
 		return nil, err
 	}
 	assignRoles(f)
+	specialise(f)
 	return f, nil
+}
+
+// specialise records on each variable token what finding its end and
+// storing it need.
+func specialise(f *Format) {
+	n := len(f.tokens)
+	for k := range f.tokens {
+		t := &f.tokens[k]
+		if t.name == "" {
+			continue
+		}
+		t.store = !t.skip && t.kind != varOther && t.kind != varUpList
+		t.width = t.kind.width()
+		t.last = k == n-1
+		if t.last || t.width > 0 {
+			continue
+		}
+		t.next = f.tokens[k+1].lit
+		t.beforeLast = k+1 == n-1
+		t.jsonQuote = f.escape == escapeJSON && t.next[0] == '"'
+		// A match of next can fall on a ", " or " : " inside the list only
+		// where next's first byte is one of theirs.
+		t.listSep = t.kind.isList() && strings.ContainsAny(t.next[:1], ", :")
+	}
 }
 
 // args reads nginx directive arguments between i and end: '...' and "..."
