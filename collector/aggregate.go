@@ -550,7 +550,9 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		}
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
 		// the window; only they need rebuilding while it lasts.
-		if u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
+		// Reading a backlog, "now" moves with every line, and with it
+		// every row's rates: none is reused.
+		if a.logClock || u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
 			a.build(u, idx, now, elapsed, gwLimit)
 		}
 		s.Upstreams = append(s.Upstreams, *u.cached)

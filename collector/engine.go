@@ -46,6 +46,12 @@ type Options struct {
 	NoHost bool
 	// Alert tunes the alerts' delivery (tests); zero: the defaults.
 	Alert alert.Options
+	// SerialBacklog reads every backlog with one tailer per log, never in
+	// parallel chunks (backlog.go); tests compare the two.
+	SerialBacklog bool
+	// BacklogChunk is the size of a parallel backlog's chunks (tests: many
+	// small ones, at any file size); 0: one per core, at least 4 MiB.
+	BacklogChunk int64
 }
 
 // Engine runs every collector of one configuration.

@@ -35,6 +35,12 @@ func (w *wirer) Log(source, path string, p feed.LineParser) {
 	l := newLineLog(w.kind, w.instance, source, path, w.tailOpt, p, w.e.agg.For(w.instance))
 	if w.e.opt.Backlog && w.e.opt.Range.Set() {
 		l.limitTo(path, w.e.opt.Range, w.tailOpt)
+	} else if _, ok := p.(feed.Forker); ok && w.e.opt.Backlog && !w.e.opt.SerialBacklog && path != StdinPath {
+		maxLine := w.tailOpt.MaxLine
+		if maxLine <= 0 {
+			maxLine = tail.DefaultMaxLine
+		}
+		l.split = &splitter{agg: w.e.agg, chunk: w.e.opt.BacklogChunk, maxLine: maxLine}
 	}
 	w.e.logs = append(w.e.logs, l)
 }

@@ -591,7 +591,7 @@ type BacklogProgress struct {
 func (e *Engine) Progress() BacklogProgress {
 	var p BacklogProgress
 	for _, l := range e.logs {
-		st := l.tailer.Stats()
+		st := l.stats()
 		p.Lines += st.Lines
 		if rr, ok := l.tailer.(*rangeReader); ok {
 			r, t := rr.progress()

@@ -25,6 +25,7 @@ type lineLog struct {
 	lastSkip               atomic.Pointer[string]
 	pre                    prefixState            // the reading goroutine's only
 	prefixName             atomic.Pointer[string] // the detected prefix, for the row
+	split                  *splitter              // a backlog read in parallel chunks (backlog.go), or nil
 }
 
 func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {
@@ -37,7 +38,14 @@ func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.Li
 	return &lineLog{kind: kind, instance: instance, source: source, tailer: f, parser: p, sink: sink}
 }
 
-func (l *lineLog) run(ctx context.Context) error { return l.tailer.Run(ctx, l.line) }
+func (l *lineLog) run(ctx context.Context) error {
+	if l.split != nil {
+		if ok, err := l.runSplit(ctx); ok {
+			return err
+		}
+	}
+	return l.tailer.Run(ctx, l.line)
+}
 
 // line hands one line to the parser. Until the log's prefix is known
 // (see prefix.go), a line that carries a collector's prefix is tried
@@ -94,10 +102,19 @@ func (l *lineLog) count(err error) {
 	}
 }
 
+// stats are the file counters of the log's reader: its tailer's, or its
+// parallel backlog reader's once that has started.
+func (l *lineLog) stats() tail.Stats {
+	if l.split != nil && l.split.used.Load() {
+		return l.split.stats()
+	}
+	return l.tailer.Stats()
+}
+
 // gateway is the log's row in the snapshot: counters, and an error when
 // the file cannot be read or no line of it can be parsed.
 func (l *lineLog) gateway() model.Gateway {
-	st := l.tailer.Stats()
+	st := l.stats()
 	parsed, skipped := l.parsed.Load(), l.skipped.Load()
 	g := model.Gateway{Kind: l.kind, Gateway: l.instance, Source: l.source, Target: l.tailer.Path(), Updated: time.Now(), OK: st.Err == "", Error: st.Err,
 		Counters: map[string]float64{
