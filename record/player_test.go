@@ -16,7 +16,7 @@ func (c *fakeClock) now() time.Time { return c.t }
 func openTraffic(t *testing.T, n int) *Reader {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rec")
-	writeTraffic(t, path, n, Options{FullEvery: 30})
+	writeUpstreams(t, path, 3, n, Options{FullEvery: 30})
 	r, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func openTraffic(t *testing.T, n int) *Reader {
 }
 
 func TestPlayerClockSeekSpeedPause(t *testing.T) {
-	r := openTraffic(t, 240) // 2 minutes
+	r := openTraffic(t, 130)
 	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	p := NewPlayer(r, clk.now)
 	at := func() time.Duration { a, _, _ := p.Position(); return a.Sub(t0) }
@@ -85,7 +85,7 @@ func TestPlayerClockSeekSpeedPause(t *testing.T) {
 
 // ] and [ go to the events' first snapshots, one after the other.
 func TestPlayerJumpEvents(t *testing.T) {
-	r := openTraffic(t, 240)
+	r := openTraffic(t, 130)
 	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	p := NewPlayer(r, clk.now)
 	p.TogglePause()
@@ -119,7 +119,7 @@ func TestPlayerJumpEvents(t *testing.T) {
 // the last frame is half on disk replays what is whole.
 func TestPlayerOnTornFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec")
-	want, _ := writeTraffic(t, path, 50, Options{})
+	want, _ := writeUpstreams(t, path, 3, 50, Options{})
 	full, _ := os.ReadFile(path)
 	os.WriteFile(path, full[:len(full)-7], 0o600)
 	r, err := Open(path)
