@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
-	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
@@ -263,18 +262,7 @@ func TestCompareEngineNginxReload(t *testing.T) {
 	if err := os.WriteFile(errlog, []byte(el), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse("t", []byte(fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", access, testFormat, errlog)), os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond, NoHost: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	eng.Start(ctx)
-	defer eng.Stop()
+	eng := startEngine(t, fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", access, testFormat, errlog), Options{Publish: 50 * time.Millisecond, NoHost: true})
 	var ev model.Event
 	waitUntil(t, "a reload with its compare, every line read", func() bool {
 		s := eng.Latest()
@@ -343,22 +331,11 @@ func TestCompareMarkerRealNginx(t *testing.T) {
 	n := nginxtest.Start(t, nginxtest.Config{LogFormat: testFormat, Server: fmt.Sprintf(
 		"location /api/ { proxy_pass http://%s; }\nlocation /pay/ { proxy_pass http://%s; }", api.Addr, pay.Addr)})
 	yaml := fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\n", n.AccessLog, testFormat, n.ErrorLog)
-	cfg, err := config.Parse("t", []byte(yaml), os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(cfg, Options{Publish: 100 * time.Millisecond, NoHost: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	eng.Start(ctx)
-	defer eng.Stop()
+	eng := startEngine(t, yaml, Options{Publish: 100 * time.Millisecond, NoHost: true})
 	traffic := func(ctx context.Context) *sync.WaitGroup {
 		return faults.Traffic(ctx, map[string]int{"http://" + n.Addr + "/api/": 2, "http://" + n.Addr + "/pay/": 2})
 	}
-	tctx, tcancel := context.WithCancel(ctx)
+	tctx, tcancel := context.WithCancel(context.Background())
 	wg := traffic(tctx)
 	// Two complete buckets of before, then the marker.
 	start := time.Now()
@@ -370,7 +347,7 @@ func TestCompareMarkerRealNginx(t *testing.T) {
 	// Fresh workers: each stops after 1000 requests.
 	tcancel()
 	wg.Wait()
-	tctx, tcancel = context.WithCancel(ctx)
+	tctx, tcancel = context.WithCancel(context.Background())
 	wg = traffic(tctx)
 	defer func() { tcancel(); wg.Wait() }()
 	sleepUntil(time.Unix((marked.Unix()/bucketSeconds+3)*bucketSeconds, 0).Add(500 * time.Millisecond))

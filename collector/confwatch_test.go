@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
 )
@@ -30,18 +28,7 @@ func TestConfigFileEvents(t *testing.T) {
 	}
 	n := nginxtest.Start(t, nginxtest.Config{LogFormat: testFormat, Server: "include " + api + ";"})
 	yaml := fmt.Sprintf("interval: 500ms\nnginx:\n  access_log: %s\n  log_format: '%s'\n", n.AccessLog, testFormat)
-	cfg, err := config.Parse("t", []byte(yaml), os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	eng.Start(ctx)
-	defer eng.Stop()
+	eng := startEngine(t, yaml, Options{Publish: 50 * time.Millisecond})
 	waitUntil(t, "api.conf followed", func() bool {
 		eng.facts.mu.Lock()
 		defer eng.facts.mu.Unlock()

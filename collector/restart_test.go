@@ -1,14 +1,11 @@
 package collector
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/internal/apptest"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
@@ -23,18 +20,7 @@ func TestRestartEvent(t *testing.T) {
 	n := nginxtest.Start(t, nginxtest.Config{LogFormat: testFormat, Server: "location / { proxy_pass http://" + bind + "; }"})
 	yaml := fmt.Sprintf("interval: 500ms\nnginx:\n  access_log: %s\n  log_format: '%s'\n  error_log: %s\nupstreams:\n  - name: app\n    address: %q\n    probe: http://%s/\n",
 		n.AccessLog, testFormat, n.ErrorLog, bind, n.Addr)
-	cfg, err := config.Parse("t", []byte(yaml), os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	eng.Start(ctx)
-	defer eng.Stop()
+	eng := startEngine(t, yaml, Options{Publish: 50 * time.Millisecond})
 	// The facts loop knows gunicorn as the owner of the upstream's listener.
 	waitUntil(t, "the listener's owner", func() bool {
 		eng.facts.mu.Lock()
