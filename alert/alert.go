@@ -543,7 +543,7 @@ func (x *dest) run(ctx, dctx context.Context) {
 			}
 		}
 	}
-	for dctx.Err() == nil {
+	for x.opt.Drain > 0 && dctx.Err() == nil {
 		p, ok := x.pop()
 		if !ok {
 			return

