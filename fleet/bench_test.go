@@ -51,6 +51,7 @@ func BenchmarkFleetRefresh20x50(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer src.Close()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		s := src.Refresh(context.Background())

@@ -58,6 +58,7 @@ type Options struct {
 type Source struct {
 	opt    Options
 	target string // the URL as shown: without credentials
+	tr     *http.Transport
 	api    v1.API
 	latest atomic.Pointer[model.Snapshot]
 }
@@ -87,7 +88,8 @@ func New(o Options) (*Source, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
 	}
-	rt := http.RoundTripper(&http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second})
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second}
+	rt := http.RoundTripper(tr)
 	if o.BearerToken != "" || o.Username != "" {
 		rt = &authTransport{next: rt, token: o.BearerToken, user: o.Username, pass: o.Password}
 	}
@@ -95,7 +97,7 @@ func New(o Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--prometheus %s: %w", o.URL, err)
 	}
-	return &Source{opt: o, target: o.URL, api: v1.NewAPI(c)}, nil
+	return &Source{opt: o, target: o.URL, api: v1.NewAPI(c), tr: tr}, nil
 }
 
 type authTransport struct {
@@ -112,6 +114,10 @@ func (a *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return a.next.RoundTrip(r)
 }
+
+// Close drops the idle connections to Prometheus, whose goroutines would
+// outlive the source.
+func (s *Source) Close() { s.tr.CloseIdleConnections() }
 
 // Latest is the last refresh's snapshot, nil before the first.
 func (s *Source) Latest() *model.Snapshot { return s.latest.Load() }

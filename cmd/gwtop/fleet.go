@@ -55,6 +55,7 @@ func fleetSnapshot(ctx context.Context, f fleetFlags, asJSON bool, stdout io.Wri
 		return err
 	}
 	snap := src.Refresh(ctx)
+	src.Close()
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -87,7 +88,7 @@ func runFleetTUI(ctx context.Context, f fleetFlags, uf uiFlags, stdout io.Writer
 	defer closeLog()
 	ctx, cancel := context.WithCancel(ctx)
 	done := src.Run(ctx, f.every)
-	defer func() { cancel(); <-done }()
+	defer func() { cancel(); <-done; src.Close() }()
 	return ui.Run(ctx, src, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, ASCII: uf.ascii,
 		Title: "fleet " + redact.String(f.url), Output: stdout})
 }
