@@ -16,7 +16,9 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -355,5 +357,42 @@ func TestServeBadInput(t *testing.T) {
 		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestScreenListen: the screen (here its line mode, TERM=dumb, which needs
+// no terminal) serves the same endpoints with --listen, the address in its
+// log file, nothing of it on the screen.
+func TestScreenListen(t *testing.T) {
+	t.Setenv("TERM", "dumb")
+	h := faults.Start(t, faults.Healthy)
+	logFile := filepath.Join(t.TempDir(), "gwtop.log")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--probe", "h=http://" + h.Addr + "/", "--interval", "200ms", "--listen", "127.0.0.1:0", "--log-file", logFile}, out, errb)
+	}()
+	urlRE := regexp.MustCompile(`msg=serving url=(http://\S+)`)
+	var url string
+	for deadline := time.Now().Add(15 * time.Second); url == ""; {
+		b, _ := os.ReadFile(logFile)
+		if m := urlRE.FindSubmatch(b); m != nil {
+			url = string(m[1])
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no serving line in the log: %q; stderr %q", b, errb.String())
+		} else {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	body := waitMetrics(t, url+"/metrics", `gwtop_probe_success\{address="`+regexp.QuoteMeta(h.Addr)+`",gateway="",group="",upstream="h"\} 1`)
+	promtoolCheck(t, body)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	if strings.Contains(out.String(), "listening") || strings.Contains(errb.String(), "listening") {
+		t.Errorf("the address was printed on the screen: %q %q", out.String(), errb.String())
 	}
 }
