@@ -19,7 +19,8 @@ type header struct {
 	title  string
 	snap   *model.Snapshot
 	paused bool
-	marker *Marker // the latest marker, if any
+	replay *replayState // set in a replay: the recording's clock
+	marker *Marker      // the latest marker, if any
 	now    time.Time
 	g      *render.Glyphs
 }
@@ -55,6 +56,13 @@ func (h header) identity(s *themes.Styles, w int) string {
 	state := s.Live.Render("● LIVE")
 	if h.paused {
 		state = s.Paused.Render(" ❚❚ PAUSED ")
+	}
+	if h.replay != nil {
+		at := h.replay.at
+		if h.snap != nil {
+			at = at.In(h.snap.Time.Location()) // the recording's zone
+		}
+		clock, state = at.Format("15:04:05"), s.Paused.Render(replayBadge(h.replay))
 	}
 	right := s.Muted.Render(clock) + " " + state
 	var left strings.Builder

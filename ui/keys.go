@@ -26,6 +26,8 @@ type KeyMap struct {
 	// Panes open a pane from anywhere (events, host, help), in
 	// paneRegistry's order.
 	Panes []key.Binding
+	// Replay are a replay's keys (ui/replay.go); empty when live.
+	Replay []key.Binding
 }
 
 // DefaultKeyMap is the k9s-flavoured key map.
@@ -70,12 +72,16 @@ var scrollHelp = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓
 // FullHelp is the help pane, one column per group: moving, the keys of the
 // overview and detail, the panes, and the keys that work everywhere.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
+	cols := [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Enter, k.Back, k.Filter, k.Sort},
 		k.Panes,
 		{k.Pause, k.Marker, k.Theme, k.Quit},
 	}
+	if len(k.Replay) > 0 {
+		cols = append(cols, k.Replay)
+	}
+	return cols
 }
 
 // scrollingShortHelp is the footer of a pane that scrolls (detail, events,

@@ -30,6 +30,7 @@ type Model struct {
 	hist   gwHistory       // the gateway's last 15 minutes, from successive snapshots
 	shown  *model.Snapshot // what is drawn: frozen while paused
 	paused bool
+	replay *replayState // the player's clock, in a replay
 
 	markers []Marker
 	// bell is the alerts' bell row's sent count (kind gwtop, source
@@ -64,6 +65,9 @@ func New(src Source, opt Options) Model {
 		glyphs = render.ASCII
 	}
 	m.common = &Common{Styles: themes.New(m.theme, m.dark), Glyphs: glyphs, Keys: DefaultKeyMap()}
+	if _, ok := src.(Replayer); ok {
+		m.common.Keys.Replay = newReplayKeys().list()
+	}
 	m.stack = paneStack{{name: "overview", pane: newOverview(m.common)}}
 	m.applyStyles()
 	return m
@@ -79,7 +83,7 @@ func (m Model) Init() tea.Cmd {
 func (m Model) readNow() tea.Cmd {
 	src := m.src
 	return func() tea.Msg {
-		return SnapshotMsg{Snapshot: latest(src), fromTick: true}
+		return readSource(src, true)
 	}
 }
 
@@ -87,7 +91,7 @@ func (m Model) readNow() tea.Cmd {
 func (m Model) tick() tea.Cmd {
 	src := m.src
 	return tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg {
-		return SnapshotMsg{Snapshot: latest(src), fromTick: true}
+		return readSource(src, true)
 	})
 }
 
@@ -109,6 +113,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		if msg.fromTick {
 			cmd = m.tick()
+		}
+		if msg.replay != nil {
+			m.replay = msg.replay
 		}
 		if msg.Snapshot != nil {
 			if msg.Snapshot != m.latest {
@@ -195,6 +202,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return *m, tea.Quit
 		}
 		return *m, m.updateTop(msg)
+	}
+	if handled, cmd := m.replayKey(msg); handled {
+		return *m, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -312,7 +322,7 @@ func (m *Model) applyStyles() {
 }
 
 func (m *Model) header() header {
-	h := header{title: m.opt.Title, snap: m.shown, paused: m.paused, now: m.now(), g: m.common.Glyphs}
+	h := header{title: m.opt.Title, snap: m.shown, paused: m.paused, replay: m.replay, now: m.now(), g: m.common.Glyphs}
 	if n := len(m.markers); n > 0 {
 		h.marker = &m.markers[n-1]
 	}

@@ -79,4 +79,6 @@ func (o Options) withDefaults() Options {
 type SnapshotMsg struct {
 	Snapshot *model.Snapshot
 	fromTick bool // only tick-produced messages re-arm the tick
+	// replay is the player's clock when the source is a Replayer.
+	replay *replayState
 }
