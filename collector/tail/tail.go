@@ -116,6 +116,11 @@ type Tailer struct {
 	waiting                                           atomic.Bool
 	err                                               atomic.Pointer[string]
 
+	// pos is where the line being delivered lies (Pos), set by emit on
+	// Run's goroutine around each call of fn.
+	pos    Pos
+	posSet bool
+
 	// pollHook, when set (tests only), replaces the Poll timer and file
 	// events.
 	pollHook chan chan struct{}
@@ -456,6 +461,11 @@ type src struct {
 	// rewound is when the file was read again from its start after a
 	// cut; zero once we read from it again.
 	rewound time.Time
+
+	// start is the offset of the first byte of the line being read; mid
+	// says a line has begun (its first bytes are read).
+	start int64
+	mid   bool
 }
 
 func (r *reader) newSrc(f *os.File, fi os.FileInfo) *src {
@@ -698,6 +708,7 @@ func (r *reader) truncated(ctx context.Context) {
 		// The copy goes on where we stopped, a held partial line included.
 		copied.off, copied.head = s.off, s.head
 		copied.line, copied.over, copied.skip = s.line, s.over, s.skip
+		copied.start, copied.mid = s.start, s.mid
 		s.line = nil
 		_ = copied.readToEOF(ctx)
 		copied.flush()
@@ -728,7 +739,7 @@ func (s *src) rewind() error {
 	s.r.t.offset.Store(0)
 	s.br.Reset(s.f)
 	s.head = s.head[:0]
-	s.line, s.over, s.skip = s.line[:0], false, false
+	s.line, s.over, s.skip, s.mid = s.line[:0], false, false, false
 	s.rewound = time.Now()
 	return nil
 }
@@ -830,6 +841,9 @@ func (s *src) readToEOF(ctx context.Context) error {
 			if s.off < headLen && int64(len(s.head)) == s.off {
 				s.head = append(s.head, chunk[:min(len(chunk), headLen-len(s.head))]...)
 			}
+			if !s.mid {
+				s.start, s.mid = s.off, true
+			}
 			s.off += int64(len(chunk))
 			if cur {
 				t.offset.Store(s.off)
@@ -873,6 +887,7 @@ func (s *src) hold(b []byte) {
 
 // complete ends the current line with b, its last piece (newline removed).
 func (s *src) complete(b []byte) {
+	s.mid = false // the next byte starts a line
 	if s.skip {
 		s.skip = false
 		return
@@ -892,7 +907,7 @@ func (s *src) flush() {
 	if !s.skip && (len(s.line) > 0 || s.over) {
 		s.emit(s.line, s.over)
 	}
-	s.line, s.over, s.skip = s.line[:0], false, false
+	s.line, s.over, s.skip, s.mid = s.line[:0], false, false, false
 }
 
 func (s *src) emit(b []byte, over bool) {
@@ -905,5 +920,28 @@ func (s *src) emit(b []byte, over bool) {
 		t.cut.Add(1)
 	}
 	t.lines.Add(1)
+	t.pos, t.posSet = Pos{Offset: s.start, Len: s.off - s.start}, s.f != nil
+	if s.f != nil {
+		t.pos.Path = s.f.Name()
+		if id, ok := idOf(s.fi); ok {
+			t.pos.Dev, t.pos.Ino = id.dev, id.ino
+		}
+	}
 	s.r.fn(b)
+	t.posSet = false
 }
+
+// Pos is where a delivered line lies in its file, to read it back later:
+// the path the file was opened by and its identity (a rotated file keeps
+// its identity, not its path), the offset of the line's first byte and
+// how many bytes it spans there, line ending included.
+type Pos struct {
+	Path     string
+	Dev, Ino uint64
+	Offset   int64
+	Len      int64
+}
+
+// Pos is the position of the line being delivered. It may be called only
+// from inside Run's fn, on Run's goroutine; ok is false elsewhere.
+func (t *Tailer) Pos() (Pos, bool) { return t.pos, t.posSet }
