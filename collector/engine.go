@@ -66,6 +66,7 @@ type Engine struct {
 	probers  []*probe.Prober
 	logsDone chan struct{}
 
+	raw   *rawStore  // the logs' recent lines per upstream (rawlines.go); nil in backlog mode
 	facts *factsLoop // nil in backlog mode and with NoHost
 	// alerts sends upstreams' state changes (alerts:); nil without
 	// alerts and in backlog mode.
@@ -90,6 +91,9 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
 		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf})}
 
+	if !opt.Backlog {
+		e.raw = newRawStore() // the TUI's drill-down; a backlog analysis prints figures only
+	}
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
 	if !topt.FromStart {
 		topt.Backfill = liveBackfill

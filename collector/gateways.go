@@ -42,6 +42,9 @@ func (w *wirer) Log(source, path string, p feed.LineParser) {
 		}
 		l.split = &splitter{agg: w.e.agg, chunk: w.e.opt.BacklogChunk, maxLine: maxLine}
 	}
+	if w.e.raw != nil {
+		l.keepRaw(w.e.raw)
+	}
 	w.e.logs = append(w.e.logs, l)
 }
 

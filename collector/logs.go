@@ -26,6 +26,19 @@ type lineLog struct {
 	pre                    prefixState            // the reading goroutine's only
 	prefixName             atomic.Pointer[string] // the detected prefix, for the row
 	split                  *splitter              // a backlog read in parallel chunks (backlog.go), or nil
+
+	// raw keeps the lines for the drill-down (rawlines.go); rawLine and
+	// rawPos are the line being parsed and where it lies.
+	raw     *rawStore
+	rawLine []byte
+	rawPos  tail.Pos
+	rawOK   bool
+}
+
+// keepRaw makes the log keep its lines in raw, for the rows they name.
+func (l *lineLog) keepRaw(raw *rawStore) {
+	l.raw = raw
+	l.sink = rawSink{Sink: l.sink, l: l}
 }
 
 func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {
@@ -54,6 +67,13 @@ func (l *lineLog) run(ctx context.Context) error {
 // parses decides it for the file. A line that does not parse has said
 // nothing to the sink, so trying twice counts nothing twice.
 func (l *lineLog) line(b []byte) {
+	if l.raw != nil {
+		l.rawLine = b
+		l.rawPos, l.rawOK = tail.Pos{}, false
+		if t, ok := l.tailer.(*tail.Tailer); ok {
+			l.rawPos, l.rawOK = t.Pos()
+		}
+	}
 	if l.pre.decided {
 		if l.pre.use != nil {
 			if s, ok := l.pre.use.strip(b); ok {
