@@ -60,4 +60,13 @@ func BenchmarkScrape1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "body_bytes")
 	b.ReportMetric(float64(size)/1000, "bytes/upstream")
+	// What Prometheus receives: it asks for gzip.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		b.Fatal("no gzip")
+	}
+	b.ReportMetric(float64(rec.Body.Len()), "gzip_bytes")
 }

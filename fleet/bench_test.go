@@ -3,15 +3,9 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/gwtop/gwtop/export"
 	"github.com/gwtop/gwtop/internal/promtest"
 	"github.com/gwtop/gwtop/model"
 )
@@ -37,16 +31,7 @@ func agentSnapshot(n int) *model.Snapshot {
 // the snapshot) against a real Prometheus scraping 20 generated agents of
 // 50 upstreams each, served by export's collector.
 func BenchmarkFleetRefresh20x50(b *testing.B) {
-	var targets []string
-	for range 20 {
-		reg := prometheus.NewRegistry()
-		s := agentSnapshot(50)
-		reg.MustRegister(export.New(func() *model.Snapshot { return s }, "bench"))
-		srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		b.Cleanup(srv.Close)
-		targets = append(targets, strings.TrimPrefix(srv.URL, "http://"))
-	}
-	p := promtest.Start(b, promtest.Options{Targets: targets})
+	p := promtest.Start(b, promtest.Options{Targets: startAgents(b, 20, 50)})
 	src, err := New(Options{URL: p.URL, Timeout: 10 * time.Second})
 	if err != nil {
 		b.Fatal(err)

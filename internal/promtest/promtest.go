@@ -29,6 +29,9 @@ type Options struct {
 	// NativeHistograms turns on Prometheus' native-histogram feature (it
 	// then negotiates protobuf with the targets).
 	NativeHistograms bool
+	// User, Password and PasswordHash (its bcrypt hash) make Prometheus'
+	// API require basic auth (its --web.config.file).
+	User, Password, PasswordHash string
 }
 
 // Prometheus is a running Prometheus server.
@@ -70,12 +73,22 @@ scrape_configs:
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	var webConf string
+	if o.User != "" {
+		webConf = filepath.Join(dir, "web.yml")
+		if err := os.WriteFile(webConf, []byte(fmt.Sprintf("basic_auth_users:\n  %s: %s\n", o.User, o.PasswordHash)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p := &Prometheus{Dir: dir}
 	proctest.Retry(t, "prometheus", func() error {
 		port := proctest.FreePort(t)
 		p.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
 		args := []string{"--config.file=" + confFile, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
 			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--storage.tsdb.retention.time=1d", "--log.level=warn"}
+		if webConf != "" {
+			args = append(args, "--web.config.file="+webConf)
+		}
 		if o.NativeHistograms {
 			args = append(args, "--enable-feature=native-histograms")
 		}
@@ -88,7 +101,14 @@ scrape_configs:
 		p.proc = proc
 		client := &http.Client{Timeout: time.Second}
 		return proc.WaitReady(30*time.Second, func() error {
-			resp, err := client.Get(p.URL + "/-/ready")
+			req, err := http.NewRequest("GET", p.URL+"/-/ready", nil)
+			if err != nil {
+				return err
+			}
+			if o.User != "" {
+				req.SetBasicAuth(o.User, o.Password)
+			}
+			resp, err := client.Do(req)
 			if err != nil {
 				return err
 			}
