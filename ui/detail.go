@@ -59,6 +59,9 @@ func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) { return d, scroll(&d.v
 // Title is the upstream's name, or "?" once it has gone.
 func (d *detailPane) Title() string {
 	if u := d.upstream(); u != nil {
+		if u.Instance != "" { // a fleet's row: which host
+			return Sanitize(u.Name + "@" + u.Instance)
+		}
 		return Sanitize(u.Name)
 	}
 	return "?"

@@ -76,3 +76,14 @@ func TestOverviewNoInstances(t *testing.T) {
 		t.Error("u grouped a single host")
 	}
 }
+
+// enter on a fleet row opens that host's upstream, named with its host.
+func TestFleetDetailNamesHost(t *testing.T) {
+	snap := fleetSnapshot()
+	m := newTestModel(160, 30, "dark", snap)
+	first := snap.Upstreams[ov(m).rows[0]]
+	m = press(m, "enter")
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, first.Name+"@"+first.Instance) {
+		t.Errorf("detail does not name %s@%s:\n%s", first.Name, first.Instance, v)
+	}
+}

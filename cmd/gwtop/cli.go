@@ -38,6 +38,9 @@ configuration (gwtop discover shows what it found).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := ff.conflict(cmd.Flags()); err != nil {
+				return err
+			}
 			if ff.url != "" {
 				return runFleetTUI(cmd.Context(), ff, uf, stdout)
 			}
@@ -120,6 +123,9 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
   gwtop snapshot -c gwtop.yaml --filter 'state:down | cause:refused'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := sf.fleet.conflict(cmd.Flags()); err != nil {
+				return err
+			}
 			return runSnapshot(cmd.Context(), &src, sf, stdout, stderr)
 		},
 	}

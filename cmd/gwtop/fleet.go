@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/pflag"
 
+	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/fleet"
 	"github.com/gwtop/gwtop/redact"
 	"github.com/gwtop/gwtop/ui"
@@ -35,6 +36,25 @@ func (f *fleetFlags) register(fs *pflag.FlagSet, screen bool) {
 		names = append(names, "prometheus-every")
 	}
 	group(fs, "fleet", names...)
+}
+
+// conflict refuses, with --prometheus, the flags that say what to watch
+// on this host (and --listen, which serves this host's agent): the fleet
+// is read, not collected.
+func (f *fleetFlags) conflict(fs *pflag.FlagSet) error {
+	if f.url == "" {
+		return nil
+	}
+	var bad []string
+	fs.Visit(func(fl *pflag.Flag) {
+		if g := fl.Annotations[config.FlagGroup]; len(g) > 0 && (g[0] == "sources" || g[0] == "serve") {
+			bad = append(bad, "--"+fl.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return usageError(fmt.Sprintf("--prometheus reads the fleet from Prometheus: %s would watch this host; give one or the other", strings.Join(bad, ", ")))
+	}
+	return nil
 }
 
 func (f *fleetFlags) source() (*fleet.Source, error) {

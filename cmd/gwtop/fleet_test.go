@@ -174,4 +174,14 @@ func TestFleetPrometheusDown(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "want http(s)://HOST:PORT") {
 		t.Errorf("bad URL: exit %d %q", code, stderr)
 	}
+	for _, args := range [][]string{
+		{"snapshot", "--prometheus", "http://127.0.0.1:1", "--access-log", "/var/log/nginx/access.log"},
+		{"--prometheus", "http://127.0.0.1:1", "-c", "gwtop.yaml"},
+		{"--prometheus", "http://127.0.0.1:1", "--listen", "127.0.0.1:0"},
+	} {
+		_, stderr, code := gwtopRun(t, args...)
+		if code != 2 || !strings.Contains(stderr, "give one or the other") {
+			t.Errorf("%v: exit %d %q", args, code, stderr)
+		}
+	}
 }
