@@ -120,7 +120,7 @@ func TestFleetFromPrometheus(t *testing.T) {
 		t.Errorf("api on %s: no latency or requests: %+v", i1, u.LatencyMS)
 	}
 	if os.Getenv("GWTOP_FLEET_SCREEN") != "" {
-		os.WriteFile(os.Getenv("GWTOP_FLEET_SCREEN"), []byte(fleetScreen(s)), 0o644)
+		_ = os.WriteFile(os.Getenv("GWTOP_FLEET_SCREEN"), []byte(fleetScreen(s, false)+"\n"+fleetScreen(s, true)), 0o644)
 	}
 
 	// One agent stops: its instance is down, its upstreams unknown; the
@@ -151,11 +151,14 @@ func TestFleetFromPrometheus(t *testing.T) {
 
 // fleetScreen renders the overview on a fleet snapshot at 160×30, as the
 // screen shows it.
-func fleetScreen(s *model.Snapshot) string {
+func fleetScreen(s *model.Snapshot, grouped bool) string {
 	m := ui.New(staticSource{s}, ui.Options{Theme: "dark", NoColor: true, Title: "fleet"})
 	var tm tea.Model = m
 	tm, _ = tm.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
 	tm, _ = tm.Update(ui.SnapshotMsg{Snapshot: s})
+	if grouped {
+		tm, _ = tm.Update(tea.KeyPressMsg{Code: 'u', Text: "u"})
+	}
 	return ansi.Strip(tm.(ui.Model).View().Content)
 }
 
