@@ -396,3 +396,28 @@ func TestScreenListen(t *testing.T) {
 		t.Errorf("the address was printed on the screen: %q %q", out.String(), errb.String())
 	}
 }
+
+// An address beyond loopback is served only when named, and then with a
+// warning when nothing guards it.
+func TestServeBeyondLoopbackWarns(t *testing.T) {
+	up := faults.Start(t, faults.Healthy)
+	a := startAgent(t, "--probe=api=http://"+up.Addr+"/", "--listen", "0.0.0.0:0")
+	if !strings.Contains(a.stderr.String(), "beyond loopback with no authentication") {
+		t.Errorf("no warning: %q", a.stderr.String())
+	}
+	a.Stop()
+	b := startAgent(t, "--probe=api=http://"+up.Addr+"/")
+	if strings.Contains(b.stderr.String(), "warning") {
+		t.Errorf("loopback warned: %q", b.stderr.String())
+	}
+	serve, _, err := newRoot(io.Discard, io.Discard).Find([]string{"serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := serve.Flags().Lookup("listen").DefValue; d != "127.0.0.1:9922" {
+		t.Errorf("serve listens on %q by default", d)
+	}
+	if d := newRoot(io.Discard, io.Discard).Flags().Lookup("listen").DefValue; d != "" {
+		t.Errorf("the screen serves %q by default", d)
+	}
+}
