@@ -154,6 +154,10 @@ const (
 // Queries is how many PromQL queries one refresh makes.
 const Queries = 5
 
+// MaxUpstreams bounds a fleet snapshot: beyond it the least severe rows
+// are left out, and the Prometheus row says how many.
+const MaxUpstreams = 20000
+
 // Refresh queries Prometheus once and publishes the snapshot (also
 // returned). A Prometheus that cannot be reached, or a query that fails,
 // is a gateways[] row with the error, never a missing snapshot.
@@ -192,9 +196,23 @@ func (s *Source) Refresh(ctx context.Context) *model.Snapshot {
 		row.OK = false
 		row.Error = fmt.Sprintf("Prometheus scrapes no target of job %q", s.opt.Job)
 	}
+	if n := bound(snap, MaxUpstreams); n > 0 {
+		row.Note += fmt.Sprintf("; %d more upstreams not shown (at most %d)", n, MaxUpstreams)
+	}
 	snap.Gateways = append([]model.Gateway{row}, snap.Gateways...)
 	s.latest.Store(snap)
 	return snap
+}
+
+// bound keeps the worst max upstreams (they are sorted worst first) and
+// returns how many it left out.
+func bound(s *model.Snapshot, max int) int {
+	n := len(s.Upstreams) - max
+	if n <= 0 {
+		return 0
+	}
+	s.Upstreams = slices.Clip(s.Upstreams[:max])
+	return n
 }
 
 func firstLine(err error) string {

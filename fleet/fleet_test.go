@@ -81,3 +81,13 @@ func TestNewRejects(t *testing.T) {
 		t.Errorf("target %q", s.target)
 	}
 }
+
+func TestBound(t *testing.T) {
+	s := &model.Snapshot{Upstreams: []model.Upstream{{Name: "a", State: model.StateDown}, {Name: "b"}, {Name: "c"}}}
+	if n := bound(s, 2); n != 1 || len(s.Upstreams) != 2 || s.Upstreams[0].Name != "a" {
+		t.Errorf("dropped %d, kept %v", n, s.Upstreams)
+	}
+	if n := bound(s, 5); n != 0 || len(s.Upstreams) != 2 {
+		t.Errorf("dropped %d under the bound", n)
+	}
+}
