@@ -87,6 +87,7 @@ type upstream struct {
 	state                 model.State
 	evaluated             bool
 	factsVer              int64 // the host facts its roots were found in
+	routes                routeTable
 
 	dirty    bool
 	cached   *model.Upstream
@@ -282,6 +283,7 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 		}
 		u.total.addStatus(at.Status)
 		u.total.addLatency(ms)
+		u.routes.observe(r.Path, r.Host, at.Status, ms, t)
 		if b != nil {
 			b.addStatus(at.Status)
 			b.addLatency(ms)
@@ -597,6 +599,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		LastSeen: u.lastSeen,
 		AvgMS:    u.avgMS, LatencyNote: u.avgNote,
 		LatencyBins: latencyBins(u.total.latency),
+		Routes:      u.routes.routes(now),
 	}
 	for i, name := range sourceNames {
 		if u.sources&(1<<i) != 0 {

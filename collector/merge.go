@@ -69,6 +69,7 @@ func mergeUpstream(a, b *upstream, lo int64) {
 		a.ring.at(i).merge(&b.ring.b[slot])
 	}
 	a.total.merge(&b.total)
+	a.routes.merge(&b.routes)
 	for i := range b.causes {
 		bc, ac := &b.causes[i], &a.causes[i]
 		if bc.total == 0 {

@@ -112,11 +112,35 @@ type Upstream struct {
 	// qtime/ctime/rtime/ttime); LatencyNote says what they are.
 	AvgMS       map[string]float64 `json:"avg_ms,omitempty"`
 	LatencyNote string             `json:"latency_note,omitempty"`
+	// Routes break the upstream's requests down by route — the normalised
+	// path (IDs and hashes folded into :id) and virtual host the access
+	// log gives — worst first, at most the top RoutesKept with the rest
+	// as one "other" route.
+	Routes []Route `json:"routes,omitempty"`
 	// LatencyBins is the latency distribution since gwtop started
 	// watching (the Total window), as its sketch's bins, lowest first:
 	// what the metrics exporter builds histograms from. Not in JSON.
 	LatencyBins []LatencyBin `json:"-"`
 }
+
+// Route is one route's share of an upstream's requests: since gwtop
+// started (Requests, Errors5xx, latency) and over the last 5 minutes
+// (Requests5m, Errors5xx5m).
+type Route struct {
+	Route       string    `json:"route"`          // "/api/users/:id", or RouteOther
+	Host        string    `json:"host,omitempty"` // the virtual host, when the log names one
+	Requests    int64     `json:"requests"`
+	Errors5xx   int64     `json:"errors_5xx"`
+	Rate5xx     float64   `json:"rate_5xx"` // 0..1, of Requests
+	P50MS       float64   `json:"p50_ms"`   // -1 when no latency was logged
+	P95MS       float64   `json:"p95_ms"`
+	Requests5m  int64     `json:"requests_5m"`
+	Errors5xx5m int64     `json:"errors_5xx_5m"`
+	LastSeen    time.Time `json:"last_seen"`
+}
+
+// RouteOther names the routes beyond the kept ones, folded together.
+const RouteOther = "other"
 
 // LatencyBin is one bin of a latency sketch: Count samples whose latency
 // is MS within the sketch's relative accuracy (1 %).

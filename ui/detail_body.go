@@ -22,7 +22,7 @@ func detailBody(c *Common, u *model.Upstream, width int) string {
 	if width >= twoColumnWidth {
 		lw := (width - 3) * 11 / 20
 		rw := width - 3 - lw
-		left := slices.Concat(causesSection(c, u, lw), evidenceSection(c, u, lw))
+		left := slices.Concat(causesSection(c, u, lw), routesSection(c, u, lw), evidenceSection(c, u, lw))
 		right := slices.Concat(latencySection(c, u, rw), probeSection(c, u, rw), codesSection(c, u, rw))
 		n := max(len(left), len(right))
 		lines := make([]string, n)
@@ -41,6 +41,7 @@ func detailBody(c *Common, u *model.Upstream, width int) string {
 	lines := slices.Concat(
 		causesSection(c, u, width),
 		latencySection(c, u, width),
+		routesSection(c, u, width),
 		probeSection(c, u, width),
 		codesSection(c, u, width),
 		evidenceSection(c, u, width),
@@ -350,6 +351,43 @@ func codesSection(c *Common, u *model.Upstream, w int) []string {
 		items = append(items, item)
 	}
 	lines = append(lines, wrapJoin(g, items, "  ", w)...)
+	return append(lines, "")
+}
+
+// routesShown is how many routes the detail pane lists.
+const routesShown = 8
+
+// routesSection is "which route is failing" at a glance: the upstream's
+// routes worst first (5xx of the last 5 minutes, then since the start),
+// with their 5xx share, requests and p95 since gwtop started. Nothing when
+// the log names no path.
+func routesSection(c *Common, u *model.Upstream, w int) []string {
+	if len(u.Routes) == 0 {
+		return nil
+	}
+	s, g := &c.Styles, c.Glyphs
+	title := fmt.Sprintf(" worst first, %d of %d", min(routesShown, len(u.Routes)), len(u.Routes))
+	if len(u.Routes) <= routesShown {
+		title = " worst first"
+	}
+	lines := []string{s.Section.Render("ROUTES") + s.Muted.Render(title),
+		s.TableHeader.Render(g.Fit(fmt.Sprintf("%6s %7s %7s %6s  %s", "5XX%", "REQ", "P95", "5XX/5m", "ROUTE"), w))}
+	for i := range min(routesShown, len(u.Routes)) {
+		r := &u.Routes[i]
+		p95 := "-"
+		if r.P95MS >= 0 {
+			p95 = render.MS(r.P95MS)
+		}
+		fig := fmt.Sprintf("%6s %7s %7s %6s  ", render.Pct(r.Rate5xx), render.Count(r.Requests), p95, render.Count(r.Errors5xx5m))
+		if r.Errors5xx5m > 0 {
+			fig = s.Error.Render(fig)
+		}
+		name := s.Value.Render(Sanitize(r.Route))
+		if r.Host != "" {
+			name += s.Muted.Render("  " + Sanitize(r.Host))
+		}
+		lines = append(lines, g.Fit(fig+name, w))
+	}
 	return append(lines, "")
 }
 

@@ -88,7 +88,16 @@ func fixtureSnapshot() *model.Snapshot {
 		return 0
 	})
 
+	api.Routes = []model.Route{
+		{Route: "/v1/orders", Host: "shop.example.com", Requests: 3100, Errors5xx: 3100, Rate5xx: 1, P50MS: 0.3, P95MS: 0.4, Requests5m: 2900, Errors5xx5m: 2900},
+		{Route: "/v1/orders/:id", Host: "shop.example.com", Requests: 900, Errors5xx: 850, Rate5xx: 0.944, P50MS: 0.3, P95MS: 0.5, Requests5m: 60, Errors5xx5m: 50},
+		{Route: "/health", Requests: 100, Errors5xx: 0, Rate5xx: 0, P50MS: -1, P95MS: -1, Requests5m: 30},
+	}
 	pay := upstream("payments", "10.0.0.7:8443", model.StateDegraded, window(300, 12000, 380, 45, 910, 2400))
+	pay.Routes = []model.Route{
+		{Route: "/pay/charge", Host: "pay.example.com", Requests: 7000, Errors5xx: 380, Rate5xx: 0.054, P50MS: 61, P95MS: 1450, Requests5m: 7000, Errors5xx5m: 380},
+		{Route: "/pay/refunds/:id", Host: "pay.example.com", Requests: 5000, Errors5xx: 0, Rate5xx: 0, P50MS: 30, P95MS: 88, Requests5m: 5000},
+	}
 	pay.StateReason = "p95 above 800ms, 3.2% 5xx"
 	pay.Probe = &model.ProbeResult{Time: fixedNow, Target: "https://10.0.0.7:8443/healthz", OK: true, Status: 200,
 		Phases: model.Phases{DNS: 0.4, Connect: 1.2, TLS: 6.8, TTFB: 840, Total: 852}}

@@ -48,6 +48,10 @@ type Request struct {
 	// flags, Envoy response flags), attributed to the last attempt (it
 	// beats the attempt's own Cause); empty when the line does not say.
 	Cause model.Cause
+	// Path is the request's path as logged (query included or not), Host
+	// its virtual host; "" when the log does not say. Only valid during
+	// the call, like the line: the aggregator keeps what it needs.
+	Path, Host string
 }
 
 // Failure is one failure the gateway (or a probe, or a status page) reports

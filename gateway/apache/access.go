@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/model"
@@ -250,6 +251,10 @@ func (l *AccessLog) Line(line []byte, sink feed.Sink) error {
 		return err
 	}
 	l.req = feed.Request{Time: rec.Time, Status: rec.Status, Duration: rec.Duration, Attempts: l.attempts[:0]}
+	if len(rec.Path) > 0 {
+		// Valid during the call only, as feed.Request says: no copy.
+		l.req.Path = unsafe.String(&rec.Path[0], len(rec.Path))
+	}
 	if addr, ok := l.backend(rec); ok {
 		l.attempts[0] = feed.Attempt{Addr: addr, Status: rec.Status, Connect: -1, Header: -1, Total: -1}
 		l.cause(&l.attempts[0])

@@ -56,6 +56,7 @@ func (a *accessParser) Line(b []byte, sink feed.Sink) error {
 	}
 	r := &a.req
 	r.Time, r.Status, r.Duration = a.rec.Time, a.rec.Status, a.rec.RequestTime
+	r.Path, r.Host = a.rec.URI, a.rec.Host
 	r.Attempts = r.Attempts[:0]
 	for _, at := range a.rec.Attempts {
 		fa := feed.Attempt{Addr: a.addr(at.Addr), Status: at.Status,
