@@ -14,4 +14,7 @@ type Common struct {
 	Styles themes.Styles
 	Glyphs *render.Glyphs
 	Keys   KeyMap
+	// Lines is the source's raw log lines (the drill-down), nil when the
+	// source keeps none.
+	Lines LineSource
 }

@@ -53,8 +53,23 @@ func (d *detailPane) refresh() {
 	d.vp.SetContent(detailBody(d.c, u, d.width))
 }
 
-// Update scrolls the body.
-func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) { return d, scroll(&d.vp, d.c.Keys, msg) }
+// Update scrolls the body; l opens the upstream's raw log lines, 1–9
+// those of its cause with that rank.
+func (d *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if kp, ok := msg.(tea.KeyPressMsg); ok {
+		if u := d.upstream(); u != nil {
+			if key.Matches(kp, d.c.Keys.Lines) {
+				return newDrill(d.c, u, "")
+			}
+			if s := kp.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
+				if i := int(s[0] - '1'); i < len(u.Causes) {
+					return newDrill(d.c, u, u.Causes[i].Code)
+				}
+			}
+		}
+	}
+	return d, scroll(&d.vp, d.c.Keys, msg)
+}
 
 // Title is the upstream's name, or "?" once it has gone.
 func (d *detailPane) Title() string {
@@ -72,11 +87,21 @@ func (d *detailPane) Status() string {
 	return fmt.Sprintf("%3.0f%%", d.vp.ScrollPercent()*100)
 }
 
-// ShortHelp is the footer's reminder in a scrolling pane.
-func (d *detailPane) ShortHelp() []key.Binding { return scrollingShortHelp(d.c.Keys) }
+// ShortHelp is the footer's reminder in a scrolling pane, with the way to
+// the log lines.
+func (d *detailPane) ShortHelp() []key.Binding {
+	k := d.c.Keys
+	return []key.Binding{k.Back, scrollHelp, k.Lines, causeLinesHelp, k.Pause, k.Marker, k.Pane("events"), k.Pane("help"), k.Quit}
+}
+
+// causeLinesHelp stands for 1–9 in the detail: the lines of a cause.
+var causeLinesHelp = key.NewBinding(key.WithKeys("1"), key.WithHelp("1-9", "a cause's lines"))
 
 // FullHelp is every key the detail answers to.
-func (d *detailPane) FullHelp() [][]key.Binding { return scrollingFullHelp(d.c.Keys) }
+func (d *detailPane) FullHelp() [][]key.Binding {
+	k := d.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back, k.Lines, causeLinesHelp}}
+}
 
 // View draws the title line and the scrolling body.
 func (d *detailPane) View() string {

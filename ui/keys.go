@@ -18,6 +18,7 @@ type KeyMap struct {
 	PageUp, PageDown key.Binding
 	Enter, Back      key.Binding
 	Filter, Sort     key.Binding
+	Lines            key.Binding // the drill-down to an upstream's raw log lines
 	Pause, Marker    key.Binding
 	Theme, Quit      key.Binding
 	// Group toggles a fleet's overview between a row per host and a row
@@ -43,6 +44,7 @@ func DefaultKeyMap() KeyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back/clear")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Lines:    key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log lines")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Marker:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "marker")),
 		Theme:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
@@ -74,7 +76,7 @@ var scrollHelp = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓
 func (k KeyMap) FullHelp() [][]key.Binding {
 	cols := [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Enter, k.Back, k.Filter, k.Sort},
+		{k.Enter, k.Back, k.Filter, k.Sort, k.Lines},
 		k.Panes,
 		{k.Pause, k.Marker, k.Theme, k.Quit},
 	}

@@ -65,6 +65,9 @@ func New(src Source, opt Options) Model {
 		glyphs = render.ASCII
 	}
 	m.common = &Common{Styles: themes.New(m.theme, m.dark), Glyphs: glyphs, Keys: DefaultKeyMap()}
+	if ls, ok := src.(LineSource); ok {
+		m.common.Lines = ls
+	}
 	if _, ok := src.(Replayer); ok {
 		m.common.Keys.Replay = newReplayKeys().list()
 	}
@@ -134,6 +137,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.dark = msg.IsDark()
 		if m.theme == themes.Auto {
 			m.setTheme(themes.Auto)
+		}
+		return m, nil
+	case linesMsg:
+		// To the drill-down that asked, wherever it is on the stack.
+		for _, e := range m.stack {
+			if r, ok := e.pane.(linesReceiver); ok {
+				r.receiveLines(msg)
+			}
 		}
 		return m, nil
 	case tea.KeyPressMsg:

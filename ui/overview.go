@@ -265,6 +265,10 @@ func (o *overviewPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			if u := o.Selected(); u != nil {
 				return newDetail(o.c, upstreamKey(u)), nil
 			}
+		case key.Matches(msg, k.Lines):
+			if u := o.Selected(); u != nil {
+				return newDrill(o.c, u, "")
+			}
 		case key.Matches(msg, k.Back):
 			o.clearFilter()
 		case key.Matches(msg, k.Up):
@@ -426,7 +430,7 @@ func (o *overviewPane) ShortHelp() []key.Binding {
 // FullHelp is every key the overview answers to.
 func (o *overviewPane) FullHelp() [][]key.Binding {
 	k := o.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Enter, k.Back, k.Filter, k.Sort}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Enter, k.Back, k.Filter, k.Sort, k.Lines}}
 }
 
 // View draws the column titles and the visible rows.
