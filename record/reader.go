@@ -120,11 +120,12 @@ func (r *Reader) noteSuffix() string {
 func (r *Reader) add(ra io.ReaderAt, size int64, name string) error {
 	head := make([]byte, len(magic))
 	if n, _ := ra.ReadAt(head, 0); n < len(magic) || string(head) != magic {
-		if n == len(magic) || size >= int64(len(magic)) {
-			return fmt.Errorf("replay %s: not a gwtop recording", name)
+		if n < len(magic) && string(head[:n]) == magic[:n] {
+			// Killed before its header was whole.
+			r.notes = append(r.notes, fmt.Sprintf("%s: empty recording", name))
+			return nil
 		}
-		r.notes = append(r.notes, fmt.Sprintf("%s: empty recording", name))
-		return nil
+		return fmt.Errorf("replay %s: not a gwtop recording", name)
 	}
 	file := len(r.files)
 	r.files, r.names = append(r.files, ra), append(r.names, name)

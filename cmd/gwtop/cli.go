@@ -56,7 +56,7 @@ configuration (gwtop discover shows what it found).`,
 	src.register(root.Flags())
 	uf.register(root.Flags())
 	ff.register(root.Flags(), true)
-	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), serveCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
+	root.AddCommand(snapshotCmd(stdout, stderr), watchCmd(stdout, stderr), serveCmd(stdout, stderr), discoverCmd(stdout), markCmd(stdout, stderr), recordCmd(stdout, stderr), replayCmd(stdout, stderr), demoCmd(stdout), versionCmd(stdout), manCmd(stdout))
 	root.InitDefaultCompletionCmd()
 	root.Flags().SortFlags = false // help lists flags as registered: config first, kinds in rank order
 	for _, c := range root.Commands() {
@@ -137,7 +137,9 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
 	c.Flags().StringVar(&sf.filter, "filter", "", "print only the upstreams this EXPR matches, the TUI's / language: 'state:down | 5xx>2% p95>500ms' (--fail-when then judges only them)")
 	c.Flags().StringVar(&sf.since, "since", "", "analyse only the backlog's lines from this time on: "+rangeTimeHelp+" (implies --from-start; rotated and gzipped copies are read when the range reaches into them)")
 	c.Flags().StringVar(&sf.until, "until", "", "analyse only the backlog's lines before this time (as --since)")
-	group(c.Flags(), "behaviour", "for", "json", "fail-when", "filter", "since", "until")
+	c.Flags().StringVar(&sf.replay, "replay", "", "print the snapshot a recording FILE holds (gwtop record) instead of collecting: the same diagnosis the live run had")
+	c.Flags().StringVar(&sf.at, "at", "", "with --replay: the moment, 03:12:00, 03:12, RFC 3339, +2m (from the start) or -30s (before the end); default its end")
+	group(c.Flags(), "behaviour", "for", "json", "fail-when", "filter", "since", "until", "replay", "at")
 	return c
 }
 

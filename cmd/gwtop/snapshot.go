@@ -27,6 +27,8 @@ type snapshotFlags struct {
 	// --since/--until: a backlog's analysis limited to a time range.
 	since, until string
 	fleet        fleetFlags
+	// --replay FILE [--at TIME]: the snapshot a recording holds at TIME.
+	replay, at string
 }
 
 // runSnapshot is gwtop snapshot; its error, if any, is printed sanitised.
@@ -57,6 +59,13 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if err != nil {
 		return err
 	}
+	if sf.replay != "" || sf.at != "" {
+		snap, err := replayed(sf, stderr)
+		if err != nil {
+			return err
+		}
+		return printSnapshot(stdout, filtered(snap, flt), *asJSON, failWhen)
+	}
 	rng, err := parseRange(sf.since, sf.until, time.Now(), time.Local)
 	if err != nil {
 		return err
@@ -82,8 +91,13 @@ func snapshot(ctx context.Context, src *sources, sf snapshotFlags, stdout, stder
 	if err != nil {
 		return err
 	}
-	snap = filtered(snap, flt)
-	if *asJSON {
+	return printSnapshot(stdout, filtered(snap, flt), *asJSON, failWhen)
+}
+
+// printSnapshot prints the snapshot as a table or JSON and judges
+// --fail-when on it.
+func printSnapshot(stdout io.Writer, snap *model.Snapshot, asJSON bool, failWhen *rule.Rule) error {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(snap); err != nil {

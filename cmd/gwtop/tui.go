@@ -16,6 +16,7 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/demo"
 	"github.com/gwtop/gwtop/gateway"
+	"github.com/gwtop/gwtop/record"
 	"github.com/gwtop/gwtop/themes"
 	"github.com/gwtop/gwtop/ui"
 )
@@ -28,9 +29,18 @@ type uiFlags struct {
 	ascii   bool
 	logFile string
 	web     webFlags // --listen: serve /metrics and the snapshot while the screen runs
+	record  string   // --record FILE: keep what the screen saw (gwtop replay FILE)
 }
 
 func (f *uiFlags) register(fs *pflag.FlagSet) {
+	f.registerScreen(fs)
+	f.web.register(fs, "")
+	fs.StringVar(&f.record, "record", "", "record every snapshot the screen gets to FILE while it runs (gwtop replay FILE); rotated at 256MiB, 3 kept")
+	group(fs, "behaviour", "record")
+}
+
+// registerScreen registers the flags of the screen alone (gwtop replay's).
+func (f *uiFlags) registerScreen(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval, 50ms or more")
 	fs.VarP(newEnum(&f.theme, "auto", append([]string{"auto"}, themes.Names()...)), "theme", "t", "colour theme: "+strings.Join(append([]string{"auto"}, themes.Names()...), ", "))
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
@@ -38,7 +48,6 @@ func (f *uiFlags) register(fs *pflag.FlagSet) {
 	group(fs, "screen", "refresh", "theme", "no-color", "ascii")
 	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
 	group(fs, "behaviour", "log-file")
-	f.web.register(fs, "")
 }
 
 // check validates the values pflag cannot.
@@ -99,6 +108,18 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 		}
 		defer srv.Close()
 		slog.Info("serving", "url", srv.URL())
+	}
+	if uf.record != "" {
+		rec, err := startRecording(uf.record, record.Options{MaxSize: defaultMaxSize}, eng.Latest)
+		if err != nil {
+			return err
+		}
+		// Stopped after the engine, with its final snapshot.
+		defer func() {
+			if _, _, err := rec.stop(eng.Latest()); err != nil {
+				slog.Error("recording", "file", uf.record, "err", err)
+			}
+		}()
 	}
 	eng.Start(ctx)
 	defer eng.Stop()
