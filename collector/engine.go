@@ -41,6 +41,10 @@ type Options struct {
 	Range Range
 	// Publish is how often a snapshot is published; default 500ms.
 	Publish time.Duration
+	// KeepLines keeps each upstream's recent raw log lines for the TUI's
+	// drill-down (Engine.Lines; rawlines.go). Live only: a backlog keeps
+	// none.
+	KeepLines bool
 	// NoHost turns off host metrics and the host facts roots are found
 	// in (tests that compare exact figures).
 	NoHost bool
@@ -66,7 +70,7 @@ type Engine struct {
 	probers  []*probe.Prober
 	logsDone chan struct{}
 
-	raw   *rawStore  // the logs' recent lines per upstream (rawlines.go); nil in backlog mode
+	raw   *rawStore  // the logs' recent lines per upstream (rawlines.go); nil without KeepLines
 	facts *factsLoop // nil in backlog mode and with NoHost
 	// alerts sends upstreams' state changes (alerts:); nil without
 	// alerts and in backlog mode.
@@ -91,8 +95,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
 		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf})}
 
-	if !opt.Backlog {
-		e.raw = newRawStore() // the TUI's drill-down; a backlog analysis prints figures only
+	if opt.KeepLines && !opt.Backlog {
+		e.raw = newRawStore()
 	}
 	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
 	if !topt.FromStart {

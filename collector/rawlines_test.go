@@ -175,7 +175,7 @@ func TestRawLinesFromNginx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond, NoHost: true})
+	eng, err := New(cfg, Options{Publish: 50 * time.Millisecond, NoHost: true, KeepLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}

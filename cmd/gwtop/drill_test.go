@@ -33,7 +33,7 @@ func TestDrillDownRealNginx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := collector.New(cfg, collector.Options{Publish: 50 * time.Millisecond, NoHost: true})
+	eng, err := collector.New(cfg, collector.Options{Publish: 50 * time.Millisecond, NoHost: true, KeepLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}

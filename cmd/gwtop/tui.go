@@ -97,7 +97,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 		return err
 	}
 	defer closeLog()
-	eng, err := collector.New(cfg, collector.Options{})
+	eng, err := collector.New(cfg, collector.Options{KeepLines: true}) // the drill-down's lines
 	if err != nil {
 		return err
 	}
