@@ -1,11 +1,14 @@
 package fleet
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
 	pmodel "github.com/prometheus/common/model"
 
+	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -89,5 +92,23 @@ func TestBound(t *testing.T) {
 	}
 	if n := bound(s, 5); n != 0 || len(s.Upstreams) != 2 {
 		t.Errorf("dropped %d under the bound", n)
+	}
+}
+
+// A Prometheus that accepts and never answers costs one timeout, then is
+// a failed row.
+func TestRefreshTimeout(t *testing.T) {
+	hole := faults.Start(t, faults.Blackhole)
+	s, err := New(Options{URL: "http://" + hole.Addr, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	snap := s.Refresh(context.Background())
+	if row := snap.Gateways[0]; row.OK || !strings.Contains(row.Error, "context deadline exceeded") || len(snap.Upstreams) != 0 {
+		t.Errorf("row %+v", row)
+	}
+	if s.Latest() != snap {
+		t.Error("the refresh was not published")
 	}
 }
