@@ -109,16 +109,18 @@ type Aggregator struct {
 	mu       sync.Mutex
 	clock    func() time.Time
 	logClock bool // "now" is the newest event time (backlog analysis)
-	started  time.Time
-	latest   time.Time
-	ups      map[ukey]*upstream
-	names    map[string]Name
-	gw       *upstream // gateway-wide figures and gateway-wide failures
-	gateways map[string]model.Gateway
-	host     model.Host
-	events   []model.Event
-	knobsOf  func(gateway string) diagnose.Knobs
-	knobsFor map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
+	// latencyBins: snapshots carry the Total sketch's bins (exporting).
+	latencyBins bool
+	started     time.Time
+	latest      time.Time
+	ups         map[ukey]*upstream
+	names       map[string]Name
+	gw          *upstream // gateway-wide figures and gateway-wide failures
+	gateways    map[string]model.Gateway
+	host        model.Host
+	events      []model.Event
+	knobsOf     func(gateway string) diagnose.Knobs
+	knobsFor    map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
 	// facts is the latest host sample roots are found in; factsVer
 	// counts its replacements, so rows rebuild when it changes.
 	facts    *diagnose.HostFacts
@@ -146,6 +148,10 @@ type AggregatorOptions struct {
 	// Names labels addresses; named upstreams are listed even before any
 	// traffic reaches them.
 	Names map[string]Name
+	// LatencyBins fills model.Upstream.LatencyBins (the Total sketch's
+	// bins, for the metrics exporter); off, a snapshot does not pay for
+	// copying them.
+	LatencyBins bool
 }
 
 // NewAggregator returns an empty aggregator.
@@ -154,7 +160,7 @@ func NewAggregator(o AggregatorOptions) *Aggregator {
 		o.Clock = time.Now
 	}
 	a := &Aggregator{
-		clock: o.Clock, logClock: o.LogClock, knobsOf: o.KnobsOf,
+		clock: o.Clock, logClock: o.LogClock, knobsOf: o.KnobsOf, latencyBins: o.LatencyBins,
 		ups: map[ukey]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
 		gw: &upstream{name: GatewayName, ring: newRing()},
 	}
@@ -598,8 +604,10 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
 		LastSeen: u.lastSeen,
 		AvgMS:    u.avgMS, LatencyNote: u.avgNote,
-		LatencyBins: latencyBins(u.total.latency),
-		Routes:      u.routes.routes(now),
+		Routes: u.routes.routes(now),
+	}
+	if a.latencyBins {
+		out.LatencyBins = latencyBins(u.total.latency)
 	}
 	for i, name := range sourceNames {
 		if u.sources&(1<<i) != 0 {

@@ -56,6 +56,9 @@ type Options struct {
 	// BacklogChunk is the size of a parallel backlog's chunks (tests: many
 	// small ones, at any file size); 0: one per core, at least 4 MiB.
 	BacklogChunk int64
+	// Export makes snapshots carry each upstream's latency bins, what the
+	// metrics exporter's histograms are made of (gwtop serve, --listen).
+	Export bool
 }
 
 // Engine runs every collector of one configuration.
@@ -93,7 +96,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		names[u.Address] = Name{Name: u.Name, Group: u.Group, Gateway: u.Gateway}
 	}
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
-		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf})}
+		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf, LatencyBins: opt.Export})}
 
 	if opt.KeepLines && !opt.Backlog {
 		e.raw = newRawStore()

@@ -193,7 +193,9 @@ func quantiles(sk *ddsketch.DDSketch) model.Latency {
 }
 
 // latencyBins copies a sketch's bins for the metrics exporter's
-// histograms (model.Upstream.LatencyBins), lowest first.
+// histograms (model.Upstream.LatencyBins), lowest first. The dense store
+// iterates its bins in index order, so the copy is sorted as it is made;
+// the sort is only a guard.
 func latencyBins(sk *ddsketch.DDSketch) []model.LatencyBin {
 	if sk == nil || sk.IsEmpty() {
 		return nil
@@ -205,7 +207,10 @@ func latencyBins(sk *ddsketch.DDSketch) []model.LatencyBin {
 		}
 		return false
 	})
-	slices.SortFunc(out, func(a, b model.LatencyBin) int { return cmp.Compare(a.MS, b.MS) })
+	cmpMS := func(a, b model.LatencyBin) int { return cmp.Compare(a.MS, b.MS) }
+	if !slices.IsSortedFunc(out, cmpMS) {
+		slices.SortFunc(out, cmpMS)
+	}
 	return out
 }
 

@@ -97,7 +97,9 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 		return err
 	}
 	defer closeLog()
-	eng, err := collector.New(cfg, collector.Options{KeepLines: true}) // the drill-down's lines
+	// KeepLines: the drill-down's lines; Export: the latency bins --listen's
+	// histograms are made of.
+	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != ""})
 	if err != nil {
 		return err
 	}
