@@ -13,7 +13,8 @@ import (
 )
 
 // BigSnapshot is n upstreams as a busy agent has them: classes, a
-// 200-bin latency sketch, a cause with a root, a probe.
+// 200-bin latency sketch, a cause with a root, a probe, the exported
+// maximum of routes.
 func BigSnapshot(n int) *model.Snapshot {
 	s := &model.Snapshot{Time: t0, Started: t0.Add(-time.Hour),
 		Host: model.Host{CPUPercent: 30, TCPStates: map[string]int{"ESTABLISHED": 100, "TIME_WAIT": 900}, EphemeralPorts: 28232}}
@@ -25,6 +26,9 @@ func BigSnapshot(n int) *model.Snapshot {
 			Causes: []model.CauseRank{{Code: model.CauseUpstream5xx, Count: 30, Total: 360,
 				Roots: []model.Root{{Code: model.RootAppException, Count: 12}}}},
 			Probe: &model.ProbeResult{OK: true, Status: 200, Phases: model.Phases{Connect: 0.3, TTFB: 11, Total: 12}}}
+		for r := range RoutesExported {
+			u.Routes = append(u.Routes, model.Route{Route: fmt.Sprintf("/api/v1/resource-%d/:id", r), Host: "api.example.com", Requests: 900, Errors5xx: 9})
+		}
 		for b := range 200 {
 			u.LatencyBins = append(u.LatencyBins, model.LatencyBin{MS: 1 * pow102(b), Count: uint64(1 + b%17)})
 		}

@@ -39,6 +39,7 @@ type Collector struct {
 	requests, errors5xx, latency, state, failures, causeRecent, roots *prometheus.Desc
 	reqPerSec, rate5xx, requests5m, errors5m, quantile                *prometheus.Desc
 	probeUp, probeStatus, probePhase                                  *prometheus.Desc
+	routeReqs, routeErrs                                              *prometheus.Desc
 
 	srcUp, srcScrape, srcLines *prometheus.Desc
 
@@ -72,6 +73,8 @@ func New(latest func() *model.Snapshot, version string) *Collector {
 		quantile:    d("upstream_latency_5m_seconds", "Latency quantiles (0.5, 0.95, 0.99) over the last 5 minutes, as gwtop's screen shows them; count and sum since gwtop started.", u),
 		probeUp:     d("probe_success", "Whether the last active probe of the upstream succeeded (1) or failed (0).", u),
 		probeStatus: d("probe_http_status_code", "HTTP status of the last probe; 0 for TCP or no answer.", u),
+		routeReqs:   d("upstream_route_requests_total", "Requests by route (the normalised path, IDs folded) and virtual host: the upstream's worst RoutesExported routes only, so the series stay bounded.", with(u, "route", "vhost")),
+		routeErrs:   d("upstream_route_errors_5xx_total", "Requests by route that ended in a 5xx: the upstream's worst RoutesExported routes only.", with(u, "route", "vhost")),
 		probePhase:  d("probe_phase_duration_seconds", "Duration of each phase of the last probe (dns, connect, tls, ttfb, total).", with(u, "phase")),
 
 		srcUp:     d("source_up", "Whether the last read of a source (a status page, a log) succeeded.", sourceLabels),
@@ -94,11 +97,17 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.buildInfo, c.snapTime, c.snapAge,
 		c.requests, c.errors5xx, c.latency, c.state, c.failures, c.causeRecent, c.roots,
 		c.reqPerSec, c.rate5xx, c.requests5m, c.errors5m, c.quantile, c.probeUp, c.probeStatus, c.probePhase,
+		c.routeReqs, c.routeErrs,
 		c.srcUp, c.srcScrape, c.srcLines,
 		c.cpu, c.mem, c.memUsed, c.memTotal, c.load1, c.tcp, c.ports, c.timeWait} {
 		ch <- d
 	}
 }
+
+// RoutesExported is how many of an upstream's routes (the collector's,
+// worst first) become series: routes are the one label whose values the
+// traffic chooses, so only the top few are exported.
+const RoutesExported = 5
 
 var states = []model.State{model.StateUp, model.StateDegraded, model.StateDown, model.StateUnknown}
 
@@ -190,6 +199,20 @@ func (c *Collector) upstream(ch chan<- prometheus.Metric, u *model.Upstream, sta
 		}
 		q := map[float64]float64{0.5: u.LatencyMS.P50 / 1000, 0.95: u.LatencyMS.P95 / 1000, 0.99: u.LatencyMS.P99 / 1000}
 		ch <- prometheus.MustNewConstSummaryWithCreatedTimestamp(c.quantile, n, sum, q, started, lv...)
+	}
+	// Two routes that sanitise alike would be a duplicate series.
+	var routeSeen []string
+	for _, r := range u.Routes {
+		if len(routeSeen) == RoutesExported {
+			break
+		}
+		rl, vh := labelValue(r.Route), labelValue(r.Host)
+		if slices.Contains(routeSeen, rl+"\x00"+vh) {
+			continue
+		}
+		routeSeen = append(routeSeen, rl+"\x00"+vh)
+		counter(c.routeReqs, float64(r.Requests), rl, vh)
+		counter(c.routeErrs, float64(r.Errors5xx), rl, vh)
 	}
 	if p := u.Probe; p != nil {
 		ok := 0.0

@@ -41,6 +41,12 @@ func fixture() *model.Snapshot {
 				Causes: []model.CauseRank{{Code: model.CauseRefused, Count: 30, Total: 35,
 					Roots: []model.Root{{Code: model.RootNotRunning, Count: 3}}}},
 				LatencyBins: []model.LatencyBin{{MS: 0, Count: 2}, {MS: 3, Count: 10}, {MS: 40, Count: 5}, {MS: 2000, Count: 1}},
+				Routes: []model.Route{
+					{Route: "/pay/:id", Host: "shop.example", Requests: 30, Errors5xx: 25},
+					{Route: "/reset?access_token=Qm8wZ3hKc2VjcmV0", Requests: 9, Errors5xx: 5},
+					{Route: "/a", Requests: 5}, {Route: "/b", Requests: 4}, {Route: "/c", Requests: 3},
+					{Route: "/d", Requests: 2}, {Route: model.RouteOther, Requests: 1},
+				},
 			},
 			{Name: "web token=Zq9xV7mK2pL4", Address: "10.0.0.2:80", Gateway: "nginx", State: model.StateUp,
 				Total:  model.Window{Requests: 7, Classes: map[string]int64{"2xx": 7}},
@@ -138,6 +144,9 @@ func TestMetricValues(t *testing.T) {
 		{"gwtop_source_up", map[string]string{"source": "stats"}, 0},
 		{"gwtop_source_scrape_duration_seconds", map[string]string{"source": "stats"}, 0.0125},
 		{"gwtop_source_lines_total", map[string]string{"source": "access_log", "result": "skipped"}, 15},
+		{"gwtop_upstream_route_requests_total", map[string]string{"upstream": "api", "route": "/pay/:id", "vhost": "shop.example"}, 30},
+		{"gwtop_upstream_route_errors_5xx_total", map[string]string{"upstream": "api", "route": "/pay/:id"}, 25},
+		{"gwtop_upstream_route_requests_total", map[string]string{"upstream": "api", "route": "/c", "vhost": ""}, 3},
 		{"gwtop_host_cpu_utilization_ratio", nil, 0.25},
 		{"gwtop_host_time_wait_ports_ratio", nil, 2820.0 / 28232},
 		{"gwtop_host_tcp_connections", map[string]string{"state": "TIME_WAIT"}, 2820},
@@ -167,6 +176,26 @@ func TestSummaryQuantiles(t *testing.T) {
 		return
 	}
 	t.Fatal("no gwtop_upstream_latency_5m_seconds")
+}
+
+// Only the worst RoutesExported routes of an upstream become series.
+func TestRoutesBounded(t *testing.T) {
+	for _, mf := range gather(t, fixture()) {
+		if mf.GetName() == "gwtop_upstream_route_requests_total" {
+			if len(mf.Metric) != RoutesExported {
+				t.Errorf("%d route series, want %d", len(mf.Metric), RoutesExported)
+			}
+			for _, m := range mf.Metric {
+				for _, lp := range m.Label {
+					if lp.GetName() == "route" && (lp.GetValue() == "/d" || lp.GetValue() == model.RouteOther) {
+						t.Errorf("route %s exported beyond the top %d", lp.GetValue(), RoutesExported)
+					}
+				}
+			}
+			return
+		}
+	}
+	t.Fatal("no route series")
 }
 
 func TestHistogramBuckets(t *testing.T) {
@@ -254,7 +283,7 @@ func TestNoSecretInExposition(t *testing.T) {
 	mfs := gather(t, fixture())
 	for _, f := range []expfmt.Format{expfmt.NewFormat(expfmt.TypeTextPlain), expfmt.NewFormat(expfmt.TypeOpenMetrics)} {
 		out := exposition(t, mfs, f)
-		for _, secret := range []string{"Sup3rS3cretPw", "Zq9xV7mK2pL4"} {
+		for _, secret := range []string{"Sup3rS3cretPw", "Zq9xV7mK2pL4", "Qm8wZ3hKc2VjcmV0"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s exposition holds the secret %q", f, secret)
 			}

@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/gwtop/gwtop/export"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 	"github.com/gwtop/gwtop/model"
@@ -226,8 +227,13 @@ func TestServeNginx(t *testing.T) {
 		`gwtop_upstream_request_duration_seconds_count\{address="`+regexp.QuoteMeta(r.healthy.Addr)+`",gateway="nginx",group="api-pool",upstream="api"\} [1-9]`,
 		`gwtop_source_up\{gateway="nginx",kind="nginx",source="access_log",target="[^"]+"\} 1`,
 		`gwtop_source_lines_total\{gateway="nginx",kind="nginx",result="parsed",source="access_log",target="[^"]+"\} [1-9]`,
+		`gwtop_upstream_route_requests_total\{address="`+regexp.QuoteMeta(r.healthy.Addr)+`",gateway="nginx",group="api-pool",route="/api/[^"]+",upstream="api",vhost=""\} [1-9]`,
 	)
 	promtoolCheck(t, body)
+	// The traffic's paths are all distinct; the agent exports the top few.
+	if n := len(regexp.MustCompile(`(?m)^gwtop_upstream_route_requests_total\{[^}]*upstream="api"`).FindAllString(body, -1)); n < 1 || n > export.RoutesExported {
+		t.Errorf("%d route series for api, want 1 to %d", n, export.RoutesExported)
+	}
 
 	resp, om := get(t, nil, a.URL+"/metrics", "application/openmetrics-text;version=1.0.0")
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") || !bytes.HasSuffix(om, []byte("# EOF\n")) {
