@@ -3,6 +3,8 @@ package collector
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -125,6 +127,10 @@ type Aggregator struct {
 	// counts its replacements, so rows rebuild when it changes.
 	facts    *diagnose.HostFacts
 	factsVer int64
+	// ver counts changes (change); prev is the last snapshot, taken at
+	// version prevVer in bucket prevIdx.
+	ver, prevVer, prevIdx int64
+	prev                  *model.Snapshot
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5  counts
@@ -254,7 +260,7 @@ func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
 
 // ObserveRequest records one access-log request.
 func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
 	gb := a.bucket(a.gw, t)
@@ -320,7 +326,7 @@ func truncate(line []byte) []byte {
 
 // ObserveFailure records a failure with its cause.
 func (a *Aggregator) observeFailure(gw string, f feed.Failure) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(f.Time)
 	addr := f.Addr
@@ -370,7 +376,7 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code mo
 
 // ObserveProbe records a probe of the upstream at addr.
 func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
 	u := a.upstreamLocked(gw, addr)
@@ -397,7 +403,7 @@ func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 // bucket, unless an access log already counts this upstream's requests
 // one by one (then only the averages are kept).
 func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Counters) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(time.Time{})
 	u := a.upstreamLocked(gw, addr)
@@ -432,7 +438,7 @@ func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Coun
 // Label names an address from the gateway's own configuration, unless the
 // user's configuration named it already.
 func (a *Aggregator) label(gw string, addr, name, group string) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	if _, named := a.names[addr]; named {
 		return
@@ -445,7 +451,7 @@ func (a *Aggregator) label(gw string, addr, name, group string) {
 
 // SetServerStatus records what a gateway's status page says of a server.
 func (a *Aggregator) setServerStatus(gw string, addr string, down bool, why string) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	u := a.upstreamLocked(gw, addr)
 	u.sources |= srcStatus
@@ -459,19 +465,32 @@ func (a *Aggregator) setServerStatus(gw string, addr string, down bool, why stri
 func (a *Aggregator) SetGateway(g model.Gateway) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.gateways[g.Gateway+"\x00"+g.Kind+"\x00"+g.Source+"\x00"+g.Target] = g
+	k := g.Gateway + "\x00" + g.Kind + "\x00" + g.Source + "\x00" + g.Target
+	if old, ok := a.gateways[k]; !ok || !sameGateway(old, g) {
+		a.ver++ // a row read again with nothing new changes nothing shown
+	}
+	a.gateways[k] = g
+}
+
+// sameGateway reports whether two readings of a gateway source's row
+// differ only in when they were taken.
+func sameGateway(x, y model.Gateway) bool {
+	x.Updated, y.Updated = time.Time{}, time.Time{}
+	cx, cy := x.Counters, y.Counters
+	x.Counters, y.Counters = nil, nil
+	return reflect.DeepEqual(x, y) && maps.Equal(cx, cy)
 }
 
 // SetHost records the host's load.
 func (a *Aggregator) SetHost(h model.Host) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	a.host = h
 }
 
 // ObserveEvent records a gateway's event (a reload) on the timeline.
 func (a *Aggregator) observeEvent(gw string, e model.Event) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	if e.Gateway == "" {
 		e.Gateway = gw
@@ -482,7 +501,7 @@ func (a *Aggregator) observeEvent(gw string, e model.Event) {
 
 // Mark adds an operator's marker (gwtop mark, the TUI's m) at now.
 func (a *Aggregator) Mark(text, source string) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	a.addEventLocked(model.Event{Time: a.now(), Kind: model.EventMarker, Name: text, Text: text, Source: source})
 }
@@ -498,7 +517,7 @@ func (a *Aggregator) addEventLocked(e model.Event) {
 // SetFacts replaces the host facts roots are found in. h must not change
 // afterwards.
 func (a *Aggregator) SetFacts(h *diagnose.HostFacts) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	a.facts = h
 	a.factsVer++
@@ -508,7 +527,7 @@ func (a *Aggregator) SetFacts(h *diagnose.HostFacts) {
 // connections, a saturated host). It is offered as a cause on every upstream
 // that returns 5xx while it lasts.
 func (a *Aggregator) GatewayLimit(source, line string, n int64) {
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(time.Time{})
 	b := a.bucket(a.gw, t)
@@ -527,6 +546,18 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	defer a.mu.Unlock()
 	now := a.now()
 	idx := now.Unix() / bucketSeconds
+	// Nothing changed since the last snapshot, within the same bucket: it
+	// stands, under the new time when the clock's second moved on (the
+	// header shows it), so an idle gwtop neither rebuilds nor redraws.
+	if p := a.prev; p != nil && a.ver == a.prevVer && idx == a.prevIdx {
+		if now.Unix() == p.Time.Unix() {
+			return p
+		}
+		c := *p
+		c.Time = now
+		a.prev = &c
+		return &c
+	}
 	elapsed := now.Sub(a.started).Seconds()
 	s := &model.Snapshot{Time: now, Started: a.started, Host: a.host}
 
@@ -576,7 +607,16 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
 	a.compareEvents(s.Events, idx)
+	a.prev, a.prevVer, a.prevIdx = s, a.ver, idx
 	return s
+}
+
+// change locks a for a change of what its snapshot shows: every method
+// that writes takes the lock through it, so an unchanged aggregator's
+// Snapshot is the previous one.
+func (a *Aggregator) change() {
+	a.mu.Lock()
+	a.ver++
 }
 
 func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {

@@ -295,3 +295,44 @@ func TestUpstreamIdentityIsGatewayAndAddress(t *testing.T) {
 		t.Errorf("nginx %s, haproxy %s %+v", n.State, h.State, h.Causes)
 	}
 }
+
+// TestSnapshotUnchangedIsReused: with nothing observed, a snapshot within
+// the same second is the previous one, a later second gets a copy with the
+// new time and the same rows, and an observation or a new bucket builds
+// a new one.
+func TestSnapshotUnchangedIsReused(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 1, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	req := func() {
+		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Duration: 0.01, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Connect: 0, Header: 0.01, Total: 0.01}}}, nil)
+	}
+	req()
+	s1 := a.Snapshot()
+	clk.t = clk.t.Add(300 * time.Millisecond)
+	if s2 := a.Snapshot(); s2 != s1 {
+		t.Error("nothing changed within the second, yet a new snapshot")
+	}
+	clk.t = clk.t.Add(time.Second)
+	s3 := a.Snapshot()
+	if s3 == s1 || !s3.Time.Equal(clk.t) || &s3.Upstreams[0] != &s1.Upstreams[0] {
+		t.Errorf("a second later: same %v, time %v, rows shared %v", s3 == s1, s3.Time, &s3.Upstreams[0] == &s1.Upstreams[0])
+	}
+	a.SetGateway(model.Gateway{Kind: "nginx", Source: "access_log", Target: "x", Updated: clk.t, Counters: map[string]float64{"lines": 1}})
+	s4 := a.Snapshot()
+	if s4 == s3 || len(s4.Gateways) != 1 {
+		t.Fatalf("a new gateway row: reused %v, %d rows", s4 == s3, len(s4.Gateways))
+	}
+	a.SetGateway(model.Gateway{Kind: "nginx", Source: "access_log", Target: "x", Updated: clk.t.Add(time.Second), Counters: map[string]float64{"lines": 1}})
+	if a.Snapshot() != s4 {
+		t.Error("the same gateway row read again (only Updated differs) built a new snapshot")
+	}
+	req()
+	s5 := a.Snapshot()
+	if s5 == s4 || s5.Upstreams[0].Total.Requests != 2 {
+		t.Errorf("after a request: reused %v, total %d", s5 == s4, s5.Upstreams[0].Total.Requests)
+	}
+	clk.t = clk.t.Add(bucketSeconds * time.Second)
+	if s6 := a.Snapshot(); s6 == s5 || s6.Upstreams[0].Window1m.Requests != 2 {
+		t.Errorf("a new bucket: reused %v", s6 == s5)
+	}
+}

@@ -29,7 +29,7 @@ func (a *Aggregator) forkEmpty() *Aggregator {
 func (a *Aggregator) mergeFrom(b *Aggregator) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	a.mu.Lock()
+	a.change()
 	defer a.mu.Unlock()
 	if !b.latest.IsZero() {
 		if a.latest.IsZero() {

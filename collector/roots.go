@@ -21,11 +21,14 @@ import (
 	"github.com/gwtop/gwtop/model"
 )
 
-// Intervals of the facts loop: the listener table is cheap and read every
-// factsEvery; the gateways' configurations and the host's addresses change
-// rarely and are re-read every slowEvery.
+// Intervals of the facts loop: the listener table is read every factsEvery
+// while an upstream fails (when its roots are wanted), else every
+// quietEvery (a busy gateway's table is the costly read of an idle gwtop);
+// the gateways' configurations and the host's addresses change rarely and
+// are re-read every slowEvery.
 const (
 	factsEvery = 2 * time.Second
+	quietEvery = 10 * time.Second
 	slowEvery  = time.Minute
 	// appsKept caps the app-server processes remembered (the ones gone
 	// too: an exited app's log explains the refusals after it).
@@ -47,6 +50,7 @@ type factsLoop struct {
 	root    string // procfs
 	since   time.Time
 	procs   func(context.Context) ([]discover.Proc, error)
+	tableAt time.Time // the listener table's last read (the loop's goroutine only)
 
 	mu       sync.Mutex
 	apps     []diagnose.App // newest last
@@ -108,7 +112,10 @@ func (f *factsLoop) sample(ctx context.Context) {
 			}
 		}
 	}
-	_ = f.tracker.Sample(ctx, now) // a partial sample says so in Listeners.Err
+	if len(failing) > 0 || now.Sub(f.tableAt) >= quietEvery-factsEvery/2 {
+		_ = f.tracker.Sample(ctx, now) // a partial sample says so in Listeners.Err
+		f.tableAt = now
+	}
 	lst := f.tracker.Snapshot()
 	if ctx.Err() != nil {
 		return

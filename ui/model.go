@@ -46,6 +46,19 @@ type Model struct {
 	footerHelp help.Model
 
 	now func() time.Time // only for markers dropped before any snapshot
+
+	// still says the last Update changed nothing drawn (a tick brought
+	// the snapshot already shown), so View returns the last frame: an
+	// idle screen is not rendered again four times a second.
+	still bool
+	frame *frameCache
+}
+
+// frameCache is the last frame View rendered; shared by the copies of a
+// Model that Bubble Tea's Update hands along.
+type frameCache struct {
+	ok bool
+	v  tea.View
 }
 
 // New builds the root model. Nothing is read from src until the program
@@ -59,6 +72,7 @@ func New(src Source, opt Options) Model {
 		dark:       true, // until the terminal tells us otherwise
 		footerHelp: help.New(),
 		now:        time.Now,
+		frame:      &frameCache{},
 	}
 	glyphs := render.Unicode
 	if opt.ASCII {
@@ -107,6 +121,7 @@ func latest(src Source) *model.Snapshot {
 
 // Update handles one message. It does no I/O: snapshots arrive as messages.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.still = false
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 0), max(msg.Height, 0)
@@ -119,6 +134,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.replay != nil {
 			m.replay = msg.replay
+		}
+		if msg.Snapshot != nil && msg.Snapshot == m.latest && msg.replay == nil {
+			// The source published nothing new: nothing to take in or draw.
+			m.still = true
+			return m, cmd
 		}
 		if msg.Snapshot != nil {
 			if msg.Snapshot != m.latest {
@@ -358,6 +378,17 @@ func (m *Model) resize() {
 // View draws the screen. The alt screen and mouse mode are declared here,
 // as Bubble Tea v2 expects.
 func (m Model) View() tea.View {
+	if m.still && m.frame != nil && m.frame.ok {
+		return m.frame.v
+	}
+	v := m.view()
+	if m.frame != nil {
+		m.frame.v, m.frame.ok = v, true
+	}
+	return v
+}
+
+func (m Model) view() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion

@@ -40,7 +40,10 @@ func Run(ctx context.Context, src Source, opt Options) error {
 	if opt.LineMode || term.lines {
 		return runLines(ctx, src, opt.withDefaults(), term.columns)
 	}
-	p := tea.NewProgram(New(src, opt), tea.WithContext(ctx))
+	// 20 frames a second at most (Bubble Tea's default is 60): a key is
+	// drawn within 50 ms, and an idle screen wakes the renderer a third as
+	// often.
+	p := tea.NewProgram(New(src, opt), tea.WithContext(ctx), tea.WithFPS(20))
 	_, err := p.Run()
 	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

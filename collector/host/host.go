@@ -41,7 +41,7 @@ type Sampler struct {
 	tcp tcpCounter
 	// The TCP table is the costly read on a busy gateway (the kernel
 	// formats every socket): it is refreshed at most every tcpEvery, and
-	// never more often than 20 times its own cost, so it stays under 5 %
+	// never more often than 100 times its own cost, so it stays under 1 %
 	// of a core however many sockets there are. Between reads the last
 	// counts are reported.
 	tcpAt     time.Time
@@ -51,7 +51,7 @@ type Sampler struct {
 }
 
 // tcpEvery is the shortest interval between two reads of the TCP table.
-const tcpEvery = 5 * time.Second
+const tcpEvery = 10 * time.Second
 
 // NewSampler returns a Sampler. Its first Sample reports the CPU usage
 // averaged since boot; later ones report the usage since the previous call.
@@ -159,7 +159,7 @@ func (s *Sampler) Sample(ctx context.Context) model.Host {
 	})
 	try("tcp", func() error {
 		now := s.now()
-		if s.tcpStates != nil && now.Sub(s.tcpAt) < max(tcpEvery, 20*s.tcpCost) {
+		if s.tcpStates != nil && now.Sub(s.tcpAt) < max(tcpEvery, 100*s.tcpCost) {
 			h.TCPStates = s.tcpStates
 			return nil
 		}

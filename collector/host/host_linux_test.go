@@ -153,7 +153,7 @@ func BenchmarkCountProcNetTCP(b *testing.B) {
 }
 
 // TestTCPReadIsThrottled: the TCP table is read again only after tcpEvery,
-// or 20 times its cost when that is longer; between reads the last counts
+// or 100 times its cost when that is longer; between reads the last counts
 // are reported.
 func TestTCPReadIsThrottled(t *testing.T) {
 	root := t.TempDir()
@@ -177,8 +177,8 @@ func TestTCPReadIsThrottled(t *testing.T) {
 	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 || h.TCPStates["LISTEN"] != 1 {
 		t.Errorf("not read again after tcpEvery: %v", h.TCPStates)
 	}
-	// A read that cost 1s is not repeated for 20s.
-	s.tcpCost = time.Second
+	// A read that cost 200ms is not repeated for 20s.
+	s.tcpCost = 200 * time.Millisecond
 	clock = clock.Add(10 * time.Second)
 	writeFixture(t, tcp, procNetSample[:strings.Index(procNetSample, "  sl  local_address                         remote")])
 	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 {
