@@ -233,8 +233,9 @@ func (rs *routeStats) merge(o *routeStats) {
 
 // normaliseRoute appends to b the route a path names: the query and
 // fragment dropped, at most routeSegments segments ("/…" after), each
-// segment that is an ID — digits, a UUID, a hex or base64-like token of 16
-// characters or more, anything with a digit that is 12 characters or more —
+// segment that is an ID — digits (with - _ . : , between: 2026-12-01), a
+// UUID, a hex hash, a token of 16 letters and digits or more, a name of 12
+// characters or more that is a third digits —
 // folded into ":id", percent-escapes and control bytes kept out.
 func normaliseRoute(b []byte, path string) []byte {
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
@@ -297,10 +298,15 @@ func isID(s string) bool {
 	if s == "" {
 		return false
 	}
-	digits, hex, alnum := 0, 0, 0
+	digits, hex, alnum, seps := 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case c == '-' || c == '_' || c == '.' || c == ':' || c == ',':
+			seps++
+			if c == '-' || c == '_' {
+				alnum++
+			}
 		case c >= '0' && c <= '9':
 			digits++
 			hex++
@@ -314,7 +320,7 @@ func isID(s string) bool {
 	}
 	n := len(s)
 	switch {
-	case digits == n: // 42, 20261201
+	case digits == n, digits > 0 && digits+seps == n: // 42, 20261201, 2026-12-01, 7_3
 		return true
 	case n == 36 && strings.Count(s, "-") == 4 && hex == 32: // a UUID
 		return true

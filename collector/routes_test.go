@@ -21,6 +21,10 @@ func TestNormaliseRoute(t *testing.T) {
 		{"/blobs/3f786850e387550fdab836ed7e6dc881de23001b", "/blobs/:id"},
 		{"/t/eyJhbGciOiJIUzI1NiJ9abc123XYZ", "/t/:id"},
 		{"/orders/order-2026-1201-77", "/orders/:id"},
+		{"/u/0-17/x", "/u/:id/x"},
+		{"/days/2026-12-01", "/days/:id"},
+		{"/v1.2/", "/v1.2"},
+		{"/a-b/c_d", "/a-b/c_d"},
 		{"/static/app.js", "/static/app.js"},
 		{"/api/v2/search", "/api/v2/search"}, // v2 is a name
 		{"/a/b/c/d/e/f", "/a/b/c/d/…"},

@@ -948,10 +948,69 @@ func (x *ngx) emit(ctx context.Context) {
 
 	n := &Config{}
 	x.chooseAccessLog(n)
+	x.chooseRoutes(ctx, n)
 	x.chooseErrorLog(n)
 	x.chooseStub(n)
 	if n.StatusURL != "" || n.AccessLog != "" || n.ErrorLog != "" {
 		x.r.SetSection("nginx", n)
+	}
+}
+
+// chooseRoutes writes the locations that proxy as routes when an access
+// log followed is in a format that names no upstream (combined, main):
+// its requests are then attributed by the location their path matches.
+// Regular-expression and named locations are not routes (noted); the
+// first location of a path wins (server blocks are not told apart).
+func (x *ngx) chooseRoutes(ctx context.Context, n *Config) {
+	need := false
+	for _, a := range n.AllAccessLogs() {
+		if !hasUpstreamVars(a.Format) {
+			need = true
+		}
+	}
+	if !need {
+		return
+	}
+	seen := map[string]bool{}
+	skipped := 0
+	for _, p := range x.passes {
+		if p.stream || p.loc == "" || p.d.Name != "proxy_pass" && p.d.Name != "grpc_pass" {
+			continue
+		}
+		kind, path := splitLocation(p.loc)
+		if kind != "" && kind != "=" && kind != "^~" {
+			skipped++
+			continue
+		}
+		key := kind + " " + path
+		if seen[key] {
+			continue
+		}
+		dst := x.passDest(p)
+		var up string
+		switch {
+		case dst.up != nil:
+			up = dst.up.name
+		case dst.unix != "":
+			up = "unix:" + dst.unix
+		case dst.host != "":
+			ips, _ := x.resolve(ctx, dst.host, dst.port, p.d)
+			if len(ips) == 0 {
+				continue
+			}
+			up = net.JoinHostPort(ips[0], dst.port)
+		default:
+			continue // variables, or no port
+		}
+		seen[key] = true
+		x.r.SetField(fmt.Sprintf("nginx.routes[%d]", len(n.Routes)), fmt.Sprintf("%s (%s %s in location %s)", p.d.Pos(), p.d.Name, p.d.Arg(0), p.loc))
+		n.Routes = append(n.Routes, Route{Location: p.loc, Upstream: up})
+	}
+	if len(n.Routes) > 0 {
+		x.r.Explain("nginx", "requests of the access logs whose format names no upstream are attributed by the location their path matches: %d routes below", len(n.Routes))
+	}
+	if skipped > 0 {
+		x.r.Note("nginx", "%d regular-expression or named locations proxy too: routes are prefix and exact locations only, so their requests are attributed by prefix or not at all", skipped)
 	}
 }
 
@@ -1099,7 +1158,7 @@ func (x *ngx) chooseAccessLog(n *Config) {
 				x.r.SetField("nginx.log_format", "nginx's built-in combined format")
 			}
 			if !c.up {
-				x.r.Note("nginx", "the access log's format has no $upstream_addr/$upstream_status: gwtop cannot tell which upstream failed from it; add them to log_format %s", c.a.format)
+				x.r.Note("nginx", "the access log's format has no $upstream_addr/$upstream_status: gwtop cannot tell from it which upstream nginx chose (it attributes requests by the location they matched, where that location's proxy_pass names one); add them to log_format %s", c.a.format)
 			}
 			if c.a.buffered != "" {
 				x.r.Explain("nginx", "the access log is buffered (%s): lines reach the file in bursts", c.a.buffered)

@@ -90,6 +90,9 @@ func TestNginxTree(t *testing.T) {
 				{Path: filepath.Join(logs, "static.log"), Format: "combined"},
 			},
 			ErrorLogs: []string{filepath.Join(logs, "error.log")},
+			// Two of those logs are combined, which names no upstream:
+			// the proxying prefix locations are routes.
+			Routes: []Route{{Location: "/app/", Upstream: "app"}, {Location: "/payments/", Upstream: "payments"}, {Location: "/legacy/", Upstream: "legacy"}, {Location: "/inline/", Upstream: "127.0.0.1:18009"}},
 		}
 		if n := nginxOf(res.Config); n == nil || !reflect.DeepEqual(*n, wantN) {
 			t.Errorf("noExec=%v nginx:\n got %+v\nwant %+v", noExec, n, wantN)
@@ -281,7 +284,8 @@ func TestNginxNotRunning(t *testing.T) {
 		t.Logf("%s", res.YAML)
 	}
 	discovertest.CheckNotRunning(t, res, "nginx", "nginx", "/etc/nginx/nginx.conf")
-	want := Config{StatusURL: "http://127.0.0.1:8080/nginx_status", AccessLog: "/var/log/nginx/access.log", LogFormat: "combined", ErrorLog: "/var/log/nginx/error.log"}
+	want := Config{StatusURL: "http://127.0.0.1:8080/nginx_status", AccessLog: "/var/log/nginx/access.log", LogFormat: "combined", ErrorLog: "/var/log/nginx/error.log",
+		Routes: []Route{{Location: "/", Upstream: "app"}}} // combined names no upstream: routes
 	if n := nginxOf(res.Config); n == nil || !reflect.DeepEqual(*n, want) {
 		t.Errorf("nginx:\n got %+v\nwant %+v\n%s", n, want, res.YAML)
 	}

@@ -26,6 +26,10 @@ type accessParser struct {
 	// addrs interns upstream addresses: the record's point into the
 	// reader's buffer, the request's must outlive the line.
 	addrs map[string]string
+	// router, for a format that names no upstream, attributes a request
+	// by the location its path matches (routes: how many).
+	router *router
+	routes int
 }
 
 // maxAddrs bounds the interned addresses; beyond it the map starts over.
@@ -34,7 +38,7 @@ const maxAddrs = 8192
 // Fork returns a parser of the same format with its own scratch state,
 // for another goroutine (a backlog read in parallel).
 func (a *accessParser) Fork() feed.LineParser {
-	return &accessParser{format: a.format, errorLogWatched: a.errorLogWatched}
+	return &accessParser{format: a.format, errorLogWatched: a.errorLogWatched, router: a.router, routes: a.routes}
 }
 
 // addr returns a stable copy of v, allocated once per distinct address.
@@ -63,6 +67,18 @@ func (a *accessParser) Line(b []byte, sink feed.Sink) error {
 			Connect: at.ConnectTime, Header: at.HeaderTime, Total: at.ResponseTime}
 		a.cause(&fa)
 		r.Attempts = append(r.Attempts, fa)
+	}
+	if len(r.Attempts) == 0 && a.router != nil {
+		if up, ok := a.router.match(a.rec.URI); ok {
+			// What the client got and how long nginx took: the upstream's
+			// answer and time are not logged. nginx makes 502 and 504
+			// itself; a 500 or 503 is taken as the upstream's, inferred.
+			fa := feed.Attempt{Addr: up, Status: a.rec.Status, Connect: -1, Header: -1, Total: a.rec.RequestTime}
+			if fa.Status >= 500 && fa.Status != 502 && fa.Status != 504 {
+				fa.Cause, fa.Inferred = model.CauseUpstream5xx, true
+			}
+			r.Attempts = append(r.Attempts, fa)
+		}
 	}
 	sink.ObserveRequest(r, b)
 	return nil

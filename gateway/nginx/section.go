@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/config/discover"
@@ -49,6 +50,9 @@ type Config struct {
 	// has one per server block, each access log in its own format.
 	AccessLogs []AccessLog `yaml:"access_logs"`
 	ErrorLogs  []string    `yaml:"error_logs"`
+	// Routes attribute the requests of an access log whose format names
+	// no upstream to the location's proxy_pass (see Route).
+	Routes []Route `yaml:"routes"`
 }
 
 // AccessLog is one access log and the log_format it is written in.
@@ -121,17 +125,36 @@ func (n *Config) Validate(c *config.Check) {
 	if n.LogFormat != "" && n.AccessLog == "" {
 		c.Bad("log_format", "set, but nginx.access_log is not: which log is in this format?", "log_format")
 	}
+	for i, r := range n.Routes {
+		kind, path := splitLocation(r.Location)
+		switch {
+		case kind != "" && kind != "=" && kind != "^~":
+			c.Bad(fmt.Sprintf("routes[%d].location", i), fmt.Sprintf("%q: a route is a prefix (/api/, ^~ /static/) or exact (= /login) location, not a regular expression or a named one", r.Location), "routes", i, "location")
+		case !strings.HasPrefix(path, "/"):
+			c.Bad(fmt.Sprintf("routes[%d].location", i), fmt.Sprintf("%q: a location's path starts with /", r.Location), "routes", i, "location")
+		case r.Upstream == "":
+			c.Bad(fmt.Sprintf("routes[%d].upstream", i), "missing: where the location proxies to (host:port, or an upstream block's name)", "routes", i)
+		}
+	}
 }
 
 // Wire follows every access and error log and reads stub_status.
 func (n *Config) Wire(w gateway.Wirer) error {
 	errLogOn := len(n.AllErrorLogs()) > 0
+	var rt *router
+	if len(n.Routes) > 0 {
+		rt = newRouter(n.Routes)
+	}
 	for _, a := range n.AllAccessLogs() {
 		f, err := logformat.Compile(a.Format)
 		if err != nil {
 			return fmt.Errorf("nginx log_format of %s: %w", a.Path, err)
 		}
-		w.Log("access_log", a.Path, &accessParser{format: f, errorLogWatched: errLogOn})
+		p := &accessParser{format: f, errorLogWatched: errLogOn}
+		if !hasUpstreamVars(a.Format) {
+			p.router, p.routes = rt, len(n.Routes)
+		}
+		w.Log("access_log", a.Path, p)
 	}
 	for _, path := range n.AllErrorLogs() {
 		w.Log("error_log", path, newErrorParser())
