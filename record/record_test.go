@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,30 +120,34 @@ func TestSizeBudget(t *testing.T) {
 	}
 }
 
-// BenchmarkWrite is the cost of recording one snapshot of a 10-upstream
-// gateway, and the bytes it takes per 10 s.
+// BenchmarkWrite is the cost of recording one snapshot of a gateway of
+// 10 and of 500 upstreams, and the bytes it takes per 10 s.
 func BenchmarkWrite(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "rec")
-	w, err := Create(path, Options{})
-	if err != nil {
-		b.Fatal(err)
+	for _, n := range []int{10, 500} {
+		b.Run(fmt.Sprintf("upstreams=%d", n), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "rec")
+			w, err := Create(path, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			g := newTraffic(7, n)
+			snaps := make([]*model.Snapshot, 60)
+			for i := range snaps {
+				snaps[i] = g.next()
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				// Fresh pointers, so none is skipped as the one written last.
+				s := *snaps[i%len(snaps)]
+				if err := w.Write(&s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			w.Close()
+			b.ReportMetric(float64(w.Written())/(float64(b.N)/20)/1024, "KiB/10s")
+		})
 	}
-	g := newTraffic(7, 10)
-	snaps := make([]*model.Snapshot, 240)
-	for i := range snaps {
-		snaps[i] = g.next()
-	}
-	b.ResetTimer()
-	for i := range b.N {
-		// Fresh pointers, so none is skipped as the one written last.
-		s := *snaps[i%len(snaps)]
-		if err := w.Write(&s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	w.Close()
-	b.ReportMetric(float64(w.Written())/(float64(b.N)/20)/1024, "KiB/10s")
 }
 
 // BenchmarkSeek is a seek to a random moment of a 10-minute recording.
@@ -309,5 +314,46 @@ func TestRotation(t *testing.T) {
 	writeTraffic(t, path, 5, Options{})
 	if files, _ := filepath.Glob(path + "*"); len(files) != 1 {
 		t.Errorf("after a new recording: %v", files)
+	}
+}
+
+// The writer's two delta coders — on the Go values, and the JSON one it
+// falls back to — both turn each snapshot into the next.
+func TestDeltaCodersAgree(t *testing.T) {
+	g := newTraffic(11, 5)
+	prev := g.next()
+	for i := range 100 {
+		next := g.next()
+		if i == 50 { // a row goes, one comes
+			next.Upstreams = append([]model.Upstream(nil), next.Upstreams[1:]...)
+			next.Upstreams = append(next.Upstreams, model.Upstream{Name: "new", Address: "10.9.9.9:80", State: model.StateUnknown})
+		}
+		pb, nb := mustJSON(t, prev), mustJSON(t, next)
+		ps, _ := parseState(pb)
+		ns, _ := parseState(nb)
+		goDelta, ok, err := diffSnapshots(prev, next)
+		if !ok || err != nil {
+			t.Fatalf("the Go coder does not follow the model: %v", err)
+		}
+		for name, d := range map[string]delta{"go": goDelta, "json": diff(ps, ns)} {
+			b, _ := json.Marshal(d)
+			var back delta
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			got, err := apply(ps, &back)
+			if err != nil {
+				t.Fatalf("%s delta %d: %v", name, i, err)
+			}
+			gb, _ := got.json()
+			var s model.Snapshot
+			if err := json.Unmarshal(gb, &s); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(mustJSON(t, &s), nb) {
+				t.Fatalf("%s delta %d does not give the next snapshot", name, i)
+			}
+		}
+		prev = next
 	}
 }

@@ -59,8 +59,8 @@ type Writer struct {
 
 	buf   bytes.Buffer
 	gz    *gzip.Writer
-	block int // snapshots in the current block; 0: the next one is full
-	prev  *state
+	block int             // snapshots in the current block; 0: the next one is full
+	prev  *model.Snapshot // the snapshot the next delta is from
 	last  *model.Snapshot
 	seen  map[string]bool // keys of the events the previous snapshot held
 	count int
@@ -123,26 +123,26 @@ func (w *Writer) Write(s *model.Snapshot) error {
 	if err := w.events(s); err != nil {
 		return err
 	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("record: %w", err)
+	full := w.block == 0 || w.prev == nil
+	var raw []byte
+	var err error
+	if !full {
+		raw, err = w.delta(s)
+		if err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
 	}
-	st, err := parseState(b)
-	if err != nil {
-		return fmt.Errorf("record: %w", err)
-	}
-	kind, raw := kindFull, b
-	if w.block == 0 || w.prev == nil {
+	kind := kindDelta
+	if full {
+		kind = kindFull
+		if raw, err = json.Marshal(s); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
 		w.buf.Reset()
 		if w.gz == nil {
-			w.gz, _ = gzip.NewWriterLevel(&w.buf, gzip.BestCompression)
+			w.gz, _ = gzip.NewWriterLevel(&w.buf, gzip.DefaultCompression)
 		} else {
 			w.gz.Reset(&w.buf)
-		}
-	} else {
-		kind = kindDelta
-		if raw, err = json.Marshal(diff(w.prev, st)); err != nil {
-			return fmt.Errorf("record: %w", err)
 		}
 	}
 	if _, err := w.gz.Write(raw); err != nil {
@@ -155,7 +155,7 @@ func (w *Writer) Write(s *model.Snapshot) error {
 		return err
 	}
 	w.buf.Reset()
-	w.prev, w.last = st, s
+	w.prev, w.last = s, s
 	w.count++
 	if w.block++; w.block >= w.opt.FullEvery {
 		w.block = 0
@@ -164,6 +164,35 @@ func (w *Writer) Write(s *model.Snapshot) error {
 		return w.rotate()
 	}
 	return nil
+}
+
+// delta encodes s as changes to the previous snapshot: on the Go values
+// when the model allows, else through JSON.
+func (w *Writer) delta(s *model.Snapshot) ([]byte, error) {
+	d, ok, err := diffSnapshots(w.prev, s)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		pb, err := json.Marshal(w.prev)
+		if err != nil {
+			return nil, err
+		}
+		nb, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := parseState(pb)
+		if err != nil {
+			return nil, err
+		}
+		ns, err := parseState(nb)
+		if err != nil {
+			return nil, err
+		}
+		d = diff(ps, ns)
+	}
+	return json.Marshal(d)
 }
 
 // events writes a frame for every event s holds that the previous
