@@ -319,6 +319,14 @@ func isID(s string) bool {
 		}
 	}
 	n := len(s)
+	if i := strings.LastIndexAny(s, "-_"); i > 0 && i < n-1 {
+		// A prefixed ID: ch_082842, order-42, usr_3f9a1c.
+		tail := s[i+1:]
+		if td := strings.Trim(tail, "0123456789"); td == "" && len(tail) >= 2 ||
+			len(tail) >= 6 && strings.Trim(tail, "0123456789abcdefABCDEF") == "" && strings.ContainsAny(tail, "0123456789") {
+			return true
+		}
+	}
 	switch {
 	case digits == n, digits > 0 && digits+seps == n: // 42, 20261201, 2026-12-01, 7_3
 		return true

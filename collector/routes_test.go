@@ -25,6 +25,9 @@ func TestNormaliseRoute(t *testing.T) {
 		{"/days/2026-12-01", "/days/:id"},
 		{"/v1.2/", "/v1.2"},
 		{"/a-b/c_d", "/a-b/c_d"},
+		{"/payments/charges/ch_082842", "/payments/charges/:id"},
+		{"/users/usr_3f9a1c/x", "/users/:id/x"},
+		{"/api-v2/item-42", "/api-v2/:id"}, {"/docs/page-2", "/docs/page-2"},
 		{"/static/app.js", "/static/app.js"},
 		{"/api/v2/search", "/api/v2/search"}, // v2 is a name
 		{"/a/b/c/d/e/f", "/a/b/c/d/…"},
