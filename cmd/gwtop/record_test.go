@@ -216,4 +216,13 @@ func TestRecordReplayUsage(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "2026-03-14 03:10:04") || !strings.Contains(out, "127.0.0.1:1") {
 		t.Errorf("exit %d: %s %s", code, out, stderr)
 	}
+	// TERM=dumb: the replay in the line mode, a table per new snapshot,
+	// from --at on, until stopped.
+	t.Setenv("TERM", "dumb")
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	var lines, errb bytes.Buffer
+	if code := run(ctx, []string{"replay", file, "--at", "03:10:08"}, &lines, &errb); code != 0 || !strings.Contains(lines.String(), "127.0.0.1:1") {
+		t.Errorf("replay in the line mode: exit %d: %s%s", code, lines.String(), errb.String())
+	}
 }
