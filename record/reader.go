@@ -40,8 +40,11 @@ type Reader struct {
 	closers []io.Closer
 	snaps   []entry
 	events  []model.Event
-	notes   []string
-	blocks  int
+	// seenEvent are the keys of the events listed (bounded: cleared
+	// past 4×maxIndexedEvents).
+	seenEvent map[string]bool
+	notes     []string
+	blocks    int
 
 	cur  *cursor
 	last struct {
@@ -163,7 +166,13 @@ func (r *Reader) add(ra io.ReaderAt, size int64, name string) error {
 		switch fh.kind {
 		case kindEvent:
 			var e model.Event
-			if json.Unmarshal(payload, &e) == nil {
+			// Each rotated file lists the events its first snapshot
+			// holds again: one entry per event.
+			if json.Unmarshal(payload, &e) == nil && !r.seenEvent[eventKey(&e)] {
+				if r.seenEvent == nil || len(r.seenEvent) > 4*maxIndexedEvents {
+					r.seenEvent = map[string]bool{}
+				}
+				r.seenEvent[eventKey(&e)] = true
 				r.events = append(r.events, e)
 				if len(r.events) > 2*maxIndexedEvents {
 					r.events = append(r.events[:0], r.events[len(r.events)-maxIndexedEvents:]...)

@@ -310,6 +310,11 @@ func TestRotation(t *testing.T) {
 	if err != nil || !bytes.Equal(mustJSON(t, first), want[300-r.Len()]) {
 		t.Fatalf("first: %v", err)
 	}
+	// Every file lists the events its first snapshot holds; the reader
+	// lists each once.
+	if evs := r.Events(); len(evs) != 3 {
+		t.Errorf("%d events over the rotated files, want 3", len(evs))
+	}
 	// A new recording at the same path forgets the old one's rotated files.
 	writeTraffic(t, path, 5, Options{})
 	if files, _ := filepath.Glob(path + "*"); len(files) != 1 {
