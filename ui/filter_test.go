@@ -118,3 +118,32 @@ func TestFlowFilterLanguage(t *testing.T) {
 		t.Fatalf("err %v typing %v", ov(final).FilterError(), final.typing())
 	}
 }
+
+// FuzzOverviewFilter: whatever is typed into the overview's filter, the
+// screen draws within its size, the table shows the rows of the last
+// valid expression (all of them when none was), and an invalid one has
+// its error on the filter line.
+func FuzzOverviewFilter(f *testing.F) {
+	for _, s := range []string{"pay", "p95>abc", "state:down | 5xx>2%", "/(/", "!", "\x1b[2J/a/", "cause:refused root:x", "||"} {
+		f.Add(s)
+	}
+	base := newTestModel(80, 24, "dark", fixtureSnapshot())
+	f.Fuzz(func(t *testing.T, typed string) {
+		m := press(base, "/")
+		m = typeText(m, typed)
+		out := plain(m)
+		lines := strings.Split(out, "\n")
+		if len(lines) > 24 {
+			t.Fatalf("%d lines", len(lines))
+		}
+		o := ov(m)
+		if err := o.FilterError(); err != nil && !strings.Contains(out, "✖ ") {
+			t.Fatalf("error %v not on the filter line:\n%s", err, out)
+		}
+		for _, r := range o.rows {
+			if !o.flt.applied.Match(&o.snap.Upstreams[r]) {
+				t.Fatalf("row %s does not match the applied filter %q", o.snap.Upstreams[r].Name, o.flt.applied)
+			}
+		}
+	})
+}
