@@ -33,6 +33,7 @@ type lineLog struct {
 	rawLine []byte
 	rawPos  tail.Pos
 	rawOK   bool
+	rawBuf  []byte // scratch for a request's normalised route
 }
 
 // keepRaw makes the log keep its lines in raw, for the rows they name.

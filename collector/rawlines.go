@@ -24,7 +24,7 @@ const (
 	RawMaxBytes = 32 << 20 // all rows' rings together: 512 full rows
 	rawRowRecs  = 4096     // positions kept per row
 	rawMinRecs  = 64       // a row's first allocation of positions
-	rawMaxRecs  = 1 << 18  // positions kept in all rows together (10 MiB)
+	rawMaxRecs  = 1 << 18  // positions kept in all rows together (12 MiB)
 	rawMaxRows  = maxUpstreams
 	rawMaxFiles = 1 << 12 // distinct log files (a file per rotation) positions refer to
 	// DefaultMaxLines is how many lines a query returns when it says 0.
@@ -32,13 +32,14 @@ const (
 	maxQueryLines   = 10000
 )
 
-// rawRec is one kept line: 40 bytes.
+// rawRec is one kept line: 48 bytes.
 type rawRec struct {
 	t     int64  // unix nanoseconds
 	off   int64  // of the line's first byte in its file
 	rpos  int64  // where its text starts in the row's ring (bytes written before it)
 	n     uint32 // bytes of text (the line cut to maxLineLen)
 	hash  uint32 // CRC-32C of those bytes, to know a read-back is the same line
+	route uint32 // routeSum of its route and host; 0 when the line names none
 	file  uint16 // index+1 into rawStore.files; 0: no file (standard input)
 	src   uint8  // srcAccess or srcError
 	cause uint8  // model.Cause index+1; 0 none
@@ -76,11 +77,11 @@ func newRawStore() *rawStore {
 
 // add keeps one line for the row (gw, addr). pos is where it lies, when
 // known (ok).
-func (s *rawStore) add(gw, addr string, t time.Time, src uint8, cause model.Cause, line []byte, pos tail.Pos, ok bool) {
+func (s *rawStore) add(gw, addr string, t time.Time, src uint8, cause model.Cause, route uint32, line []byte, pos tail.Pos, ok bool) {
 	if len(line) > maxLineLen {
 		line = line[:maxLineLen]
 	}
-	rec := rawRec{t: t.UnixNano(), n: uint32(len(line)), hash: lineSum(line), src: src}
+	rec := rawRec{t: t.UnixNano(), n: uint32(len(line)), hash: lineSum(line), src: src, route: route}
 	if i := cause.Index(); i >= 0 {
 		rec.cause = uint8(i + 1)
 	}
@@ -205,6 +206,10 @@ func (s *rawStore) lines(ctx context.Context, q model.LinesQuery) model.Lines {
 	if i := q.Cause.Index(); i >= 0 {
 		want = uint8(i + 1)
 	}
+	var route uint32
+	if q.Route != "" {
+		route = routeSum([]byte(q.Route), q.Host)
+	}
 	var out model.Lines
 	var todo []pending
 	s.mu.Lock()
@@ -213,7 +218,7 @@ func (s *rawStore) lines(ctx context.Context, q model.LinesQuery) model.Lines {
 		n := min(r.tot, int64(len(r.recs)))
 		for k := r.tot - 1; k >= r.tot-n; k-- {
 			rec := &r.recs[k%int64(len(r.recs))]
-			if want != 0 && rec.cause != want {
+			if (want != 0 && rec.cause != want) || (route != 0 && rec.route != route) {
 				continue
 			}
 			out.Known++
@@ -324,6 +329,17 @@ func lineSum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// routeSum names a normalised route and its host in 32 bits (never 0),
+// as the routes table keys them (routes.go: the host cut to 64 bytes).
+func routeSum(route []byte, host string) uint32 {
+	if len(host) > 64 {
+		host = host[:64]
+	}
+	h := crc32.Update(crc32.Checksum(route, castagnoli), castagnoli, []byte{0})
+	h = crc32.Update(h, castagnoli, []byte(host))
+	return max(h, 1)
+}
+
 func sameFile(f *os.File, want rawFile) bool {
 	fi, err := f.Stat()
 	if err != nil {
@@ -348,6 +364,11 @@ func (k rawSink) ObserveRequest(r *feed.Request, line []byte) {
 	k.Sink.ObserveRequest(r, line)
 	l := k.l
 	t := cmp.Or(r.Time, time.Now())
+	var route uint32
+	if r.Path != "" {
+		l.rawBuf = normaliseRoute(l.rawBuf[:0], r.Path)
+		route = routeSum(l.rawBuf, r.Host)
+	}
 	kept := false
 	for i := range r.Attempts {
 		at := &r.Attempts[i]
@@ -358,11 +379,11 @@ func (k rawSink) ObserveRequest(r *feed.Request, line []byte) {
 		if r.Cause != "" && i == len(r.Attempts)-1 {
 			code = r.Cause
 		}
-		l.raw.add(l.instance, at.Addr, t, srcAccess, code, l.rawLine, l.rawPos, l.rawOK)
+		l.raw.add(l.instance, at.Addr, t, srcAccess, code, route, l.rawLine, l.rawPos, l.rawOK)
 		kept = true
 	}
 	if !kept && r.Cause != "" {
-		l.raw.add(l.instance, GatewayName, t, srcAccess, r.Cause, l.rawLine, l.rawPos, l.rawOK)
+		l.raw.add(l.instance, GatewayName, t, srcAccess, r.Cause, route, l.rawLine, l.rawPos, l.rawOK)
 	}
 }
 
@@ -377,7 +398,7 @@ func (k rawSink) ObserveFailure(f feed.Failure) {
 	if f.Source == "access_log" {
 		src = srcAccess
 	}
-	l.raw.add(l.instance, addr, cmp.Or(f.Time, time.Now()), src, f.Cause, l.rawLine, l.rawPos, l.rawOK)
+	l.raw.add(l.instance, addr, cmp.Or(f.Time, time.Now()), src, f.Cause, 0, l.rawLine, l.rawPos, l.rawOK)
 }
 
 // Lines is the raw log lines behind one upstream, newest first; the older

@@ -59,7 +59,7 @@ func TestRawRingInBytes(t *testing.T) {
 		if i%3 == 0 {
 			cause = model.CauseRefused
 		}
-		s.add("nginx", "10.0.0.5:8000", t0.Add(time.Duration(i)*time.Millisecond), srcAccess, cause, []byte(l), pos[i], true)
+		s.add("nginx", "10.0.0.5:8000", t0.Add(time.Duration(i)*time.Millisecond), srcAccess, cause, 0, []byte(l), pos[i], true)
 	}
 	if b, _ := s.usage(); b != RawRowBytes {
 		t.Fatalf("ring bytes %d, want one row's %d", b, RawRowBytes)
@@ -103,7 +103,7 @@ func TestRawReadBackGone(t *testing.T) {
 	lines, pos := writeLines(t, path, 1000, 200)
 	s := newRawStore()
 	for i, l := range lines {
-		s.add("", "a:1", time.Now(), srcAccess, "", []byte(l), pos[i], true)
+		s.add("", "a:1", time.Now(), srcAccess, "", 0, []byte(l), pos[i], true)
 	}
 	q := model.LinesQuery{Address: "a:1", Max: 1000}
 	// Rewritten in place (same file, other bytes at the offsets).
@@ -132,7 +132,7 @@ func TestRawReadBackGone(t *testing.T) {
 		t.Fatalf("rotated: gone %d, oldest %+v, newest %q", got.Gone, got.Lines[999], got.Lines[0].Text)
 	}
 	// Standard input has no file to read back from.
-	s.add("", "b:1", time.Now(), srcError, model.CauseReset, []byte("from stdin"), tail.Pos{}, false)
+	s.add("", "b:1", time.Now(), srcError, model.CauseReset, 0, []byte("from stdin"), tail.Pos{}, false)
 	if got := s.lines(context.Background(), model.LinesQuery{Address: "b:1"}); got.Lines[0].Text != "from stdin" || got.Lines[0].Source != "error_log" || got.Lines[0].File != "" {
 		t.Fatalf("stdin line: %+v", got.Lines[0])
 	}
@@ -148,7 +148,7 @@ func TestRawMemoryBounded(t *testing.T) {
 	p := tail.Pos{Path: "/var/log/nginx/access.log", Dev: 1, Ino: 2}
 	for i := range 125000 {
 		p.Offset = int64(i) * 2001
-		s.add("nginx", fmt.Sprintf("10.0.%d.%d:80", i%2000/250, i%250), time.Now(), srcAccess, model.CauseRefused, line, p, true)
+		s.add("nginx", fmt.Sprintf("10.0.%d.%d:80", i%2000/250, i%250), time.Now(), srcAccess, model.CauseRefused, 0, line, p, true)
 	}
 	growth := h.Growth()
 	ringBytes, recs := s.usage()
@@ -156,7 +156,7 @@ func TestRawMemoryBounded(t *testing.T) {
 		t.Fatalf("held %d ring bytes (cap %d), %d positions (cap %d)", ringBytes, RawMaxBytes, recs, rawMaxRecs)
 	}
 	const slack = 8 << 20 // the row map, the row structs, the address strings
-	if limit := uint64(RawMaxBytes + rawMaxRecs*40 + slack); growth > limit {
+	if limit := uint64(RawMaxBytes + rawMaxRecs*48 + slack); growth > limit {
 		t.Fatalf("heap grew %d MiB for 250 MB of lines, want at most %d MiB", growth>>20, limit>>20)
 	}
 	t.Logf("250 MB of lines into 2000 rows: %d MiB of rings, %d positions, heap +%d MiB", ringBytes>>20, recs, growth>>20)
@@ -228,12 +228,44 @@ func TestRawLinesFromNginx(t *testing.T) {
 	if !strings.Contains(got.Lines[0].Text, fmt.Sprintf("/bad/r%d", requests-1)) {
 		t.Errorf("the newest line is not the last request's: %q", got.Lines[0].Text)
 	}
-	ok := eng.Lines(ctx, model.LinesQuery{Gateway: "nginx", Address: healthy.Addr})
+	var ok model.Lines
+	waitUntil(t, "the healthy upstream's lines", func() bool {
+		ok = eng.Lines(ctx, model.LinesQuery{Gateway: "nginx", Address: healthy.Addr})
+		return ok.Known >= requests
+	})
 	if ok.Known != requests || strings.Contains(ok.Lines[0].Text, "/bad/") {
 		t.Errorf("healthy upstream: %d lines, newest %q", ok.Known, ok.Lines[0].Text)
 	}
 	if c := eng.Lines(ctx, model.LinesQuery{Gateway: "nginx", Address: refused.Addr, Cause: model.CauseRefused}); c.Known < requests {
 		t.Errorf("refused lines %d", c.Known)
+	}
+	// A route's lines: its access lines, as many as the route counts.
+	var u model.Upstream
+	waitUntil(t, "the routes", func() bool {
+		u, _ = eng.Latest().Upstream("nginx", refused.Addr)
+		return len(u.Routes) > 0 && u.Requests == requests
+	})
+	var routed int64
+	for _, r := range u.Routes {
+		if r.Route == model.RouteOther {
+			continue
+		}
+		got := eng.Lines(ctx, model.LinesQuery{Gateway: "nginx", Address: refused.Addr, Route: r.Route, Host: r.Host})
+		if int64(got.Known) != r.Requests {
+			t.Errorf("route %s %s: %d lines, the route counts %d requests", r.Route, r.Host, got.Known, r.Requests)
+		}
+		for _, l := range got.Lines {
+			if l.Source != "access_log" {
+				t.Errorf("route %s: a %s line", r.Route, l.Source)
+			}
+		}
+		routed += int64(got.Known)
+	}
+	if routed == 0 {
+		t.Errorf("no line by route; routes %+v", u.Routes)
+	}
+	if none := eng.Lines(ctx, model.LinesQuery{Gateway: "nginx", Address: refused.Addr, Route: "/nowhere"}); none.Known != 0 {
+		t.Errorf("a route never requested has %d lines", none.Known)
 	}
 }
 
@@ -252,7 +284,7 @@ func BenchmarkRawAdd(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		p.Offset += 301
-		s.add("nginx", addrs[i%100], now, srcAccess, "", line, p, true)
+		s.add("nginx", addrs[i%100], now, srcAccess, "", 0, line, p, true)
 		i++
 	}
 }

@@ -8,6 +8,9 @@ type LinesQuery struct {
 	Gateway string // the upstream's gateway instance
 	Address string
 	Cause   Cause // only the lines gwtop read as this cause; "" every line
+	// Route and Host narrow it to the access lines of one route
+	// (Upstream.Routes: the normalised path and the virtual host).
+	Route, Host string
 	Max     int   // at most this many, newest first; 0 means 1000
 }
 

@@ -44,9 +44,10 @@ type linesReceiver interface {
 }
 
 // drillKeys are the drill-down's own keys.
-var drillKeys = struct{ Search, Cause, Reload key.Binding }{
+var drillKeys = struct{ Search, Cause, Route, Reload key.Binding }{
 	Search: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
 	Cause:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cause")),
+	Route:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "route")),
 	Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload")),
 }
 
@@ -62,6 +63,8 @@ type drillPane struct {
 	key, gw, addr, name string
 	cause               model.Cause   // "" every line
 	causes              []model.Cause // the upstream's causes when opened, for c
+	route               int           // index+1 into routes; 0 every route
+	routes              []model.Route // the upstream's named routes when opened, for o
 
 	seq     int
 	loading bool
@@ -82,6 +85,11 @@ func newDrill(c *Common, u *model.Upstream, cause model.Cause) (*drillPane, tea.
 	d := &drillPane{c: c, key: upstreamKey(u), gw: u.Gateway, addr: u.Address, name: u.Name, cause: cause, search: ti}
 	for _, cr := range u.Causes {
 		d.causes = append(d.causes, cr.Code)
+	}
+	for _, r := range u.Routes {
+		if r.Route != model.RouteOther { // other is many routes: no line names it
+			d.routes = append(d.routes, r)
+		}
 	}
 	d.ApplyStyles()
 	return d, d.load()
@@ -107,6 +115,9 @@ func (d *drillPane) load() tea.Cmd {
 	d.loading = true
 	msg := linesMsg{to: d, seq: d.seq}
 	q := model.LinesQuery{Gateway: d.gw, Address: d.addr, Cause: d.cause, Max: drillMax}
+	if d.route > 0 {
+		q.Route, q.Host = d.routes[d.route-1].Route, d.routes[d.route-1].Host
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), drillTimeout)
 		defer cancel()
@@ -191,6 +202,13 @@ func (d *drillPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		case key.Matches(kp, drillKeys.Cause):
 			d.cause = nextCause(d.causes, d.cause)
 			return d, d.load()
+		case key.Matches(kp, drillKeys.Route):
+			// The next route, then every route again; only access lines
+			// name a route.
+			if d.route++; d.route > len(d.routes) {
+				d.route = 0
+			}
+			return d, d.load()
 		case key.Matches(kp, drillKeys.Reload):
 			return d, d.load()
 		}
@@ -231,6 +249,9 @@ func (d *drillPane) Title() string {
 	if d.cause != "" {
 		t += " " + string(d.cause)
 	}
+	if d.route > 0 {
+		t += " " + Sanitize(d.routes[d.route-1].Route)
+	}
 	if v := d.search.Value(); v != "" && !d.search.Focused() {
 		t += " /" + Sanitize(v)
 	}
@@ -251,13 +272,13 @@ func (d *drillPane) Status() string {
 // ShortHelp is the footer's reminder.
 func (d *drillPane) ShortHelp() []key.Binding {
 	k := d.c.Keys
-	return []key.Binding{k.Back, scrollHelp, drillKeys.Search, drillKeys.Cause, drillKeys.Reload, k.Quit}
+	return []key.Binding{k.Back, scrollHelp, drillKeys.Search, drillKeys.Cause, drillKeys.Route, drillKeys.Reload, k.Quit}
 }
 
 // FullHelp is every key the drill-down answers to.
 func (d *drillPane) FullHelp() [][]key.Binding {
 	k := d.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back, drillKeys.Search, drillKeys.Cause, drillKeys.Reload}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back, drillKeys.Search, drillKeys.Cause, drillKeys.Route, drillKeys.Reload}}
 }
 
 // View draws the heading (whose lines, how many, their time range), a
@@ -306,6 +327,13 @@ func (d *drillPane) heading() string {
 		cause = string(d.cause)
 	}
 	b.WriteString(s.Muted.Render(" · ") + cause)
+	if d.route > 0 {
+		r := d.routes[d.route-1]
+		b.WriteString(s.Muted.Render(" · route ") + Sanitize(r.Route))
+		if r.Host != "" {
+			b.WriteString(s.Muted.Render(" on ") + Sanitize(r.Host))
+		}
+	}
 	if n := len(d.shown); n > 0 {
 		newest, oldest := d.res.Lines[d.shown[0]].Time, d.res.Lines[d.shown[n-1]].Time
 		fmt.Fprintf(&b, "%s%d %s %s → %s (%s)", s.Muted.Render(" · "), n, plural(n, "line", "lines"),
@@ -323,7 +351,7 @@ func (d *drillPane) provenance() string {
 	r := d.res
 	n := len(r.Lines)
 	if n == 0 {
-		return "newest first · / searches · c picks a cause · r reads them again"
+		return "newest first · / searches · c picks a cause · o a route · r reads them again"
 	}
 	parts := []string{"newest first", fmt.Sprintf("%d in memory", n-r.FromFile-r.Gone)}
 	if r.FromFile > 0 {

@@ -44,7 +44,7 @@ func (l *linesSource) Lines(_ context.Context, q model.LinesQuery) model.Lines {
 			l.Source, l.File, l.Cause = "error_log", "/var/log/nginx/error.log", model.CauseRefused
 			l.Text = fmt.Sprintf(`%s [error] 812#812: *%d connect() failed (111: Connection refused) while connecting to upstream, upstream: "http://10.0.0.5:8000/v1/orders/%d"`, t.Format("2006/01/02 15:04:05"), 4411-i, 4411-i)
 		}
-		if q.Cause != "" && l.Cause != q.Cause {
+		if (q.Cause != "" && l.Cause != q.Cause) || (q.Route != "" && l.Source != "access_log") {
 			continue
 		}
 		switch i {
@@ -235,5 +235,33 @@ func TestFlowDrillDown(t *testing.T) {
 	d, ok := final.top().(*drillPane)
 	if !ok || len(d.shown) != 1 || !strings.Contains(d.res.Lines[d.shown[0]].Text, "orders/4402") {
 		t.Fatalf("final top %T", final.top())
+	}
+}
+
+// TestDrillRoute: o narrows the lines to each of the upstream's named
+// routes in turn (never "other", which no line names), then back to all.
+func TestDrillRoute(t *testing.T) {
+	snap := fixtureSnapshot()
+	api := &snap.Upstreams[1]
+	if api.Name != "api" {
+		t.Fatalf("fixture order changed: %s", api.Name)
+	}
+	api.Routes = []model.Route{
+		{Route: "/v1/orders/:id", Host: "shop.example", Requests: 20, Errors5xx: 20, Rate5xx: 1},
+		{Route: model.RouteOther, Requests: 3},
+	}
+	src := &linesSource{snap: snap}
+	m := drill(t, 100, 30, src, "l", "o")
+	if q := src.qs[len(src.qs)-1]; q.Route != "/v1/orders/:id" || q.Host != "shop.example" {
+		t.Fatalf("o: query %+v", q)
+	}
+	d := m.top().(*drillPane)
+	if out := plain(m); len(d.shown) != 20 || !strings.Contains(out, "api 10.0.0.5:8000 · every line · route /v1/orders/:id on shop.example · 20 lines") ||
+		!strings.Contains(out, "overview › api › lines /v1/orders/:id") {
+		t.Fatalf("%d lines:\n%s", len(d.shown), out)
+	}
+	m = drill(t, 100, 30, src, "l", "o", "o")
+	if q := src.qs[len(src.qs)-1]; q.Route != "" || len(m.top().(*drillPane).shown) != 40 {
+		t.Fatalf("o twice: query %+v, want every route again (other is not one)", q)
 	}
 }
