@@ -11,7 +11,7 @@ type LinesQuery struct {
 	// Route and Host narrow it to the access lines of one route
 	// (Upstream.Routes: the normalised path and the virtual host).
 	Route, Host string
-	Max     int   // at most this many, newest first; 0 means 1000
+	Max         int // at most this many, newest first; 0 means 1000
 }
 
 // RawLine is one line of a gateway's log behind an upstream, as the
