@@ -176,6 +176,12 @@ func TestLogInfo(t *testing.T) {
 	if len(rec.Failures()) != 0 {
 		t.Errorf("failures reported besides the requests: %+v", rec.Failures())
 	}
+	// Each request carries its path and host, for the per-route figures.
+	for _, r := range rec.Requests() {
+		if !strings.HasSuffix(r.Path, "/x?i=0") && !strings.HasSuffix(r.Path, "/x?i=1") || !strings.HasPrefix(r.Host, "127.0.0.1:") {
+			t.Errorf("request path %q host %q", r.Path, r.Host)
+		}
+	}
 }
 
 // TestLogErrorsOnly: a file without access entries still reports every

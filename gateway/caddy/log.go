@@ -109,6 +109,7 @@ type requestInfo struct {
 	RemotePort json.RawMessage `json:"remote_port"`
 	Proto      string          `json:"proto"`
 	URI        string          `json:"uri"`
+	Host       string          `json:"host"`
 }
 
 // key identifies the client connection a request came on.
@@ -241,6 +242,10 @@ func (p *LogParser) access(e *entry, t time.Time, b []byte, sink feed.Sink) erro
 	r := &p.req
 	r.Time, r.Status, r.Duration, r.Cause = t, status, seconds(e.Duration), model.CauseNone
 	r.Attempts = r.Attempts[:0]
+	r.Path, r.Host = "", ""
+	if e.Request != nil {
+		r.Path, r.Host = e.Request.URI, e.Request.Host
+	}
 	evidence := b
 
 	var ats []attempt

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/model"
@@ -29,6 +30,9 @@ type LogLine struct {
 	Termination     string
 	Retries         int
 	Redispatched    bool // "+" before the retries: sent to another server
+	// Path is the request line's URI ("GET /api/x?y HTTP/1.1" → /api/x?y),
+	// pointing into the parsed line; nil when the line has none.
+	Path []byte
 }
 
 // NoServer reports whether no real server handled the request: <NOSRV>,
@@ -105,7 +109,33 @@ func ParseLogLine(b []byte) (LogLine, error) {
 			l.Redispatched = bytes.Contains(conns, []byte("/+"))
 		}
 	}
+	l.Path = requestURI(f.b)
 	return l, nil
+}
+
+// requestURI is the URI of the quoted request line that ends an httplog
+// line (after the queues and any {captured headers}); nil without one.
+func requestURI(rest []byte) []byte {
+	q := bytes.IndexByte(rest, '"')
+	if q < 0 {
+		return nil
+	}
+	req := rest[q+1:]
+	if e := bytes.LastIndexByte(req, '"'); e >= 0 {
+		req = req[:e]
+	}
+	sp := bytes.IndexByte(req, ' ')
+	if sp <= 0 {
+		return nil
+	}
+	uri := req[sp+1:]
+	if e := bytes.IndexByte(uri, ' '); e >= 0 {
+		uri = uri[:e]
+	}
+	if len(uri) == 0 || uri[0] != '/' && !bytes.HasPrefix(uri, []byte("http")) {
+		return nil
+	}
+	return uri
 }
 
 // dateStart finds the '[' of "[dd/Mon/yyyy:hh:mm:ss": the one fixed
@@ -358,6 +388,10 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 	}
 	r := &p.req
 	r.Time, r.Status, r.Cause = l.Time, max(l.Status, 0), ""
+	r.Path = ""
+	if len(l.Path) > 0 {
+		r.Path = unsafe.String(&l.Path[0], len(l.Path)) // valid during the call, as feed.Request says
+	}
 	r.Duration = seconds(l.Ta)
 	r.Attempts = r.Attempts[:0]
 	noServer := l.NoServer()

@@ -35,6 +35,13 @@ func TestParseLogLine(t *testing.T) {
 	if err != nil || !l.NoServer() || l.Termination != "LR--" {
 		t.Errorf("local: %+v %v", l, err)
 	}
+	// The request line's URI, after captured headers or none.
+	for line, want := range map[string]string{logDocExample: "/index.html", log2071: "https://api.domain.com/xyz", logLocal: "/",
+		strings.Replace(logLocal, `"GET / HTTP/1.1"`, `"<BADREQ>"`, 1): ""} {
+		if l, err := ParseLogLine([]byte(line)); err != nil || string(l.Path) != want {
+			t.Errorf("path of %q: %q %v, want %q", line, l.Path, err, want)
+		}
+	}
 }
 
 func TestParseLogLineErrors(t *testing.T) {

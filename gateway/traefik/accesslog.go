@@ -35,6 +35,8 @@ type logEntry struct {
 	ServiceAddr string          `json:"ServiceAddr"`
 	ServiceName string          `json:"ServiceName"`
 	RouterName  string          `json:"RouterName"`
+	RequestPath string          `json:"RequestPath"`
+	RequestHost string          `json:"RequestHost"`
 	StartUTC    string          `json:"StartUTC"`
 	StartLocal  string          `json:"StartLocal"`
 	Time        string          `json:"time"`
@@ -77,6 +79,7 @@ func (p *LogParser) Line(b []byte, sink feed.Sink) error {
 	}
 	r := &p.req
 	r.Time = entryTime(&e)
+	r.Path, r.Host = e.RequestPath, e.RequestHost
 	r.Status = ds
 	r.Duration = nsToSeconds(e.Duration)
 	r.Attempts = r.Attempts[:0]

@@ -127,3 +127,15 @@ func TestLogParserNotTheUpstreams(t *testing.T) {
 		}
 	}
 }
+
+// TestLogParserPathHost: the recorded entry's RequestPath and RequestHost
+// reach the request, for the per-route figures.
+func TestLogParserPathHost(t *testing.T) {
+	sink := new(feedtest.Recorder)
+	if err := NewLogParser().Line([]byte(traefiktest.AccessOK), sink); err != nil {
+		t.Fatal(err)
+	}
+	if r := sink.Requests()[0]; r.Path != "/items" || r.Host != "app.example.com" {
+		t.Errorf("path %q host %q", r.Path, r.Host)
+	}
+}
