@@ -42,6 +42,9 @@ configuration (gwtop discover shows what it found).`,
 				return err
 			}
 			if ff.url != "" {
+				if uf.record != "" {
+					return usageError("--record records this host's gateways; it does not record a --prometheus fleet")
+				}
 				return runFleetTUI(cmd.Context(), ff, uf, stdout)
 			}
 			return runTUI(cmd.Context(), &src, uf, stdout, stderr)

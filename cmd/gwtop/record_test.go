@@ -193,6 +193,7 @@ func TestRecordReplayUsage(t *testing.T) {
 		{[]string{"record", "-o", file + "2", "--max-size", "1KiB", "--probe", "x=tcp://127.0.0.1:1"}, 2, "64KiB or more"},
 		{[]string{"record", "-o", file + "2", "--keep", "0", "--probe", "x=tcp://127.0.0.1:1"}, 2, "--keep"},
 		{[]string{"record", "-o", filepath.Join(dir, "no", "such", "dir"), "--probe", "x=tcp://127.0.0.1:1"}, 1, "no such file"},
+		{[]string{"--prometheus", "http://127.0.0.1:1", "--record", file + "3"}, 2, "does not record a --prometheus fleet"},
 		{[]string{"replay"}, 2, "one FILE"},
 		{[]string{"replay", file}, 1, "needs a terminal"},
 		{[]string{"snapshot", "--replay", notRec}, 1, "not a gwtop recording"},
