@@ -55,6 +55,8 @@ type entry struct {
 	host        string
 	cluster     string
 	haveDetails bool
+	// path and authority of the request, for the per-route figures
+	path, authority string
 }
 
 // Line reads one access-log line.
@@ -91,6 +93,13 @@ func parseDefault(b []byte, e *entry) error {
 	e.durationMS = number(string(m[7]))
 	e.serviceMS = number(string(m[8]))
 	e.host = upstreamHost(string(m[13]))
+	// "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
+	if f := strings.Fields(string(m[2])); len(f) >= 2 && f[1] != "-" {
+		e.path = f[1]
+	}
+	if a := string(m[12]); a != "-" {
+		e.authority = a
+	}
 	return nil
 }
 
@@ -107,6 +116,8 @@ var (
 	keysHost      = []string{"upstreamhost", "upstreamaddress", "upstreamremoteaddress"}
 	keysCluster   = []string{"upstreamcluster", "upstreamservice", "cluster"}
 	keysStartTime = []string{"starttime", "timestamp", "time", "start"}
+	keysPath      = []string{"xenvoyoriginalpath", "path", "reqpath", "requestpath", "uri"}
+	keysAuthority = []string{"authority", "reqauthority", "requestauthority"}
 )
 
 func parseJSON(b []byte, e *entry) error {
@@ -160,6 +171,12 @@ func parseJSON(b []byte, e *entry) error {
 	}
 	if v, ok := lookup(flat, keysStartTime); ok {
 		e.time = parseTime(str(v))
+	}
+	if v, ok := lookup(flat, keysPath); ok && str(v) != "-" {
+		e.path = str(v)
+	}
+	if v, ok := lookup(flat, keysAuthority); ok && str(v) != "-" {
+		e.authority = str(v)
 	}
 	return nil
 }
@@ -267,6 +284,7 @@ func parseTime(s string) time.Time {
 func (p *LogParser) build(e *entry) {
 	r := &p.req
 	r.Time, r.Status, r.Cause = e.time, e.code, ""
+	r.Path, r.Host = e.path, e.authority
 	r.Duration = -1
 	total := -1.0
 	if e.durationMS >= 0 {

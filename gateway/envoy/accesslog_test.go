@@ -199,3 +199,24 @@ func TestLogParserRejects(t *testing.T) {
 		t.Error("NewLogParser(combined) accepted")
 	}
 }
+
+// TestLogParserPathAuthority: the request's path and authority, from the
+// documented default line and a JSON one, for the per-route figures.
+func TestLogParserPathAuthority(t *testing.T) {
+	for _, tc := range []struct{ format, line, path, host string }{
+		{"default", envoytest.DefaultDocumented, "/api/v1/locations", "locations"},
+		{"json", envoytest.JSON20311, "/service03", ""},
+	} {
+		p, err := NewLogParser(tc.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := new(feedtest.Recorder)
+		if err := p.Line([]byte(tc.line), sink); err != nil {
+			t.Fatal(err)
+		}
+		if r := sink.Requests()[0]; r.Path != tc.path || r.Host != tc.host {
+			t.Errorf("%s: path %q host %q, want %q %q", tc.format, r.Path, r.Host, tc.path, tc.host)
+		}
+	}
+}
