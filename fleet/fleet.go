@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	pmodel "github.com/prometheus/common/model"
 
+	"github.com/gwtop/gwtop/diagnose"
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/redact"
 )
@@ -51,6 +53,9 @@ type Options struct {
 	// EnvToken, EnvUser and EnvPassword.
 	BearerToken        string
 	Username, Password string
+	// KnobsOf gives a gateway instance's words for the causes' hints
+	// (gateway.KnobsOf); nil: the generic words.
+	KnobsOf func(gateway string) diagnose.Knobs
 }
 
 // Source reads the fleet. Refresh is safe to call from one goroutine at a
@@ -186,7 +191,7 @@ func (s *Source) Refresh(ctx context.Context) *model.Snapshot {
 		})
 	}
 	wg.Wait()
-	snap := build(start, res)
+	snap := build(start, res, s.opt.KnobsOf)
 	row := model.Gateway{Kind: Kind, Gateway: Kind, Source: "api", Target: s.target, OK: true, Updated: time.Now(),
 		ScrapeMS: float64(time.Since(start).Microseconds()) / 1000, Note: fmt.Sprintf("%d queries per refresh, job %q", len(qs), s.opt.Job)}
 	if err := errors.Join(errs...); err != nil {
@@ -223,7 +228,10 @@ func firstLine(err error) string {
 type ukey struct{ instance, gateway, address string }
 
 // build turns the queries' vectors into a snapshot.
-func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
+func build(now time.Time, res []pmodel.Vector, knobsOf func(string) diagnose.Knobs) *model.Snapshot {
+	if knobsOf == nil {
+		knobsOf = func(string) diagnose.Knobs { return diagnose.Knobs{} }
+	}
 	snap := &model.Snapshot{Time: now, Started: now, Gateways: []model.Gateway{}, Upstreams: []model.Upstream{}}
 	down := map[string]bool{}
 	var instances []string
@@ -331,6 +339,8 @@ func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
 			if cr.Count > 0 {
 				slices.SortFunc(cr.Roots, func(a, b model.Root) int { return cmp.Compare(b.Count, a.Count) })
 				cr.Evidence = fmt.Sprintf("%d in the last 5 minutes, %d since agent %s started", cr.Count, cr.Total, k.instance)
+				cr.Hint, cr.NextStep = diagnose.Hint(cr.Code, diagnose.Target{Name: u.Name, Address: u.Address, Knobs: knobsOf(u.Gateway)})
+				cr.NextStep = "on " + hostOf(k.instance) + ": " + cr.NextStep
 				u.Causes = append(u.Causes, *cr)
 			}
 		}
@@ -402,6 +412,15 @@ func build(now time.Time, res []pmodel.Vector) *model.Snapshot {
 		snap.Gateways = append(snap.Gateways, *srcs[id])
 	}
 	return snap
+}
+
+// hostOf is the host part of an instance (host:port), where the
+// operator goes to act on a cause.
+func hostOf(instance string) string {
+	if h, _, err := net.SplitHostPort(instance); err == nil {
+		return h
+	}
+	return instance
 }
 
 // hostFigure keeps the fleet's busiest host's figures: the snapshot has

@@ -42,7 +42,7 @@ func TestBuild(t *testing.T) {
 			sample(3, u("a:9922", "api", "__name__", "gwtop_upstream_cause_failures_5m", "cause", "bogus")...)},
 		{sample(0.9, "__name__", "gwtop_host_cpu_utilization_ratio", "instance", "a:9922"), sample(0.2, "__name__", "gwtop_host_cpu_utilization_ratio", "instance", "b:9922")},
 	}
-	s := build(time.Unix(0, 0), res)
+	s := build(time.Unix(0, 0), res, nil)
 	if len(s.Upstreams) != 2 {
 		t.Fatalf("%d upstreams", len(s.Upstreams))
 	}
@@ -52,6 +52,9 @@ func TestBuild(t *testing.T) {
 	}
 	if len(a.Causes) != 2 || a.Causes[0].Code != model.CauseRefused || a.Causes[0].Total != 90 || a.Causes[1].Code != model.CauseReset {
 		t.Fatalf("a causes: %+v", a.Causes)
+	}
+	if c := a.Causes[0]; c.Hint == "" || !strings.HasPrefix(c.NextStep, "on a: ") {
+		t.Errorf("hint %q next %q", c.Hint, c.NextStep)
 	}
 	if r := a.Causes[0].Roots; len(r) != 1 || r[0].Code != model.RootNotRunning || r[0].Count != 3 {
 		t.Errorf("roots %+v", r)

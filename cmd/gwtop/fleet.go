@@ -14,6 +14,7 @@ import (
 
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/fleet"
+	"github.com/gwtop/gwtop/gateway"
 	"github.com/gwtop/gwtop/redact"
 	"github.com/gwtop/gwtop/ui"
 )
@@ -61,7 +62,7 @@ func (f *fleetFlags) source() (*fleet.Source, error) {
 	if f.timeout <= 0 {
 		return nil, usageError(fmt.Sprintf("--prometheus-timeout %v: want a positive duration", f.timeout))
 	}
-	s, err := fleet.New(fleet.Options{URL: f.url, Job: f.job, Timeout: f.timeout})
+	s, err := fleet.New(fleet.Options{URL: f.url, Job: f.job, Timeout: f.timeout, KnobsOf: gateway.KnobsOf})
 	if err != nil {
 		return nil, usageError(err.Error())
 	}

@@ -116,6 +116,9 @@ func TestFleetFromPrometheus(t *testing.T) {
 			t.Errorf("agent %s row: %+v", inst, g)
 		}
 	}
+	if u, _ := fleetRow(s, i2, "billing"); u.Causes[0].Hint == "" || !strings.HasPrefix(u.Causes[0].NextStep, "on 127.0.0.1: ") || u.Causes[0].Roots[0].Code != model.RootNotRunning {
+		t.Errorf("billing on %s: cause %+v", i2, u.Causes[0])
+	}
 	if u, _ := fleetRow(s, i1, "api"); u.LatencyMS.Count == 0 || u.LatencyMS.P95 <= 0 || u.Requests == 0 {
 		t.Errorf("api on %s: no latency or requests: %+v", i1, u.LatencyMS)
 	}
