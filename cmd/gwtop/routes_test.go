@@ -63,13 +63,7 @@ func TestRoutesCombinedNginx(t *testing.T) {
 	if len(a.Routes) == 0 || a.Routes[0].Route != "/api/users/:id" || a.Routes[0].Errors5xx != 0 {
 		t.Errorf("api's routes %+v", a.Routes)
 	}
-	var note string
-	for _, g := range s.Gateways {
-		if g.Source == "access_log" {
-			note = g.Note
-		}
-	}
-	if !strings.Contains(note, "this log_format names no upstream: requests attributed by the location their path matches, to its proxy_pass (2 routes") {
+	if note := sourceRow(s, "access_log").Note; !strings.Contains(note, "this log_format names no upstream: requests attributed by the location their path matches, to its proxy_pass (2 routes") {
 		t.Errorf("access log row note %q", note)
 	}
 	t.Logf("pay %s: %+v", pay.Addr, p.Routes)

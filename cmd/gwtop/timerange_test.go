@@ -12,6 +12,7 @@ import (
 	charmprogress "charm.land/bubbles/v2/progress"
 
 	"github.com/gwtop/gwtop/collector"
+	"github.com/gwtop/gwtop/model"
 )
 
 // TestParseRange: every form --since and --until take, against a fixed
@@ -87,13 +88,7 @@ func TestSnapshotSince(t *testing.T) {
 	if !ok || u.Total.Requests != 2000 || u.Total.Errors5xx != 400 {
 		t.Errorf("range: %+v, want 2000 requests, 400 5xx", u.Total)
 	}
-	var note string
-	for _, g := range s.Gateways {
-		if g.Source == "access_log" {
-			note = g.Note
-		}
-	}
-	if !strings.Contains(note, "time range read from access.log.1.gz, access.log") {
+	if note := sourceRow(s, "access_log").Note; !strings.Contains(note, "time range read from access.log.1.gz, access.log") {
 		t.Errorf("row note %q", note)
 	}
 	if code, _, errs := runCmd("snapshot", "--access-log", access, "--log-format", format, "--since", "2h", "--for", "1s"); code != 2 || !strings.Contains(errs, "--since/--until analyse the logs' backlog; --for collects live") {
@@ -102,6 +97,17 @@ func TestSnapshotSince(t *testing.T) {
 	if code, _, errs := runCmd("snapshot", "--access-log", access, "--since", "yesterday"); code != 2 || !strings.Contains(errs, `--since "yesterday": want a time of day`) {
 		t.Errorf("bad --since: exit %d %s", code, errs)
 	}
+}
+
+// sourceRow is the snapshot's last gateways[] row of that source.
+func sourceRow(s *model.Snapshot, source string) model.Gateway {
+	var row model.Gateway
+	for _, g := range s.Gateways {
+		if g.Source == source {
+			row = g
+		}
+	}
+	return row
 }
 
 // TestProgressLine: the backlog's progress line says how far, how fast
