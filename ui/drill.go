@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/ui/render"
@@ -44,7 +45,8 @@ type linesReceiver interface {
 }
 
 // drillKeys are the drill-down's own keys.
-var drillKeys = struct{ Search, Cause, Route, Reload key.Binding }{
+var drillKeys = struct{ Search, Cause, Route, Reload, Wrap key.Binding }{
+	Wrap:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap")),
 	Search: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
 	Cause:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cause")),
 	Route:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "route")),
@@ -72,6 +74,7 @@ type drillPane struct {
 	shown   []int // indices into res.Lines that match the search
 	causeW  int   // the cause column's width: the longest cause in the lines
 	offset  int
+	wrap    bool // each line wrapped to the width instead of cut
 	search  textinput.Model
 }
 
@@ -211,6 +214,9 @@ func (d *drillPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return d, d.load()
 		case key.Matches(kp, drillKeys.Reload):
 			return d, d.load()
+		case key.Matches(kp, drillKeys.Wrap):
+			d.wrap = !d.wrap
+			return d, nil
 		}
 	}
 	d.offset = scrollLines(d.c, msg, d.offset, len(d.shown), d.visible())
@@ -266,19 +272,37 @@ func (d *drillPane) Status() string {
 	if len(d.shown) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d-%d of %d", d.offset+1, min(d.offset+d.visible(), len(d.shown)), len(d.shown))
+	return fmt.Sprintf("%d-%d of %d", d.offset+1, d.offset+d.fits(), len(d.shown))
+}
+
+// fits is how many lines from offset the screen shows: one a row, or
+// fewer when they are wrapped.
+func (d *drillPane) fits() int {
+	end := min(len(d.shown), d.offset+d.visible())
+	if !d.wrap {
+		return end - d.offset
+	}
+	rows, n := 0, 0
+	for _, i := range d.shown[d.offset:end] {
+		if rows >= d.visible() {
+			break
+		}
+		rows += len(d.rows(&d.res.Lines[i]))
+		n++
+	}
+	return n
 }
 
 // ShortHelp is the footer's reminder.
 func (d *drillPane) ShortHelp() []key.Binding {
 	k := d.c.Keys
-	return []key.Binding{k.Back, scrollHelp, drillKeys.Search, drillKeys.Cause, drillKeys.Route, drillKeys.Reload, k.Quit}
+	return []key.Binding{k.Back, scrollHelp, drillKeys.Search, drillKeys.Wrap, drillKeys.Cause, drillKeys.Route, drillKeys.Reload, k.Quit}
 }
 
 // FullHelp is every key the drill-down answers to.
 func (d *drillPane) FullHelp() [][]key.Binding {
 	k := d.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back, drillKeys.Search, drillKeys.Cause, drillKeys.Route, drillKeys.Reload}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}, {k.Back, drillKeys.Search, drillKeys.Wrap, drillKeys.Cause, drillKeys.Route, drillKeys.Reload}}
 }
 
 // View draws the heading (whose lines, how many, their time range), a
@@ -305,7 +329,10 @@ func (d *drillPane) View() string {
 	}
 	end := min(len(d.shown), d.offset+d.visible())
 	for _, i := range d.shown[d.offset:end] {
-		out = append(out, d.row(&d.res.Lines[i]))
+		if len(out) >= d.height {
+			break
+		}
+		out = append(out, d.rows(&d.res.Lines[i])...)
 	}
 	for len(out) < d.height {
 		out = append(out, "")
@@ -366,9 +393,28 @@ func (d *drillPane) provenance() string {
 	return strings.Join(parts, " · ")
 }
 
+// rows is one line on one screen row, or wrapped to the width under its
+// head with w.
+func (d *drillPane) rows(l *model.RawLine) []string {
+	if !d.wrap || l.Gone != "" {
+		return []string{d.row(l, 0)}
+	}
+	indent := 8 + 1 + 1 + 1 + d.causeW + 1 // as the head is wide
+	room := max(d.width-indent, 8)
+	text := Sanitize(l.Text)
+	parts := strings.Split(ansi.Wrap(text, room, " ,"), "\n")
+	out := []string{d.row(l, room)}
+	pad := strings.Repeat(" ", indent)
+	for _, p := range parts[1:] {
+		out = append(out, pad+p)
+	}
+	return out
+}
+
 // row is one line: its time, A (access log) or E (error log), the cause
-// gwtop read in it, and the line as written.
-func (d *drillPane) row(l *model.RawLine) string {
+// gwtop read in it, and the line as written (its first wrap cells when
+// wrap > 0).
+func (d *drillPane) row(l *model.RawLine, wrap int) string {
 	s, g := d.c.Styles, d.c.Glyphs
 	src := "A"
 	if l.Source == "error_log" {
@@ -387,7 +433,11 @@ func (d *drillPane) row(l *model.RawLine) string {
 	if l.Cause != "" {
 		sty = s.Error
 	}
-	return s.Muted.Render(head[:9]) + sty.Render(head[9:]) + g.Fit(Sanitize(l.Text), room)
+	text := Sanitize(l.Text)
+	if wrap > 0 {
+		text = strings.SplitN(ansi.Wrap(text, wrap, " ,"), "\n", 2)[0]
+	}
+	return s.Muted.Render(head[:9]) + sty.Render(head[9:]) + g.Fit(text, room)
 }
 
 // clock formats t as a time of day, with the date when other is on

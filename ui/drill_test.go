@@ -265,3 +265,20 @@ func TestDrillRoute(t *testing.T) {
 		t.Fatalf("o twice: query %+v, want every route again (other is not one)", q)
 	}
 }
+
+// TestDrillWrap: w wraps each line to the width under its head, so the
+// end of a long error line (the upstream it names) can be read.
+func TestDrillWrap(t *testing.T) {
+	m := drill(t, 80, 24, &linesSource{snap: fixtureSnapshot()}, "l", "w")
+	out := plain(m)
+	if !strings.Contains(out, `                   upstream: "http://10.0.0.5:8000/v1/orders/4411"`) || !strings.Contains(out, "1-8 of 40") {
+		t.Fatalf("wrapped:\n%s", out)
+	}
+	if n := len(strings.Split(out, "\n")); n != 24 {
+		t.Fatalf("%d lines", n)
+	}
+	m = press(m, "w")
+	if out := plain(m); strings.Contains(out, "while connecting to upstream, upstream") {
+		t.Fatalf("w again cuts the lines:\n%s", out)
+	}
+}
