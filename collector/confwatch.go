@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/tail"
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/facts"
 	"github.com/gwtop/gwtop/gateway"
@@ -104,17 +105,12 @@ func (w *confWatch) check(now time.Time) []model.Event {
 // load reads the file's stamp, hash and (when small) lines; an unreadable
 // file is marked gone.
 func (f *confFile) load(path string) {
-	fh, err := os.Open(path)
+	fh, st, err := tail.OpenRegular(path) // a FIFO is never read, nor waited on
 	if err != nil {
 		*f = confFile{kind: f.kind, gone: true}
 		return
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil || !st.Mode().IsRegular() { // a FIFO is never read
-		*f = confFile{kind: f.kind, gone: true}
-		return
-	}
 	data, err := io.ReadAll(io.LimitReader(fh, confReadMax))
 	if err != nil {
 		*f = confFile{kind: f.kind, gone: true}

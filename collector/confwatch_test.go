@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -113,4 +114,33 @@ func TestChanged(t *testing.T) {
 	if got := changed(confFile{size: 5 << 20}, confFile{size: 6 << 20}); got != " (5242880 → 6291456 bytes)" {
 		t.Errorf("large files: %q", got)
 	}
+}
+
+// TestConfWatchFIFO: a named pipe where a configuration file was is never
+// opened for a blocking read: the watch goes on, saying nothing of it.
+func TestConfWatchFIFO(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "api.conf")
+	if err := os.WriteFile(p, []byte("a 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var w confWatch
+	w.track(map[string]string{p: "nginx"})
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []model.Event, 1)
+	go func() { done <- w.check(time.Now()) }()
+	select {
+	case ev := <-done:
+		if len(ev) != 0 {
+			t.Errorf("events for a FIFO: %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watch blocked on a FIFO")
+	}
+	w.track(map[string]string{p: "nginx", filepath.Join(dir, "other.conf"): "nginx"}) // a new FIFO-free set: no block either
 }

@@ -283,16 +283,12 @@ func rotatedSet(path string, at lineTime) []rangeFile {
 
 func probeFile(path string, gz bool, at lineTime) rangeFile {
 	rf := rangeFile{path: path, gz: gz}
-	f, err := os.Open(path)
+	f, st, err := tail.OpenRegular(path)
 	if err != nil {
 		return rf
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		rf.size = st.Size()
-	} else {
-		return rf
-	}
+	rf.size = st.Size()
 	var r io.Reader = f
 	if gz {
 		z, err := gzip.NewReader(f)
@@ -332,7 +328,7 @@ func chooseFiles(set []rangeFile, r Range, at lineTime) []rangeFile {
 	}
 	out := slices.Clone(set[from:to])
 	if len(out) > 0 && !out[0].gz && !r.Since.IsZero() {
-		if f, err := os.Open(out[0].path); err == nil {
+		if f, _, err := tail.OpenRegular(out[0].path); err == nil {
 			out[0].start = seekTime(f, out[0].size, r.Since.Add(-rangeSlack), at)
 			f.Close()
 		}
@@ -431,7 +427,7 @@ func (c countingReader) Read(p []byte) (int, error) {
 }
 
 func (rr *rangeReader) readFile(ctx context.Context, f rangeFile, fn func([]byte)) error {
-	fh, err := os.Open(f.path)
+	fh, _, err := tail.OpenRegular(f.path)
 	if err != nil {
 		return err
 	}

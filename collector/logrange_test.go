@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -251,5 +252,42 @@ func TestSeekTime(t *testing.T) {
 		if target > 1000 && target < 30000 && first < target-1000 {
 			t.Errorf("target %d: sought only to line %d", target, first)
 		}
+	}
+}
+
+// TestTimeRangeFIFO: a range over a named pipe (the log itself, or a
+// rotated copy's name) never blocks: the log says it is no regular file;
+// a FIFO named like a rotated copy is not one.
+func TestTimeRangeFIFO(t *testing.T) {
+	dir := t.TempDir()
+	ls := writeLogSet(t, dir, time.Second, []int{100}, []string{"access.log"}, []bool{false}, Range{Since: time.Date(2026, 11, 30, 22, 0, 30, 0, time.UTC)})
+	if err := syscall.Mkfifo(filepath.Join(dir, "access.log.1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := ls.backlog(t, ls.ranges[0])
+	if got := gotCounts(s); fmt.Sprint(got) != fmt.Sprint(ls.wants[0]) {
+		t.Errorf("counts %v, want %v", got, ls.wants[0])
+	}
+	fifo := filepath.Join(t.TempDir(), "access.log")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("t", []byte(fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n", fifo, testFormat)), os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(cfg, Options{Backlog: true, Range: ls.ranges[0], NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Start(context.Background())
+	select {
+	case <-eng.LogsDone():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a range over a FIFO blocked")
+	}
+	eng.Stop()
+	if err := eng.Err(); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -220,6 +220,11 @@ func fileKind(m fs.FileMode) string {
 	return "irregular file"
 }
 
+// OpenRegular is openRegular for the other readers of log and
+// configuration files (a time range's rotated copies, the configuration
+// watch): a named pipe put where a file was never blocks them.
+func OpenRegular(path string) (*os.File, os.FileInfo, error) { return openRegular(path) }
+
 // openRegular opens path for reading without ever blocking (a named pipe
 // with no writer would block an ordinary open until one comes), then checks
 // on the descriptor that it is a regular file.
