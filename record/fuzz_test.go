@@ -2,8 +2,11 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +60,31 @@ func FuzzReader(f *testing.F) {
 		}
 		_ = r.Events()
 	})
+}
+
+// A header claiming the largest payload and decoded length the format
+// allows, in a file that holds neither, costs the reader no more than the
+// file: it checks lengths against the file before it allocates.
+func TestHostileLengthsBoundedMemory(t *testing.T) {
+	frame := encodeFrame(kindFull, t0, []byte("x"), 1)
+	binary.LittleEndian.PutUint32(frame[9:13], maxPayload)
+	binary.LittleEndian.PutUint32(frame[13:17], maxDecoded)
+	data := append([]byte(magic), frame...)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := NewReader(bytes.NewReader(data), int64(len(data)), "hostile")
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "a frame is cut") {
+		t.Errorf("err %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("the reader allocated %d bytes for a %d-byte file", grew, len(data))
+	}
+	// Past the format's limits the header alone is refused.
+	binary.LittleEndian.PutUint32(frame[9:13], maxPayload+1)
+	data = append([]byte(magic), frame...)
+	if _, err := NewReader(bytes.NewReader(data), int64(len(data)), "hostile"); err == nil || !strings.Contains(err.Error(), "out of bounds") {
+		t.Errorf("err %v", err)
+	}
 }
