@@ -163,3 +163,36 @@ func checkRoutes(t *testing.T, s *model.Snapshot, want map[string]map[string][2]
 		t.Errorf("api's routes: %+v", api.Routes)
 	}
 }
+
+// FuzzNormaliseRoute: any path gives a bounded route of printable ASCII
+// bytes that starts with "/" (or says it is not a path), and normalising it
+// again changes nothing but folded IDs.
+func FuzzNormaliseRoute(f *testing.F) {
+	for _, s := range []string{"/", "/api/users/42?x=1", "http://h/x", "*", "/a/b/c/d/e", "/\x00/%zz", "/" + strings.Repeat("a/", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		r := string(normaliseRoute(nil, path))
+		if len(r) > routeMaxLen+len("…")+len("/…") {
+			t.Fatalf("route %d bytes: %q", len(r), r)
+		}
+		if r != "(not a path)" && !strings.HasPrefix(r, "/") {
+			t.Fatalf("route %q of %q", r, path)
+		}
+		for _, c := range []byte(strings.ReplaceAll(r, "…", "")) {
+			if c < 0x20 || c >= 0x7f || c == '%' {
+				t.Fatalf("byte %#x in route %q", c, r)
+			}
+		}
+		if path == "" {
+			return // no path logged: no route
+		}
+		var rt routeTable
+		for range RoutesKept + 3 {
+			rt.observe(path, "h", 502, 1, time.Unix(0, 0))
+		}
+		if rs := rt.routes(time.Unix(0, 0)); len(rs) != 1 || rs[0].Requests != RoutesKept+3 {
+			t.Fatalf("one path, routes %+v", rs)
+		}
+	})
+}

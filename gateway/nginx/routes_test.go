@@ -75,3 +75,16 @@ func TestCombinedAttributedByRoute(t *testing.T) {
 		t.Errorf("a route without upstream: %v", err)
 	}
 }
+
+// FuzzRouter: any routes and path: no panic, and a match is one of the
+// routes' upstreams.
+func FuzzRouter(f *testing.F) {
+	f.Add("/api/", "= /login", "^~ /s/", "/api/x")
+	f.Add("~ x", "@n", "", "/login")
+	f.Fuzz(func(t *testing.T, a, b, c, path string) {
+		r := newRouter([]Route{{a, "A"}, {b, "B"}, {c, "C"}})
+		if up, ok := r.match(path); ok && up != "A" && up != "B" && up != "C" {
+			t.Fatalf("match %q → %q", path, up)
+		}
+	})
+}
