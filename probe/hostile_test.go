@@ -107,6 +107,12 @@ func probeAll(t testing.TB, urls []string, timeout time.Duration) ([]model.Probe
 	return res, h.Growth()
 }
 
+// hostileTimeout bounds each probe of a hostile upstream. Each ends at a
+// cap (headers over 64 KiB, MaxBody), not at the clock: the timeout is
+// generous so that a loaded CI host under -race (5 s was not enough for 64
+// at once) still reaches the caps.
+const hostileTimeout = time.Minute
+
 func servers(t testing.TB, n int, scheme string, handle func(net.Conn, <-chan struct{})) []string {
 	var urls []string
 	for range n {
@@ -127,7 +133,7 @@ func TestHostileHeadersBounded(t *testing.T) {
 		"one endless header":   {hugeHeader},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res, grew := probeAll(t, servers(t, 8, "http", tc.handle), 5*time.Second)
+			res, grew := probeAll(t, servers(t, 8, "http", tc.handle), hostileTimeout)
 			t.Logf("8 upstreams: peak heap growth %.1f MiB", float64(grew)/(1<<20))
 			for _, r := range res {
 				if r.OK || r.Cause != model.CauseBadResponse || r.Error != "response headers over 64 KiB" || r.Phase != PhaseBody {
@@ -150,7 +156,7 @@ func TestSixtyFourInFlight(t *testing.T) {
 	for _, h := range []func(net.Conn, <-chan struct{}){floodHeaders, hugeHeader, endlessBody, floodHeaders} {
 		urls = append(urls, servers(t, 16, "http", h)...)
 	}
-	res, grew := probeAll(t, urls, 5*time.Second)
+	res, grew := probeAll(t, urls, hostileTimeout)
 	t.Logf("64 hostile upstreams: peak heap growth %.1f MiB", float64(grew)/(1<<20))
 	bad := 0
 	for _, r := range res {
@@ -167,7 +173,7 @@ func TestSixtyFourInFlight(t *testing.T) {
 }
 
 func TestHostileBodyBounded(t *testing.T) {
-	res, grew := probeAll(t, servers(t, 8, "http", endlessBody), 5*time.Second)
+	res, grew := probeAll(t, servers(t, 8, "http", endlessBody), hostileTimeout)
 	t.Logf("8 endless bodies: peak heap growth %.1f MiB", float64(grew)/(1<<20))
 	for _, r := range res {
 		// The status is all a health check needs: an endless body
