@@ -149,8 +149,11 @@ func (s *Source) Run(ctx context.Context, interval time.Duration) (done <-chan s
 
 // The queries of one refresh; %s is the job selector.
 const (
-	qUp     = `up{%s}`
-	qState  = `last_over_time(gwtop_upstream_state{%s}[5m]) == 1`
+	qUp = `up{%s}`
+	// The current state of a scraped agent's upstreams (a row the agent
+	// forgot goes stale at once); an agent not scraped keeps its last
+	// known rows for 5 minutes.
+	qState  = `(gwtop_upstream_state{%[1]s} == 1) or ((last_over_time(gwtop_upstream_state{%[1]s}[5m]) == 1) unless on(instance) (up{%[1]s} == 1))`
 	qFigure = `{%s,__name__=~"gwtop_upstream_(requests_per_second|5xx_ratio|requests_5m|errors_5xx_5m|latency_5m_seconds)"}`
 	qCause  = `{%s,__name__=~"gwtop_upstream_(cause_failures_5m|failures_total|root_occurrences)"}`
 	qSource = `{%s,__name__=~"gwtop_(source_up|source_scrape_duration_seconds|host_cpu_utilization_ratio|host_memory_utilization_ratio|host_load1)"}`
