@@ -12,6 +12,7 @@ import (
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/facts"
 	"github.com/gwtop/gwtop/gateway/apache/apachetest"
+	"github.com/gwtop/gwtop/gateway/internal/settingstest"
 	"github.com/gwtop/gwtop/internal/proctest"
 )
 
@@ -117,19 +118,7 @@ ProxyPass /api balancer://api/
 	}
 	check(t, got)
 
-	ps, err := discover.SystemProcesses(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p discover.Proc
-	for _, q := range ps {
-		if int(q.PID) == a.Pid() {
-			p = q
-		}
-	}
-	if p.PID == 0 {
-		t.Fatalf("apache2 pid %d not among the processes discovery lists", a.Pid())
-	}
+	p := settingstest.Proc(t, a.Pid(), "apache2")
 	got, err = settings(context.Background(), p, "")
 	if err != nil {
 		t.Fatal(err)
@@ -138,21 +127,10 @@ ProxyPass /api balancer://api/
 }
 
 func TestSettingsErrors(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	missing := filepath.Join(dir, "none.conf")
-	if _, err := settings(ctx, discover.Proc{}, missing); err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "no such file") {
-		t.Errorf("missing file: %v", err)
-	}
-	bad := filepath.Join(dir, "apache2.conf")
-	text := "ProxyTimeout 9\n<VirtualHost *:80>\n    ProxyPass /x http://127.0.0.1:9/\n"
-	if err := os.WriteFile(bad, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := settings(ctx, discover.Proc{}, bad)
-	if err == nil || !strings.Contains(err.Error(), bad+":2") {
-		t.Errorf("unclosed section: %v, want %s:2", err, bad)
-	}
+	settingstest.Missing(t, settings, "none.conf")
+	// An unclosed section at line 2.
+	got := settingstest.Broken(t, settings, "apache2.conf", "ProxyTimeout 9\n<VirtualHost *:80>\n    ProxyPass /x http://127.0.0.1:9/\n", "2")
 	for _, s := range got {
 		if s.Name == "ProxyTimeout" && (s.Value != "9" || s.Line != 1) {
 			t.Errorf("the rest of the file: %+v", s)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/facts"
+	"github.com/gwtop/gwtop/gateway/internal/settingstest"
 	"github.com/gwtop/gwtop/internal/haproxytest"
 )
 
@@ -186,37 +187,18 @@ func TestSettingsSameAddressesAsDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := map[string]bool{}
-	for _, u := range res.Config.Upstreams {
-		rows[u.Address], rows[u.Group] = true, true
-	}
 	got, err := settings(context.Background(), discover.Proc{}, c.path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range got {
-		if !rows[s.Upstream] {
-			t.Errorf("setting for %s, which discovery does not list (%v)", s.Upstream, rows)
-		}
-	}
+	settingstest.Listed(t, res.Config, got)
 }
 
 func TestSettingsErrors(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	missing := filepath.Join(dir, "none.cfg")
-	if _, err := settings(ctx, discover.Proc{}, missing); err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "no such file") {
-		t.Errorf("missing file: %v", err)
-	}
-	bad := filepath.Join(dir, "bad.cfg")
-	text := "defaults\n    timeout server 5s\n    errorfile 503 \"/unterminated\nbackend b\n    server s 127.0.0.1:9\n"
-	if err := os.WriteFile(bad, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := settings(ctx, discover.Proc{}, bad)
-	if err == nil || !strings.Contains(err.Error(), bad+":3") {
-		t.Errorf("unterminated quote: %v, want %s:3", err, bad)
-	}
+	settingstest.Missing(t, settings, "none.cfg")
+	// An unterminated quote at line 3.
+	got := settingstest.Broken(t, settings, "bad.cfg", "defaults\n    timeout server 5s\n    errorfile 503 \"/unterminated\nbackend b\n    server s 127.0.0.1:9\n", "3")
 	m := byKey(t, got)
 	if s := m["127.0.0.1:9|backend b|timeout server"]; s.Value != "5s" || s.Line != 2 {
 		t.Errorf("the rest of the file: %+v", s)
@@ -273,14 +255,7 @@ func FuzzSettings(f *testing.F) {
 		if len(text) > 1<<16 {
 			return
 		}
-		read := func(p string) ([]byte, error) {
-			if p == "/fuzz/haproxy.cfg" {
-				return []byte(text), nil
-			}
-			return nil, os.ErrNotExist
-		}
-		lookup := func(context.Context, string) ([]string, error) { return nil, fmt.Errorf("no DNS in the fuzz test") }
-		ss, _ := readSettings(context.Background(), discover.Proc{}, "/fuzz/haproxy.cfg", discover.Options{ReadFile: read, LookupHost: lookup})
+		ss, _ := readSettings(context.Background(), discover.Proc{}, "/fuzz/haproxy.cfg", settingstest.FuzzOptions("/fuzz/haproxy.cfg", text))
 		for _, s := range ss {
 			if s.Gateway != "haproxy" || s.Name == "" || s.Value == "" || s.Upstream == "" || s.Seconds < 0 || s.Default != (s.File == "") || (s.File != "" && s.Line < 1) ||
 				!strings.HasPrefix(s.Route, "backend ") && !strings.HasPrefix(s.Route, "listen ") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gwtop/gwtop/config/discover"
 	"github.com/gwtop/gwtop/facts"
+	"github.com/gwtop/gwtop/gateway/internal/settingstest"
 	"github.com/gwtop/gwtop/internal/nginxtest"
 )
 
@@ -212,19 +213,7 @@ func TestSettingsTree(t *testing.T) {
 func TestSettingsRunning(t *testing.T) {
 	tr := writeSettingsTree(t)
 	n := nginxtest.StartFile(t, tr.conf, tr.prefix, tr.listen)
-	ps, err := discover.SystemProcesses(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p discover.Proc
-	for _, q := range ps {
-		if int(q.PID) == n.Pid() {
-			p = q
-		}
-	}
-	if p.PID == 0 {
-		t.Fatalf("nginx pid %d not among the processes discovery lists", n.Pid())
-	}
+	p := settingstest.Proc(t, n.Pid(), "nginx")
 	if !nginxMaster(p) {
 		t.Fatalf("pid %d (%q) is not an nginx master", p.PID, p.Cmdline)
 	}
@@ -250,36 +239,19 @@ func TestSettingsSameAddressesAsDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := map[string]bool{}
-	for _, u := range res.Config.Upstreams {
-		rows[u.Address] = true
-		rows[u.Group] = true
-	}
 	got, err := settings(context.Background(), discover.Proc{}, tr.conf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range got {
-		if !rows[s.Upstream] {
-			t.Errorf("setting for %s, which discovery does not list (%v)", s.Upstream, rows)
-		}
-	}
+	settingstest.Listed(t, res.Config, got)
 }
 
 func TestSettingsErrors(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	missing := filepath.Join(dir, "none.conf")
-	if _, err := settings(ctx, discover.Proc{}, missing); err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "no such file") {
-		t.Errorf("missing file: %v", err)
-	}
-	bad := filepath.Join(dir, "bad.conf")
-	if err := os.WriteFile(bad, []byte("events {}\nhttp {\n  proxy_read_timeout 1s\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := settings(ctx, discover.Proc{}, bad); err == nil || !strings.Contains(err.Error(), bad+":4") {
-		t.Errorf("syntax error: %v, want %s:4", err, bad)
-	}
+	settingstest.Missing(t, settings, "none.conf")
+	// A syntax error at line 4 (a directive without its ;).
+	settingstest.Broken(t, settings, "bad.conf", "events {}\nhttp {\n  proxy_read_timeout 1s\n}\n", "4")
 	// A broken include is skipped and named; the rest is read.
 	main := filepath.Join(dir, "nginx.conf")
 	inc := filepath.Join(dir, "broken.inc")
@@ -350,14 +322,7 @@ func FuzzSettings(f *testing.F) {
 		if len(text) > 1<<16 {
 			return
 		}
-		read := func(p string) ([]byte, error) {
-			if p == "/fuzz/nginx.conf" {
-				return []byte(text), nil
-			}
-			return nil, os.ErrNotExist
-		}
-		lookup := func(context.Context, string) ([]string, error) { return nil, fmt.Errorf("no DNS in the fuzz test") }
-		ss, _ := readSettings(context.Background(), discover.Proc{}, "/fuzz/nginx.conf", discover.Options{ReadFile: read, LookupHost: lookup, NoExec: true})
+		ss, _ := readSettings(context.Background(), discover.Proc{}, "/fuzz/nginx.conf", settingstest.FuzzOptions("/fuzz/nginx.conf", text))
 		for _, s := range ss {
 			if s.Gateway != "nginx" || s.Name == "" || s.Value == "" || s.Upstream == "" || s.Seconds < 0 || s.Default != (s.File == "") || (s.File != "" && s.Line < 1) {
 				t.Fatalf("bad setting %+v", s)
