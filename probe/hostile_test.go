@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/internal/memtest"
+	"github.com/gwtop/gwtop/internal/rawserver"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -23,7 +24,7 @@ func floodHeaders(c net.Conn, done <-chan struct{}) {
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\n")); err != nil {
 		return
 	}
-	writeForever(c, block, done)
+	rawserver.WriteForever(c, block, done)
 }
 
 // hugeHeader answers with one header line that never ends.
@@ -32,7 +33,7 @@ func hugeHeader(c net.Conn, done <-chan struct{}) {
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nX-Huge: ")); err != nil {
 		return
 	}
-	writeForever(c, memtest.Repeat("a", 64<<10), done)
+	rawserver.WriteForever(c, memtest.Repeat("a", 64<<10), done)
 }
 
 // endlessBody answers 200 with a body that never ends.
@@ -41,13 +42,13 @@ func endlessBody(c net.Conn, done <-chan struct{}) {
 	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")); err != nil {
 		return
 	}
-	writeForever(c, memtest.Repeat("b", 64<<10), done)
+	rawserver.WriteForever(c, memtest.Repeat("b", 64<<10), done)
 }
 
 // endlessStream sends bytes as soon as the connection is accepted: a TCP
 // probe's upstream that talks first and never stops.
 func endlessStream(c net.Conn, done <-chan struct{}) {
-	writeForever(c, memtest.Repeat("c", 64<<10), done)
+	rawserver.WriteForever(c, memtest.Repeat("c", 64<<10), done)
 }
 
 // dripHeaders sends a header byte every 10 ms: a slow loris.
@@ -66,20 +67,6 @@ func dripHeaders(c net.Conn, done <-chan struct{}) {
 			if _, err := c.Write([]byte("a")); err != nil {
 				return
 			}
-		}
-	}
-}
-
-func writeForever(c net.Conn, block []byte, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		if _, err := c.Write(block); err != nil {
-			return
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log"
@@ -9,8 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
-	"sync"
 	"testing"
+
+	"github.com/gwtop/gwtop/internal/rawserver"
 )
 
 // Test servers: real sockets on 127.0.0.1 with OS-chosen ports, one
@@ -18,63 +18,18 @@ import (
 
 // rawServer accepts TCP connections and hands each to handle. done closes
 // when the test ends, so a handler that must hang can wait on it.
-type rawServer struct {
-	ln   net.Listener
-	done chan struct{}
-	wg   sync.WaitGroup
-
-	mu    sync.Mutex
-	conns []net.Conn
-}
+type rawServer struct{ address string }
 
 func newRawServer(t testing.TB, handle func(c net.Conn, done <-chan struct{})) *rawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rawServer{ln: ln, done: make(chan struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns = append(s.conns, c)
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				handle(c, s.done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(s.done)
-		ln.Close()
-		s.mu.Lock()
-		for _, c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
-	return s
+	return &rawServer{address: rawserver.Start(t, handle)}
 }
 
-func (s *rawServer) addr() string { return s.ln.Addr().String() }
+func (s *rawServer) addr() string { return s.address }
 
 // readRequest consumes one HTTP request from c, so that what the handler
 // does next happens after the probe has sent everything.
-func readRequest(c net.Conn) {
-	req, err := http.ReadRequest(bufio.NewReader(c))
-	if err == nil {
-		req.Body.Close()
-	}
-}
+func readRequest(c net.Conn) { rawserver.ReadRequest(c) }
 
 // closedPort returns a loopback address where nothing listens: a port the
 // OS handed out and that was closed again.

@@ -1,7 +1,6 @@
 package statuspage
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/internal/memtest"
+	"github.com/gwtop/gwtop/internal/rawserver"
 )
 
 // Hostile status pages: loopback servers that answer with more than a
@@ -24,59 +24,17 @@ import (
 // hostile serves one misbehaviour per connection on loopback.
 func hostile(t testing.TB, handle func(c net.Conn, done <-chan struct{})) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
-					req.Body.Close()
-				}
-				handle(c, done)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String() + "/stats"
+	return "http://" + rawserver.Start(t, func(c net.Conn, done <-chan struct{}) {
+		rawserver.ReadRequest(c)
+		handle(c, done)
+	}) + "/stats"
 }
 
 func writeForever(c net.Conn, head string, block []byte, done <-chan struct{}) {
 	if _, err := io.WriteString(c, head); err != nil {
 		return
 	}
-	for {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		if _, err := c.Write(block); err != nil {
-			return
-		}
-	}
+	rawserver.WriteForever(c, block, done)
 }
 
 func floodHeaders(c net.Conn, done <-chan struct{}) {

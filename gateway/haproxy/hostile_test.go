@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gwtop/gwtop/collector/feed/feedtest"
 	"github.com/gwtop/gwtop/internal/memtest"
+	"github.com/gwtop/gwtop/internal/rawserver"
 )
 
 // Hostile stats pages: loopback servers whose "stats CSV" never ends, or
@@ -26,57 +26,27 @@ import (
 // "show stat" line), what body writes, until the client hangs up.
 func hostileStats(t testing.TB, socket bool, body func(w io.Writer) error) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	addr := rawserver.Start(t, func(c net.Conn, _ <-chan struct{}) {
+		defer c.Close()
+		if socket {
+			if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if socket {
-					if _, err := br.ReadString('\n'); err != nil {
-						return
-					}
-				} else {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					req.Body.Close()
-					if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"); err != nil {
-						return
-					}
-				}
-				_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-				_ = body(c)
-			})
+		} else {
+			if _, ok := rawserver.ReadRequest(c); !ok {
+				return
+			}
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"); err != nil {
+				return
+			}
 		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
+		_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		_ = body(c)
 	})
 	if socket {
-		return "tcp://" + ln.Addr().String()
+		return "tcp://" + addr
 	}
-	return "http://" + ln.Addr().String() + "/stats"
+	return "http://" + addr + "/stats"
 }
 
 // real26 returns the header and one server row of HAProxy 2.6's CSV.
