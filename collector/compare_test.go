@@ -370,18 +370,18 @@ func TestCompareMarkerRealNginx(t *testing.T) {
 		bad.Before.Requests < compareMinRequests || bad.After.Requests < compareMinRequests || bad.Before.Seconds != 20 || bad.After.Seconds != 20 {
 		t.Errorf("the upstream that went away: %+v", bad)
 	}
-	if good.Address != api.Addr || !HealthyVerdict(good) || good.Before.Rate5xx != 0 || good.After.Rate5xx != 0 ||
+	if good.Address != api.Addr || !healthyVerdict(good) || good.Before.Rate5xx != 0 || good.After.Rate5xx != 0 ||
 		good.Before.Requests < compareMinRequests || good.After.Requests < compareMinRequests {
 		t.Errorf("the healthy upstream: %+v", good)
 	}
 	t.Logf("compare: %+v", rows)
 }
 
-// HealthyVerdict is what a test on real traffic may require of a healthy
+// healthyVerdict is what a test on real traffic may require of a healthy
 // upstream's compare: unchanged — or regressed by its p95 alone, which on
 // a shared, loaded CI host is the machine's timing (a 1 ms p95 became
 // 59 ms in one run), not the test's to judge: the 5xx side must be clean.
-func HealthyVerdict(c model.Compare) bool {
+func healthyVerdict(c model.Compare) bool {
 	return c.Verdict == model.VerdictUnchanged || c.Verdict == model.VerdictRegressed && strings.HasPrefix(c.Why, "p95 ")
 }
 
