@@ -13,11 +13,34 @@ import (
 // reload starts new processes whose counters start from zero, so the
 // frontends' cumulative sessions (stot) fall. The stats page counts the
 // scrapes themselves, so even a quiet HAProxy shows it there; through the
-// runtime socket a quiet HAProxy's counters may stay at 0 and a reload go
-// unseen. One scraper's Scrape calls are sequential: no lock.
+// runtime socket a quiet HAProxy's counters may stay at 0, so there "show
+// info" is read too (info.go): another pid, or an uptime that fell, is a
+// new process. One event per reload either way. One scraper's Scrape calls
+// are sequential: no lock.
 type reloadWatch struct {
 	seen     bool
-	sessions int64 // the frontends' stot at the last scrape
+	sessions int64    // the frontends' stot at the last scrape
+	info     procInfo // the runtime API's "show info" at the last scrape
+	reported bool     // observeInfo reported this scrape's reload
+}
+
+// observeInfo compares "show info" with the last scrape's: another pid,
+// or an uptime that fell, is a new process. It reports true when it
+// reported a reload (the counters' check then says nothing more).
+func (w *reloadWatch) observeInfo(pi procInfo, now time.Time, source string, sink feed.Sink) bool {
+	if !pi.ok {
+		return false
+	}
+	was := w.info
+	w.info = pi
+	if !was.ok || (pi.pid == was.pid && pi.uptime >= was.uptime) {
+		return false
+	}
+	w.reported = true
+	text := "HAProxy reloaded or restarted: a new process answers (pid " + strconv.Itoa(was.pid) + " → " + strconv.Itoa(pi.pid) +
+		", up " + strconv.FormatInt(pi.uptime, 10) + "s)"
+	sink.ObserveEvent(model.Event{Time: now, Kind: model.EventReload, Name: text, Text: text, Source: "haproxy " + source})
+	return true
 }
 
 // observe compares the rows' frontend sessions with the last scrape's and
@@ -34,12 +57,12 @@ func (w *reloadWatch) observe(rows []Row, now time.Time, source string, sink fee
 	if n == 0 {
 		return
 	}
-	if w.seen && tot < w.sessions {
+	if w.seen && tot < w.sessions && !w.reported {
 		text := "HAProxy reloaded or restarted: its counters started again (frontend sessions " +
 			strconv.FormatInt(w.sessions, 10) + " → " + strconv.FormatInt(tot, 10) + ")"
 		sink.ObserveEvent(model.Event{Time: now, Kind: model.EventReload, Name: text, Text: text, Source: "haproxy " + source})
 	}
-	w.seen, w.sessions = true, tot
+	w.seen, w.sessions, w.reported = true, tot, false
 }
 
 // The master's own lines of a reload (master-worker mode, -W or

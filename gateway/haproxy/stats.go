@@ -81,6 +81,7 @@ func (s *Stats) Source() string { return s.t.source() }
 // Scrape reads the stats once and reports them; it returns the row's
 // counters, or why the stats could not be read.
 func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64, error) {
+	info := s.t.readInfo(ctx) // the runtime API only: who answers, since when
 	tab, head, err := s.t.read(ctx)
 	if ctx.Err() != nil {
 		return nil, err
@@ -96,6 +97,7 @@ func (s *Stats) Scrape(ctx context.Context, sink feed.Sink) (map[string]float64,
 	}
 	now := time.Now()
 	c := s.report(tab.Rows, now, sink)
+	s.reload.observeInfo(info, now, s.Source(), sink)
 	s.reload.observe(tab.Rows, now, s.Source(), sink)
 	if tab.Short > 0 {
 		// Rows that stop before the columns gwtop needs (a page cut
