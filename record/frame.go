@@ -6,7 +6,7 @@
 // A file is a header and a sequence of frames, each length-prefixed and
 // checksummed so that a file torn by a kill mid-write replays up to its
 // last whole frame. Snapshot frames are grouped in blocks: a full snapshot
-// starts one gzip stream and the deltas after it continue it, the stream
+// starts one zstd stream and the deltas after it continue it, the stream
 // flushed at the end of every frame, so seeking to a time decodes only from
 // the block's full snapshot.
 package record
@@ -20,11 +20,11 @@ import (
 )
 
 // magic opens every recording; the last two bytes are the format version.
-const magic = "GWTOPREC\x00\x01"
+const magic = "GWTOPREC\x00\x02"
 
 // Frame kinds.
 const (
-	kindFull  byte = 'F' // a whole snapshot; starts a new gzip stream (a block)
+	kindFull  byte = 'F' // a whole snapshot; starts a new zstd stream (a block)
 	kindDelta byte = 'D' // a snapshot as changes to the previous one, same stream
 	kindEvent byte = 'E' // one model.Event seen for the first time, plain JSON, for the index
 )
@@ -38,10 +38,11 @@ const headerLen = 1 + 8 + 4 + 4 + 4
 const (
 	maxPayload = 16 << 20
 	maxDecoded = 64 << 20
-	// maxRatio bounds the decoded length by the payload's: deflate
-	// cannot expand more than about 1032:1.
-	maxRatio = 1100
 )
+
+// zstdWindow is the compression window: the previous versions of every
+// row of a large gateway stay within reach.
+const zstdWindow = 8 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -83,7 +84,7 @@ func parseHeader(h []byte) (frameHeader, uint32, error) {
 	default:
 		return fh, 0, fmt.Errorf("%w: kind %q", errFrame, fh.kind)
 	}
-	if fh.payloadLen > maxPayload || fh.decodedLen > maxDecoded || fh.decodedLen > maxRatio*fh.payloadLen+64 {
+	if fh.payloadLen > maxPayload || fh.decodedLen > maxDecoded {
 		return fh, 0, fmt.Errorf("%w: lengths %d/%d out of bounds", errFrame, fh.payloadLen, fh.decodedLen)
 	}
 	if fh.kind == kindEvent && fh.decodedLen != fh.payloadLen {

@@ -42,8 +42,8 @@ func FuzzReader(f *testing.F) {
 	f.Add(full[:len(magic)+headerLen+5])
 	// A header claiming a 4 GiB payload and a 4 GiB decoded length.
 	f.Add(append([]byte(magic), 'F', 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
-	// A frame whose checksum holds but whose payload is no gzip stream.
-	bad := encodeFrame(kindFull, t0, []byte("not gzip at all"), 15)
+	// A frame whose checksum holds but whose payload is no zstd stream.
+	bad := encodeFrame(kindFull, t0, []byte("not zstd at all"), 15)
 	f.Add(append([]byte(magic), bad...))
 	// A delta frame first.
 	f.Add(append([]byte(magic), encodeFrame(kindDelta, t0, []byte{1, 2, 3}, 3)...))

@@ -2,7 +2,6 @@ package record
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -26,7 +27,7 @@ type entry struct {
 	off   int64 // the payload's offset
 	plen  int
 	dlen  int
-	block int // entries of one block share one gzip stream
+	block int // entries of one block share one zstd stream
 	first int // the index of the block's full snapshot
 }
 
@@ -127,6 +128,9 @@ func (r *Reader) add(ra io.ReaderAt, size int64, name string) error {
 			// Killed before its header was whole.
 			r.notes = append(r.notes, fmt.Sprintf("%s: empty recording", name))
 			return nil
+		}
+		if n == len(magic) && string(head[:len(magic)-1]) == magic[:len(magic)-1] {
+			return fmt.Errorf("replay %s: a recording in format %d, which this gwtop does not read (it reads format %d)", name, head[len(magic)-1], magic[len(magic)-1])
 		}
 		return fmt.Errorf("replay %s: not a gwtop recording", name)
 	}
@@ -260,6 +264,7 @@ func (r *Reader) Snapshot(i int) (*model.Snapshot, error) {
 	}
 	e := r.snaps[i]
 	if r.cur == nil || r.cur.block != e.block || r.cur.next > i+1 || r.cur.err != nil {
+		r.cur.close()
 		r.cur = r.newCursor(e.first)
 	}
 	for r.cur.next <= i {
@@ -279,8 +284,18 @@ func (r *Reader) Snapshot(i int) (*model.Snapshot, error) {
 	return s, nil
 }
 
+// close frees the decoder.
+func (c *cursor) close() {
+	if c != nil && c.gz != nil {
+		c.gz.Close()
+		c.gz = nil
+	}
+}
+
 // Close closes the files Open opened.
 func (r *Reader) Close() error {
+	r.cur.close()
+	r.cur = nil
 	var errs []error
 	for _, c := range r.closers {
 		errs = append(errs, c.Close())
@@ -289,13 +304,13 @@ func (r *Reader) Close() error {
 	return errors.Join(errs...)
 }
 
-// cursor decodes one block's gzip stream forward, snapshot by snapshot.
+// cursor decodes one block's zstd stream forward, snapshot by snapshot.
 type cursor struct {
 	r     *Reader
 	block int
 	next  int // the next snapshot step decodes
 	feed  int // the next snapshot whose payload the stream reads
-	gz    *gzip.Reader
+	gz    *zstd.Decoder
 	buf   []byte // the payload being fed
 	st    *state
 	err   error
@@ -305,7 +320,7 @@ func (r *Reader) newCursor(first int) *cursor {
 	return &cursor{r: r, block: r.snaps[first].block, next: first, feed: first}
 }
 
-// Read feeds the gzip reader the block's payloads, in order; the stream
+// Read feeds the zstd decoder the block's payloads, in order; the stream
 // ends at the block's end.
 func (c *cursor) Read(p []byte) (int, error) {
 	for len(c.buf) == 0 {
@@ -331,16 +346,20 @@ func (c *cursor) step() error {
 		return c.err
 	}
 	if c.gz == nil {
-		gz, err := gzip.NewReader(bufio.NewReaderSize(c, 4096))
+		gz, err := zstd.NewReader(bufio.NewReaderSize(c, 4096), zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(zstdWindow), zstd.WithDecoderMaxMemory(maxDecoded), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			return fail(err)
 		}
-		gz.Multistream(false)
 		c.gz = gz
 	}
-	raw := make([]byte, e.dlen)
-	if _, err := io.ReadFull(c.gz, raw); err != nil {
+	// Read as it decodes: a length that lies costs no more than the data.
+	raw, err := io.ReadAll(io.LimitReader(c.gz, int64(e.dlen)))
+	if err != nil {
 		return fail(err)
+	}
+	if len(raw) != e.dlen {
+		return fail(io.ErrUnexpectedEOF)
 	}
 	if e.full {
 		st, err := parseState(raw)

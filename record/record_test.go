@@ -263,6 +263,10 @@ func TestNotARecording(t *testing.T) {
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "not a gwtop recording") {
 		t.Errorf("err %v", err)
 	}
+	os.WriteFile(path, []byte("GWTOPREC\x00\x01 an older format"), 0o600)
+	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "format 1, which this gwtop does not read (it reads format 2)") {
+		t.Errorf("err %v", err)
+	}
 	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("a missing file opened")
 	}
