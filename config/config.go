@@ -37,6 +37,9 @@ type Config struct {
 	// must last first (DefaultAlertAfter unless alert_after: says).
 	Alerts     []Alert       `yaml:"alerts"`
 	AlertAfter time.Duration `yaml:"alert_after"`
+	// Prometheus, when set, makes the file a fleet's: the agents are read
+	// back from that Prometheus (see Prometheus).
+	Prometheus *Prometheus `yaml:"prometheus"`
 	// Gateways are the gateway sections (nginx:, haproxy:, …), in the
 	// order their kinds registered; see Section.
 	Gateways []Gateway `yaml:"-"`

@@ -25,7 +25,7 @@ type fileType struct {
 }
 
 // common is the number of fields every file has before the sections.
-const common = 6
+const common = 7
 
 func buildFileType() *fileType {
 	if ft := structType.Load(); ft != nil {
@@ -41,6 +41,7 @@ func buildFileType() *fileType {
 		// A pointer, so that alert_after: 0s (alert at once) differs
 		// from no alert_after: at all (the default).
 		{Name: "AlertAfter", Type: reflect.TypeFor[*time.Duration](), Tag: `yaml:"alert_after"`},
+		{Name: "Prometheus", Type: reflect.TypeFor[*Prometheus](), Tag: `yaml:"prometheus"`},
 	}
 	for i, k := range ks {
 		fields = append(fields, reflect.StructField{
@@ -113,6 +114,7 @@ func (f file) into(cfg *Config) {
 	if d := v.Field(5).Interface().(*time.Duration); d != nil {
 		cfg.AlertAfter = *d
 	}
+	cfg.Prometheus = v.Field(6).Interface().(*Prometheus)
 	for i, k := range f.ft.kinds {
 		fv := v.Field(common + i)
 		if fv.IsNil() {

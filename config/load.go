@@ -364,6 +364,7 @@ func (c *Config) validate(name string, p *positions) Errors {
 		}
 	}
 	c.validateAlerts(bad)
+	c.validatePrometheus(bad)
 	for _, g := range c.Gateways {
 		g.Section.Validate(&Check{kind: g.Name, file: name, pos: p, errs: &errs})
 	}

@@ -41,7 +41,9 @@ configuration (gwtop discover shows what it found).`,
 			if err := ff.conflict(cmd.Flags()); err != nil {
 				return err
 			}
-			if ff.url != "" {
+			if on, err := ff.fromConfig(cmd.Flags(), &src); err != nil {
+				return err
+			} else if on {
 				if uf.record != "" {
 					return usageError("--record records this host's gateways; it does not record a --prometheus fleet")
 				}
@@ -127,6 +129,9 @@ with and, | with or. A bad expression exits 2 naming the term and its position.`
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := sf.fleet.conflict(cmd.Flags()); err != nil {
+				return err
+			}
+			if _, err := sf.fleet.fromConfig(cmd.Flags(), &src); err != nil {
 				return err
 			}
 			return runSnapshot(cmd.Context(), &src, sf, stdout, stderr)

@@ -89,6 +89,9 @@ func resolveConfig(ctx context.Context, src *sources, stderr io.Writer) (*config
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Prometheus != nil {
+		return nil, usageError(q.ConfigFile + " has a prometheus: section: it reads a fleet of gwtop agents from Prometheus — open it with `gwtop --config " + q.ConfigFile + "` or `gwtop snapshot --config " + q.ConfigFile + "`; this command watches this host")
+	}
 	if len(configs) > 0 && !cfg.Empty() {
 		return nil, usageError("a --…-conf flag points discovery at a gateway's configuration: give it alone, not with --config, a source flag or --no-discover")
 	}

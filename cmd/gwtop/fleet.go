@@ -25,6 +25,81 @@ type fleetFlags struct {
 	job     string
 	timeout time.Duration
 	every   time.Duration
+	// credentials from a --config file's prometheus: section
+	user, password, token string
+}
+
+// fromConfig makes the command read a fleet when --config names a file
+// with a prometheus: section: its URL, job, timeout and credentials (the
+// flags given on the command line win). It reports whether the command
+// reads a fleet. The file's errors are the same as anywhere (file:line).
+func (f *fleetFlags) fromConfig(fs *pflag.FlagSet, src *sources) (bool, error) {
+	if f.url != "" {
+		return true, nil
+	}
+	path := src.q.ConfigFile
+	if path == "" {
+		return false, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	cfg, err := config.Parse(path, data, os.LookupEnv)
+	if err != nil {
+		return false, err
+	}
+	p := cfg.Prometheus
+	if p == nil {
+		return false, nil
+	}
+	var bad []string
+	fs.Visit(func(fl *pflag.Flag) {
+		if g := fl.Annotations[config.FlagGroup]; fl.Name != "config" && len(g) > 0 && (g[0] == "sources" || g[0] == "serve") {
+			bad = append(bad, "--"+fl.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return false, usageError(fmt.Sprintf("%s reads a fleet from Prometheus (its prometheus: section): %s would watch this host; give one or the other", path, strings.Join(bad, ", ")))
+	}
+	f.url = p.URL
+	if !fs.Changed("prometheus-job") && p.Job != "" {
+		f.job = p.Job
+	}
+	if !fs.Changed("prometheus-timeout") && p.Timeout > 0 {
+		f.timeout = p.Timeout
+	}
+	f.user, f.password, f.token = p.Username, p.Password, p.BearerToken
+	if p.BearerTokenFile != "" {
+		b, err := readSecretFile(p.BearerTokenFile)
+		if err != nil {
+			return false, fmt.Errorf("%s: prometheus.bearer_token_file: %v", path, err)
+		}
+		f.token = b
+	}
+	return true, nil
+}
+
+// readSecretFile reads a token from a file: at most 64 KiB, trimmed; the
+// error names the file and never quotes it.
+func readSecretFile(path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, 64<<10+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 64<<10 {
+		return "", fmt.Errorf("%s is larger than 64 KiB: not a token", path)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return tok, nil
 }
 
 func (f *fleetFlags) register(fs *pflag.FlagSet, screen bool) {
@@ -62,7 +137,8 @@ func (f *fleetFlags) source() (*fleet.Source, error) {
 	if f.timeout <= 0 {
 		return nil, usageError(fmt.Sprintf("--prometheus-timeout %v: want a positive duration", f.timeout))
 	}
-	s, err := fleet.New(fleet.Options{URL: f.url, Job: f.job, Timeout: f.timeout, KnobsOf: gateway.KnobsOf})
+	s, err := fleet.New(fleet.Options{URL: f.url, Job: f.job, Timeout: f.timeout, KnobsOf: gateway.KnobsOf,
+		BearerToken: f.token, Username: f.user, Password: f.password})
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
