@@ -77,7 +77,7 @@ type upstream struct {
 	causes                [model.NumCauses]causeInfo
 	evidence              [evidenceLines]string
 	nEvidence             int
-	probes                [probeHistory]model.ProbeResult
+	probes                *[probeHistory]model.ProbeResult // nil until the first probe: most rows are never probed
 	nProbes               int
 	lastSeen              time.Time
 	sources               uint8
@@ -221,7 +221,7 @@ func (a *Aggregator) upstreamLocked(gw, addr string) *upstream {
 	if len(a.ups) >= maxUpstreams {
 		a.evictLocked()
 	}
-	u := &upstream{gw: gw, addr: addr, name: addr, ring: newRing(), dirty: true}
+	u := &upstream{gw: gw, addr: addr, name: addr, dirty: true} // its ring comes with its first bucket
 	if n, ok := a.names[addr]; ok && (n.Gateway == "" || n.Gateway == gw) {
 		u.name, u.group, u.labelled = n.Name, n.Group, true
 	}
@@ -229,18 +229,19 @@ func (a *Aggregator) upstreamLocked(gw, addr string) *upstream {
 	return u
 }
 
+// evictLocked forgets the least recently seen unnamed rows: a sixteenth of
+// them at once, so that a stream of more addresses than maxUpstreams costs
+// one scan per maxUpstreams/16 new rows instead of one per row.
 func (a *Aggregator) evictLocked() {
-	var victim *upstream
+	victims := make([]*upstream, 0, len(a.ups))
 	for _, u := range a.ups {
-		if u.labelled {
-			continue
-		}
-		if victim == nil || u.lastSeen.Before(victim.lastSeen) {
-			victim = u
+		if !u.labelled {
+			victims = append(victims, u)
 		}
 	}
-	if victim != nil {
-		delete(a.ups, ukey{victim.gw, victim.addr})
+	slices.SortFunc(victims, func(x, y *upstream) int { return x.lastSeen.Compare(y.lastSeen) })
+	for _, u := range victims[:min(len(victims), max(1, maxUpstreams/16))] {
+		delete(a.ups, ukey{u.gw, u.addr})
 	}
 }
 
@@ -254,6 +255,9 @@ func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
 	}
 	if i <= now-numBuckets {
 		return nil
+	}
+	if u.ring == nil {
+		u.ring = newRing()
 	}
 	return u.ring.at(i)
 }
@@ -382,6 +386,9 @@ func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 	u := a.upstreamLocked(gw, addr)
 	u.lastSeen, u.dirty = t, true
 	u.sources |= srcProbe
+	if u.probes == nil {
+		u.probes = new([probeHistory]model.ProbeResult)
+	}
 	u.probes[u.nProbes%probeHistory] = r
 	u.nProbes++
 	if r.OK {

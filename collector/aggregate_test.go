@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
@@ -335,4 +336,90 @@ func TestSnapshotUnchangedIsReused(t *testing.T) {
 	if s6 := a.Snapshot(); s6 == s5 || s6.Upstreams[0].Window1m.Requests != 2 {
 		t.Errorf("a new bucket: reused %v", s6 == s5)
 	}
+}
+
+// manyUpstreams is an aggregator of n upstreams that each had a request
+// every second (active) or one request at the start (idle), over five
+// minutes of a fake clock.
+func manyUpstreams(n int, active bool) (*Aggregator, *fakeClock) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("10.%d.%d.%d:8080", i/65536, i/256%256, i%256)
+	}
+	for sec := range 300 {
+		for i, addr := range addrs {
+			if !active && sec > 0 {
+				break
+			}
+			status := 200
+			if i%50 == 0 && sec%3 == 0 {
+				status = 502
+			}
+			a.ObserveRequest(&feed.Request{Time: clk.t, Status: status, Duration: 0.01, Attempts: []feed.Attempt{
+				{Addr: addr, Status: status, Connect: 0.001, Header: 0.01, Total: 0.002 + float64((i*7+sec)%200)/1000}}}, nil)
+		}
+		clk.t = clk.t.Add(time.Second)
+	}
+	return a, clk
+}
+
+// BenchmarkSnapshot is the cost of one snapshot of 1,000 and 10,000
+// upstreams, each with a request in the last second (every row rebuilt)
+// or with nothing new (the rows reused; a new second, so not the previous
+// snapshot itself).
+func BenchmarkSnapshot(b *testing.B) {
+	// 10,000 addresses are more rows than an aggregator keeps
+	// (maxUpstreams): its snapshot has the 5,000 most recently seen.
+	for _, n := range []int{1000, 10000} {
+		a, clk := manyUpstreams(n, true)
+		a.Snapshot()
+		b.Run(fmt.Sprintf("%d/changed", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Duration: 0.01}, nil)
+				for _, u := range a.ups {
+					u.dirty = true
+				}
+				a.Snapshot()
+			}
+		})
+		b.Run(fmt.Sprintf("%d/unchanged", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Duration: 0.01}, nil) // the gateway's row only
+				a.Snapshot()
+			}
+		})
+	}
+}
+
+// BenchmarkUpstreamMemory reports the heap one upstream row takes, with
+// the snapshot that shows it: idle (one request five minutes ago) and
+// active (a request every second for five minutes, every bucket filled).
+func BenchmarkUpstreamMemory(b *testing.B) {
+	const n = 1000
+	for _, active := range []bool{false, true} {
+		name := map[bool]string{false: "idle", true: "active"}[active]
+		b.Run(name, func(b *testing.B) {
+			var per float64
+			for b.Loop() {
+				before := liveHeap()
+				a, _ := manyUpstreams(n, active)
+				s := a.Snapshot()
+				per = float64(liveHeap()-before) / n
+				runtime.KeepAlive(a)
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(per, "B/upstream")
+		})
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

@@ -1,5 +1,7 @@
 package collector
 
+import "github.com/gwtop/gwtop/model"
+
 // A backlog read in parallel (backlog.go) folds each chunk of a log into
 // an aggregator of its own, then merges them into the engine's one in file
 // order. Merging b after a gives what one aggregator fed a's lines, then
@@ -61,12 +63,17 @@ func (a *Aggregator) mergeFrom(b *Aggregator) {
 // mergeUpstream adds b's figures for one row into a's; buckets older than
 // lo are outside the window and dropped.
 func mergeUpstream(a, b *upstream, lo int64) {
-	for slot := range b.ring.idx {
-		i := b.ring.idx[slot]
-		if i < lo || i < 0 {
-			continue
+	if b.ring != nil {
+		for slot := range b.ring.idx {
+			i := b.ring.idx[slot]
+			if i < lo || i < 0 {
+				continue
+			}
+			if a.ring == nil {
+				a.ring = newRing()
+			}
+			a.ring.at(i).merge(&b.ring.b[slot])
 		}
-		a.ring.at(i).merge(&b.ring.b[slot])
 	}
 	a.total.merge(&b.total)
 	a.routes.merge(&b.routes)
@@ -95,6 +102,9 @@ func mergeUpstream(a, b *upstream, lo int64) {
 	}
 	np := min(b.nProbes, probeHistory)
 	for k := b.nProbes - np; k < b.nProbes; k++ {
+		if a.probes == nil {
+			a.probes = new([probeHistory]model.ProbeResult)
+		}
 		a.probes[a.nProbes%probeHistory] = b.probes[k%probeHistory]
 		a.nProbes++
 	}

@@ -150,9 +150,10 @@ func (r *ring) at(i int64) *counts {
 	return &r.b[slot]
 }
 
-// get returns the bucket for index i if the ring still holds it.
+// get returns the bucket for index i if the ring still holds it. A nil
+// ring (a row that never had a bucket) holds none.
 func (r *ring) get(i int64) *counts {
-	if i < 0 {
+	if r == nil || i < 0 {
 		return nil
 	}
 	slot := int(i % numBuckets)
@@ -169,6 +170,9 @@ func (r *ring) get(i int64) *counts {
 func (r *ring) windows(now int64, m1, m5 *counts) {
 	m1.reset()
 	m5.reset()
+	if r == nil {
+		return
+	}
 	for k := int64(0); k < numBuckets; k++ {
 		b := r.get(now - k)
 		if b == nil {
