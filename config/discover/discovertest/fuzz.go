@@ -43,8 +43,8 @@ const FuzzPassword = "Hunter2isNotGood"
 func fuzzSecret(data string) bool {
 	n := 0
 	for _, line := range strings.Split(data, "\n") {
-		auth := strings.Contains(strings.ToLower(line), "auth")
 		for i := strings.Index(line, FuzzPassword); i >= 0; {
+			auth := authBefore(line[:i])
 			n++
 			after := line[i+len(FuzzPassword):]
 			prev := byte(0)
@@ -67,6 +67,23 @@ func fuzzSecret(data string) bool {
 		}
 	}
 	return n > 0
+}
+
+// authBefore reports whether a word before the password's own is an auth
+// directive: "auth" (stats auth), "basic_auth", "basicauth" — a whole
+// word, so that a value that merely holds "auth" ("stats uri 0Auth:PW", a
+// path) does not make its text a password.
+func authBefore(before string) bool {
+	f := strings.Fields(before)
+	if len(f) > 0 && !strings.HasSuffix(before, " ") && !strings.HasSuffix(before, "\t") {
+		f = f[:len(f)-1] // the password's own word ("user:" before it)
+	}
+	for _, w := range f {
+		if strings.HasSuffix(strings.ToLower(strings.Trim(w, `:"'{},`)), "auth") {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckDiscovered holds for any discovery: no panic (the caller ran it),
