@@ -27,7 +27,7 @@ func agentSnapshot(n int) *model.Snapshot {
 	return s
 }
 
-// BenchmarkFleetRefresh20x50 is one fleet refresh (its five queries and
+// BenchmarkFleetRefresh20x50 is one fleet refresh (its six queries and
 // the snapshot) against a real Prometheus scraping 20 generated agents of
 // 50 upstreams each, served by export's collector.
 func BenchmarkFleetRefresh20x50(b *testing.B) {

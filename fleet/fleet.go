@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -157,10 +158,17 @@ const (
 	qFigure = `{%s,__name__=~"gwtop_upstream_(requests_per_second|5xx_ratio|requests_5m|errors_5xx_5m|latency_5m_seconds)"}`
 	qCause  = `{%s,__name__=~"gwtop_upstream_(cause_failures_5m|failures_total|root_occurrences)"}`
 	qSource = `{%s,__name__=~"gwtop_(source_up|source_scrape_duration_seconds|host_cpu_utilization_ratio|host_memory_utilization_ratio|host_load1)"}`
+	// The fleet-wide latency over 5 minutes, for the header: p50, p95 and
+	// p99 of every agent's classic histogram summed, and the count, as one
+	// vector labelled q.
+	qLatency = `label_replace(histogram_quantile(0.5, sum by (le) (rate(gwtop_upstream_request_duration_seconds_bucket{%[1]s}[5m]))), "q", "0.5", "", "")` +
+		` or label_replace(histogram_quantile(0.95, sum by (le) (rate(gwtop_upstream_request_duration_seconds_bucket{%[1]s}[5m]))), "q", "0.95", "", "")` +
+		` or label_replace(histogram_quantile(0.99, sum by (le) (rate(gwtop_upstream_request_duration_seconds_bucket{%[1]s}[5m]))), "q", "0.99", "", "")` +
+		` or label_replace(sum(increase(gwtop_upstream_request_duration_seconds_count{%[1]s}[5m])), "q", "count", "", "")`
 )
 
 // Queries is how many PromQL queries one refresh makes.
-const Queries = 5
+const Queries = 6
 
 // MaxUpstreams bounds a fleet snapshot: beyond it the least severe rows
 // are left out, and the Prometheus row says how many.
@@ -174,7 +182,7 @@ func (s *Source) Refresh(ctx context.Context) *model.Snapshot {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
 	sel := fmt.Sprintf(`job=%q`, s.opt.Job)
-	qs := []string{qUp, qState, qFigure, qCause, qSource}
+	qs := []string{qUp, qState, qFigure, qCause, qSource, qLatency}
 	res := make([]pmodel.Vector, len(qs))
 	errs := make([]error, len(qs))
 	var wg sync.WaitGroup
@@ -383,6 +391,7 @@ func build(now time.Time, res []pmodel.Vector, knobsOf func(string) diagnose.Kno
 		}
 		snap.Gateways = append(snap.Gateways, g)
 	}
+	fleetLatency(&snap.LatencyMS, res[5])
 	srcs := map[string]*model.Gateway{}
 	var srcOrder []string
 	for _, smp := range res[4] {
@@ -449,4 +458,26 @@ func Instances(s *model.Snapshot) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// fleetLatency reads qLatency's vector into the snapshot's gateway-wide
+// latency (ms); a quantile Prometheus cannot compute (no traffic: NaN)
+// stays zero.
+func fleetLatency(l *model.Latency, vec pmodel.Vector) {
+	for _, smp := range vec {
+		v := float64(smp.Value)
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			continue
+		}
+		switch smp.Metric["q"] {
+		case "0.5":
+			l.P50 = v * 1000
+		case "0.95":
+			l.P95 = v * 1000
+		case "0.99":
+			l.P99 = v * 1000
+		case "count":
+			l.Count = int64(math.Round(v))
+		}
+	}
 }

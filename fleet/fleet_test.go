@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,13 @@ func TestBuild(t *testing.T) {
 			sample(3, u("a:9922", "api", "__name__", "gwtop_upstream_root_occurrences", "cause", "refused", "root", "not_running")...),
 			sample(3, u("a:9922", "api", "__name__", "gwtop_upstream_cause_failures_5m", "cause", "bogus")...)},
 		{sample(0.9, "__name__", "gwtop_host_cpu_utilization_ratio", "instance", "a:9922"), sample(0.2, "__name__", "gwtop_host_cpu_utilization_ratio", "instance", "b:9922")},
+		// The fleet-wide latency; Prometheus' NaN (no traffic) is no figure.
+		{sample(0.012, "q", "0.5"), sample(0.25, "q", "0.95"), sample(math.NaN(), "q", "0.99"), sample(1234, "q", "count")},
 	}
 	s := build(time.Unix(0, 0), res, nil)
+	if l := s.LatencyMS; l.P50 != 12 || l.P95 != 250 || l.P99 != 0 || l.Count != 1234 {
+		t.Errorf("fleet latency %+v", l)
+	}
 	if len(s.Upstreams) != 2 {
 		t.Fatalf("%d upstreams", len(s.Upstreams))
 	}

@@ -122,6 +122,15 @@ func TestFleetFromPrometheus(t *testing.T) {
 	if u, _ := fleetRow(s, i1, "api"); u.LatencyMS.Count == 0 || u.LatencyMS.P95 <= 0 || u.Requests == 0 {
 		t.Errorf("api on %s: no latency or requests: %+v", i1, u.LatencyMS)
 	}
+	// The header's latency is the whole fleet's (the histograms summed
+	// across both agents), once Prometheus has two scrapes to rate.
+	for s.LatencyMS.Count == 0 || s.LatencyMS.P95 <= 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no fleet-wide latency: %+v", s.LatencyMS)
+		}
+		time.Sleep(500 * time.Millisecond)
+		s = fleetJSON(t, prom.URL)
+	}
 	if os.Getenv("GWTOP_FLEET_SCREEN") != "" {
 		_ = os.WriteFile(os.Getenv("GWTOP_FLEET_SCREEN"), []byte(fleetScreen(s, false)+"\n"+fleetScreen(s, true)), 0o644)
 	}
