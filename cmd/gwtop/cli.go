@@ -44,9 +44,6 @@ configuration (gwtop discover shows what it found).`,
 			if on, err := ff.fromConfig(cmd.Flags(), &src); err != nil {
 				return err
 			} else if on {
-				if uf.record != "" {
-					return usageError("--record records this host's gateways; it does not record a --prometheus fleet")
-				}
 				return runFleetTUI(cmd.Context(), ff, uf, stdout)
 			}
 			return runTUI(cmd.Context(), &src, uf, stdout, stderr)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/fleet"
 	"github.com/gwtop/gwtop/gateway"
+	"github.com/gwtop/gwtop/record"
 	"github.com/gwtop/gwtop/redact"
 	"github.com/gwtop/gwtop/ui"
 )
@@ -186,6 +188,18 @@ func runFleetTUI(ctx context.Context, f fleetFlags, uf uiFlags, stdout io.Writer
 	ctx, cancel := context.WithCancel(ctx)
 	done := src.Run(ctx, f.every)
 	defer func() { cancel(); <-done; src.Close() }()
+	if uf.record != "" {
+		// The fleet as the screen saw it, replayed like a host's.
+		rec, err := startRecording(uf.record, record.Options{MaxSize: defaultMaxSize}, src.Latest)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if _, _, err := rec.stop(src.Latest()); err != nil {
+				slog.Error("recording", "file", uf.record, "err", err)
+			}
+		}()
+	}
 	return ui.Run(ctx, src, ui.Options{Refresh: uf.refresh, Theme: uf.theme, NoColor: uf.noColor, ASCII: uf.ascii,
 		Title: "fleet " + redact.String(f.url), Output: stdout})
 }

@@ -193,7 +193,6 @@ func TestRecordReplayUsage(t *testing.T) {
 		{[]string{"record", "-o", file + "2", "--max-size", "1KiB", "--probe", "x=tcp://127.0.0.1:1"}, 2, "64KiB or more"},
 		{[]string{"record", "-o", file + "2", "--keep", "0", "--probe", "x=tcp://127.0.0.1:1"}, 2, "--keep"},
 		{[]string{"record", "-o", filepath.Join(dir, "no", "such", "dir"), "--probe", "x=tcp://127.0.0.1:1"}, 1, "no such file"},
-		{[]string{"--prometheus", "http://127.0.0.1:1", "--record", file + "3"}, 2, "does not record a --prometheus fleet"},
 		{[]string{"replay"}, 2, "one FILE"},
 		{[]string{"replay", file}, 1, "needs a terminal"},
 		{[]string{"snapshot", "--replay", notRec}, 1, "not a gwtop recording"},
@@ -225,5 +224,22 @@ func TestRecordReplayUsage(t *testing.T) {
 	var lines, errb bytes.Buffer
 	if code := run(ctx, []string{"replay", file, "--at", "03:10:08"}, &lines, &errb); code != 0 || !strings.Contains(lines.String(), "127.0.0.1:1") {
 		t.Errorf("replay in the line mode: exit %d: %s%s", code, lines.String(), errb.String())
+	}
+}
+
+// TestRecordFleet: the screen on a fleet (line mode) records what it
+// showed — the Prometheus row included — and the recording replays it.
+func TestRecordFleet(t *testing.T) {
+	t.Setenv("TERM", "dumb")
+	file := filepath.Join(t.TempDir(), "fleet.rec")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"--prometheus", "http://127.0.0.1:1", "--prometheus-every", "500ms", "--record", file}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	s, _ := replayJSON(t, file)
+	if len(s.Gateways) == 0 || s.Gateways[0].Kind != "prometheus" || s.Gateways[0].OK || s.Gateways[0].Error == "" {
+		t.Errorf("the recording's last snapshot: %+v", s.Gateways)
 	}
 }
