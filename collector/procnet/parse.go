@@ -31,6 +31,25 @@ type tcpRow struct {
 // prints it.
 const listenState = 0x0A
 
+// synRecvState is TCP_SYN_RECV: on kernels before 4.4 a listener's pending
+// connections were printed right after it, among the listeners.
+const synRecvState = 0x03
+
+// pastListeners reports whether a /proc/net/tcp{,6} row is past the
+// listening sockets. The kernel prints the listening hash first and the
+// established one after (net/ipv4/tcp_ipv4.c tcp_get_idx: the
+// TCP_SEQ_STATE_LISTENING phase, then TCP_SEQ_STATE_ESTABLISHED), so the
+// first row in another state than LISTEN (or an old kernel's SYN_RECV
+// request) ends the listeners. A row that does not parse is not that row.
+func pastListeners(line []byte) bool {
+	_, i := field(line, 0)
+	_, i = field(line, i) // local
+	_, i = field(line, i) // remote
+	st, _ := field(line, i)
+	state, ok := hexUint(st, 8)
+	return ok && state != listenState && state != synRecvState
+}
+
 // field returns the next whitespace-separated field of line from i, and
 // the index after it.
 func field(line []byte, i int) ([]byte, int) {

@@ -214,6 +214,11 @@ func (t *Tracker) readTable(fam int, now time.Time) (int, error) {
 		if len(line) > 0 {
 			if header {
 				header = false
+			} else if fam != famUnix && pastListeners(line) {
+				// The listening sockets all came first: the rest of a
+				// busy host's table (thousands of connections) is not
+				// read at all.
+				return added, nil
 			} else if t.row(fam, line, now) {
 				added++
 			}

@@ -503,3 +503,71 @@ func TestKmsgReaderDevice(t *testing.T) {
 		t.Errorf("reading the kernel log took %v", d)
 	}
 }
+
+// TestLiveListenersBeforeConnections: the tracker stops reading a TCP
+// table at its first row past the listeners (the kernel prints the
+// listening hash first). On this kernel, with hundreds of connections open
+// and a listener made after them, every listener (v4 and v6) is found.
+func TestLiveListenersBeforeConnections(t *testing.T) {
+	var lns []net.Listener
+	listen := func(network, addr string) net.Listener {
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		lns = append(lns, ln)
+		return ln
+	}
+	for range 3 {
+		ln := listen("tcp", "127.0.0.1:0")
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+		for range 100 {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}
+	listen("tcp", "127.0.0.1:0")
+	listen("tcp6", "[::1]:0")
+	tr := New(Options{})
+	if err := tr.Sample(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	now := tr.Snapshot().Now
+	for _, ln := range lns {
+		found := false
+		for _, l := range now {
+			if l.Addr == ln.Addr().String() {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("listener %s not found among %d", ln.Addr(), len(now))
+		}
+	}
+}
+
+func TestPastListeners(t *testing.T) {
+	for line, want := range map[string]bool{
+		"   0: 0100007F:1F41 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1473863 1": false,
+		"   1: 0100007F:1F41 0100007F:C350 03 00000000:00000000 00:00000000 00000000     0        0 0 1":       false,
+		"   2: 0100007F:1F41 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 1473999 1": true,
+		"   3: 0100007F:1F41 0100007F:C350 06 00000000:00000000 00:00000000 00000000     0        0 0 3":       true,
+		"garbage": false,
+	} {
+		if got := pastListeners([]byte(line)); got != want {
+			t.Errorf("pastListeners(%q) = %v", line, got)
+		}
+	}
+}
