@@ -177,15 +177,38 @@ func TestTCPReadIsThrottled(t *testing.T) {
 	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 || h.TCPStates["LISTEN"] != 1 {
 		t.Errorf("not read again after tcpEvery: %v", h.TCPStates)
 	}
-	// A read that cost 200ms is not repeated for 20s.
-	s.tcpCost = 200 * time.Millisecond
-	clock = clock.Add(10 * time.Second)
+	// Between reads, TIME_WAIT follows /proc/net/sockstat; the rest
+	// stays the last read's.
+	writeFixture(t, filepath.Join(root, "net", "sockstat"), "sockets: used 9\nTCP: inuse 1 orphan 0 tw 42 alloc 1 mem 37\nUDP: inuse 0 mem 0\n")
+	clock = clock.Add(time.Second)
+	if h := s.Sample(context.Background()); h.TCPStates["TIME_WAIT"] != 42 || h.TCPStates["LISTEN"] != 1 || s.tcpStates["TIME_WAIT"] != 0 {
+		t.Errorf("TIME_WAIT between reads: %v (cached %v)", h.TCPStates, s.tcpStates)
+	}
+	// A read that cost 1s is not repeated for 100s.
+	s.tcpCost = time.Second
+	clock = clock.Add(70 * time.Second)
 	writeFixture(t, tcp, procNetSample[:strings.Index(procNetSample, "  sl  local_address                         remote")])
 	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 0 {
-		t.Errorf("an expensive read was repeated after 10s: %v", h.TCPStates)
+		t.Errorf("an expensive read was repeated after 70s: %v", h.TCPStates)
 	}
-	clock = clock.Add(11 * time.Second)
+	clock = clock.Add(31 * time.Second)
 	if h := s.Sample(context.Background()); h.TCPStates["ESTABLISHED"] != 2 {
-		t.Errorf("not read again after 21s: %v", h.TCPStates)
+		t.Errorf("not read again after 101s: %v", h.TCPStates)
+	}
+}
+
+func TestParseSockstatTW(t *testing.T) {
+	for in, want := range map[string]int{
+		"sockets: used 9\nTCP: inuse 1 orphan 0 tw 600 alloc 1 mem 37\n": 600,
+		"TCP: inuse 1 tw 0\n": 0,
+	} {
+		if n, ok := parseSockstatTW(in); !ok || n != want {
+			t.Errorf("parseSockstatTW(%q) = %d, %v", in, n, ok)
+		}
+	}
+	for _, in := range []string{"", "TCP: inuse 1\n", "TCP: tw -3\n", "UDP: tw 5\n"} {
+		if _, ok := parseSockstatTW(in); ok {
+			t.Errorf("parseSockstatTW(%q) ok", in)
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // tcpStateNames maps the kernel's TCP state numbers (include/net/tcp_states.h),
@@ -181,4 +183,33 @@ func (c *tcpCounter) ephemeralPorts() (int, error) {
 		return 0, err
 	}
 	return parsePortRange(string(b))
+}
+
+// timeWait is the TIME_WAIT count of /proc/net/sockstat's TCP line
+// ("TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 1": IPv4 and IPv6 together, as
+// net/ipv4/proc.c sockstat_seq_show prints the shared death row's count);
+// false when it cannot be read.
+func (c *tcpCounter) timeWait() (int, bool) {
+	b, err := os.ReadFile(filepath.Join(c.root, "net/sockstat"))
+	if err != nil {
+		return 0, false
+	}
+	return parseSockstatTW(string(b))
+}
+
+func parseSockstatTW(s string) (int, bool) {
+	for line := range strings.SplitSeq(s, "\n") {
+		rest, ok := strings.CutPrefix(line, "TCP: ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		for i := 0; i+1 < len(f); i += 2 {
+			if f[i] == "tw" {
+				n, err := strconv.Atoi(f[i+1])
+				return n, err == nil && n >= 0
+			}
+		}
+	}
+	return 0, false
 }

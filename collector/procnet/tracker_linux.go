@@ -82,6 +82,9 @@ type Tracker struct {
 	overflow1m uint64
 	drops1m    uint64
 
+	// noDiag is set once sock_diag failed: the socket tables are read.
+	noDiag bool
+
 	buf    []byte // small files, reused
 	dirent []byte
 	link   []byte
@@ -138,7 +141,7 @@ func (t *Tracker) Sample(ctx context.Context, now time.Time) error {
 	var failed [numFams]bool
 	appeared := false
 	for fam := range numFams {
-		n, err := t.readTable(fam, now)
+		n, err := t.readListeners(fam, now)
 		if err != nil {
 			if fam == famTCP6 && errors.Is(err, os.ErrNotExist) {
 				continue // IPv6 disabled
@@ -185,6 +188,31 @@ func (t *Tracker) Sample(ctx context.Context, now time.Time) error {
 		t.err = strings.ReplaceAll(err.Error(), "\n", "; ")
 	}
 	return err
+}
+
+// readListeners reads one family's listeners: TCP over sock_diag on this
+// host's own procfs (diag_linux.go), else — another procfs root, or
+// sock_diag refused once — from the socket table.
+func (t *Tracker) readListeners(fam int, now time.Time) (int, error) {
+	if fam == famUnix || t.noDiag || t.opt.Root != "/proc" {
+		return t.readTable(fam, now)
+	}
+	af := uint8(syscall.AF_INET)
+	if fam == famTCP6 {
+		af = syscall.AF_INET6
+	}
+	rows, err := diagListeners(af)
+	if err != nil {
+		t.noDiag = true
+		return t.readTable(fam, now)
+	}
+	added := 0
+	for _, r := range rows {
+		if t.tcpListener(fam, r, now) {
+			added++
+		}
+	}
+	return added, nil
 }
 
 // readTable reads one socket table, updating known listeners and adding
@@ -258,6 +286,11 @@ func (t *Tracker) row(fam int, line []byte, now time.Time) bool {
 	if !listen {
 		return false
 	}
+	return t.tcpListener(fam, r, now)
+}
+
+// tcpListener takes one listening TCP socket; it reports whether it is new.
+func (t *Tracker) tcpListener(fam int, r tcpRow, now time.Time) bool {
 	if e := t.byInode[r.inode]; e != nil && e.fam == fam {
 		e.seen = t.gen
 		e.l.AcceptQueue = int(r.rxQueue)

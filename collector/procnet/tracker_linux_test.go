@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -570,4 +571,63 @@ func TestPastListeners(t *testing.T) {
 			t.Errorf("pastListeners(%q) = %v", line, got)
 		}
 	}
+}
+
+// TestDiagMatchesTable: sock_diag lists the same listening sockets as
+// /proc/net/tcp{,6} (address, port, inode), ours among them, and the
+// tracker uses it on this host's own procfs.
+func TestDiagMatchesTable(t *testing.T) {
+	ln4 := listenTCP(t, "tcp", "127.0.0.1:0")
+	ln6 := listenTCP(t, "tcp6", "[::1]:0")
+	for _, c := range []struct {
+		af    uint8
+		table string
+		ln    net.Listener
+	}{{syscall.AF_INET, "tcp", ln4}, {syscall.AF_INET6, "tcp6", ln6}} {
+		rows, err := diagListeners(c.af)
+		if err != nil {
+			t.Fatalf("sock_diag: %v", err)
+		}
+		diag := map[string]bool{}
+		for _, r := range rows {
+			diag[fmt.Sprintf("%s %d", r.addrPort(), r.inode)] = true
+		}
+		file := map[string]bool{}
+		data, err := os.ReadFile("/proc/net/" + c.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if r, listen, ok := parseTCPRow([]byte(line)); ok && listen {
+				file[fmt.Sprintf("%s %d", r.addrPort(), r.inode)] = true
+			}
+		}
+		if fmt.Sprint(diag) != fmt.Sprint(file) {
+			t.Errorf("%s: sock_diag %v, table %v", c.table, diag, file)
+		}
+		found := false
+		for k := range diag {
+			found = found || strings.HasPrefix(k, c.ln.Addr().String()+" ")
+		}
+		if !found {
+			t.Errorf("%s: our listener %s not in %v", c.table, c.ln.Addr(), diag)
+		}
+	}
+	tr := New(Options{Root: "/proc"})
+	if err := tr.Sample(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if tr.noDiag {
+		t.Error("the tracker fell back to the tables on this host")
+	}
+}
+
+func listenTCP(t *testing.T, network, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }

@@ -49,6 +49,8 @@ const (
 	// DefaultPoll is how often the file is checked for growth and rotation
 	// when Options.Poll is zero.
 	DefaultPoll = 250 * time.Millisecond
+	// notifiedPoll is the poll's interval while file events are watched.
+	notifiedPoll = 2 * time.Second
 	// DefaultMaxLine is the longest line kept when Options.MaxLine is zero.
 	DefaultMaxLine = 64 << 10
 
@@ -282,13 +284,20 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	}
 	base := filepath.Base(t.path)
 
-	timer := time.NewTimer(t.opt.Poll)
+	// With file events the poll is only a safety net (an event missed or
+	// dropped, a file system without inotify): it runs at notifiedPoll,
+	// not at every Poll, so an idle log wakes nothing up.
+	poll := t.opt.Poll
+	if events != nil {
+		poll = max(poll, notifiedPoll)
+	}
+	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	sleep := func() bool {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
-		timer.Reset(t.opt.Poll)
+		timer.Reset(poll)
 		for {
 			select {
 			case <-ctx.Done():
@@ -297,12 +306,13 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 				return true
 			case err, ok := <-evErrs:
 				if !ok || err != nil {
-					// An overflow or a closed watcher: the poll goes on.
-					evErrs, events = nil, nil
+					// An overflow or a closed watcher: the poll goes on,
+					// at its own pace again.
+					evErrs, events, poll = nil, nil, t.opt.Poll
 				}
 			case ev, ok := <-events:
 				if !ok {
-					events, evErrs = nil, nil
+					events, evErrs, poll = nil, nil, t.opt.Poll
 					continue
 				}
 				if strings.HasPrefix(filepath.Base(ev.Name), base) {
