@@ -130,7 +130,9 @@ type Aggregator struct {
 	// ver counts changes (change); prev is the last snapshot, taken at
 	// version prevVer in bucket prevIdx.
 	ver, prevVer, prevIdx int64
-	prev                  *model.Snapshot
+	// hostVer counts SetHost calls; prevHostVer is the one prev shows.
+	hostVer, prevHostVer int64
+	prev                 *model.Snapshot
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5  counts
@@ -490,9 +492,14 @@ func sameGateway(x, y model.Gateway) bool {
 
 // SetHost records the host's load.
 func (a *Aggregator) SetHost(h model.Host) {
-	a.change()
+	// Not a change of the rows: the host's figures move every sample, and
+	// rebuilding every row for them (37 ms at 1,000 rows) would make an
+	// idle gwtop rebuild every second. Snapshot puts them on the standing
+	// snapshot's copy instead.
+	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.host = h
+	a.hostVer++
 }
 
 // ObserveEvent records a gateway's event (a reload) on the timeline.
@@ -557,12 +564,12 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	// stands, under the new time when the clock's second moved on (the
 	// header shows it), so an idle gwtop neither rebuilds nor redraws.
 	if p := a.prev; p != nil && a.ver == a.prevVer && idx == a.prevIdx {
-		if now.Unix() == p.Time.Unix() {
+		if now.Unix() == p.Time.Unix() && a.hostVer == a.prevHostVer {
 			return p
 		}
 		c := *p
-		c.Time = now
-		a.prev = &c
+		c.Time, c.Host = now, a.host
+		a.prev, a.prevHostVer = &c, a.hostVer
 		return &c
 	}
 	elapsed := now.Sub(a.started).Seconds()
@@ -614,7 +621,7 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
 	a.compareEvents(s.Events, idx)
-	a.prev, a.prevVer, a.prevIdx = s, a.ver, idx
+	a.prev, a.prevVer, a.prevIdx, a.prevHostVer = s, a.ver, idx, a.hostVer
 	return s
 }
 

@@ -142,7 +142,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.Snapshot != nil {
 			if msg.Snapshot != m.latest {
-				m.hist = m.hist.add(msg.Snapshot)
+				m.hist = m.hist.addChanged(m.latest, msg.Snapshot)
 			}
 			m.latest = msg.Snapshot
 			if !m.paused {

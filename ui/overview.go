@@ -47,6 +47,7 @@ type overviewPane struct {
 	hist     gwHistory
 	markers  []Marker
 	timeline []string
+	drawn    histMark // the history the timeline was drawn from
 }
 
 func newOverview(c *Common) *overviewPane {
@@ -115,11 +116,21 @@ func (o *overviewPane) drawTimeline() {
 	}
 	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows}
 	o.timeline = t.lines()
+	o.drawn = o.hist.mark()
 }
 
 // SetSnapshot shows a new snapshot, keeping the selected upstream selected.
 func (o *overviewPane) SetSnapshot(s *model.Snapshot) {
 	if s == o.snap {
+		return
+	}
+	if timeOnly(o.snap, s) {
+		// The same data under the next second (an idle gateway): the rows
+		// stand; the timeline is redrawn only when its history moved on.
+		o.snap = s
+		if o.hist.changedSince(o.drawn) {
+			o.drawTimeline()
+		}
 		return
 	}
 	o.snap = s

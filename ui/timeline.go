@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/gwtop/gwtop/model"
 	"github.com/gwtop/gwtop/ui/render"
@@ -36,6 +37,46 @@ type histPoint struct {
 // new slice, so model copies (and the pane drawing a paused screen) keep
 // their own. It holds at most histCap+1 points, however long gwtop runs.
 type gwHistory []histPoint
+
+// histMark is where a history stood: its length and its last point's time.
+type histMark struct {
+	n  int
+	at time.Time
+}
+
+func (h gwHistory) mark() histMark {
+	if len(h) == 0 {
+		return histMark{}
+	}
+	return histMark{len(h), h[len(h)-1].at}
+}
+
+// changedSince reports whether points were added or replaced since m.
+func (h gwHistory) changedSince(m histMark) bool { return h.mark() != m }
+
+// addChanged is add, except for a snapshot that only carries the previous
+// one's data under a later second (timeOnly): it adds a point only when s
+// starts a new histStep, so an idle gateway's history — and the timeline
+// drawn from it — stands still in between.
+func (h gwHistory) addChanged(prev, s *model.Snapshot) gwHistory {
+	if len(h) > 0 && timeOnly(prev, s) && s.Time.Truncate(histStep).Equal(h[len(h)-1].at.Truncate(histStep)) {
+		return h
+	}
+	return h.add(s)
+}
+
+// timeOnly reports whether s is prev's data under another time: the
+// aggregator's answer when nothing changed (the same upstream, event and
+// gateway rows, shared).
+func timeOnly(prev, s *model.Snapshot) bool {
+	return prev != nil && s != nil && prev != s &&
+		sameRows(prev.Upstreams, s.Upstreams) && sameRows(prev.Events, s.Events) && sameRows(prev.Gateways, s.Gateways) &&
+		prev.ReqPerSec == s.ReqPerSec && prev.Rate5xx == s.Rate5xx && prev.LatencyMS == s.LatencyMS
+}
+
+func sameRows[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.SliceData(a) == unsafe.SliceData(b))
+}
 
 // add records s. The first snapshot (or one older than the last point,
 // which means the source started over) seeds the history from what the
