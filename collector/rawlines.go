@@ -20,8 +20,8 @@ import (
 // (file, offset, length, hash), so that once its text is overwritten it
 // can be read back from the file on demand. Positions are bounded too.
 const (
-	RawRowBytes = 64 << 10 // text ring of one upstream row
-	RawMaxBytes = 32 << 20 // all rows' rings together: 512 full rows
+	RawRowBytes = 16 << 10 // text ring of one upstream row
+	RawMaxBytes = 8 << 20  // all rows' rings together: 512 full rows (older lines are read back from the files)
 	rawRowRecs  = 4096     // positions kept per row
 	rawMinRecs  = 64       // a row's first allocation of positions
 	rawMaxRecs  = 1 << 18  // positions kept in all rows together (12 MiB)

@@ -46,7 +46,7 @@ func writeLines(t *testing.T, path string, n, size int) ([]string, []tail.Pos) {
 	return lines, pos
 }
 
-// TestRawRingInBytes: one row's text is a 64 KiB ring; the lines whose
+// TestRawRingInBytes: one row's text is a RawRowBytes ring; the lines whose
 // text it overwrote are read back from the file by position, newest
 // first, and a cause narrows the answer.
 func TestRawRingInBytes(t *testing.T) {
