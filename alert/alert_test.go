@@ -220,18 +220,7 @@ func TestCommandFailure(t *testing.T) {
 	}
 	cfg := parse(t, fmt.Sprintf("upstreams:\n  - probe: tcp://10.0.0.1:80\nalerts:\n  - command: [%s, S3cretArgToken]\nalert_after: 0s\n", script))
 	d := New(cfg, Options{Retries: 1, Backoff: 10 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	d.Observe(snap(0, model.StateDown))
-	var row model.Gateway
-	for deadline := time.Now().Add(10 * time.Second); row.Counters["failed"] != 1; row = d.Rows()[0] {
-		if time.Now().After(deadline) {
-			t.Fatalf("row: %+v", row)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	row := failOnce(t, d)
 	if row.OK || row.Counters["errors"] != 2 || row.Counters["retries"] != 1 || row.Error != "fail: exit status 3: cannot page: token=xxxxx" {
 		t.Errorf("row: %+v", row)
 	}
@@ -375,6 +364,16 @@ func TestReadmeAlerts(t *testing.T) {
 func TestCommandTimeout(t *testing.T) {
 	cfg := parse(t, "upstreams:\n  - probe: tcp://10.0.0.1:80\nalerts:\n  - command: [/bin/sleep, \"60\"]\n    timeout: 200ms\nalert_after: 0s\n")
 	d := New(cfg, Options{Retries: -1})
+	row := failOnce(t, d)
+	if row.OK || row.Counters["errors"] != 1 || row.Counters["retries"] != 0 || row.Error != "sleep: did not finish within the timeout (killed)" {
+		t.Errorf("row: %+v", row)
+	}
+}
+
+// failOnce runs d on one upstream going down until its first destination
+// gave the alert up, and returns that destination's row.
+func failOnce(t *testing.T, d *Dispatcher) model.Gateway {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
@@ -387,9 +386,7 @@ func TestCommandTimeout(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if row.OK || row.Counters["errors"] != 1 || row.Counters["retries"] != 0 || row.Error != "sleep: did not finish within the timeout (killed)" {
-		t.Errorf("row: %+v", row)
-	}
+	return row
 }
 
 // TestDrainAtExit: alerts still queued when gwtop is told to stop are

@@ -1,7 +1,6 @@
 package alert_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	_ "github.com/gwtop/gwtop/gateway/all"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/leaktest"
+	"github.com/gwtop/gwtop/internal/proctest"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -275,7 +275,7 @@ func TestWebhookFailingReceiver(t *testing.T) {
 		}
 	})
 	f := newFlipper(t)
-	var logBuf syncBuffer
+	var logBuf proctest.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
 	eng := startEngine(t, probeConfig(f.addr, rc.url(), ""), alert.Options{Backoff: 50 * time.Millisecond, Log: log})
 	waitFor(t, "a failed attempt on the row", func() bool {
@@ -322,24 +322,6 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	if len(got) != 1 || got[0].To != model.StateDown || len(rc.requests()) != 2 || row.Counters["errors"] != 1 || row.Counters["retries"] != 1 {
 		t.Errorf("delivered %+v after %d requests; row %+v", got, len(rc.requests()), row)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestWebhookHangingReceiverDoesNotStall: while the receiver holds the

@@ -30,33 +30,16 @@ import (
 	"github.com/gwtop/gwtop/export"
 	"github.com/gwtop/gwtop/internal/faults"
 	"github.com/gwtop/gwtop/internal/nginxtest"
+	"github.com/gwtop/gwtop/internal/proctest"
 	"github.com/gwtop/gwtop/model"
 )
-
-// syncBuffer is an io.Writer a test reads while the command writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // agent is one `gwtop serve` run in-process.
 type agent struct {
 	URL    string
 	cancel context.CancelFunc
 	done   chan int
-	stderr *syncBuffer
+	stderr *proctest.SyncBuffer
 	once   sync.Once
 	code   int
 }
@@ -71,8 +54,8 @@ func startAgent(t *testing.T, args ...string) *agent {
 		args = append(args, "--listen", "127.0.0.1:0")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &agent{cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
-	out := &syncBuffer{}
+	a := &agent{cancel: cancel, done: make(chan int, 1), stderr: &proctest.SyncBuffer{}}
+	out := &proctest.SyncBuffer{}
 	go func() { a.done <- run(ctx, append([]string{"serve"}, args...), out, a.stderr) }()
 	t.Cleanup(func() { a.Stop() })
 	deadline := time.Now().Add(15 * time.Second)
@@ -375,7 +358,7 @@ func TestScreenListen(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "gwtop.log")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &proctest.SyncBuffer{}, &proctest.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"--probe", "h=http://" + h.Addr + "/", "--interval", "200ms", "--listen", "127.0.0.1:0", "--log-file", logFile}, out, errb)
