@@ -34,7 +34,9 @@ type fleetFlags struct {
 // fromConfig makes the command read a fleet when --config names a file
 // with a prometheus: section: its URL, job, timeout and credentials (the
 // flags given on the command line win). It reports whether the command
-// reads a fleet. The file's errors are the same as anywhere (file:line).
+// reads a fleet. A file that cannot be read or parsed is left to the
+// command's own handling of --config, which says why (and checks the
+// flags given with it first).
 func (f *fleetFlags) fromConfig(fs *pflag.FlagSet, src *sources) (bool, error) {
 	if f.url != "" {
 		return true, nil
@@ -45,11 +47,11 @@ func (f *fleetFlags) fromConfig(fs *pflag.FlagSet, src *sources) (bool, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return false, err
+		return false, nil
 	}
 	cfg, err := config.Parse(path, data, os.LookupEnv)
 	if err != nil {
-		return false, err
+		return false, nil
 	}
 	p := cfg.Prometheus
 	if p == nil {
