@@ -354,9 +354,23 @@ func validToken(s string) bool {
 func parseError(raw string, err error) error {
 	var ue *url.Error
 	if strings.Contains(raw, "@") || !errors.As(err, &ue) {
-		return fmt.Errorf("probe %s: invalid URL", redact.Userinfo(raw))
+		return fmt.Errorf("probe %s: invalid URL", badURLShown(raw))
 	}
 	return fmt.Errorf("probe %s: invalid URL: %v", redact.Userinfo(raw), redact.Userinfo(ue.Err.Error()))
+}
+
+// badURLShown is how a URL that does not parse is named: whatever stands
+// between its "//" and its last '@' is a userinfo, whatever characters it
+// holds (a '\' in "http://\:PW@h" ends an authority for the redactor's
+// rules, not for the person who typed it), so all of it is masked; the rest
+// goes through redact.Userinfo.
+func badURLShown(raw string) string {
+	if i := strings.Index(raw, "//"); i >= 0 {
+		if j := strings.LastIndexByte(raw, '@'); j > i+2 {
+			raw = raw[:i+2] + redact.Mask + raw[j:]
+		}
+	}
+	return redact.Userinfo(raw)
 }
 
 // udpResolver resolves through the DNS server at addr only.
