@@ -277,7 +277,10 @@ func (sc *scanner) wordStart(i int, quote byte) (int, bool) {
 			if k, ok := sc.userinfo(j+2, quote, false); ok {
 				return k, true
 			}
-		case strings.HasPrefix(s[j:], ":") && knownSchemes[scheme]:
+		case strings.HasPrefix(s[j:], ":") && knownSchemes[scheme] && !atBeforeColon(s[j+1:]):
+			// "ws:u:pw@h"; but in "Ws:PW@h:1(@" an '@' comes before any
+			// ':' — a user name holds none — so the word is user:pw@
+			// (the bare rule below), not scheme:user:pw@.
 			if k, ok := sc.userinfo(j+1, quote, false); ok {
 				return k, true
 			}
@@ -293,6 +296,20 @@ func (sc *scanner) wordStart(i int, quote byte) (int, bool) {
 		return k, true
 	}
 	return i, false
+}
+
+// atBeforeColon reports whether an '@' comes before the first ':' of the
+// word that starts s.
+func atBeforeColon(s string) bool {
+	for i := 0; i < len(s) && !isAuthEnd(s[i]) && !isBoundary(s[i]); i++ {
+		switch s[i] {
+		case ':':
+			return false
+		case '@':
+			return true
+		}
+	}
+	return false
 }
 
 // userinfo masks the password of a userinfo starting at p. bare is for a

@@ -40,6 +40,11 @@ func New(secrets ...string) *Redactor {
 	r := &Redactor{}
 	seen := map[string]bool{}
 	add := func(f string) {
+		// A form never starts or ends with the mask's letter: a mask
+		// written beside text could otherwise make the form again ("00x"
+		// in "000" + mask), and masking would never settle. That letter
+		// is left showing; the rest is masked.
+		f = strings.Trim(f, Mask[:1])
 		if len(f) < MinSecret || strings.Contains(Mask, f) || seen[f] {
 			return
 		}
