@@ -370,7 +370,10 @@ func (sc *scanner) userinfo(p int, quote byte, bare bool) (int, bool) {
 			at = sc.crossLast
 		}
 	}
-	if at < 0 {
+	if at < 0 || (bare && at == c+1) {
+		// No '@', or a bare word's empty password ("//user:@0 0@h"
+		// inside quotes): nothing of a password here, and the "//"
+		// rule may still find the URL's own.
 		return p, false
 	}
 	// In "0:http://u:pw@h" the '@' is the URL's: let the "//" rule

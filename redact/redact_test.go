@@ -292,3 +292,14 @@ func BenchmarkString(b *testing.B) {
 		}
 	})
 }
+
+// TestQuotedEmptyThenRealPassword: in a quoted "//user:@0 0@h", the bare
+// rule's empty password (up to the first '@') does not hide the URL's real
+// one from the "//" rule (found by FuzzString).
+func TestQuotedEmptyThenRealPassword(t *testing.T) {
+	for _, in := range []string{`"//user:@0 0@h0`, `'//user:@a b@h'`} {
+		if out := String(in); strings.Contains(out, "@0 0") || strings.Contains(out, "@a b") {
+			t.Errorf("String(%q) = %q", in, out)
+		}
+	}
+}
