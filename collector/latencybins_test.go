@@ -44,18 +44,5 @@ func TestLatencyBinsOptIn(t *testing.T) {
 // BenchmarkSnapshot1000Export is BenchmarkSnapshot1000 with the latency
 // bins copied, as gwtop serve snapshots.
 func BenchmarkSnapshot1000Export(b *testing.B) {
-	a := NewAggregator(AggregatorOptions{LatencyBins: true})
-	for i := range 1000 {
-		for j := range 50 {
-			a.ObserveRequest(&feed.Request{Status: 200 + (j%10)*30, Duration: 0.02, Attempts: []feed.Attempt{
-				{Addr: "10.0.0." + itoa(i), Status: 200 + (j%10)*30, Connect: 0.001, Header: 0.01, Total: float64(j) / 100}}}, []byte("l"))
-		}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, u := range a.ups {
-			u.dirty = true
-		}
-		_ = a.Snapshot()
-	}
+	benchSnapshot1000(b, AggregatorOptions{LatencyBins: true})
 }

@@ -51,8 +51,6 @@ type rangeSink struct {
 	r                      Range
 	before, after, untimed atomic.Int64
 	past                   atomic.Bool
-	first, last            atomic.Int64 // unix nanoseconds of the first and last line in range
-	firstSeen              atomic.Bool
 }
 
 func (s *rangeSink) keep(t time.Time) bool {
@@ -69,13 +67,6 @@ func (s *rangeSink) keep(t time.Time) bool {
 			s.past.Store(true)
 		}
 		return false
-	}
-	n := t.UnixNano()
-	if s.firstSeen.CompareAndSwap(false, true) {
-		s.first.Store(n)
-	}
-	if n > s.last.Load() {
-		s.last.Store(n)
 	}
 	return true
 }
