@@ -92,6 +92,7 @@ type upstream struct {
 	routes                routeTable
 
 	dirty    bool
+	listed   bool // in Aggregator.order
 	cached   *model.Upstream
 	cachedAt int64
 }
@@ -135,8 +136,11 @@ type Aggregator struct {
 	prev                 *model.Snapshot
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
-	m1, m5  counts
-	compare comparer // before/after of markers, reloads and restarts (compare.go)
+	m1, m5 counts
+	// order is the last snapshot's rows in its order (then the
+	// placeholders it left out); shown is its scratch twin.
+	order, shown []*upstream
+	compare      comparer // before/after of markers, reloads and restarts (compare.go)
 }
 
 // Name labels an upstream address; Gateway, when set, says which gateway
@@ -271,14 +275,14 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 	t := a.eventTime(r.Time)
 	gb := a.bucket(a.gw, t)
 	a.gw.total.addStatus(r.Status)
+	var gk latKey
 	if r.Duration >= 0 {
-		a.gw.total.addLatency(r.Duration * 1000)
+		gk = latKeyOf(r.Duration * 1000)
 	}
+	a.gw.total.addLatency(gk)
 	if gb != nil {
 		gb.addStatus(r.Status)
-		if r.Duration >= 0 {
-			gb.addLatency(r.Duration * 1000)
-		}
+		gb.addLatency(gk)
 	}
 	for i := range r.Attempts {
 		at := &r.Attempts[i]
@@ -299,12 +303,13 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 		if at.Total >= 0 {
 			ms = at.Total * 1000
 		}
+		k := latKeyOf(ms)
 		u.total.addStatus(at.Status)
-		u.total.addLatency(ms)
+		u.total.addLatency(k)
 		u.routes.observe(r.Path, r.Host, at.Status, ms, t)
 		if b != nil {
 			b.addStatus(at.Status)
-			b.addLatency(ms)
+			b.addLatency(k)
 		}
 		code, inferred := at.Cause, at.Inferred
 		if r.Cause != "" && i == len(r.Attempts)-1 {
@@ -588,7 +593,6 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Gateway, y.Gateway), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Target, y.Target))
 	})
 
-	s.Upstreams = make([]model.Upstream, 0, len(a.ups))
 	// A name without a gateway lists its address before any traffic; once
 	// a gateway's row for that address exists, the empty placeholder goes.
 	behindGateway := map[string]bool{}
@@ -597,8 +601,29 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			behindGateway[k.addr] = true
 		}
 	}
+	// The rows are ordered by pointer, starting from the last snapshot's
+	// order: sorting model.Upstream values moved a kilobyte per swap, and
+	// an order that still holds is checked in one pass.
+	rows := a.order[:0]
+	for _, u := range a.order {
+		if a.ups[ukey{u.gw, u.addr}] == u {
+			rows = append(rows, u)
+		} else {
+			u.listed = false
+		}
+	}
+	clear(a.order[len(rows):]) // no evicted row stays reachable
 	for _, u := range a.ups {
+		if !u.listed {
+			u.listed = true
+			rows = append(rows, u)
+		}
+	}
+	shown := a.shown[:0]
+	var held []*upstream // placeholders: in the order, not shown
+	for _, u := range rows {
 		if u.gw == "" && u.sources == 0 && behindGateway[u.addr] {
+			held = append(held, u)
 			continue
 		}
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
@@ -608,21 +633,36 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		if a.logClock || u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
 			a.build(u, idx, now, elapsed, gwLimit)
 		}
-		s.Upstreams = append(s.Upstreams, *u.cached)
+		shown = append(shown, u)
 	}
-	slices.SortFunc(s.Upstreams, func(x, y model.Upstream) int {
-		return cmp.Or(
-			cmp.Compare(y.State.Severity(), x.State.Severity()),
-			cmp.Compare(y.Rate5xx, x.Rate5xx),
-			cmp.Compare(x.Name, y.Name),
-			cmp.Compare(x.Address, y.Address),
-			cmp.Compare(x.Gateway, y.Gateway))
-	})
+	byOrder := func(x, y *upstream) int { return upstreamOrder(x.cached, y.cached) }
+	if !slices.IsSortedFunc(shown, byOrder) {
+		slices.SortFunc(shown, byOrder)
+	}
+	s.Upstreams = make([]model.Upstream, len(shown))
+	for i, u := range shown {
+		s.Upstreams[i] = *u.cached
+	}
+	// The two lists trade places: the next snapshot starts from this order.
+	clear(rows)
+	a.shown = rows[:0]
+	a.order = append(shown, held...)
 	explainGroups(s.Upstreams, a.knobs)
 	s.Events = slices.Clone(a.events)
 	a.compareEvents(s.Events, idx)
 	a.prev, a.prevVer, a.prevIdx, a.prevHostVer = s, a.ver, idx, a.hostVer
 	return s
+}
+
+// upstreamOrder is the snapshot's order of rows: worst state first, then
+// highest 5xx rate, then by name, address and gateway.
+func upstreamOrder(x, y *model.Upstream) int {
+	return cmp.Or(
+		cmp.Compare(y.State.Severity(), x.State.Severity()),
+		cmp.Compare(y.Rate5xx, x.Rate5xx),
+		cmp.Compare(x.Name, y.Name),
+		cmp.Compare(x.Address, y.Address),
+		cmp.Compare(x.Gateway, y.Gateway))
 }
 
 // change locks a for a change of what its snapshot shows: every method

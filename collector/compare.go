@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/DataDog/sketches-go/ddsketch"
-
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -67,7 +65,7 @@ const (
 // slimBucket is what a compare needs of one bucket.
 type slimBucket struct {
 	requests, errors5xx int64
-	latency             *ddsketch.DDSketch // nil: no samples
+	latency             *latHist // nil: no samples
 }
 
 // eventKey identifies an event across snapshots.
@@ -93,7 +91,7 @@ type comparer struct {
 	covered map[int64]bool // bucket indexes the archive holds (for every upstream)
 	results map[eventKey]*compareResult
 	// scratch sketches for merging a window.
-	before, after *ddsketch.DDSketch
+	before, after *latHist
 }
 
 // comparedKind reports whether an event kind gets a before/after.
@@ -189,8 +187,8 @@ func (c *comparer) keep(a *Aggregator, lo, nowIdx int64) {
 				continue
 			}
 			s := slimBucket{requests: b.requests, errors5xx: b.errors5xx}
-			if b.latency != nil && !b.latency.IsEmpty() {
-				s.latency = b.latency.Copy()
+			if b.latency != nil && b.latency.n > 0 {
+				s.latency = b.latency.clone()
 			}
 			m := c.archive[k]
 			if m == nil {
@@ -236,7 +234,7 @@ func (c *comparer) compute(a *Aggregator, e *model.Event, nowIdx int64) *compare
 		return r
 	}
 	if c.before == nil {
-		c.before, c.after = newSketch(), newSketch()
+		c.before, c.after = &latHist{}, &latHist{}
 	}
 	keys := make(map[ukey]bool, len(a.ups)+len(c.archive))
 	for key := range a.ups {
@@ -259,7 +257,7 @@ func (c *comparer) compute(a *Aggregator, e *model.Event, nowIdx int64) *compare
 		if u := a.ups[key]; u != nil {
 			row.Upstream = u.name
 		}
-		row.Verdict, row.Why = verdict(bw, aw, int64(c.before.GetCount()), int64(c.after.GetCount()))
+		row.Verdict, row.Why = verdict(bw, aw, int64(c.before.n), int64(c.after.n))
 		r.rows = append(r.rows, row)
 	}
 	sortCompare(r.rows)
@@ -271,17 +269,15 @@ func (c *comparer) compute(a *Aggregator, e *model.Event, nowIdx int64) *compare
 
 // window merges buckets [from, to] of upstream k; sk is left holding the
 // window's latency samples.
-func (c *comparer) window(a *Aggregator, k ukey, from, to, nowIdx int64, sk *ddsketch.DDSketch, secs int) model.CompareWindow {
-	sk.Clear()
+func (c *comparer) window(a *Aggregator, k ukey, from, to, nowIdx int64, sk *latHist, secs int) model.CompareWindow {
+	sk.reset()
 	w := model.CompareWindow{Seconds: secs}
 	var e5 int64
 	for i := from; i <= to; i++ {
 		b := c.bucket(a, k, i, nowIdx)
 		w.Requests += b.requests
 		e5 += b.errors5xx
-		if b.latency != nil && !b.latency.IsEmpty() {
-			_ = sk.MergeWith(b.latency) // same mapping by construction
-		}
+		sk.merge(b.latency)
 	}
 	if w.Requests > 0 {
 		w.Rate5xx = float64(e5) / float64(w.Requests)
@@ -309,7 +305,7 @@ func verdict(b, a model.CompareWindow, nb, na int64) (verdict, why string) {
 	p95Why, p95Verdict := "", ""
 	if nb >= compareMinRequests && na >= compareMinRequests && b.P95 > 0 && a.P95 > 0 {
 		p95Why = fmt.Sprintf("p95 %s → %s (×%.1f)", msText(b.P95), msText(a.P95), a.P95/b.P95)
-		lo, hi := 1-sketchAccuracy, 1+sketchAccuracy
+		lo, hi := 1-latAccuracy, 1+latAccuracy
 		switch {
 		case a.P95*lo > compareP95Factor*b.P95*hi && a.P95-b.P95 >= compareP95MinMS:
 			p95Verdict = model.VerdictRegressed

@@ -72,7 +72,7 @@ func mergeUpstream(a, b *upstream, lo int64) {
 			if a.ring == nil {
 				a.ring = newRing()
 			}
-			a.ring.at(i).merge(&b.ring.b[slot])
+			a.ring.at(i).merge(b.ring.b[slot])
 		}
 	}
 	a.total.merge(&b.total)

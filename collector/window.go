@@ -1,11 +1,7 @@
 package collector
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
-
-	"github.com/DataDog/sketches-go/ddsketch"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -16,19 +12,13 @@ const (
 	bucketSeconds    = 10
 	numBuckets       = 30
 	bucketsPerMinute = 6
-	// Latency quantiles are within 1 % of the true value; a sketch never
-	// holds more than 1024 bins (about 8 KiB), whatever passes through it.
-	sketchAccuracy = 0.01
-	sketchMaxBins  = 1024
-	maxCodes       = 32 // distinct status codes kept per bucket; the rest only count in their class
+	maxCodes         = 32 // distinct status codes kept per bucket; the rest only count in their class
 )
 
-func newSketch() *ddsketch.DDSketch {
-	s, err := ddsketch.LogCollapsingLowestDenseDDSketch(sketchAccuracy, sketchMaxBins)
-	if err != nil {
-		panic(err) // constant arguments: cannot fail
-	}
-	return s
+// codeN is one status code's count.
+type codeN struct {
+	code int32
+	n    int64
 }
 
 // counts is what one span of time holds for one upstream (or the gateway).
@@ -37,9 +27,11 @@ type counts struct {
 	errors5xx int64
 	failures  int64 // failures the gateway or a probe reported, any cause
 	classes   [6]int64
-	codes     map[int]int64
-	causes    [model.NumCauses]int64
-	latency   *ddsketch.DDSketch // milliseconds; nil until the first sample
+	// codes are the status codes seen, in the order first seen: a bucket
+	// sees a handful, so a list costs less than a map and is as quick.
+	codes   []codeN
+	causes  [model.NumCauses]int64
+	latency *latHist // milliseconds; nil until the first sample
 	// p95 caches the bucket's p95 for the sparkline: only the current
 	// bucket gets new samples, so the other 29 need not be queried again
 	// at every snapshot.
@@ -59,13 +51,10 @@ func (c *counts) reset() {
 	sk, codes := c.latency, c.codes
 	*c = counts{}
 	if sk != nil {
-		sk.Clear()
+		sk.reset()
 		c.latency = sk
 	}
-	if codes != nil {
-		clear(codes)
-		c.codes = codes
-	}
+	c.codes = codes[:0]
 }
 
 func (c *counts) addStatus(status int) {
@@ -78,27 +67,41 @@ func (c *counts) addStatus(status int) {
 	if class == 5 {
 		c.errors5xx++
 	}
-	if c.codes == nil {
-		c.codes = make(map[int]int64, 4)
+	c.addCode(int32(status), 1)
+}
+
+func (c *counts) addCode(code int32, n int64) {
+	for i := range c.codes {
+		if c.codes[i].code == code {
+			c.codes[i].n += n
+			return
+		}
 	}
-	if _, ok := c.codes[status]; ok || len(c.codes) < maxCodes {
-		c.codes[status]++
+	if len(c.codes) < maxCodes {
+		if c.codes == nil {
+			c.codes = make([]codeN, 0, 4)
+		}
+		c.codes = append(c.codes, codeN{code, n})
 	}
 }
 
-func (c *counts) addLatency(ms float64) {
-	if ms < 0 {
+// addLatency adds one sample, mapped to its bin by latKeyOf.
+func (c *counts) addLatency(k latKey) {
+	if !k.ok {
 		return
 	}
 	if c.latency == nil {
-		c.latency = newSketch()
+		c.latency = &latHist{}
 	}
-	_ = c.latency.Add(ms) // only fails for negative values, excluded above
+	c.latency.add(k)
 	c.p95ok = false
 }
 
 // merge adds o into c. Codes beyond maxCodes are dropped as in addStatus.
 func (c *counts) merge(o *counts) {
+	if o == nil {
+		return
+	}
 	c.requests += o.requests
 	c.errors5xx += o.errors5xx
 	c.failures += o.failures
@@ -108,27 +111,24 @@ func (c *counts) merge(o *counts) {
 	for i := range c.causes {
 		c.causes[i] += o.causes[i]
 	}
-	for code, n := range o.codes {
-		if c.codes == nil {
-			c.codes = make(map[int]int64, len(o.codes))
-		}
-		if _, ok := c.codes[code]; ok || len(c.codes) < maxCodes {
-			c.codes[code] += n
-		}
+	for _, cn := range o.codes {
+		c.addCode(cn.code, cn.n)
 	}
-	if o.latency != nil && !o.latency.IsEmpty() {
+	if o.latency != nil && o.latency.n > 0 {
 		if c.latency == nil {
-			c.latency = newSketch()
+			c.latency = &latHist{}
 		}
-		_ = c.latency.MergeWith(o.latency) // same mapping by construction
+		c.latency.merge(o.latency)
 		c.p95ok = false
 	}
 }
 
-// ring is a fixed ring of buckets keyed by bucket index (unix seconds / 10).
+// ring is a fixed ring of buckets keyed by bucket index (unix seconds /
+// 10). A slot's counts are allocated at its first use: a row seen once
+// holds one bucket, not thirty.
 type ring struct {
 	idx [numBuckets]int64
-	b   [numBuckets]counts
+	b   [numBuckets]*counts
 }
 
 func newRing() *ring {
@@ -143,11 +143,14 @@ func newRing() *ring {
 // bucket.
 func (r *ring) at(i int64) *counts {
 	slot := int(i % numBuckets)
-	if r.idx[slot] != i {
+	if r.b[slot] == nil {
+		r.b[slot] = &counts{}
+		r.idx[slot] = i
+	} else if r.idx[slot] != i {
 		r.idx[slot] = i
 		r.b[slot].reset()
 	}
-	return &r.b[slot]
+	return r.b[slot]
 }
 
 // get returns the bucket for index i if the ring still holds it. A nil
@@ -160,13 +163,13 @@ func (r *ring) get(i int64) *counts {
 	if r.idx[slot] != i {
 		return nil
 	}
-	return &r.b[slot]
+	return r.b[slot]
 }
 
 // windows merges the last minute into m1 and the last five minutes into m5,
-// both ending at now. m1 and m5 are reset first and their sketches and maps
-// reused, so a snapshot of many upstreams does not allocate two sketches
-// per upstream.
+// both ending at now. m1 and m5 are reset first and their sketches and
+// lists reused, so a snapshot of many upstreams does not allocate two
+// sketches per upstream.
 func (r *ring) windows(now int64, m1, m5 *counts) {
 	m1.reset()
 	m5.reset()
@@ -185,36 +188,31 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 	}
 }
 
-func quantiles(sk *ddsketch.DDSketch) model.Latency {
-	if sk == nil || sk.IsEmpty() {
+var latQuantiles = []float64{0.5, 0.95, 0.99}
+
+func quantiles(h *latHist) model.Latency {
+	if h == nil || h.n == 0 {
 		return model.Latency{}
 	}
-	q, err := sk.GetValuesAtQuantiles([]float64{0.5, 0.95, 0.99})
-	if err != nil {
-		return model.Latency{}
-	}
-	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(sk.GetCount())}
+	var q [3]float64
+	h.quantiles(latQuantiles, q[:])
+	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(h.n)}
 }
 
 // latencyBins copies a sketch's bins for the metrics exporter's
-// histograms (model.Upstream.LatencyBins), lowest first. The dense store
-// iterates its bins in index order, so the copy is sorted as it is made;
-// the sort is only a guard.
-func latencyBins(sk *ddsketch.DDSketch) []model.LatencyBin {
-	if sk == nil || sk.IsEmpty() {
+// histograms (model.Upstream.LatencyBins), lowest first (0 ms first of
+// all).
+func latencyBins(h *latHist) []model.LatencyBin {
+	if h == nil || h.n == 0 {
 		return nil
 	}
 	var out []model.LatencyBin
-	sk.ForEach(func(v, n float64) bool {
-		if n >= 0.5 {
-			out = append(out, model.LatencyBin{MS: v, Count: uint64(n + 0.5)})
-		}
-		return false
-	})
-	cmpMS := func(a, b model.LatencyBin) int { return cmp.Compare(a.MS, b.MS) }
-	if !slices.IsSortedFunc(out, cmpMS) {
-		slices.SortFunc(out, cmpMS)
+	if h.zero > 0 {
+		out = append(out, model.LatencyBin{MS: 0, Count: h.zero})
 	}
+	h.each(func(idx int32, n uint64) {
+		out = append(out, model.LatencyBin{MS: latValue(idx), Count: n})
+	})
 	return out
 }
 
@@ -243,8 +241,8 @@ func (c *counts) window(seconds int, elapsed float64) model.Window {
 	}
 	if len(c.codes) > 0 {
 		w.Codes = make(map[string]int64, len(c.codes))
-		for code, n := range c.codes {
-			w.Codes[strconv.Itoa(code)] = n
+		for _, cn := range c.codes {
+			w.Codes[strconv.Itoa(int(cn.code))] = cn.n
 		}
 	}
 	return w

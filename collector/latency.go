@@ -1,0 +1,320 @@
+package collector
+
+import "math"
+
+// latHist is gwtop's latency sketch: DDSketch's logarithmic mapping at
+// 1 % relative accuracy (the same bins, the same quantiles, as
+// github.com/DataDog/sketches-go's LogCollapsingLowestDenseDDSketch with
+// 1024 bins, which a differential test holds it to), in a store sized for
+// many small windows instead of one large one.
+//
+// A 10-second bucket of a quiet upstream holds a handful of samples: it
+// keeps them as a short sorted list of (bin, count) pairs, 12 bytes each,
+// where the dense store of the library allocated 128 bins (1 KiB) at its
+// first sample and grew by as many. Past latSparseMax distinct bins it
+// turns dense: one counter per bin between the lowest and the highest,
+// never more than latMaxBins (the lowest are folded into the lowest kept,
+// as the library's collapsing store does).
+//
+// A line's latency is mapped to its bin once (latKeyOf) and added to the
+// four sketches it counts in (the gateway's and the upstream's, total and
+// bucket) without another logarithm.
+type latHist struct {
+	n    uint64 // samples, zeros included
+	zero uint64 // samples of 0 ms (below the smallest bin)
+	// sparse (bins == nil): keys ascending, cnts[i] samples in bin keys[i]
+	keys []int32
+	cnts []uint64
+	// dense: bins[i] samples in bin off+i; lo..hi the bins in use
+	off    int32
+	bins   []uint64
+	lo, hi int32
+}
+
+const (
+	latAccuracy  = 0.01
+	latMaxBins   = 1024
+	latSparseMax = 32
+	// Bins a dense store leaves free beyond the range it first covers, so
+	// that a spread of latencies does not regrow it sample by sample.
+	latSlack = 16
+)
+
+var (
+	latGamma      = (1 + latAccuracy) / (1 - latAccuracy)
+	latMultiplier = 1 / math.Log(latGamma)
+	latRelAcc     = 1 - 2/(1+latGamma)
+	// latMinValue: smaller values count as 0 ms, as in the library
+	// (whose bound is the smallest normal float64 times gamma).
+	latMinValue = 0x1p-1022 * latGamma
+)
+
+// latKey is a latency mapped to its bin; zero means 0 ms.
+type latKey struct {
+	idx  int32
+	zero bool
+	ok   bool // false: no latency (negative, NaN or infinite)
+}
+
+// latKeyOf maps a latency in milliseconds to its bin.
+func latKeyOf(ms float64) latKey {
+	switch {
+	case !(ms >= 0) || math.IsInf(ms, 1) || ms > math.MaxFloat64/2:
+		return latKey{}
+	case ms <= latMinValue:
+		return latKey{zero: true, ok: true}
+	}
+	index := math.Log(ms) * latMultiplier
+	if index >= 0 {
+		return latKey{idx: int32(index), ok: true}
+	}
+	return latKey{idx: int32(index) - 1, ok: true}
+}
+
+// latValue is the value a bin stands for: within 1 % of every sample in it.
+func latValue(idx int32) float64 {
+	return math.Exp(float64(idx)/latMultiplier) * (1 + latRelAcc)
+}
+
+func (h *latHist) addMS(ms float64) { h.add(latKeyOf(ms)) }
+
+func (h *latHist) add(k latKey) {
+	if !k.ok {
+		return
+	}
+	h.n++
+	if k.zero {
+		h.zero++
+		return
+	}
+	h.addN(k.idx, 1)
+}
+
+// addN adds n samples to bin idx (n > 0).
+func (h *latHist) addN(idx int32, n uint64) {
+	if h.bins == nil {
+		i, found := searchKeys(h.keys, idx)
+		if found {
+			h.cnts[i] += n
+			return
+		}
+		if len(h.keys) < latSparseMax {
+			h.keys = insertAt(h.keys, i, idx)
+			h.cnts = insertAt(h.cnts, i, n)
+			return
+		}
+		h.toDense(idx)
+	}
+	h.addDense(idx, n)
+}
+
+func searchKeys(keys []int32, idx int32) (int, bool) {
+	lo, hi := 0, len(keys)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if keys[m] < idx {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(keys) && keys[lo] == idx
+}
+
+func insertAt[T any](s []T, i int, v T) []T {
+	var zero T
+	s = append(s, zero)
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+// toDense moves the sparse pairs into dense bins that also reach idx.
+func (h *latHist) toDense(idx int32) {
+	lo, hi := idx, idx
+	if len(h.keys) > 0 {
+		lo, hi = min(lo, h.keys[0]), max(hi, h.keys[len(h.keys)-1])
+	}
+	h.alloc(lo, hi)
+	for i, k := range h.keys {
+		h.addDense(k, h.cnts[i])
+	}
+	h.keys, h.cnts = h.keys[:0], h.cnts[:0]
+}
+
+// alloc makes the dense bins cover lo..hi (at most latMaxBins, the
+// highest kept), with nothing in them.
+func (h *latHist) alloc(lo, hi int32) {
+	if hi-lo >= latMaxBins {
+		lo = hi - latMaxBins + 1
+	}
+	width := int(hi-lo) + 1 + 2*latSlack
+	width = min(width, latMaxBins)
+	off := lo - latSlack
+	if int(hi-off)+1 > width {
+		off = hi - int32(width) + 1
+	}
+	if cap(h.bins) >= width {
+		h.bins = h.bins[:width]
+		clear(h.bins)
+	} else {
+		h.bins = make([]uint64, width)
+	}
+	h.off = off
+	h.lo, h.hi = hi+1, lo-1 // nothing in use
+}
+
+func (h *latHist) empty() bool { return h.lo > h.hi }
+
+// addDense adds n samples to bin idx of a dense store, growing it or
+// folding its lowest bins as needed.
+func (h *latHist) addDense(idx int32, n uint64) {
+	if h.empty() && (idx < h.off || idx >= h.off+int32(len(h.bins))) {
+		h.alloc(idx, idx)
+	}
+	if idx < h.hi-latMaxBins+1 {
+		idx = h.hi - latMaxBins + 1 // below the kept range: the lowest bin
+	}
+	if idx < h.off || idx >= h.off+int32(len(h.bins)) {
+		h.grow(idx)
+		if idx < h.off {
+			idx = h.off // folded (the range reached latMaxBins)
+		}
+	}
+	h.bins[idx-h.off] += n
+	h.lo, h.hi = min(h.lo, idx), max(h.hi, idx)
+}
+
+// grow re-lays the dense bins to cover idx and what they hold, folding the
+// lowest into the lowest kept when the span passes latMaxBins.
+func (h *latHist) grow(idx int32) {
+	lo, hi := min(h.lo, idx), max(h.hi, idx)
+	oldOff, old, oldLo, oldHi := h.off, h.bins, h.lo, h.hi
+	h.bins = nil
+	h.alloc(lo, hi)
+	keepLo := max(lo, hi-latMaxBins+1) // alloc's h.off
+	for k := oldLo; k <= oldHi; k++ {
+		c := old[k-oldOff]
+		if c == 0 {
+			continue
+		}
+		dst := max(k, keepLo)
+		h.bins[dst-h.off] += c
+		h.lo, h.hi = min(h.lo, dst), max(h.hi, dst)
+	}
+}
+
+// reset empties h, keeping its memory.
+func (h *latHist) reset() {
+	h.n, h.zero = 0, 0
+	h.keys, h.cnts = h.keys[:0], h.cnts[:0]
+	if h.bins != nil {
+		if !h.empty() {
+			clear(h.bins[h.lo-h.off : h.hi-h.off+1])
+		}
+		h.lo, h.hi = h.off+int32(len(h.bins)), h.off-1
+	}
+}
+
+// each calls f for every non-empty bin, lowest first, with the bin's key.
+func (h *latHist) each(f func(idx int32, n uint64)) {
+	if h.bins == nil {
+		for i, k := range h.keys {
+			f(k, h.cnts[i])
+		}
+		return
+	}
+	for k := h.lo; k <= h.hi; k++ {
+		if c := h.bins[k-h.off]; c != 0 {
+			f(k, c)
+		}
+	}
+}
+
+// merge adds o into h.
+func (h *latHist) merge(o *latHist) {
+	if o == nil || o.n == 0 {
+		return
+	}
+	h.n += o.n
+	h.zero += o.zero
+	if o.bins == nil {
+		for i, k := range o.keys {
+			h.addN(k, o.cnts[i])
+		}
+		return
+	}
+	if h.bins == nil {
+		h.toDense(o.lo)
+	}
+	for k := o.lo; k <= o.hi; k++ {
+		if c := o.bins[k-o.off]; c != 0 {
+			h.addDense(k, c)
+		}
+	}
+}
+
+// clone is a copy of h that shares nothing with it.
+func (h *latHist) clone() *latHist {
+	c := &latHist{n: h.n, zero: h.zero}
+	if h.bins == nil {
+		c.keys, c.cnts = append([]int32(nil), h.keys...), append([]uint64(nil), h.cnts...)
+		return c
+	}
+	if !h.empty() {
+		c.alloc(h.lo, h.hi)
+		for k := h.lo; k <= h.hi; k++ {
+			if n := h.bins[k-h.off]; n != 0 {
+				c.bins[k-c.off] = n
+				c.lo, c.hi = min(c.lo, k), max(c.hi, k)
+			}
+		}
+	}
+	return c
+}
+
+// quantiles returns the values at qs (ascending), as the library's
+// GetValueAtQuantile computes them: the bin of rank q·(n−1).
+func (h *latHist) quantiles(qs []float64, out []float64) {
+	if h.n == 0 {
+		return
+	}
+	count := float64(h.n)
+	qi := 0
+	var acc float64
+	zero := float64(h.zero)
+	// ranks at or below the zeros are 0 ms
+	for qi < len(qs) {
+		rank := float64(qs[qi] * (count - 1))
+		if rank >= zero {
+			break
+		}
+		out[qi] = 0
+		qi++
+	}
+	if qi == len(qs) {
+		return
+	}
+	last := int32(0)
+	h.each(func(idx int32, n uint64) {
+		if qi == len(qs) {
+			return
+		}
+		acc += float64(n)
+		last = idx
+		for qi < len(qs) {
+			rank := float64(qs[qi]*(count-1)) - zero
+			if rank < 0 {
+				rank = 0
+			}
+			if acc <= rank {
+				break
+			}
+			out[qi] = latValue(idx)
+			qi++
+		}
+	})
+	for ; qi < len(qs); qi++ {
+		out[qi] = latValue(last)
+	}
+}

@@ -1,0 +1,222 @@
+package collector
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/DataDog/sketches-go/ddsketch"
+)
+
+// refSketch is the library sketch latHist stands in for.
+func refSketch(t testing.TB) *ddsketch.DDSketch {
+	s, err := ddsketch.LogCollapsingLowestDenseDDSketch(latAccuracy, latMaxBins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var testQuantiles = []float64{0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1}
+
+// sameAsRef checks h against the library sketch fed the same samples:
+// count, every quantile, and the bins the exporter reads.
+func sameAsRef(t *testing.T, name string, h *latHist, ref *ddsketch.DDSketch) {
+	t.Helper()
+	if uint64(ref.GetCount()) != h.n {
+		t.Fatalf("%s: count %d, library %v", name, h.n, ref.GetCount())
+	}
+	if h.n == 0 {
+		return
+	}
+	got := make([]float64, len(testQuantiles))
+	h.quantiles(testQuantiles, got)
+	for i, q := range testQuantiles {
+		want, err := ref.GetValueAtQuantile(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[i] != want {
+			t.Fatalf("%s: q%.3f = %v, library %v (n=%d, zero=%d)", name, q, got[i], want, h.n, h.zero)
+		}
+	}
+	var refBins [][2]float64
+	ref.ForEach(func(v, n float64) bool {
+		refBins = append(refBins, [2]float64{v, n})
+		return false
+	})
+	bins := latencyBins(h)
+	if len(bins) != len(refBins) {
+		t.Fatalf("%s: %d bins, library %d", name, len(bins), len(refBins))
+	}
+	for i, b := range bins {
+		if b.MS != refBins[i][0] || float64(b.Count) != refBins[i][1] {
+			t.Fatalf("%s: bin %d = %v×%d, library %v×%v", name, i, b.MS, b.Count, refBins[i][0], refBins[i][1])
+		}
+	}
+}
+
+// sample draws a latency as a gateway writes them: mostly log-spread
+// between 0.1 ms and 30 s, some exact 0, some at millisecond resolution.
+func sample(r *rand.Rand, spread float64) float64 {
+	switch r.IntN(10) {
+	case 0:
+		return 0
+	case 1:
+		return float64(r.IntN(2000)) // whole milliseconds, as nginx's 0.012
+	}
+	return 0.1 * math.Pow(10, r.Float64()*spread)
+}
+
+func TestLatHistMatchesDDSketch(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 300 {
+		n := []int{1, 2, 5, 31, 32, 33, 100, 1000, 20000}[trial%9]
+		spread := []float64{0.01, 1, 2, 5.5}[trial%4]
+		var h latHist
+		ref := refSketch(t)
+		for range n {
+			v := sample(r, spread)
+			h.addMS(v)
+			_ = ref.Add(v)
+		}
+		sameAsRef(t, "added", &h, ref)
+
+		// A window merged from buckets equals one sketch fed every sample;
+		// the scratch it is merged into is reused, as Snapshot does.
+		var win latHist
+		win.addMS(5) // scratch left holding another row's samples
+		win.reset()
+		refWin := refSketch(t)
+		for range 1 + trial%30 {
+			var b latHist
+			rb := refSketch(t)
+			for range r.IntN(60) {
+				v := sample(r, spread)
+				b.addMS(v)
+				_ = rb.Add(v)
+			}
+			win.merge(&b)
+			_ = refWin.MergeWith(rb)
+		}
+		sameAsRef(t, "merged", &win, refWin)
+
+		c := h.clone()
+		h.addMS(12345)
+		_ = ref.Add(12345)
+		sameAsRef(t, "after clone", &h, ref)
+		if c.n != h.n-1 {
+			t.Fatalf("clone shares state: %d samples, original %d", c.n, h.n)
+		}
+		h.reset()
+		if h.n != 0 || len(latencyBins(&h)) != 0 {
+			t.Fatalf("reset left %d samples", h.n)
+		}
+	}
+}
+
+func TestLatHistRejectsNonLatencies(t *testing.T) {
+	var h latHist
+	for _, v := range []float64{-1, math.NaN(), math.Inf(1), math.Inf(-1), -0.001} {
+		h.addMS(v)
+	}
+	if h.n != 0 {
+		t.Fatalf("%d samples from values that are no latency", h.n)
+	}
+	h.addMS(math.SmallestNonzeroFloat64) // a denormal: 0 ms, as the library counts it
+	h.addMS(0)
+	if h.n != 2 || h.zero != 2 {
+		t.Fatalf("n=%d zero=%d, want 2 zeros", h.n, h.zero)
+	}
+}
+
+// A spread wider than latMaxBins bins folds the lowest, as the
+// library's collapsing store does: memory stays bounded and the high
+// quantiles stay exact.
+func TestLatHistCollapsesLowest(t *testing.T) {
+	var h latHist
+	ref := refSketch(t)
+	for e := -300.0; e <= 300; e += 0.5 {
+		v := math.Pow(10, e)
+		h.addMS(v)
+		_ = ref.Add(v)
+	}
+	if len(h.bins) > latMaxBins {
+		t.Fatalf("%d dense bins, want at most %d", len(h.bins), latMaxBins)
+	}
+	if nb := len(latencyBins(&h)); nb > latMaxBins {
+		t.Fatalf("%d bins in use", nb)
+	}
+	got := make([]float64, 3)
+	h.quantiles([]float64{0.5, 0.99, 1}, got)
+	for i, q := range []float64{0.5, 0.99, 1} {
+		want, _ := ref.GetValueAtQuantile(q)
+		if math.Abs(got[i]-want) > want*1e-9 {
+			t.Errorf("q%v = %g, library %g", q, got[i], want)
+		}
+	}
+	// and a later low sample lands in the lowest kept bin
+	h.addMS(1e-200)
+	if len(h.bins) > latMaxBins {
+		t.Fatalf("grew to %d bins", len(h.bins))
+	}
+}
+
+// BenchmarkLatHist is the per-sample cost of adding to a bucket sketch
+// and of merging a five-minute window, beside the library's.
+func BenchmarkLatHist(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float64, 4096)
+	for i := range vals {
+		vals[i] = sample(r, 3)
+	}
+	b.Run("add", func(b *testing.B) {
+		var h latHist
+		i := 0
+		for b.Loop() {
+			h.addMS(vals[i&4095])
+			i++
+		}
+	})
+	b.Run("add-ddsketch", func(b *testing.B) {
+		s := refSketch(b)
+		i := 0
+		for b.Loop() {
+			_ = s.Add(vals[i&4095])
+			i++
+		}
+	})
+	// 30 buckets of 20 samples each into a reused window, then p50/p95/p99.
+	var buckets [30]latHist
+	refs := make([]*ddsketch.DDSketch, 30)
+	for k := range buckets {
+		refs[k] = refSketch(b)
+		for j := range 20 {
+			v := vals[(k*20+j)&4095]
+			buckets[k].addMS(v)
+			_ = refs[k].Add(v)
+		}
+	}
+	b.Run("window", func(b *testing.B) {
+		b.ReportAllocs()
+		var w latHist
+		for b.Loop() {
+			w.reset()
+			for k := range buckets {
+				w.merge(&buckets[k])
+			}
+			_ = quantiles(&w)
+		}
+	})
+	b.Run("window-ddsketch", func(b *testing.B) {
+		b.ReportAllocs()
+		w := refSketch(b)
+		for b.Loop() {
+			w.Clear()
+			for _, s := range refs {
+				_ = w.MergeWith(s)
+			}
+			_, _ = w.GetValuesAtQuantiles(latQuantiles)
+		}
+	})
+}
