@@ -220,3 +220,62 @@ func BenchmarkLatHist(b *testing.B) {
 		}
 	})
 }
+
+// windowsByHand is ring.windows without the cached past: every bucket of
+// the window merged.
+func windowsByHand(r *ring, now int64) (m1, m5 counts) {
+	for k := int64(0); k < numBuckets; k++ {
+		b := r.get(now - k)
+		if k < bucketsPerMinute {
+			m1.merge(b)
+		}
+		m5.merge(b)
+	}
+	return m1, m5
+}
+
+// The cached past of a ring's windows never shows stale figures: late
+// lines into older buckets, a clock that moves by one bucket or jumps,
+// slots recycled and merges all give what merging every bucket gives.
+func TestRingWindowsCachedPast(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	rg := newRing()
+	now := int64(1000)
+	for step := range 5000 {
+		switch op := r.IntN(10); {
+		case op < 5: // a line into the current bucket
+			b := rg.at(now)
+			b.addStatus(200 + 100*r.IntN(4))
+			b.addLatency(latKeyOf(sample(r, 3)))
+		case op < 7: // a late line, up to the window's start
+			b := rg.at(now - int64(r.IntN(numBuckets)))
+			b.addStatus(502)
+			b.addLatency(latKeyOf(sample(r, 3)))
+		case op < 8: // the clock moves on one bucket, or jumps
+			now += int64(1 + r.IntN(2)*r.IntN(40))
+		case op < 9: // another ring merged in (a backlog's chunk)
+			o := newRing()
+			o.at(now - int64(r.IntN(5))).addStatus(200)
+			for slot, i := range o.idx {
+				if i >= 0 {
+					rg.at(i).merge(o.b[slot])
+				}
+			}
+		}
+		var m1, m5 counts
+		rg.windows(now, &m1, &m5)
+		w1, w5 := windowsByHand(rg, now)
+		for _, c := range []struct {
+			name      string
+			got, want *counts
+		}{{"1m", &m1, &w1}, {"5m", &m5, &w5}} {
+			if c.got.requests != c.want.requests || c.got.errors5xx != c.want.errors5xx || c.got.classes != c.want.classes {
+				t.Fatalf("step %d: %s window %d requests (%d 5xx), merging every bucket gives %d (%d)",
+					step, c.name, c.got.requests, c.got.errors5xx, c.want.requests, c.want.errors5xx)
+			}
+			if quantiles(c.got.latency) != quantiles(c.want.latency) {
+				t.Fatalf("step %d: %s latency %+v, by hand %+v", step, c.name, quantiles(c.got.latency), quantiles(c.want.latency))
+			}
+		}
+	}
+}

@@ -129,6 +129,17 @@ func (c *counts) merge(o *counts) {
 type ring struct {
 	idx [numBuckets]int64
 	b   [numBuckets]*counts
+	// past holds the sums of the completed buckets of the windows ending
+	// in bucket past.at: a snapshot then merges those two and the current
+	// bucket instead of thirty buckets. A write to any other bucket than
+	// past.at (a late line, a backlog's merge) makes it stale.
+	past *pastWindows
+}
+
+type pastWindows struct {
+	at     int64
+	ok     bool
+	m1, m5 counts // buckets at-5..at-1 and at-29..at-1
 }
 
 func newRing() *ring {
@@ -142,6 +153,9 @@ func newRing() *ring {
 // at returns the bucket for index i, recycling the slot if it held an older
 // bucket.
 func (r *ring) at(i int64) *counts {
+	if r.past != nil && i != r.past.at {
+		r.past.ok = false
+	}
 	slot := int(i % numBuckets)
 	if r.b[slot] == nil {
 		r.b[slot] = &counts{}
@@ -176,16 +190,31 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 	if r == nil {
 		return
 	}
-	for k := int64(0); k < numBuckets; k++ {
-		b := r.get(now - k)
-		if b == nil {
-			continue
-		}
-		if k < bucketsPerMinute {
-			m1.merge(b)
-		}
-		m5.merge(b)
+	p := r.past
+	if p == nil {
+		p = &pastWindows{}
+		r.past = p
 	}
+	if !p.ok || p.at != now {
+		p.m1.reset()
+		p.m5.reset()
+		for k := int64(1); k < numBuckets; k++ {
+			b := r.get(now - k)
+			if b == nil {
+				continue
+			}
+			if k < bucketsPerMinute {
+				p.m1.merge(b)
+			}
+			p.m5.merge(b)
+		}
+		p.at, p.ok = now, true
+	}
+	cur := r.get(now)
+	m1.merge(&p.m1)
+	m1.merge(cur)
+	m5.merge(&p.m5)
+	m5.merge(cur)
 }
 
 var latQuantiles = []float64{0.5, 0.95, 0.99}
