@@ -228,17 +228,34 @@ func (e *Engine) Start(ctx context.Context) {
 	})
 	e.publish()
 	e.wg.Go(func() {
-		t := time.NewTicker(e.opt.Publish)
+		t := time.NewTimer(e.opt.Publish)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				start := time.Now()
 				e.publish()
+				t.Reset(publishPace(e.opt.Publish, time.Since(start)))
 			}
 		}
 	})
+}
+
+// publishBudget is the share of a core building snapshots may take
+// before they are spaced out (a gateway of a thousand busy upstreams
+// rebuilds every row each time), and publishMaxPace is the most they are
+// spaced: the screen still refreshes every second.
+const (
+	publishBudget  = 200 // 0.5 %: the wait is at least 200× the build
+	publishMaxPace = time.Second
+)
+
+// publishPace is the wait before the next snapshot after one that took
+// took to build.
+func publishPace(every, took time.Duration) time.Duration {
+	return max(every, min(publishMaxPace, took*publishBudget))
 }
 
 func (e *Engine) publish() {

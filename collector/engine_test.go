@@ -109,3 +109,17 @@ func TestHostPressure(t *testing.T) {
 		}
 	}
 }
+
+func TestPublishPace(t *testing.T) {
+	for _, c := range []struct{ every, took, want time.Duration }{
+		{500 * time.Millisecond, 100 * time.Microsecond, 500 * time.Millisecond}, // a few rows: the set pace
+		{500 * time.Millisecond, 4 * time.Millisecond, 800 * time.Millisecond},   // 0.5 % of a core
+		{500 * time.Millisecond, 50 * time.Millisecond, time.Second},             // never slower than 1 s
+		{50 * time.Millisecond, time.Microsecond, 50 * time.Millisecond},
+		{2 * time.Second, 50 * time.Millisecond, 2 * time.Second}, // a slower set pace stands
+	} {
+		if got := publishPace(c.every, c.took); got != c.want {
+			t.Errorf("publishPace(%v, %v) = %v, want %v", c.every, c.took, got, c.want)
+		}
+	}
+}

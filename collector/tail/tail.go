@@ -51,6 +51,12 @@ const (
 	DefaultPoll = 250 * time.Millisecond
 	// notifiedPoll is the poll's interval while file events are watched.
 	notifiedPoll = 2 * time.Second
+	// coalesce is the least time between two reads that file events
+	// start: a gateway that writes every line with its own write(2)
+	// (nginx without buffer=) raises an event per line, and reading each
+	// alone would wake gwtop thousands of times a second. Lines written
+	// meanwhile are read together; none waits longer than this.
+	coalesce = 100 * time.Millisecond
 	// DefaultMaxLine is the longest line kept when Options.MaxLine is zero.
 	DefaultMaxLine = 64 << 10
 
@@ -293,16 +299,19 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	}
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
+	var lastRead time.Time
 	sleep := func() bool {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
 		timer.Reset(poll)
+		settling := false
 		for {
 			select {
 			case <-ctx.Done():
 				return false
 			case <-timer.C:
+				lastRead = time.Now()
 				return true
 			case err, ok := <-evErrs:
 				if !ok || err != nil {
@@ -315,9 +324,18 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 					events, evErrs, poll = nil, nil, t.opt.Poll
 					continue
 				}
-				if strings.HasPrefix(filepath.Base(ev.Name), base) {
+				if settling || !strings.HasPrefix(filepath.Base(ev.Name), base) {
+					continue
+				}
+				wait := coalesce - time.Since(lastRead)
+				if wait <= 0 {
+					lastRead = time.Now()
 					return true
 				}
+				// Read when coalesce has passed since the last read; the
+				// events until then only say what that read will see.
+				settling = true
+				timer.Reset(wait)
 			}
 		}
 	}
