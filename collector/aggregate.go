@@ -369,9 +369,9 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code mo
 		return
 	}
 	if b != nil {
-		b.causes[i]++
+		b.addCause(i, 1)
 	}
-	u.total.causes[i]++
+	u.total.addCause(i, 1)
 	c := &u.causes[i]
 	c.total++
 	if c.times == nil {
@@ -552,7 +552,7 @@ func (a *Aggregator) GatewayLimit(source, line string, n int64) {
 	b := a.bucket(a.gw, t)
 	i := model.CauseGatewayLimits.Index()
 	if b != nil {
-		b.causes[i] += n
+		b.addCause(i, n)
 	}
 	c := &a.gw.causes[i]
 	c.total += n
@@ -680,10 +680,10 @@ func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
 		return nil
 	}
 	a.gw.ring.windows(idx, &a.m1, &a.m5)
-	if a.m5.causes[i] == 0 {
+	if a.m5.cause(i) == 0 {
 		return nil
 	}
-	return &diagnose.Evidence{Code: model.CauseGatewayLimits, Count1m: a.m1.causes[i], Count5m: a.m5.causes[i],
+	return &diagnose.Evidence{Code: model.CauseGatewayLimits, Count1m: a.m1.cause(i), Count5m: a.m5.cause(i),
 		Total: c.total, LastSeen: c.last, Source: c.source, Line: c.line, Inferred: true}
 }
 
@@ -727,7 +727,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		if c.total == 0 {
 			continue
 		}
-		ev = append(ev, diagnose.Evidence{Code: code, Count1m: m1.causes[i], Count5m: m5.causes[i], Total: c.total,
+		ev = append(ev, diagnose.Evidence{Code: code, Count1m: m1.cause(i), Count5m: m5.cause(i), Total: c.total,
 			LastSeen: c.last, Source: c.source, Line: c.line, Inferred: c.inferred})
 	}
 	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
@@ -749,7 +749,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	u.factsVer = a.factsVer
 	var hard int64
 	for _, c := range []model.Cause{model.CauseRefused, model.CauseDNS, model.CauseTLS} {
-		hard += m1.causes[c.Index()]
+		hard += m1.cause(c.Index())
 	}
 	var top model.Cause
 	if len(out.Causes) > 0 && out.Causes[0].Count > 0 {

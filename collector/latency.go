@@ -9,9 +9,10 @@ import "math"
 // many small windows instead of one large one.
 //
 // A 10-second bucket of a quiet upstream holds a handful of samples: it
-// keeps them as a short sorted list of (bin, count) pairs, 12 bytes each,
+// keeps them as a short sorted list of (bin, count) pairs, 8 bytes each,
 // where the dense store of the library allocated 128 bins (1 KiB) at its
-// first sample and grew by as many. Past latSparseMax distinct bins it
+// first sample and grew by as many. (A bin whose count would pass a
+// uint32 turns the store dense.) Past latSparseMax distinct bins it
 // turns dense: one counter per bin between the lowest and the highest,
 // never more than latMaxBins (the lowest are folded into the lowest kept,
 // as the library's collapsing store does).
@@ -22,9 +23,8 @@ import "math"
 type latHist struct {
 	n    uint64 // samples, zeros included
 	zero uint64 // samples of 0 ms (below the smallest bin)
-	// sparse (bins == nil): keys ascending, cnts[i] samples in bin keys[i]
-	keys []int32
-	cnts []uint64
+	// sparse (bins == nil): bins in use, ascending
+	pairs []latPair
 	// dense: bins[i] samples in bin off+i; lo..hi the bins in use
 	off    int32
 	bins   []uint64
@@ -37,7 +37,7 @@ const (
 	latSparseMax = 32
 	// Bins a dense store leaves free beyond the range it first covers, so
 	// that a spread of latencies does not regrow it sample by sample.
-	latSlack = 16
+	latSlack = 4
 )
 
 var (
@@ -48,6 +48,12 @@ var (
 	// (whose bound is the smallest normal float64 times gamma).
 	latMinValue = 0x1p-1022 * latGamma
 )
+
+// latPair is one bin of a sparse store and its samples.
+type latPair struct {
+	idx int32
+	n   uint32
+}
 
 // latKey is a latency mapped to its bin; zero means 0 ms.
 type latKey struct {
@@ -93,14 +99,15 @@ func (h *latHist) add(k latKey) {
 // addN adds n samples to bin idx (n > 0).
 func (h *latHist) addN(idx int32, n uint64) {
 	if h.bins == nil {
-		i, found := searchKeys(h.keys, idx)
-		if found {
-			h.cnts[i] += n
+		i, found := searchPairs(h.pairs, idx)
+		switch {
+		case found && uint64(h.pairs[i].n)+n <= math.MaxUint32:
+			h.pairs[i].n += uint32(n)
 			return
-		}
-		if len(h.keys) < latSparseMax {
-			h.keys = insertAt(h.keys, i, idx)
-			h.cnts = insertAt(h.cnts, i, n)
+		case !found && len(h.pairs) < latSparseMax && n <= math.MaxUint32:
+			h.pairs = append(h.pairs, latPair{})
+			copy(h.pairs[i+1:], h.pairs[i:])
+			h.pairs[i] = latPair{idx, uint32(n)}
 			return
 		}
 		h.toDense(idx)
@@ -108,38 +115,30 @@ func (h *latHist) addN(idx int32, n uint64) {
 	h.addDense(idx, n)
 }
 
-func searchKeys(keys []int32, idx int32) (int, bool) {
-	lo, hi := 0, len(keys)
+func searchPairs(ps []latPair, idx int32) (int, bool) {
+	lo, hi := 0, len(ps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if keys[m] < idx {
+		if ps[m].idx < idx {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(keys) && keys[lo] == idx
-}
-
-func insertAt[T any](s []T, i int, v T) []T {
-	var zero T
-	s = append(s, zero)
-	copy(s[i+1:], s[i:])
-	s[i] = v
-	return s
+	return lo, lo < len(ps) && ps[lo].idx == idx
 }
 
 // toDense moves the sparse pairs into dense bins that also reach idx.
 func (h *latHist) toDense(idx int32) {
 	lo, hi := idx, idx
-	if len(h.keys) > 0 {
-		lo, hi = min(lo, h.keys[0]), max(hi, h.keys[len(h.keys)-1])
+	if len(h.pairs) > 0 {
+		lo, hi = min(lo, h.pairs[0].idx), max(hi, h.pairs[len(h.pairs)-1].idx)
 	}
 	h.alloc(lo, hi)
-	for i, k := range h.keys {
-		h.addDense(k, h.cnts[i])
+	for _, p := range h.pairs {
+		h.addDense(p.idx, uint64(p.n))
 	}
-	h.keys, h.cnts = h.keys[:0], h.cnts[:0]
+	h.pairs = nil
 }
 
 // alloc makes the dense bins cover lo..hi (at most latMaxBins, the
@@ -207,7 +206,7 @@ func (h *latHist) grow(idx int32) {
 // reset empties h, keeping its memory.
 func (h *latHist) reset() {
 	h.n, h.zero = 0, 0
-	h.keys, h.cnts = h.keys[:0], h.cnts[:0]
+	h.pairs = h.pairs[:0]
 	if h.bins != nil {
 		if !h.empty() {
 			clear(h.bins[h.lo-h.off : h.hi-h.off+1])
@@ -219,8 +218,8 @@ func (h *latHist) reset() {
 // each calls f for every non-empty bin, lowest first, with the bin's key.
 func (h *latHist) each(f func(idx int32, n uint64)) {
 	if h.bins == nil {
-		for i, k := range h.keys {
-			f(k, h.cnts[i])
+		for _, p := range h.pairs {
+			f(p.idx, uint64(p.n))
 		}
 		return
 	}
@@ -239,8 +238,8 @@ func (h *latHist) merge(o *latHist) {
 	h.n += o.n
 	h.zero += o.zero
 	if o.bins == nil {
-		for i, k := range o.keys {
-			h.addN(k, o.cnts[i])
+		for _, p := range o.pairs {
+			h.addN(p.idx, uint64(p.n))
 		}
 		return
 	}
@@ -258,7 +257,7 @@ func (h *latHist) merge(o *latHist) {
 func (h *latHist) clone() *latHist {
 	c := &latHist{n: h.n, zero: h.zero}
 	if h.bins == nil {
-		c.keys, c.cnts = append([]int32(nil), h.keys...), append([]uint64(nil), h.cnts...)
+		c.pairs = append([]latPair(nil), h.pairs...)
 		return c
 	}
 	if !h.empty() {

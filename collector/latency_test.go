@@ -279,3 +279,34 @@ func TestRingWindowsCachedPast(t *testing.T) {
 		}
 	}
 }
+
+// A sparse bin's count that would pass a uint32 turns the store dense
+// and loses nothing: a long run's totals of few distinct latencies.
+func TestLatHistSparseOverflow(t *testing.T) {
+	var h latHist
+	k := latKeyOf(12)
+	h.addMS(3)
+	h.n += 2 * math.MaxUint32
+	h.addN(k.idx, math.MaxUint32)
+	if h.bins != nil {
+		t.Fatal("dense before any count passed a uint32")
+	}
+	h.addN(k.idx, math.MaxUint32)
+	if h.bins == nil {
+		t.Fatal("still sparse with a bin past a uint32")
+	}
+	var got uint64
+	h.each(func(idx int32, n uint64) {
+		if idx == k.idx {
+			got = n
+		}
+	})
+	if got != 2*math.MaxUint32 {
+		t.Fatalf("bin holds %d, want %d", got, uint64(2*math.MaxUint32))
+	}
+	q := make([]float64, 2)
+	h.quantiles([]float64{0, 0.5}, q)
+	if q[0] != latValue(latKeyOf(3).idx) || q[1] != latValue(k.idx) {
+		t.Fatalf("quantiles %v", q)
+	}
+}

@@ -29,8 +29,10 @@ type counts struct {
 	classes   [6]int64
 	// codes are the status codes seen, in the order first seen: a bucket
 	// sees a handful, so a list costs less than a map and is as quick.
-	codes   []codeN
-	causes  [model.NumCauses]int64
+	codes []codeN
+	// causes counts failures by cause; nil until the first (most buckets
+	// see none).
+	causes  *[model.NumCauses]int64
 	latency *latHist // milliseconds; nil until the first sample
 	// p95 caches the bucket's p95 for the sparkline: only the current
 	// bucket gets new samples, so the other 29 need not be queried again
@@ -47,9 +49,30 @@ func (c *counts) p95ms() float64 {
 	return c.p95
 }
 
+func (c *counts) cause(i int) int64 {
+	if c.causes == nil {
+		return 0
+	}
+	return c.causes[i]
+}
+
+func (c *counts) addCause(i int, n int64) {
+	if n == 0 {
+		return
+	}
+	if c.causes == nil {
+		c.causes = new([model.NumCauses]int64)
+	}
+	c.causes[i] += n
+}
+
 func (c *counts) reset() {
-	sk, codes := c.latency, c.codes
+	sk, codes, causes := c.latency, c.codes, c.causes
 	*c = counts{}
+	if causes != nil {
+		clear(causes[:])
+		c.causes = causes
+	}
 	if sk != nil {
 		sk.reset()
 		c.latency = sk
@@ -108,8 +131,10 @@ func (c *counts) merge(o *counts) {
 	for i := range c.classes {
 		c.classes[i] += o.classes[i]
 	}
-	for i := range c.causes {
-		c.causes[i] += o.causes[i]
+	if o.causes != nil {
+		for i, n := range o.causes {
+			c.addCause(i, n)
+		}
 	}
 	for _, cn := range o.codes {
 		c.addCode(cn.code, cn.n)
