@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/crc32"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -21,10 +22,10 @@ import (
 // can be read back from the file on demand. Positions are bounded too.
 const (
 	RawRowBytes = 16 << 10 // text ring of one upstream row
-	RawMaxBytes = 8 << 20  // all rows' rings together: 512 full rows (older lines are read back from the files)
+	RawMaxBytes = 4 << 20  // all rows' rings together: 256 full rows (older lines are read back from the files)
 	rawRowRecs  = 4096     // positions kept per row
 	rawMinRecs  = 64       // a row's first allocation of positions
-	rawMaxRecs  = 1 << 18  // positions kept in all rows together (12 MiB)
+	rawMaxRecs  = 1 << 16  // positions kept in all rows together (3 MiB: 65 lines for each of 1,000 rows), and one for each row past it
 	rawMaxRows  = maxUpstreams
 	rawMaxFiles = 1 << 12 // distinct log files (a file per rotation) positions refer to
 	// DefaultMaxLines is how many lines a query returns when it says 0.
@@ -253,6 +254,11 @@ func (s *rawStore) lines(ctx context.Context, q model.LinesQuery) model.Lines {
 	}
 	s.mu.Unlock()
 	readBack(ctx, &out, todo)
+	// Each log is read in its own batches (file events are coalesced), so
+	// the order lines were kept in may interleave an access log's and an
+	// error log's seconds: newest first is by their times, the order kept
+	// between lines of one time.
+	slices.SortStableFunc(out.Lines, func(a, b model.RawLine) int { return b.Time.Compare(a.Time) })
 	for _, l := range out.Lines {
 		switch {
 		case l.Gone != "":

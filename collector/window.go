@@ -154,17 +154,19 @@ func (c *counts) merge(o *counts) {
 type ring struct {
 	idx [numBuckets]int64
 	b   [numBuckets]*counts
-	// past holds the sums of the completed buckets of the windows ending
-	// in bucket past.at: a snapshot then merges those two and the current
-	// bucket instead of thirty buckets. A write to any other bucket than
-	// past.at (a late line, a backlog's merge) makes it stale.
-	past *pastWindows
+	// past holds the sum of the completed buckets of the five-minute
+	// window ending in bucket past.at: a snapshot then merges it and the
+	// current bucket instead of thirty buckets (the minute's six are
+	// merged each time: a cache of them would cost more memory than it
+	// saves time). A write to any other bucket than past.at (a late
+	// line, a backlog's merge) makes it stale.
+	past *pastWindow
 }
 
-type pastWindows struct {
-	at     int64
-	ok     bool
-	m1, m5 counts // buckets at-5..at-1 and at-29..at-1
+type pastWindow struct {
+	at int64
+	ok bool
+	m5 counts // buckets at-29..at-1
 }
 
 func newRing() *ring {
@@ -217,29 +219,21 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 	}
 	p := r.past
 	if p == nil {
-		p = &pastWindows{}
+		p = &pastWindow{}
 		r.past = p
 	}
 	if !p.ok || p.at != now {
-		p.m1.reset()
 		p.m5.reset()
 		for k := int64(1); k < numBuckets; k++ {
-			b := r.get(now - k)
-			if b == nil {
-				continue
-			}
-			if k < bucketsPerMinute {
-				p.m1.merge(b)
-			}
-			p.m5.merge(b)
+			p.m5.merge(r.get(now - k))
 		}
 		p.at, p.ok = now, true
 	}
-	cur := r.get(now)
-	m1.merge(&p.m1)
-	m1.merge(cur)
+	for k := int64(0); k < bucketsPerMinute; k++ {
+		m1.merge(r.get(now - k))
+	}
 	m5.merge(&p.m5)
-	m5.merge(cur)
+	m5.merge(r.get(now))
 }
 
 var latQuantiles = []float64{0.5, 0.95, 0.99}
