@@ -102,7 +102,55 @@ func (rs *routeStats) add(status int, ms float64, t time.Time) {
 	}
 }
 
+// latEdges[k] is the least latency (ms) latBin puts in bin k or above
+// (k ≥ 1): the bins' lower edges, found once from latBinLog so that a
+// lookup here gives exactly its bin without a logarithm per request.
+var latEdges = func() (e [routeBins]float64) {
+	for k := 1; k < routeBins; k++ {
+		// latBinLog is monotonic in ms; bisect on the bits of positive
+		// float64s, whose order is theirs.
+		lo, hi := math.Float64bits(routeBinBase), math.Float64bits(routeBinBase*math.Pow(routeBinStep, float64(k))*2)
+		for lo+1 < hi {
+			mid := lo + (hi-lo)/2
+			if latBinLog(math.Float64frombits(mid)) >= k {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		e[k] = math.Float64frombits(hi)
+	}
+	return e
+}()
+
+// latBin is the histogram bin of a latency in ms: latBinLog's, found among
+// the bins' edges. Near an edge (within 1e-9 of it, where the monotonicity
+// of a rounded logarithm is all the bisection relied on) it asks
+// latBinLog itself.
 func latBin(ms float64) int {
+	if !(ms > routeBinBase) || ms > 1e300 { // NaN, +Inf and ms/0.1 overflowing too, as latBinLog
+		return latBinLog(ms)
+	}
+	// The bins are ×1.25 apart from 0.1 ms: most latencies are in the
+	// first 40 (up to ~750 ms); a binary search of the 63 edges.
+	lo, hi := 0, routeBins // latEdges[lo] <= ms < latEdges[hi] (hi = routeBins: +Inf)
+	for lo+1 < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if latEdges[mid] <= ms {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo > 0 && ms < latEdges[lo]*(1+1e-9) || hi < routeBins && ms > latEdges[hi]*(1-1e-9) {
+		return latBinLog(ms)
+	}
+	return lo
+}
+
+// latBinLog is the definition of a latency's bin: ⌊log1.25(ms / 0.1)⌋,
+// clamped to the histogram.
+func latBinLog(ms float64) int {
 	if ms <= routeBinBase {
 		return 0
 	}
@@ -238,16 +286,21 @@ func (rs *routeStats) merge(o *routeStats) {
 // characters or more that is a third digits —
 // folded into ":id", percent-escapes and control bytes kept out.
 func normaliseRoute(b []byte, path string) []byte {
-	if i := strings.IndexAny(path, "?#"); i >= 0 {
-		path = path[:i]
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c == '?' || c == '#' {
+			path = path[:i]
+			break
+		}
 	}
-	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
-		// An absolute URI (a forward proxy's request line): its path.
-		rest := path[strings.Index(path, "//")+2:]
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			path = rest[i:]
-		} else {
-			path = "/"
+	if len(path) >= len("http://") && path[0] == 'h' {
+		if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+			// An absolute URI (a forward proxy's request line): its path.
+			rest := path[strings.Index(path, "//")+2:]
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				path = rest[i:]
+			} else {
+				path = "/"
+			}
 		}
 	}
 	if path == "" || path[0] != '/' {
@@ -257,10 +310,12 @@ func normaliseRoute(b []byte, path string) []byte {
 	for len(path) > 0 {
 		path = path[1:] // the '/'
 		seg := path
-		if i := strings.IndexByte(path, '/'); i >= 0 {
-			seg, path = path[:i], path[i:]
-		} else {
-			path = ""
+		path = ""
+		for i := 0; i < len(seg); i++ {
+			if seg[i] == '/' {
+				seg, path = seg[:i], seg[i:]
+				break
+			}
 		}
 		if seg == "" && path == "" {
 			break // a trailing slash
@@ -271,12 +326,15 @@ func normaliseRoute(b []byte, path string) []byte {
 		}
 		segs++
 		b = append(b, '/')
-		if isID(seg) {
+		switch id, clean := segment(seg); {
+		case id:
 			b = append(b, ":id"...)
-		} else {
+		case clean:
+			b = append(b, seg...)
+		default:
 			for i := 0; i < len(seg); i++ {
 				c := seg[i]
-				if c < 0x20 || c == 0x7f || c >= 0x80 || c == '%' {
+				if c < 0x20 || c >= 0x7f || c == '%' {
 					c = '_'
 				}
 				b = append(b, c)
@@ -293,51 +351,73 @@ func normaliseRoute(b []byte, path string) []byte {
 	return b
 }
 
-// isID reports whether a path segment is an identifier rather than a name.
+// isID reports whether a path segment is an identifier rather than a name,
+// in one pass over its bytes: digits (with - _ . : , between), a UUID, a
+// hex hash of 8 or more, a token of 16 letters and digits or more, a name
+// of 12 or more that is a third digits, or a name whose last '-' or '_' is
+// followed by 2 digits or more or by 6 hex digits or more, one a digit
+// (ch_082842, order-42, usr_3f9a1c). All but the UUID hold a digit.
 func isID(s string) bool {
-	if s == "" {
-		return false
+	id, _ := segment(s)
+	return id
+}
+
+// segment is isID's pass over a segment; clean says it holds no byte a
+// route leaves out (controls, non-ASCII, '%').
+func segment(s string) (id, clean bool) {
+	n := len(s)
+	if n == 0 {
+		return false, true
 	}
-	digits, hex, alnum, seps := 0, 0, 0, 0
-	for i := 0; i < len(s); i++ {
+	digits, hex, alnum, seps, dashes, bad := 0, 0, 0, 0, 0, 0
+	last := -1                  // the last '-' or '_'
+	tailDigits, tailHex := 0, 0 // of the bytes after it
+	for i := 0; i < n; i++ {
 		c := s[i]
 		switch {
-		case c == '-' || c == '_' || c == '.' || c == ':' || c == ',':
-			seps++
-			if c == '-' || c == '_' {
-				alnum++
-			}
-		case c >= '0' && c <= '9':
+		case c-'0' <= 9:
 			digits++
 			hex++
 			alnum++
-		case c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+			tailDigits++
+			tailHex++
+		case c|0x20-'a' <= 'f'-'a':
 			hex++
 			alnum++
-		case c >= 'g' && c <= 'z' || c >= 'G' && c <= 'Z' || c == '_' || c == '-':
+			tailHex++
+		case c|0x20-'g' <= 'z'-'g':
 			alnum++
+		case c == '-' || c == '_':
+			seps++
+			alnum++
+			last, tailDigits, tailHex = i, 0, 0
+			if c == '-' {
+				dashes++
+			}
+		case c == '.' || c == ':' || c == ',':
+			seps++
+		case c < 0x20 || c >= 0x7f || c == '%':
+			bad++
 		}
 	}
-	n := len(s)
-	if i := strings.LastIndexAny(s, "-_"); i > 0 && i < n-1 {
+	clean = bad == 0
+	if digits == 0 {
+		return n == 36 && dashes == 4 && hex == 32, clean // a UUID of letters only
+	}
+	if last > 0 && last < n-1 {
 		// A prefixed ID: ch_082842, order-42, usr_3f9a1c.
-		tail := s[i+1:]
-		if td := strings.Trim(tail, "0123456789"); td == "" && len(tail) >= 2 ||
-			len(tail) >= 6 && strings.Trim(tail, "0123456789abcdefABCDEF") == "" && strings.ContainsAny(tail, "0123456789") {
-			return true
+		tail := n - 1 - last
+		if tailDigits == tail && tail >= 2 || tail >= 6 && tailHex == tail && tailDigits > 0 {
+			return true, clean
 		}
 	}
 	switch {
-	case digits == n, digits > 0 && digits+seps == n: // 42, 20261201, 2026-12-01, 7_3
-		return true
-	case n == 36 && strings.Count(s, "-") == 4 && hex == 32: // a UUID
-		return true
-	case hex == n && n >= 8 && digits > 0: // a hash, an object id
-		return true
-	case alnum == n && n >= 16 && digits > 0: // a token
-		return true
-	case n >= 12 && digits > 0 && digits*3 >= n: // order-2026-1201-77
-		return true
+	case digits+seps == n, // 42, 20261201, 2026-12-01, 7_3
+		n == 36 && dashes == 4 && hex == 32, // a UUID
+		hex == n && n >= 8,                  // a hash, an object id
+		alnum == n && n >= 16,               // a token
+		n >= 12 && digits*3 >= n:            // order-2026-1201-77
+		return true, clean
 	}
-	return false
+	return false, clean
 }
