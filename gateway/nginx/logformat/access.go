@@ -1,8 +1,10 @@
 package logformat
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 	"unsafe"
@@ -107,7 +109,7 @@ func (f *Format) parse(s string, rec *Record) error {
 	}
 	toks := f.tokens
 	i := 0
-	for k := range toks {
+	for k := 0; k < len(toks); k++ {
 		t := &toks[k]
 		if t.name == "" {
 			if len(s)-i < len(t.lit) || s[i:i+len(t.lit)] != t.lit {
@@ -116,9 +118,37 @@ func (f *Format) parse(s string, rec *Record) error {
 			i += len(t.lit)
 			continue
 		}
-		end, err := f.fieldEnd(s, i, k)
-		if err != nil {
-			return err
+		// end is where the value ends; found says the literal after it
+		// (the next token) was found there, so it need not be compared.
+		var end int
+		found := true
+		switch t.find {
+		case findWidth:
+			if len(s)-i < t.width {
+				return mismatch("$%s truncated at column %d", t.name, i+1)
+			}
+			end, found = i+t.width, false
+		case findRest:
+			end, found = len(s), false
+		case findSuffix:
+			lit := t.next
+			if len(s)-i < len(lit) || s[len(s)-len(lit):] != lit {
+				return mismatch("line does not end with %q", clip(lit))
+			}
+			end = len(s) - len(lit)
+		case findByte:
+			if end = indexByteFrom(s, i, t.next[0]); end < 0 {
+				return mismatch("no %q after $%s (column %d)", clip(t.next), t.name, i+1)
+			}
+		case findLit:
+			if end = indexFrom(s, i, t.next); end < 0 {
+				return mismatch("no %q after $%s (column %d)", clip(t.next), t.name, i+1)
+			}
+		default:
+			var err error
+			if end, err = f.fieldEnd(s, i, k); err != nil {
+				return err
+			}
 		}
 		if t.store {
 			if err := f.store(rec, t, s[i:end]); err != nil {
@@ -126,11 +156,73 @@ func (f *Format) parse(s string, rec *Record) error {
 			}
 		}
 		i = end
+		if found {
+			i += len(t.next)
+			k++
+		}
 	}
 	if i != len(s) {
 		return mismatch("unexpected text at column %d after the last field", i+1)
 	}
 	return f.attempts(rec)
+}
+
+// indexByteFrom is the index in s of the first c at or after from, or -1.
+// Most values are a few bytes long, too short for the vector search to
+// pay for its call: the first 32 bytes are looked at eight at a time in a
+// word, the rest with strings.IndexByte.
+func indexByteFrom(s string, from int, c byte) int {
+	if from >= len(s) {
+		return -1
+	}
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	rep := uint64(c) * lsb8
+	j := from
+	for stop := min(len(b)-8, from+24); j <= stop; j += 8 {
+		// The high bit of each byte of c's in w, and possibly of bytes
+		// above the first of them: the lowest is the first.
+		x := binary.LittleEndian.Uint64(b[j:]) ^ rep
+		if m := (x - lsb8) &^ x & msb8; m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	if len(b)-j < 8 {
+		for ; j < len(b); j++ {
+			if b[j] == c {
+				return j
+			}
+		}
+		return -1
+	}
+	if k := strings.IndexByte(s[j:], c); k >= 0 {
+		return j + k
+	}
+	return -1
+}
+
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// indexFrom is the index in s of the first lit (two bytes or more) at or
+// after from, or -1.
+func indexFrom(s string, from int, lit string) int {
+	c0 := lit[0]
+	for {
+		j := indexByteFrom(s, from, c0)
+		if j < 0 || len(s)-j < len(lit) {
+			return -1
+		}
+		x := 1
+		for x < len(lit) && s[j+x] == lit[x] {
+			x++
+		}
+		if x == len(lit) {
+			return j
+		}
+		from = j + 1
+	}
 }
 
 func (r *Record) reset() {
@@ -325,13 +417,25 @@ func dash(v string) string {
 // splitRequest splits "GET /x HTTP/1.1" into method and URI. An HTTP/0.9
 // line has no protocol; anything without a space is not a request line.
 func splitRequest(v string) (method, uri string) {
-	sp := strings.IndexByte(v, ' ')
+	sp := -1
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' {
+			sp = i
+			break
+		}
+	}
 	if sp <= 0 {
 		return "", ""
 	}
 	method, rest := v[:sp], v[sp+1:]
-	if last := strings.LastIndexByte(rest, ' '); last >= 0 && strings.HasPrefix(rest[last+1:], "HTTP/") {
-		rest = rest[:last]
+	// The protocol is the last few bytes: look for its space from the end.
+	for last := len(rest) - 1; last >= 0; last-- {
+		if rest[last] == ' ' {
+			if strings.HasPrefix(rest[last+1:], "HTTP/") {
+				rest = rest[:last]
+			}
+			break
+		}
 	}
 	return method, rest
 }
@@ -340,13 +444,7 @@ func splitRequest(v string) (method, uri string) {
 // decides how many attempts there were; without it the first upstream
 // variable the format has does.
 func (f *Format) attempts(rec *Record) error {
-	lead := -1
-	for u := 0; u < numUp; u++ {
-		if f.up[u] {
-			lead = u
-			break
-		}
-	}
+	lead := f.lead
 	if lead < 0 {
 		return nil
 	}
@@ -354,7 +452,7 @@ func (f *Format) attempts(rec *Record) error {
 		return nil // no upstream was involved
 	}
 	var its [numUp]listIter
-	for u := range its {
+	for _, u := range f.ups {
 		its[u] = listIter{s: rec.up[u]}
 	}
 	for {
@@ -363,12 +461,9 @@ func (f *Format) attempts(rec *Record) error {
 			break
 		}
 		a := Attempt{Group: group, ConnectTime: -1, HeaderTime: -1, ResponseTime: -1}
-		for u := 0; u < numUp; u++ {
+		for _, u := range f.ups {
 			e := v
 			if u != lead {
-				if !f.up[u] {
-					continue
-				}
 				if e, _, ok = its[u].next(); !ok {
 					continue
 				}
@@ -420,12 +515,10 @@ func (it *listIter) next() (string, int, bool) {
 	// The first ", " or " : ": both hold a space, so only spaces are
 	// looked at.
 	s := it.s
-	for k := 0; k < len(s); {
-		j := strings.IndexByte(s[k:], ' ')
-		if j < 0 {
+	for j := 0; ; j++ {
+		if j = indexByteFrom(s, j, ' '); j < 0 {
 			break
 		}
-		j += k
 		if j > 0 && s[j-1] == ',' {
 			it.s = s[j+1:]
 			return s[:j-1], g, true
@@ -435,7 +528,6 @@ func (it *listIter) next() (string, int, bool) {
 			it.group++
 			return s[:j], g, true
 		}
-		k = j + 1
 	}
 	it.done = true
 	return s, g, true

@@ -136,7 +136,21 @@ type token struct {
 	next       string // the literal that ends the value
 	jsonQuote  bool   // escape=json and next starts with '"': \" does not end it
 	listSep    bool   // an upstream list whose separators next could match inside
+	find       findMode
 }
+
+// findMode is how Parse finds the end of a variable's value, decided once
+// per token by specialise.
+type findMode uint8
+
+const (
+	findWidth   findMode = iota // a fixed width: cut by length
+	findRest                    // the format's last token: the rest of the line
+	findSuffix                  // followed by the last literal: where it ends the line
+	findByte                    // the first occurrence of next, one byte
+	findLit                     // the first occurrence of next, several bytes
+	findRefined                 // fieldEnd: next, with the $request, JSON-quote or list refinements
+)
 
 // Format is a compiled log_format. It is immutable after Compile, so one
 // Format may be shared by goroutines, each with its own Record.
@@ -145,6 +159,8 @@ type Format struct {
 	escape escapeMode
 	tokens []token
 	up     [numUp]bool // which upstream variables the format has
+	lead   int         // the first of them, which counts the attempts; -1: none
+	ups    []int       // the ones it has, in order
 	// $request fills Method and URI only when no more specific variable
 	// ($request_method, $request_uri) does.
 	reqMethod, reqURI bool
@@ -313,7 +329,12 @@ func specialise(f *Format) {
 		t.store = !t.skip && t.kind != varOther && t.kind != varUpList
 		t.width = t.kind.width()
 		t.last = k == n-1
-		if t.last || t.width > 0 {
+		switch {
+		case t.width > 0:
+			t.find = findWidth
+			continue
+		case t.last:
+			t.find = findRest
 			continue
 		}
 		t.next = f.tokens[k+1].lit
@@ -322,6 +343,25 @@ func specialise(f *Format) {
 		// A match of next can fall on a ", " or " : " inside the list only
 		// where next's first byte is one of theirs.
 		t.listSep = t.kind.isList() && strings.ContainsAny(t.next[:1], ", :")
+		switch {
+		case t.beforeLast:
+			t.find = findSuffix
+		case t.jsonQuote || t.listSep || t.kind == varRequest && t.next[0] == ' ':
+			t.find = findRefined
+		case len(t.next) == 1:
+			t.find = findByte
+		default:
+			t.find = findLit
+		}
+	}
+	f.lead, f.ups = -1, nil
+	for u := 0; u < numUp; u++ {
+		if f.up[u] {
+			if f.lead < 0 {
+				f.lead = u
+			}
+			f.ups = append(f.ups, u)
+		}
 	}
 }
 

@@ -25,36 +25,54 @@ func parseStatus(s string) (int, bool) {
 // parseSeconds parses nginx's %T.%03M durations ("0.012"). "-" and the
 // empty string (escape=json, not found) mean "not measured": -1.
 func parseSeconds(s string) (float64, bool) {
-	if s == "-" || s == "" {
+	n := len(s)
+	if n == 0 || s == "-" {
 		return -1, true
 	}
-	dot := -1
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			dot = i
-			break
+	// One pass: up to 18 digits, then '.' and 1 to 9 digits.
+	var whole int64
+	i := 0
+	for i < n && s[i]-'0' <= 9 {
+		whole = whole*10 + int64(s[i]-'0')
+		i++
+	}
+	if i == n {
+		if n > 18 {
+			return 0, false
 		}
+		return float64(whole), true
 	}
-	if dot < 0 {
-		n, ok := lex.Digits(s)
-		return float64(n), ok
-	}
-	whole, ok := lex.Digits(s[:dot])
-	if !ok {
+	if s[i] != '.' || i == 0 || i > 18 {
 		return 0, false
 	}
-	fracS := s[dot+1:]
-	if fracS == "" || len(fracS) > 9 {
+	nf := n - i - 1
+	if nf == 0 || nf > 9 {
 		// Not nginx's own shape; let strconv decide.
 		f, err := strconv.ParseFloat(s, 64)
 		return f, err == nil && f >= 0
 	}
-	frac, ok := lex.Digits(fracS)
-	if !ok {
-		return 0, false
+	var frac int64
+	for j := i + 1; j < n; j++ {
+		c := s[j] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		frac = frac*10 + int64(c)
 	}
-	return float64(whole) + float64(frac)/pow10[len(fracS)], true
+	if nf == 3 { // nginx's milliseconds: the quotient is in the table
+		return float64(whole) + millis[frac], true
+	}
+	return float64(whole) + float64(frac)/pow10[nf], true
 }
+
+// millis[n] is float64(n)/1000, the fraction of "%T.%03M": computed once
+// by the very division parseSeconds would do, so the sums are the same.
+var millis = func() (m [1000]float64) {
+	for n := range m {
+		m[n] = float64(n) / pow10[3]
+	}
+	return m
+}()
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
