@@ -124,29 +124,35 @@ var latEdges = func() (e [routeBins]float64) {
 }()
 
 // latBin is the histogram bin of a latency in ms: latBinLog's, found among
-// the bins' edges. Near an edge (within 1e-9 of it, where the monotonicity
-// of a rounded logarithm is all the bisection relied on) it asks
-// latBinLog itself.
+// the bins' edges from a first guess. Near an edge (within 1e-9 of it,
+// where the monotonicity of a rounded logarithm is all the bisection
+// relied on) it asks latBinLog itself.
 func latBin(ms float64) int {
 	if !(ms > routeBinBase) || ms > 1e300 { // NaN, +Inf and ms/0.1 overflowing too, as latBinLog
 		return latBinLog(ms)
 	}
-	// The bins are ×1.25 apart from 0.1 ms: most latencies are in the
-	// first 40 (up to ~750 ms); a binary search of the 63 edges.
-	lo, hi := 0, routeBins // latEdges[lo] <= ms < latEdges[hi] (hi = routeBins: +Inf)
-	for lo+1 < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if latEdges[mid] <= ms {
-			lo = mid
-		} else {
-			hi = mid
-		}
+	// log2(ms) to within 0.09 from the float's exponent and mantissa
+	// (log2(m) ≈ m-1 on [1, 2)), a bin being 0.32 of it: the guess is at
+	// most a bin off, and the edges correct it.
+	u := math.Float64bits(ms)
+	l2 := float64(int(u>>52)-1023) + math.Float64frombits(u&(1<<52-1)|1023<<52) - 1
+	b := min(max(int((l2-latLog2Base)*latInvLog2Step), 0), routeBins-1)
+	for b+1 < routeBins && ms >= latEdges[b+1] {
+		b++
 	}
-	if lo > 0 && ms < latEdges[lo]*(1+1e-9) || hi < routeBins && ms > latEdges[hi]*(1-1e-9) {
+	for b > 0 && ms < latEdges[b] {
+		b--
+	}
+	if b > 0 && ms < latEdges[b]*(1+1e-9) || b+1 < routeBins && ms > latEdges[b+1]*(1-1e-9) {
 		return latBinLog(ms)
 	}
-	return lo
+	return b
 }
+
+var (
+	latLog2Base    = math.Log2(routeBinBase)
+	latInvLog2Step = 1 / math.Log2(routeBinStep)
+)
 
 // latBinLog is the definition of a latency's bin: ⌊log1.25(ms / 0.1)⌋,
 // clamped to the histogram.
@@ -309,14 +315,9 @@ func normaliseRoute(b []byte, path string) []byte {
 	segs := 0
 	for len(path) > 0 {
 		path = path[1:] // the '/'
-		seg := path
-		path = ""
-		for i := 0; i < len(seg); i++ {
-			if seg[i] == '/' {
-				seg, path = seg[:i], seg[i:]
-				break
-			}
-		}
+		n, id, clean := segment(path)
+		seg := path[:n]
+		path = path[n:]
 		if seg == "" && path == "" {
 			break // a trailing slash
 		}
@@ -326,7 +327,7 @@ func normaliseRoute(b []byte, path string) []byte {
 		}
 		segs++
 		b = append(b, '/')
-		switch id, clean := segment(seg); {
+		switch {
 		case id:
 			b = append(b, ":id"...)
 		case clean:
@@ -357,23 +358,22 @@ func normaliseRoute(b []byte, path string) []byte {
 // of 12 or more that is a third digits, or a name whose last '-' or '_' is
 // followed by 2 digits or more or by 6 hex digits or more, one a digit
 // (ch_082842, order-42, usr_3f9a1c). All but the UUID hold a digit.
+// s is a segment: it holds no '/'.
 func isID(s string) bool {
-	id, _ := segment(s)
-	return id
+	n, id, _ := segment(s)
+	return id && n == len(s)
 }
 
-// segment is isID's pass over a segment; clean says it holds no byte a
-// route leaves out (controls, non-ASCII, '%').
-func segment(s string) (id, clean bool) {
-	n := len(s)
-	if n == 0 {
-		return false, true
-	}
+// segment is isID's pass over the segment path starts with, up to its
+// first '/': its length n, whether it is an ID, and whether it is clean,
+// holding no byte a route leaves out (controls, non-ASCII, '%').
+func segment(path string) (n int, id, clean bool) {
+	n = len(path)
 	digits, hex, alnum, seps, dashes, bad := 0, 0, 0, 0, 0, 0
 	last := -1                  // the last '-' or '_'
 	tailDigits, tailHex := 0, 0 // of the bytes after it
-	for i := 0; i < n; i++ {
-		c := s[i]
+	for i := 0; i < len(path); i++ {
+		c := path[i]
 		switch {
 		case c-'0' <= 9:
 			digits++
@@ -396,19 +396,26 @@ func segment(s string) (id, clean bool) {
 			}
 		case c == '.' || c == ':' || c == ',':
 			seps++
+		case c == '/':
+			n = i
+			goto end
 		case c < 0x20 || c >= 0x7f || c == '%':
 			bad++
 		}
 	}
+end:
+	if n == 0 {
+		return 0, false, true
+	}
 	clean = bad == 0
 	if digits == 0 {
-		return n == 36 && dashes == 4 && hex == 32, clean // a UUID of letters only
+		return n, n == 36 && dashes == 4 && hex == 32, clean // a UUID of letters only
 	}
 	if last > 0 && last < n-1 {
 		// A prefixed ID: ch_082842, order-42, usr_3f9a1c.
 		tail := n - 1 - last
 		if tailDigits == tail && tail >= 2 || tail >= 6 && tailHex == tail && tailDigits > 0 {
-			return true, clean
+			return n, true, clean
 		}
 	}
 	switch {
@@ -417,7 +424,7 @@ func segment(s string) (id, clean bool) {
 		hex == n && n >= 8,                  // a hash, an object id
 		alnum == n && n >= 16,               // a token
 		n >= 12 && digits*3 >= n:            // order-2026-1201-77
-		return true, clean
+		return n, true, clean
 	}
-	return false, clean
+	return n, false, clean
 }

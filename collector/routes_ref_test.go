@@ -280,3 +280,27 @@ func BenchmarkNormaliseRoute(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLatBin: the bin of nginx-shaped latencies (whole ms, 1 ms to
+// 2 s), by the edges and by the logarithm.
+func BenchmarkLatBin(b *testing.B) {
+	rng := rand.New(rand.NewPCG(16, 7))
+	ms := make([]float64, 4096)
+	for i := range ms {
+		ms[i] = float64(1+rng.IntN(2000)) / 1000 * 1000
+	}
+	for _, impl := range []struct {
+		name string
+		f    func(float64) int
+	}{{"edges", latBin}, {"log", latBinLog}} {
+		b.Run(impl.name, func(b *testing.B) {
+			n := 0
+			for i := 0; b.Loop(); i++ {
+				n += impl.f(ms[i%len(ms)])
+			}
+			if n < 0 {
+				b.Fatal(n)
+			}
+		})
+	}
+}
