@@ -2,11 +2,13 @@ package collector
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gwtop/gwtop/collector/feed"
@@ -17,11 +19,15 @@ import (
 // A backlog (gwtop snapshot --from-start) of a regular file whose parser
 // can be forked (feed.Forker) is read in parallel: the file is split at
 // line boundaries into one chunk per core, each chunk is read with large
-// reads and parsed by its own fork into its own aggregator, and the
-// aggregators are merged into the engine's in file order (merge.go). The
-// result is the serial reader's: the same lines, the same cuts at MaxLine,
-// the same prefix detection (decided on the file's first lines before the
-// chunks start), the same counts on the log's row.
+// reads and parsed by its own fork into its own aggregator (the first
+// chunk into the engine's), and the aggregators are merged into the
+// engine's in file order (merge.go). A reader that has finished while
+// another still has much to read splits that chunk at a line and reads
+// its second half (a chunk of its own, merged after the first), so the
+// readers end together however busy the cores are. The result is the
+// serial reader's: the same lines, the same cuts at MaxLine, the same
+// prefix detection (decided on the file's first lines before the chunks
+// start), the same counts on the log's row.
 
 const (
 	// minChunk is the least a chunk holds: a file under twice this is read
@@ -32,6 +38,10 @@ const (
 	splitBuf = 1 << 20
 	// splitCtxEvery is how many lines pass between checks of ctx.
 	splitCtxEvery = 4096
+	// minSteal is the least a chunk must have left to read for an idle
+	// worker to take its second half: a part of 4 MiB or more is worth
+	// more than its merge costs.
+	minSteal = 8 << 20
 )
 
 // splitter is a lineLog's parallel backlog reader and, once it has
@@ -40,9 +50,20 @@ type splitter struct {
 	agg     *Aggregator
 	chunk   int64 // bytes per chunk; 0: the file's size over the cores, at least minChunk
 	maxLine int
+	workers int   // readers; 0: GOMAXPROCS
+	stealAt int64 // the least left in a chunk to split it; 0: minSteal (or half of chunk)
+	bufSize int   // each reader's buffer; 0: splitBuf
 
 	used                      atomic.Bool
 	lines, bytes, cut, offset atomic.Int64
+	steals                    atomic.Int64 // chunks split by an idle worker
+
+	// mu guards the chunks' end, claimed and next: how far each may and
+	// did read, and their order, which stealing changes.
+	mu sync.Mutex
+	// testClaim, when set, is called before each claim of a read (tests:
+	// to hold a reader until another has stolen from it).
+	testClaim func(*chunk)
 }
 
 var _ feed.Sink = discardSink{}
@@ -54,11 +75,19 @@ func (s *splitter) stats() tail.Stats {
 
 // chunk is one part of the file and what reading it gave.
 type chunk struct {
-	start, end int64
-	agg        *Aggregator
-	log        *lineLog
-	err        error
-	done       chan struct{}
+	start int64
+	// Guarded by the splitter's mu: the chunk ends at end (a steal moves
+	// it back, to a line's start); its reader has claimed [start,
+	// claimed) and reads nothing else; next is the chunk after it in the
+	// file, nil for the last.
+	end, claimed int64
+	next         *chunk
+	started      bool
+
+	agg  *Aggregator
+	log  *lineLog
+	err  error
+	done chan struct{}
 }
 
 // runSplit reads l's file in parallel chunks. It returns false, having
@@ -99,58 +128,106 @@ func (l *lineLog) runSplit(ctx context.Context) (bool, error) {
 	s.used.Store(true)
 	s.offset.Store(size)
 
+	newChunk := func(start, end int64, agg *Aggregator) *chunk {
+		cl := &lineLog{kind: l.kind, instance: l.instance, source: l.source, parser: fk.Fork(), sink: agg.For(l.instance), pre: l.pre}
+		return &chunk{start: start, end: end, claimed: start, agg: agg, log: cl, done: make(chan struct{})}
+	}
 	chunks := make([]*chunk, len(bounds)-1)
 	for k := range chunks {
-		agg := s.agg.forkEmpty()
-		cl := &lineLog{kind: l.kind, instance: l.instance, source: l.source, parser: fk.Fork(), sink: agg.For(l.instance), pre: l.pre}
-		chunks[k] = &chunk{start: bounds[k], end: bounds[k+1], agg: agg, log: cl, done: make(chan struct{})}
+		// The first chunk's lines go where a serial read puts them, into
+		// the engine's aggregator: nothing to merge for it (merging into
+		// an empty aggregator builds every row anew, the costliest merge).
+		agg := s.agg
+		if k > 0 {
+			agg = s.agg.forkEmpty()
+		}
+		chunks[k] = newChunk(bounds[k], bounds[k+1], agg)
+		if k > 0 {
+			chunks[k-1].next = chunks[k]
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan *chunk)
-	for range min(cores, len(chunks)) {
+	// Each worker reads the next chunk not started; when there is none, it
+	// splits the chunk with the most left to read and reads its second
+	// half, so that the readers end together however the cores are
+	// shared. A chunk's aggregator is its own, merged in file order.
+	minLeft := int64(minSteal)
+	switch {
+	case s.stealAt > 0:
+		minLeft = max(s.stealAt, 2)
+	case s.chunk > 0:
+		minLeft = max(min(minLeft, s.chunk/2), 2) // tests' small chunks are split too
+	}
+	queued := 0
+	nextChunk := func() *chunk {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if queued < len(chunks) {
+			c := chunks[queued]
+			queued++
+			c.started = true
+			return c
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		var victim *chunk
+		for c := chunks[0]; c != nil; c = c.next {
+			if c.started && c.end-c.claimed >= minLeft && (victim == nil || c.end-c.claimed > victim.end-victim.claimed) {
+				victim = c
+			}
+		}
+		if victim == nil {
+			return nil
+		}
+		mid := victim.claimed + (victim.end-victim.claimed)/2
+		at, err := lineStart(f, mid, victim.end)
+		if err != nil || at <= victim.claimed || at >= victim.end {
+			return nil
+		}
+		nc := newChunk(at, victim.end, s.agg.forkEmpty())
+		nc.started, nc.next = true, victim.next
+		victim.end, victim.next = at, nc
+		s.steals.Add(1)
+		return nc
+	}
+	workers := s.workers
+	if workers <= 0 {
+		workers = cores
+	}
+	for range workers {
 		go func() {
-			for c := range work {
+			for c := nextChunk(); c != nil; c = nextChunk() {
 				c.err = s.read(ctx, f, c)
 				close(c.done)
 			}
 		}()
 	}
-	go func() {
-		defer close(work)
-		for i, c := range chunks {
-			select {
-			case work <- c:
-			case <-ctx.Done():
-				// Never handed to a worker: nothing to read or merge.
-				for _, r := range chunks[i:] {
-					r.err = ctx.Err()
-					close(r.done)
-				}
-				return
-			}
-		}
-	}()
 	// Merge in file order as each chunk ends, dropping its aggregator.
 	var firstErr error
-	for _, c := range chunks {
+	for c := chunks[0]; c != nil; {
 		<-c.done
-		if firstErr != nil {
-			continue
-		}
-		if c.err != nil {
+		s.mu.Lock()
+		next := c.next // settled: c's reader claimed all of it
+		s.mu.Unlock()
+		if firstErr == nil && c.err != nil {
 			firstErr = c.err
 			cancel()
-			continue
 		}
-		s.agg.mergeFrom(c.agg)
-		l.parsed.Add(c.log.parsed.Load())
-		l.other.Add(c.log.other.Load())
-		l.skipped.Add(c.log.skipped.Load())
-		if m := c.log.lastSkip.Load(); m != nil {
-			l.lastSkip.Store(m)
+		if firstErr == nil {
+			if c.agg != s.agg {
+				s.agg.mergeFrom(c.agg)
+			}
+			l.parsed.Add(c.log.parsed.Load())
+			l.other.Add(c.log.other.Load())
+			l.skipped.Add(c.log.skipped.Load())
+			if m := c.log.lastSkip.Load(); m != nil {
+				l.lastSkip.Store(m)
+			}
 		}
 		c.agg, c.log = nil, nil
+		c = next
 	}
 	return true, firstErr
 }
@@ -189,28 +266,16 @@ func (l *lineLog) detectPrefix(f *os.File, fk feed.Forker, maxLine int) bool {
 // at the beginning of a line: bounds[k] to bounds[k+1] is part k.
 func lineBounds(f *os.File, size, per int64) ([]int64, error) {
 	bounds := []int64{0}
-	buf := make([]byte, 64<<10)
 	for {
 		at := bounds[len(bounds)-1] + per
 		if at >= size {
 			break
 		}
-		// The part ends after the first '\n' at or after at-1.
-		pos, next := at-1, int64(-1)
-		for pos < size && next < 0 {
-			n, err := f.ReadAt(buf, pos)
-			if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
-				next = pos + int64(i) + 1
-			}
-			pos += int64(n)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
+		next, err := lineStart(f, at, size)
+		if err != nil {
+			return nil, err
 		}
-		if next < 0 || next >= size {
+		if next < 0 {
 			break
 		}
 		bounds = append(bounds, next)
@@ -218,12 +283,37 @@ func lineBounds(f *os.File, size, per int64) ([]int64, error) {
 	return append(bounds, size), nil
 }
 
+// lineStart is where the first line starting at or after at begins: after
+// the first '\n' at or after at-1. It is -1 when that is limit or beyond.
+func lineStart(f *os.File, at, limit int64) (int64, error) {
+	var buf [16 << 10]byte
+	for pos := at - 1; pos < limit; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), limit-pos)], pos)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			if next := pos + int64(i) + 1; next < limit {
+				return next, nil
+			}
+			return -1, nil
+		}
+		pos += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return -1, nil
+}
+
 // read delivers the lines of chunk c to its lineLog as the tailer would:
 // without "\n" or "\r\n", cut at maxLine (counted), an unterminated last
 // line of the file included.
 func (s *splitter) read(ctx context.Context, f *os.File, c *chunk) error {
-	r := io.NewSectionReader(f, c.start, c.end-c.start)
-	buf := make([]byte, splitBuf)
+	if err := ctx.Err(); err != nil {
+		return err // handed out after another chunk failed
+	}
+	buf := make([]byte, cmp.Or(s.bufSize, splitBuf))
 	var held []byte // the start of a line longer than buf
 	over := false   // held reached maxLine+1 bytes: the rest is dropped
 	limit := s.maxLine + 1
@@ -249,8 +339,22 @@ func (s *splitter) read(ctx context.Context, f *os.File, c *chunk) error {
 		held = append(held, b...)
 	}
 	fill := 0
+	pos := c.start // the next byte to read
 	for {
-		m, err := r.Read(buf[fill:])
+		// Claim the next read, up to where the chunk ends now: a steal
+		// can move the end back, but not below what was claimed.
+		if s.testClaim != nil {
+			s.testClaim(c)
+		}
+		s.mu.Lock()
+		n := int(min(int64(len(buf)-fill), c.end-c.claimed))
+		c.claimed += int64(n)
+		s.mu.Unlock()
+		m, err := 0, io.EOF
+		if n > 0 {
+			m, err = f.ReadAt(buf[fill:fill+n], pos)
+			pos += int64(m)
+		}
 		fill += m
 		s.bytes.Add(int64(m))
 		data := buf[:fill]

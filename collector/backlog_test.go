@@ -71,6 +71,13 @@ func backlogLog(t testing.TB, n int, prefix string) string {
 // wall-clock times of the gateways' rows cleared.
 func backlogSnapshot(t testing.TB, path string, opt Options) *model.Snapshot {
 	t.Helper()
+	return backlogSnapshotWith(t, path, opt, nil)
+}
+
+// backlogSnapshotWith is backlogSnapshot with prep run on the engine
+// before it starts.
+func backlogSnapshotWith(t testing.TB, path string, opt Options, prep func(*Engine)) *model.Snapshot {
+	t.Helper()
 	cfg, err := config.Parse("gwtop.yaml", []byte("nginx:\n  access_log: "+path+"\n  log_format: '"+backlogFormat+"'\n"), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +88,9 @@ func backlogSnapshot(t testing.TB, path string, opt Options) *model.Snapshot {
 	e, err := New(cfg, opt)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prep != nil {
+		prep(e)
 	}
 	e.Start(t.Context())
 	<-e.LogsDone()
@@ -139,6 +149,40 @@ func TestParallelBacklogMatchesSerial(t *testing.T) {
 }
 
 // firstDiff shows the first line where got and want differ, with context.
+// TestBacklogStealMatchesSerial: a log read as one chunk by two workers,
+// the first held at its first read until the second has split the chunk
+// and taken its second half, and both splitting whatever the other has
+// left (down to 16 KiB; they read 32 KiB at a time, shorter than the
+// log's longest line) as they run out: the snapshot is the serial read's,
+// however the chunks fell.
+func TestBacklogStealMatchesSerial(t *testing.T) {
+	path := backlogLog(t, 12000, "")
+	want := snapJSON(t, backlogSnapshot(t, path, Options{SerialBacklog: true}))
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := range 3 {
+		var sp *splitter
+		got := snapJSON(t, backlogSnapshotWith(t, path, Options{BacklogChunk: fi.Size()}, func(e *Engine) {
+			sp = e.logs[0].split
+			sp.workers, sp.stealAt, sp.bufSize = 2, 16<<10, 32<<10
+			sp.testClaim = func(c *chunk) {
+				for deadline := time.Now().Add(10 * time.Second); c.start == 0 && sp.steals.Load() == 0 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}))
+		t.Logf("run %d: %d steals", run, sp.steals.Load())
+		if sp.steals.Load() == 0 {
+			t.Fatalf("run %d: the second worker never split the first one's chunk", run)
+		}
+		if got != want {
+			t.Fatalf("run %d, %d steals: the snapshot differs from the serial read's:\n%s", run, sp.steals.Load(), firstDiff(got, want))
+		}
+	}
+}
+
 func firstDiff(got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
 	for i := 0; i < min(len(g), len(w)); i++ {
