@@ -74,10 +74,16 @@ type Engine struct {
 	logsDone chan struct{}
 
 	raw   *rawStore  // the logs' recent lines per upstream (rawlines.go); nil without KeepLines
+	host  *hostLoop  // nil in backlog mode and with NoHost
 	facts *factsLoop // nil in backlog mode and with NoHost
 	// alerts sends upstreams' state changes (alerts:); nil without
 	// alerts and in backlog mode.
 	alerts *alert.Dispatcher
+
+	// pubMu orders publishes (the publisher's, Start's and Stop's) and
+	// guards published, closed at each new snapshot (Published).
+	pubMu     sync.Mutex
+	published chan struct{}
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -141,19 +147,84 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 			// The gateway's own processes (master and workers) are the
 			// facts behind gateway_limits: CPU, memory, fds against limits.
 			sampler.WatchProcesses(gateway.Processes()...)
-			hs := &hostLoop{sampler: sampler, agg: e.agg}
-			e.loops = append(e.loops, loop{name: "host", interval: max(cfg.Interval, time.Second), timeout: 2 * time.Second, fn: hs.sample})
+			e.host = newHostLoop(sampler, e.agg, max(cfg.Interval, hostEvery))
 		}
 	}
 	return e, nil
 }
 
+// hostEvery is the host sampler's pace: the header's and the host pane's
+// figures (CPU and memory in whole percents, the load, the gateway's
+// processes) are read every 2 s, as top and htop refresh, not at the
+// probes' 1 s.
+const hostEvery = 2 * time.Second
+
+// hostWait is how long a publish waits for the host sample it started, so
+// that the new figures and the clock's new second reach the screen in one
+// redraw; a slower sample (a busy host's TCP table) is published at the
+// next round instead, and publishing never waits on a stuck read.
+const hostWait = 100 * time.Millisecond
+
 // hostLoop samples the host and reports sustained saturation as gateway
-// limits: one busy second is normal, several in a row starve the gateway.
+// limits: one busy sample is normal, several in a row starve the gateway.
+// It is not a loop of its own: the publisher starts a sample every
+// interval, on its own tick, and publishes its figures at once
+// (Engine.round), so an idle gwtop wakes up once for both.
 type hostLoop struct {
-	sampler *host.Sampler
-	agg     *Aggregator
-	hot     int // consecutive saturated samples
+	sampler  *host.Sampler
+	agg      *Aggregator
+	interval time.Duration
+	hot      int // consecutive saturated samples
+
+	req, done chan struct{} // a sample asked for, a sample finished
+	busy      bool          // asked for and not yet finished (the publisher's)
+	slot      int64         // the interval (of the wall clock's) the last sample was asked in
+}
+
+func newHostLoop(s *host.Sampler, agg *Aggregator, interval time.Duration) *hostLoop {
+	return &hostLoop{sampler: s, agg: agg, interval: interval, req: make(chan struct{}, 1), done: make(chan struct{}, 1)}
+}
+
+// run takes a sample each time the publisher asks, until ctx is done.
+func (h *hostLoop) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.req:
+		}
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		h.sample(actx)
+		cancel()
+		h.done <- struct{}{}
+	}
+}
+
+// due starts a sample at the first tick of each interval on the wall
+// clock (at …:00, …:02 every 2 s: when the clock's second moves too), and
+// waits up to hostWait for it. Only the publisher's goroutine calls it.
+func (h *hostLoop) due(now time.Time) {
+	if h.busy {
+		select {
+		case <-h.done:
+			h.busy = false
+		default:
+			return // still reading: no second sample on top
+		}
+	}
+	slot := now.UnixNano() / int64(h.interval)
+	if slot == h.slot {
+		return
+	}
+	h.slot, h.busy = slot, true
+	h.req <- struct{}{}
+	wait := time.NewTimer(hostWait)
+	defer wait.Stop()
+	select {
+	case <-h.done:
+		h.busy = false
+	case <-wait.C:
+	}
 }
 
 // hotSamples is how many saturated samples in a row count as evidence.
@@ -204,7 +275,7 @@ func (e *Engine) Start(ctx context.Context) {
 		// kills, configured timeouts. Facts are of now, so a backlog
 		// has none.
 		e.facts = newFactsLoop(ctx, e.cfg, e.agg, e.Latest)
-		e.loops = append(e.loops, loop{name: "facts", interval: factsEvery, timeout: 10 * time.Second, fn: e.facts.sample})
+		e.loops = append(e.loops, loop{name: "facts", interval: factsEvery, timeout: 10 * time.Second, align: true, fn: e.facts.sample})
 	}
 	if e.alerts != nil {
 		e.wg.Go(func() { e.alerts.Run(ctx) })
@@ -226,18 +297,29 @@ func (e *Engine) Start(ctx context.Context) {
 		logsWG.Wait()
 		close(e.logsDone)
 	})
+	if e.host != nil {
+		e.wg.Go(func() { e.host.run(ctx) })
+	}
 	e.publish()
 	e.wg.Go(func() {
-		t := time.NewTimer(e.opt.Publish)
+		// The publisher's ticks are multiples of Publish on the wall clock
+		// (…:00.000, …:00.500), and so are the host sample's, the facts
+		// loop's and a followed log's safety poll: an idle gwtop wakes up
+		// once per tick for all of them, and the clock's new second is
+		// published when it begins.
+		t := time.NewTimer(untilNext(time.Now(), e.opt.Publish))
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				if e.host != nil {
+					e.host.due(time.Now())
+				}
 				start := time.Now()
 				e.publish()
-				t.Reset(publishPace(e.opt.Publish, time.Since(start)))
+				t.Reset(nextTick(time.Now(), e.opt.Publish, publishPace(e.opt.Publish, time.Since(start))))
 			}
 		}
 	})
@@ -258,7 +340,29 @@ func publishPace(every, took time.Duration) time.Duration {
 	return max(every, min(publishMaxPace, took*publishBudget))
 }
 
+// nextTick is the wait from now, just after a tick, to the next one: the
+// next multiple of every on the wall clock, or the first one pace allows
+// when publishPace spaced the snapshots out, so that the publisher stays on
+// the multiples of every (and of the host sample's 2 s).
+func nextTick(now time.Time, every, pace time.Duration) time.Duration {
+	skip := (pace+every-1)/every - 1
+	return untilNext(now, every) + max(0, skip)*every
+}
+
+// untilNext is how long from now to the next multiple of d on the wall
+// clock (d itself at a multiple). Loops whose intervals are multiples of
+// one another, started this way, fire at the same instants and cost one
+// wakeup where each would cost its own.
+func untilNext(now time.Time, d time.Duration) time.Duration {
+	return d - time.Duration(now.UnixNano()%int64(d))
+}
+
+// publish makes the aggregator's snapshot the latest one. An unchanged
+// aggregator hands back the snapshot already published (the same second,
+// no new figure): then nothing is stored, and no reader is woken.
 func (e *Engine) publish() {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
 	for _, l := range e.logs {
 		e.agg.SetGateway(l.gateway())
 	}
@@ -268,8 +372,27 @@ func (e *Engine) publish() {
 		e.agg.SetGateway(g)
 	}
 	s := e.agg.Snapshot()
+	if s == e.latest.Load() {
+		return
+	}
 	e.latest.Store(s)
+	if e.published != nil {
+		close(e.published)
+	}
+	e.published = make(chan struct{})
 	e.alerts.Observe(s)
+}
+
+// Published returns a channel that is closed when a snapshot newer than
+// the one Latest returns now is published: a reader (the TUI) waits on it
+// instead of polling Latest.
+func (e *Engine) Published() <-chan struct{} {
+	e.pubMu.Lock()
+	defer e.pubMu.Unlock()
+	if e.published == nil {
+		e.published = make(chan struct{})
+	}
+	return e.published
 }
 
 // Mark puts an operator's marker on the timeline now (gwtop mark, the

@@ -10,10 +10,16 @@ import (
 // start offset derived from the loop's name so that loops do not all fire
 // together, a ticker, a per-attempt timeout, and a shared cap on attempts in
 // flight. It returns when ctx is done.
+//
+// An aligned loop fires at the multiples of its interval on the wall clock
+// instead (untilNext), at the publisher's ticks when the interval is a
+// multiple of its: a loop of gwtop's own (the facts loop), which would
+// otherwise wake an idle gwtop up once more.
 type loop struct {
 	name     string
 	interval time.Duration
 	timeout  time.Duration
+	align    bool
 	fn       func(ctx context.Context)
 }
 
@@ -24,6 +30,10 @@ func (l loop) offset() time.Duration {
 }
 
 func (l loop) run(ctx context.Context, inflight chan struct{}) {
+	if l.align {
+		l.runAligned(ctx, inflight)
+		return
+	}
 	select {
 	case <-ctx.Done():
 		return
@@ -46,5 +56,30 @@ func (l loop) run(ctx context.Context, inflight chan struct{}) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// runAligned is run for an aligned loop: each attempt starts at the next
+// multiple of the interval (one that took longer than the interval skips
+// the multiples it overran, as a ticker drops ticks).
+func (l loop) runAligned(ctx context.Context, inflight chan struct{}) {
+	t := time.NewTimer(untilNext(time.Now(), l.interval))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		select {
+		case inflight <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, l.timeout)
+		l.fn(actx)
+		cancel()
+		<-inflight
+		t.Reset(untilNext(time.Now(), l.interval))
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"testing"
+	"time"
 )
 
 // BenchmarkOverview1000 is the cost of one frame of the overview with 1000
@@ -29,5 +30,21 @@ func BenchmarkSnapshot1000(b *testing.B) {
 		}
 		i++
 		m = update(m, SnapshotMsg{Snapshot: s})
+	}
+}
+
+// BenchmarkIdleSecond is what an idle screen costs each second at 200×50:
+// the snapshot under the next second (its rows, events and gateways the
+// previous one's, as the aggregator hands it back) taken in and drawn.
+func BenchmarkIdleSecond(b *testing.B) {
+	snap := fixtureSnapshot()
+	m := newTestModel(200, 50, "dark", snap)
+	b.ReportAllocs()
+	for b.Loop() {
+		next := *snap
+		next.Time = snap.Time.Add(time.Second)
+		snap = &next
+		m = update(m, SnapshotMsg{Snapshot: snap})
+		_ = m.View()
 	}
 }

@@ -57,8 +57,9 @@ type Model struct {
 // frameCache is the last frame View rendered; shared by the copies of a
 // Model that Bubble Tea's Update hands along.
 type frameCache struct {
-	ok bool
-	v  tea.View
+	ok  bool
+	v   tea.View
+	fit fitMemo // the lines of the last frame that fit the window
 }
 
 // New builds the root model. Nothing is read from src until the program
@@ -104,12 +105,41 @@ func (m Model) readNow() tea.Cmd {
 	}
 }
 
-// tick re-arms the redraw timer.
+// tick re-arms the redraw timer, or, for a source that says when it
+// publishes, the wait for its next snapshot (waitPublished).
 func (m Model) tick() tea.Cmd {
 	src := m.src
+	if n, ok := src.(Notifier); ok {
+		shown, every := m.latest, m.opt.Refresh
+		return func() tea.Msg {
+			waitPublished(n, shown, every)
+			return readSource(src, true)
+		}
+	}
 	return tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg {
 		return readSource(src, true)
 	})
+}
+
+// waitPublished returns once n has a snapshot other than shown, at least
+// every after it was called (what Refresh limits the redraws to), or after
+// notifyFallback. It runs in a command, never in Update.
+func waitPublished(n Notifier, shown *model.Snapshot, every time.Duration) {
+	start := time.Now()
+	// The channel first: a snapshot published after it closes it, and
+	// one published before is what Latest returns.
+	ch := n.Published()
+	if n.Latest() == shown {
+		fallback := time.NewTimer(notifyFallback)
+		select {
+		case <-ch:
+		case <-fallback.C:
+		}
+		fallback.Stop()
+	}
+	if d := every - time.Since(start); d > 0 {
+		time.Sleep(d)
+	}
 }
 
 func latest(src Source) *model.Snapshot {
@@ -441,7 +471,11 @@ func (m Model) render() string {
 	// Most text was folded to the glyph set where it was fitted; this
 	// catches the lines nothing fits (sparklines, the probe bar, wrapped
 	// evidence).
-	return clip(m.common.Glyphs.Fold(screen), m.width, m.height)
+	var memo *fitMemo
+	if m.frame != nil {
+		memo = &m.frame.fit
+	}
+	return memo.clip(m.common.Glyphs.Fold(screen), m.width, m.height)
 }
 
 // tooSmall is shown below MinWidth×MinHeight.
@@ -452,13 +486,37 @@ func tooSmall() string {
 // clip is the last guard that nothing draws outside the window, whatever a
 // pane did: lines are cut to w cells and the screen to h lines.
 func clip(s string, w, h int) string {
+	return (*fitMemo)(nil).clip(s, w, h)
+}
+
+// fitMemo remembers the lines of the last frame that fit in its width, so
+// that clip measures only the lines that changed: measuring every line's
+// cells (grapheme by grapheme, through the styles' escapes) is most of an
+// idle frame's cost, and the next second's frame differs in the clock.
+type fitMemo struct {
+	w    int
+	fits map[string]struct{}
+}
+
+// clip is clip, measuring only the lines the last frame did not have; a
+// nil memo measures all of them.
+func (f *fitMemo) clip(s string, w, h int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
 	}
+	var last map[string]struct{}
+	if f != nil {
+		if f.w == w {
+			last = f.fits
+		}
+		f.w, f.fits = w, make(map[string]struct{}, len(lines))
+	}
 	for i, l := range lines {
-		if render.Width(l) > w {
+		if _, ok := last[l]; !ok && render.Width(l) > w {
 			lines[i] = ansi.Truncate(l, w, "")
+		} else if f != nil {
+			f.fits[l] = struct{}{}
 		}
 	}
 	return strings.Join(lines, "\n")

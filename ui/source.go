@@ -19,12 +19,30 @@ type Source interface {
 	Latest() *model.Snapshot
 }
 
+// Notifier is a Source that says when it publishes a newer snapshot (the
+// engine, collector.Engine.Published): the UI reads it then, instead of
+// polling Latest every Refresh, so a source that publishes nothing new
+// wakes the screen up for nothing.
+type Notifier interface {
+	Source
+	// Published returns a channel that is closed once a snapshot newer
+	// than the one Latest returns now is published.
+	Published() <-chan struct{}
+}
+
+// notifyFallback bounds the wait for a Notifier's next snapshot: should it
+// never publish again (stopped), the UI reads it this often.
+const notifyFallback = 5 * time.Second
+
 // Options configure the UI.
 type Options struct {
-	Refresh time.Duration // redraw tick, default 250ms (4/s)
-	Theme   string        // "auto" (default), "dark", "light", "high-contrast", "colorblind"
-	NoColor bool          // no colours at all; Run also honours the NO_COLOR env var
-	Title   string        // e.g. "nginx 127.0.0.1:8080" for the header
+	// Refresh is the redraw tick, default 250ms (4/s). With a Notifier
+	// source the screen reads each new snapshot when it is published
+	// instead, but not sooner than Refresh after the previous one.
+	Refresh time.Duration
+	Theme   string // "auto" (default), "dark", "light", "high-contrast", "colorblind"
+	NoColor bool   // no colours at all; Run also honours the NO_COLOR env var
+	Title   string // e.g. "nginx 127.0.0.1:8080" for the header
 
 	// ASCII draws with ASCII glyphs only (X ! o ? for the states, # . bars).
 	// Run also sets it when the locale is not UTF-8 (LC_ALL, LC_CTYPE, LANG).

@@ -304,7 +304,7 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
-		timer.Reset(poll)
+		timer.Reset(untilNext(time.Now(), poll))
 		settling := false
 		for {
 			select {
@@ -422,6 +422,14 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 			t.truncations.Add(1)
 		}
 	}
+}
+
+// untilNext is how long from now to the next multiple of d on the wall
+// clock: the poll fires at the same instants as gwtop's other loops of a
+// pace that divides it (the engine's publisher, every 500 ms), so a
+// followed log that gets no line costs an idle gwtop no wakeup of its own.
+func untilNext(now time.Time, d time.Duration) time.Duration {
+	return d - time.Duration(now.UnixNano()%int64(d))
 }
 
 // hookedSleep replaces the poll timer in tests: it hands the test a channel
