@@ -204,10 +204,13 @@ func (a *Aggregator) eventTime(t time.Time) time.Time {
 		if t.IsZero() {
 			t = a.latest
 		}
+		// The span read is from the earliest event to the latest, in
+		// whatever order the logs' readers deliver them: an error log's
+		// line of the next second may come before the access log's.
+		if !t.IsZero() && (a.started.IsZero() || a.latest.IsZero() || t.Before(a.started)) {
+			a.started = t
+		}
 		if t.After(a.latest) {
-			if a.latest.IsZero() {
-				a.started = t
-			}
 			a.latest = t
 		}
 		return t

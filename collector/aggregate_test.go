@@ -427,3 +427,26 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// Reading a backlog, the span read runs from the earliest line to the
+// latest whatever order the logs' readers deliver them in (an error
+// log's line of the next second can come first): the figures do not
+// depend on which reader was quicker.
+func TestLogClockSpanIsOrderFree(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	var want *model.Snapshot
+	for _, order := range [][]time.Duration{{0, time.Second, time.Second}, {time.Second, 0, time.Second}, {time.Second, time.Second, 0}} {
+		a := NewAggregator(AggregatorOptions{LogClock: true})
+		for _, d := range order {
+			a.ObserveRequest(&feed.Request{Time: t0.Add(d), Status: 200, Duration: 0.01, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Total: 0.01}}}, nil)
+		}
+		s := a.Snapshot()
+		if !s.Started.Equal(t0) {
+			t.Fatalf("order %v: started %v, want the earliest line's %v", order, s.Started, t0)
+		}
+		if want != nil && (s.ReqPerSec != want.ReqPerSec || s.Upstreams[0].ReqPerSec != want.Upstreams[0].ReqPerSec) {
+			t.Fatalf("order %v: %v req/s (row %v), first order gave %v (%v)", order, s.ReqPerSec, s.Upstreams[0].ReqPerSec, want.ReqPerSec, want.Upstreams[0].ReqPerSec)
+		}
+		want = s
+	}
+}

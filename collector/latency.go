@@ -9,10 +9,10 @@ import "math"
 // many small windows instead of one large one.
 //
 // A 10-second bucket of a quiet upstream holds a handful of samples: it
-// keeps them as a short sorted list of (bin, count) pairs, 8 bytes each,
+// keeps them as a short sorted list of (bin, count) pairs, 4 bytes each,
 // where the dense store of the library allocated 128 bins (1 KiB) at its
 // first sample and grew by as many. (A bin whose count would pass a
-// uint32 turns the store dense.) Past latSparseMax distinct bins it
+// uint16, or whose index an int16, turns the store dense.) Past latSparseMax distinct bins it
 // turns dense: one counter per bin between the lowest and the highest,
 // never more than latMaxBins (the lowest are folded into the lowest kept,
 // as the library's collapsing store does).
@@ -51,8 +51,8 @@ var (
 
 // latPair is one bin of a sparse store and its samples.
 type latPair struct {
-	idx int32
-	n   uint32
+	idx int16
+	n   uint16
 }
 
 // latKey is a latency mapped to its bin; zero means 0 ms.
@@ -101,13 +101,20 @@ func (h *latHist) addN(idx int32, n uint64) {
 	if h.bins == nil {
 		i, found := searchPairs(h.pairs, idx)
 		switch {
-		case found && uint64(h.pairs[i].n)+n <= math.MaxUint32:
-			h.pairs[i].n += uint32(n)
+		case idx < math.MinInt16 || idx > math.MaxInt16:
+		case found && uint64(h.pairs[i].n)+n <= math.MaxUint16:
+			h.pairs[i].n += uint16(n)
 			return
-		case !found && len(h.pairs) < latSparseMax && n <= math.MaxUint32:
+		case !found && len(h.pairs) < latSparseMax && n <= math.MaxUint16:
+			if len(h.pairs) == cap(h.pairs) {
+				// grow by a few, not twice: most buckets stop at a handful
+				grown := make([]latPair, len(h.pairs), min(latSparseMax, len(h.pairs)+max(4, len(h.pairs)/2)))
+				copy(grown, h.pairs)
+				h.pairs = grown
+			}
 			h.pairs = append(h.pairs, latPair{})
 			copy(h.pairs[i+1:], h.pairs[i:])
-			h.pairs[i] = latPair{idx, uint32(n)}
+			h.pairs[i] = latPair{int16(idx), uint16(n)}
 			return
 		}
 		h.toDense(idx)
@@ -119,24 +126,24 @@ func searchPairs(ps []latPair, idx int32) (int, bool) {
 	lo, hi := 0, len(ps)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if ps[m].idx < idx {
+		if int32(ps[m].idx) < idx {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(ps) && ps[lo].idx == idx
+	return lo, lo < len(ps) && int32(ps[lo].idx) == idx
 }
 
 // toDense moves the sparse pairs into dense bins that also reach idx.
 func (h *latHist) toDense(idx int32) {
 	lo, hi := idx, idx
 	if len(h.pairs) > 0 {
-		lo, hi = min(lo, h.pairs[0].idx), max(hi, h.pairs[len(h.pairs)-1].idx)
+		lo, hi = min(lo, int32(h.pairs[0].idx)), max(hi, int32(h.pairs[len(h.pairs)-1].idx))
 	}
 	h.alloc(lo, hi)
 	for _, p := range h.pairs {
-		h.addDense(p.idx, uint64(p.n))
+		h.addDense(int32(p.idx), uint64(p.n))
 	}
 	h.pairs = nil
 }
@@ -219,7 +226,7 @@ func (h *latHist) reset() {
 func (h *latHist) each(f func(idx int32, n uint64)) {
 	if h.bins == nil {
 		for _, p := range h.pairs {
-			f(p.idx, uint64(p.n))
+			f(int32(p.idx), uint64(p.n))
 		}
 		return
 	}
@@ -239,7 +246,7 @@ func (h *latHist) merge(o *latHist) {
 	h.zero += o.zero
 	if o.bins == nil {
 		for _, p := range o.pairs {
-			h.addN(p.idx, uint64(p.n))
+			h.addN(int32(p.idx), uint64(p.n))
 		}
 		return
 	}

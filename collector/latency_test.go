@@ -280,20 +280,20 @@ func TestRingWindowsCachedPast(t *testing.T) {
 	}
 }
 
-// A sparse bin's count that would pass a uint32 turns the store dense
+// A sparse bin's count that would pass a uint16 turns the store dense
 // and loses nothing: a long run's totals of few distinct latencies.
 func TestLatHistSparseOverflow(t *testing.T) {
 	var h latHist
 	k := latKeyOf(12)
 	h.addMS(3)
-	h.n += 2 * math.MaxUint32
-	h.addN(k.idx, math.MaxUint32)
+	h.n += 2 * math.MaxUint16
+	h.addN(k.idx, math.MaxUint16)
 	if h.bins != nil {
-		t.Fatal("dense before any count passed a uint32")
+		t.Fatal("dense before any count passed a uint16")
 	}
-	h.addN(k.idx, math.MaxUint32)
+	h.addN(k.idx, math.MaxUint16)
 	if h.bins == nil {
-		t.Fatal("still sparse with a bin past a uint32")
+		t.Fatal("still sparse with a bin past a uint16")
 	}
 	var got uint64
 	h.each(func(idx int32, n uint64) {
@@ -301,8 +301,15 @@ func TestLatHistSparseOverflow(t *testing.T) {
 			got = n
 		}
 	})
-	if got != 2*math.MaxUint32 {
-		t.Fatalf("bin holds %d, want %d", got, uint64(2*math.MaxUint32))
+	if got != 2*math.MaxUint16 {
+		t.Fatalf("bin holds %d, want %d", got, 2*math.MaxUint16)
+	}
+	// and a bin index past an int16 (a latency of 1e-300 ms) is dense too
+	var tiny latHist
+	tiny.addMS(1e-300)
+	tiny.addMS(5)
+	if tiny.bins == nil || tiny.n != 2 {
+		t.Fatalf("a bin index of %d kept sparse (n=%d)", latKeyOf(1e-300).idx, tiny.n)
 	}
 	q := make([]float64, 2)
 	h.quantiles([]float64{0, 0.5}, q)

@@ -34,7 +34,7 @@ func (a *Aggregator) mergeFrom(b *Aggregator) {
 	a.change()
 	defer a.mu.Unlock()
 	if !b.latest.IsZero() {
-		if a.latest.IsZero() {
+		if a.latest.IsZero() || b.started.Before(a.started) {
 			a.started = b.started
 		}
 		if b.latest.After(a.latest) {

@@ -22,7 +22,7 @@ import (
 // can be read back from the file on demand. Positions are bounded too.
 const (
 	RawRowBytes = 16 << 10 // text ring of one upstream row
-	RawMaxBytes = 4 << 20  // all rows' rings together: 256 full rows (older lines are read back from the files)
+	RawMaxBytes = 2 << 20  // all rows' rings together: 128 full rows (older lines are read back from the files)
 	rawRowRecs  = 4096     // positions kept per row
 	rawMinRecs  = 64       // a row's first allocation of positions
 	rawMaxRecs  = 1 << 16  // positions kept in all rows together (3 MiB: 65 lines for each of 1,000 rows), and one for each row past it

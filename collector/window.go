@@ -1,10 +1,6 @@
 package collector
 
-import (
-	"strconv"
-
-	"github.com/gwtop/gwtop/model"
-)
+import "github.com/gwtop/gwtop/model"
 
 // Window geometry: 30 buckets of 10 s give the 5-minute window; the newest 6
 // give the 1-minute one.
@@ -26,7 +22,7 @@ type counts struct {
 	requests  int64
 	errors5xx int64
 	failures  int64 // failures the gateway or a probe reported, any cause
-	classes   [6]int64
+	classes   model.StatusClasses
 	// codes are the status codes seen, in the order first seen: a bucket
 	// sees a handful, so a list costs less than a map and is as quick.
 	codes []codeN
@@ -102,7 +98,7 @@ func (c *counts) addCode(code int32, n int64) {
 	}
 	if len(c.codes) < maxCodes {
 		if c.codes == nil {
-			c.codes = make([]codeN, 0, 4)
+			c.codes = make([]codeN, 0, 2) // most buckets see one or two codes
 		}
 		c.codes = append(c.codes, codeN{code, n})
 	}
@@ -266,8 +262,6 @@ func latencyBins(h *latHist) []model.LatencyBin {
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
-var classNames = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
-
 func (c *counts) window(seconds int, elapsed float64) model.Window {
 	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: quantiles(c.latency)}
 	if c.requests > 0 {
@@ -281,16 +275,11 @@ func (c *counts) window(seconds int, elapsed float64) model.Window {
 		span = 1
 	}
 	w.ReqPerSec = round2(float64(c.requests) / span)
-	w.Classes = make(map[string]int64, 6)
-	for i, n := range c.classes {
-		if n > 0 {
-			w.Classes[classNames[i]] = n
-		}
-	}
+	w.Classes = c.classes
 	if len(c.codes) > 0 {
-		w.Codes = make(map[string]int64, len(c.codes))
-		for _, cn := range c.codes {
-			w.Codes[strconv.Itoa(int(cn.code))] = cn.n
+		w.Codes = make(model.StatusCodes, len(c.codes))
+		for i, cn := range c.codes {
+			w.Codes[i] = model.StatusCode{Code: int(cn.code), N: cn.n}
 		}
 	}
 	return w

@@ -22,7 +22,7 @@ func BigSnapshot(n int) *model.Snapshot {
 		u := model.Upstream{Name: fmt.Sprintf("svc-%04d", i), Address: fmt.Sprintf("10.0.%d.%d:8080", i/250, i%250), Gateway: "nginx",
 			Group: fmt.Sprintf("pool-%02d", i%40), State: model.StateUp, Requests: 3000, ReqPerSec: 10, Rate5xx: 0.01, Errors5xx: 30,
 			LatencyMS: model.Latency{P50: 12, P95: 80, P99: 200, Count: 3000},
-			Total:     model.Window{Requests: 36000, Errors5xx: 360, Classes: map[string]int64{"2xx": 35000, "4xx": 640, "5xx": 360}},
+			Total:     model.Window{Requests: 36000, Errors5xx: 360, Classes: model.StatusClasses{2: 35000, 4: 640, 5: 360}},
 			Causes: []model.CauseRank{{Code: model.CauseUpstream5xx, Count: 30, Total: 360,
 				Roots: []model.Root{{Code: model.RootAppException, Count: 12}}}},
 			Probe: &model.ProbeResult{OK: true, Status: 200, Phases: model.Phases{Connect: 0.3, TTFB: 11, Total: 12}}}

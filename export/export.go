@@ -156,7 +156,8 @@ func (c *Collector) upstream(ch chan<- prometheus.Metric, u *model.Upstream, sta
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append(lv, extra...)...)
 	}
 	for _, cl := range classes {
-		counter(c.requests, float64(u.Total.Classes[cl]), cl)
+		n, _ := u.Total.Classes.Get(cl)
+		counter(c.requests, float64(n), cl)
 	}
 	counter(c.errors5xx, float64(u.Total.Errors5xx))
 	ch <- newHistogram(c.latency, slices.Clone(lv), u.LatencyBins, started)

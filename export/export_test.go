@@ -37,7 +37,7 @@ func fixture() *model.Snapshot {
 		Upstreams: []model.Upstream{
 			{Name: "api", Address: "127.0.0.1:8001", Gateway: "nginx", Group: "backend", State: model.StateDown,
 				Requests: 40, Errors5xx: 30, Rate5xx: 0.75, ReqPerSec: 0.5, LatencyMS: model.Latency{P50: 2, P95: 40, P99: 2000, Count: 16},
-				Total: model.Window{Requests: 50, Errors5xx: 35, Classes: map[string]int64{"2xx": 15, "5xx": 35}},
+				Total: model.Window{Requests: 50, Errors5xx: 35, Classes: model.StatusClasses{2: 15, 5: 35}},
 				Causes: []model.CauseRank{{Code: model.CauseRefused, Count: 30, Total: 35,
 					Roots: []model.Root{{Code: model.RootNotRunning, Count: 3}}}},
 				LatencyBins: []model.LatencyBin{{MS: 0, Count: 2}, {MS: 3, Count: 10}, {MS: 40, Count: 5}, {MS: 2000, Count: 1}},
@@ -49,7 +49,7 @@ func fixture() *model.Snapshot {
 				},
 			},
 			{Name: "web token=Zq9xV7mK2pL4", Address: "10.0.0.2:80", Gateway: "nginx", State: model.StateUp,
-				Total:  model.Window{Requests: 7, Classes: map[string]int64{"2xx": 7}},
+				Total:  model.Window{Requests: 7, Classes: model.StatusClasses{2: 7}},
 				Probe:  &model.ProbeResult{OK: true, Status: 200, Phases: model.Phases{Connect: 1.5, TTFB: 3, Total: 5}},
 				Causes: nil,
 			},

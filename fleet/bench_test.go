@@ -17,7 +17,7 @@ func agentSnapshot(n int) *model.Snapshot {
 	for i := range n {
 		u := model.Upstream{Name: fmt.Sprintf("svc-%02d", i), Address: fmt.Sprintf("10.0.0.%d:8080", i), Gateway: "nginx", State: model.StateUp,
 			Requests: 600, ReqPerSec: 2, LatencyMS: model.Latency{P50: 5, P95: 40, P99: 90, Count: 600},
-			Total: model.Window{Requests: 7200, Classes: map[string]int64{"2xx": 7200}}, Causes: []model.CauseRank{}}
+			Total: model.Window{Requests: 7200, Classes: model.StatusClasses{2: 7200}}, Causes: []model.CauseRank{}}
 		if i%10 == 0 {
 			u.State, u.Rate5xx, u.Errors5xx = model.StateDown, 1, 600
 			u.Causes = []model.CauseRank{{Code: model.CauseRefused, Count: 600, Total: 7200, Roots: []model.Root{{Code: model.RootNotRunning, Count: 1}}}}

@@ -367,9 +367,9 @@ func build(now time.Time, res []pmodel.Vector, knobsOf func(string) diagnose.Kno
 		}
 		// The agents export the 5-minute window; the others stay empty.
 		u.Window5m = model.Window{Seconds: 300, Requests: u.Requests, Errors5xx: u.Errors5xx, Rate5xx: u.Rate5xx,
-			ReqPerSec: u.ReqPerSec, LatencyMS: u.LatencyMS, Classes: map[string]int64{}}
-		u.Window1m = model.Window{Seconds: 60, Classes: map[string]int64{}}
-		u.Total = model.Window{Classes: map[string]int64{}}
+			ReqPerSec: u.ReqPerSec, LatencyMS: u.LatencyMS}
+		u.Window1m = model.Window{Seconds: 60}
+		u.Total = model.Window{}
 		snap.Upstreams = append(snap.Upstreams, *u)
 		snap.ReqPerSec += u.ReqPerSec
 		req += u.Requests

@@ -44,14 +44,14 @@ type Latency struct {
 
 // Window is what happened to one upstream over a span of time.
 type Window struct {
-	Seconds   int              `json:"seconds"`
-	Requests  int64            `json:"requests"`
-	Errors5xx int64            `json:"errors_5xx"`
-	Rate5xx   float64          `json:"rate_5xx"` // 0..1
-	ReqPerSec float64          `json:"req_per_sec"`
-	Classes   map[string]int64 `json:"status_classes"` // "1xx".."5xx"
-	Codes     map[string]int64 `json:"status_codes,omitempty"`
-	LatencyMS Latency          `json:"latency_ms"`
+	Seconds   int           `json:"seconds"`
+	Requests  int64         `json:"requests"`
+	Errors5xx int64         `json:"errors_5xx"`
+	Rate5xx   float64       `json:"rate_5xx"` // 0..1
+	ReqPerSec float64       `json:"req_per_sec"`
+	Classes   StatusClasses `json:"status_classes"` // "1xx".."5xx", "other"
+	Codes     StatusCodes   `json:"status_codes,omitempty"`
+	LatencyMS Latency       `json:"latency_ms"`
 }
 
 // CauseRank is one probable cause of an upstream's failures, with its

@@ -64,13 +64,13 @@ func (g *traffic) probe(target string, at time.Time, ok bool) model.ProbeResult 
 
 func (g *traffic) window(secs int, reqs, errs int64) model.Window {
 	w := model.Window{Seconds: secs, Requests: reqs, Errors5xx: errs, ReqPerSec: float64(reqs) / float64(secs),
-		Classes:   map[string]int64{"2xx": reqs - errs, "5xx": errs},
+		Classes:   model.StatusClasses{2: reqs - errs, 5: errs},
 		LatencyMS: model.Latency{P50: 10 + g.rng.Float64()*5, P95: 25 + g.rng.Float64()*10, P99: 50 + g.rng.Float64()*20, Count: reqs}}
 	if reqs > 0 {
 		w.Rate5xx = float64(errs) / float64(reqs)
 	}
 	if errs > 0 {
-		w.Codes = map[string]int64{"200": reqs - errs, "502": errs}
+		w.Codes = model.StatusCodes{{Code: 200, N: reqs - errs}, {Code: 502, N: errs}}
 	}
 	return w
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -321,12 +322,12 @@ func codesSection(c *Common, u *model.Upstream, w int) []string {
 	s, g := &c.Styles, c.Glyphs
 	lines := []string{s.Section.Render("STATUS CODES") + s.Muted.Render(" last 5m")}
 	win := &u.Window5m
-	if len(win.Classes) == 0 && len(win.Codes) == 0 {
+	if win.Classes == (model.StatusClasses{}) && len(win.Codes) == 0 {
 		return append(lines, s.Muted.Render(g.Fit("no responses seen", w)), "")
 	}
 	var classes []string
 	for _, cl := range []string{"1xx", "2xx", "3xx", "4xx", "5xx"} {
-		n, ok := win.Classes[cl]
+		n, ok := win.Classes.Get(cl)
 		if !ok {
 			continue
 		}
@@ -337,14 +338,10 @@ func codesSection(c *Common, u *model.Upstream, w int) []string {
 		classes = append(classes, item)
 	}
 	lines = append(lines, wrapJoin(g, classes, "   ", w)...)
-	codes := make([]string, 0, len(win.Codes))
-	for code := range win.Codes {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
 	var items []string
-	for _, code := range codes {
-		item := Sanitize(code) + " ×" + render.Count(win.Codes[code])
+	for _, sc := range win.Codes.Sorted() {
+		code := strconv.Itoa(sc.Code)
+		item := code + " ×" + render.Count(sc.N)
 		if strings.HasPrefix(code, "5") {
 			item = s.Error.Render(item)
 		}

@@ -32,13 +32,13 @@ func window(secs int, reqs, errs int64, p50, p95, p99 float64) model.Window {
 		Seconds: secs, Requests: reqs, Errors5xx: errs,
 		ReqPerSec: float64(reqs) / float64(secs),
 		LatencyMS: model.Latency{P50: p50, P95: p95, P99: p99, Count: reqs},
-		Classes:   map[string]int64{"2xx": reqs - errs, "4xx": reqs / 50, "5xx": errs},
+		Classes:   model.StatusClasses{2: reqs - errs, 4: reqs / 50, 5: errs},
 	}
 	if reqs > 0 {
 		w.Rate5xx = float64(errs) / float64(reqs)
 	}
 	if errs > 0 {
-		w.Codes = map[string]int64{"200": reqs - errs, "502": errs * 2 / 3, "504": errs - errs*2/3}
+		w.Codes = model.StatusCodes{{Code: 200, N: reqs - errs}, {Code: 502, N: errs * 2 / 3}, {Code: 504, N: errs - errs*2/3}}
 	}
 	return w
 }
@@ -148,7 +148,7 @@ func fixtureSnapshot() *model.Snapshot {
 
 	batch := upstream("batch", "10.0.0.8:7000", model.StateUnknown, window(300, 0, 0, 0, 0, 0))
 	batch.StateReason = "no traffic and no probe configured"
-	batch.Window5m.Classes = nil
+	batch.Window5m.Classes = model.StatusClasses{}
 	batch.LatencyMS = model.Latency{}
 
 	return &model.Snapshot{

@@ -25,13 +25,14 @@ func main() {
 	printFormat := flag.Bool("format", false, "print the log_format and exit")
 	rate := flag.Int("rate", 0, "follow mode: append this many lines per second to -access (0: none) until -for passes")
 	dur := flag.Duration("for", 0, "follow mode: how long to append (0: until killed)")
+	backfill := flag.Duration("backfill", 0, "follow mode: first append this much of the past at the rate, stamped with its times (a follower's windows are full at once)")
 	flag.Parse()
 	if *printFormat {
 		fmt.Println(Format)
 		return
 	}
 	if *rate > 0 {
-		if err := follow(*access, *rate, *upstreams, *dur); err != nil {
+		if err := follow(*access, *rate, *upstreams, *dur, *backfill); err != nil {
 			fmt.Fprintln(os.Stderr, "genlog:", err)
 			os.Exit(1)
 		}
@@ -44,8 +45,9 @@ func main() {
 }
 
 // follow appends rate lines a second to path, written every 50 ms in
-// batches stamped with the current time, as a live gateway does.
-func follow(path string, rate, ups int, d time.Duration) error {
+// batches stamped with the current time, as a live gateway does; first,
+// the backfill's worth of lines before now, at once.
+func follow(path string, rate, ups int, d, backfill time.Duration) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -54,6 +56,16 @@ func follow(path string, rate, ups int, d time.Duration) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	r := rand.New(rand.NewPCG(3, 4))
 	const step = 50 * time.Millisecond
+	if backfill > 0 {
+		n := int(backfill.Seconds() * float64(rate))
+		from := time.Now().Add(-backfill)
+		for i := range n {
+			line(w, r, i, ups, from.Add(time.Duration(i)*backfill/time.Duration(n)), nil)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	t := time.NewTicker(step)
 	defer t.Stop()
