@@ -292,13 +292,11 @@ func (rs *routeStats) merge(o *routeStats) {
 // characters or more that is a third digits —
 // folded into ":id", percent-escapes and control bytes kept out.
 func normaliseRoute(b []byte, path string) []byte {
-	for i := 0; i < len(path); i++ {
-		if c := path[i]; c == '?' || c == '#' {
-			path = path[:i]
-			break
-		}
-	}
+	// The query or fragment ends the last segment: segment stops at it.
 	if len(path) >= len("http://") && path[0] == 'h' {
+		if i := strings.IndexAny(path, "?#"); i >= 0 {
+			path = path[:i]
+		}
 		if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
 			// An absolute URI (a forward proxy's request line): its path.
 			rest := path[strings.Index(path, "//")+2:]
@@ -315,9 +313,12 @@ func normaliseRoute(b []byte, path string) []byte {
 	segs := 0
 	for len(path) > 0 {
 		path = path[1:] // the '/'
-		n, id, clean := segment(path)
+		n, id, clean, query := segment(path, true)
 		seg := path[:n]
 		path = path[n:]
+		if query {
+			path = ""
+		}
 		if seg == "" && path == "" {
 			break // a trailing slash
 		}
@@ -360,14 +361,15 @@ func normaliseRoute(b []byte, path string) []byte {
 // (ch_082842, order-42, usr_3f9a1c). All but the UUID hold a digit.
 // s is a segment: it holds no '/'.
 func isID(s string) bool {
-	n, id, _ := segment(s)
+	n, id, _, _ := segment(s, false)
 	return id && n == len(s)
 }
 
 // segment is isID's pass over the segment path starts with, up to its
-// first '/': its length n, whether it is an ID, and whether it is clean,
-// holding no byte a route leaves out (controls, non-ASCII, '%').
-func segment(path string) (n int, id, clean bool) {
+// first '/' (or, with query, its first '?' or '#': query then says the
+// path ended there): its length n, whether it is an ID, and whether it is
+// clean, holding no byte a route leaves out (controls, non-ASCII, '%').
+func segment(path string, query bool) (n int, id, clean, ended bool) {
 	n = len(path)
 	digits, hex, alnum, seps, dashes, bad := 0, 0, 0, 0, 0, 0
 	last := -1                  // the last '-' or '_'
@@ -399,23 +401,26 @@ func segment(path string) (n int, id, clean bool) {
 		case c == '/':
 			n = i
 			goto end
+		case query && (c == '?' || c == '#'):
+			n, ended = i, true
+			goto end
 		case c < 0x20 || c >= 0x7f || c == '%':
 			bad++
 		}
 	}
 end:
 	if n == 0 {
-		return 0, false, true
+		return 0, false, true, ended
 	}
 	clean = bad == 0
 	if digits == 0 {
-		return n, n == 36 && dashes == 4 && hex == 32, clean // a UUID of letters only
+		return n, n == 36 && dashes == 4 && hex == 32, clean, ended // a UUID of letters only
 	}
 	if last > 0 && last < n-1 {
 		// A prefixed ID: ch_082842, order-42, usr_3f9a1c.
 		tail := n - 1 - last
 		if tailDigits == tail && tail >= 2 || tail >= 6 && tailHex == tail && tailDigits > 0 {
-			return n, true, clean
+			return n, true, clean, ended
 		}
 	}
 	switch {
@@ -424,7 +429,7 @@ end:
 		hex == n && n >= 8,                  // a hash, an object id
 		alnum == n && n >= 16,               // a token
 		n >= 12 && digits*3 >= n:            // order-2026-1201-77
-		return n, true, clean
+		return n, true, clean, ended
 	}
-	return n, false, clean
+	return n, false, clean, ended
 }

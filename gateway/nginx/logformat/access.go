@@ -108,11 +108,14 @@ func (f *Format) parse(s string, rec *Record) error {
 		return mismatch("empty line")
 	}
 	toks := f.tokens
+	// The raw upstream lists, as where the line holds them (not strings
+	// in rec: no pointers written to the heap per field).
+	var up [numUp]span
 	i := 0
 	for k := 0; k < len(toks); k++ {
 		t := &toks[k]
 		if t.name == "" {
-			if len(s)-i < len(t.lit) || s[i:i+len(t.lit)] != t.lit {
+			if !t.litWord.at(s, i, t.lit) {
 				return mismatch("expected %q at column %d", clip(t.lit), i+1)
 			}
 			i += len(t.lit)
@@ -137,11 +140,23 @@ func (f *Format) parse(s string, rec *Record) error {
 			}
 			end = len(s) - len(lit)
 		case findByte:
-			if end = indexByteFrom(s, i, t.next[0]); end < 0 {
+			// Most values end within their first word: looked at here,
+			// the search is called only for longer ones.
+			if end = inWord(s, i, t.rep); end < 0 {
+				from := i
+				if len(s)-i >= 8 {
+					from += 8 // the word looked at
+				}
+				end = indexByteFrom(s, from, t.next[0])
+			}
+			if end < 0 {
 				return mismatch("no %q after $%s (column %d)", clip(t.next), t.name, i+1)
 			}
 		case findLit:
-			if end = indexFrom(s, i, t.next); end < 0 {
+			if end = inWord(s, i, t.rep); end < 0 || !t.nextWord.at(s, end, t.next) {
+				end = indexFrom(s, i, t.next)
+			}
+			if end < 0 {
 				return mismatch("no %q after $%s (column %d)", clip(t.next), t.name, i+1)
 			}
 		default:
@@ -151,7 +166,10 @@ func (f *Format) parse(s string, rec *Record) error {
 			}
 		}
 		if t.store {
-			if err := f.store(rec, t, s[i:end]); err != nil {
+			// The upstream lists are kept as they are, for attempts.
+			if u := t.upRaw; u >= 0 {
+				up[u] = span{i, end}
+			} else if err := f.store(rec, t, s[i:end]); err != nil {
 				return err
 			}
 		}
@@ -164,8 +182,11 @@ func (f *Format) parse(s string, rec *Record) error {
 	if i != len(s) {
 		return mismatch("unexpected text at column %d after the last field", i+1)
 	}
-	return f.attempts(rec)
+	return f.attempts(rec, s, &up)
 }
+
+// span is where a value lies in the line: s[from:to].
+type span struct{ from, to int }
 
 // indexByteFrom is the index in s of the first c at or after from, or -1.
 // Most values are a few bytes long, too short for the vector search to
@@ -205,6 +226,59 @@ const (
 	msb8 = 0x8080808080808080
 )
 
+// inWord is the index of the first byte rep repeats in s[i:i+8], or -1
+// when there is none or fewer than 8 bytes are left. Small enough to be
+// inlined.
+func inWord(s string, i int, rep uint64) int {
+	if i < 0 || len(s)-i < 8 {
+		return -1
+	}
+	x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:]) ^ rep
+	if m := (x - lsb8) &^ x & msb8; m != 0 {
+		return i + bits.TrailingZeros64(m)>>3
+	}
+	return -1
+}
+
+// litWord is a literal of 8 bytes or fewer as a word, and the mask of its
+// bytes: a literal at s[i:] is one load and one comparison.
+type litWord struct{ w, mask uint64 }
+
+func newLitWord(lit string) litWord {
+	if len(lit) == 0 || len(lit) > 8 {
+		return litWord{}
+	}
+	var lw litWord
+	for k := len(lit) - 1; k >= 0; k-- {
+		lw.w = lw.w<<8 | uint64(lit[k])
+		lw.mask = lw.mask<<8 | 0xff
+	}
+	return lw
+}
+
+// at reports whether lit, which lw was made from, is at s[i:]. Small
+// enough to be inlined.
+func (lw litWord) at(s string, i int, lit string) bool {
+	if lw.mask != 0 && i >= 0 && len(s)-i >= 8 {
+		return (binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])^lw.w)&lw.mask == 0
+	}
+	return len(s)-i >= len(lit) && s[i:i+len(lit)] == lit
+}
+
+// hasLitAt reports whether lit (two bytes or more) is at s[j:], given that
+// its first byte is.
+func hasLitAt(s string, j int, lit string) bool {
+	if len(s)-j < len(lit) {
+		return false
+	}
+	for x := 1; x < len(lit); x++ {
+		if s[j+x] != lit[x] {
+			return false
+		}
+	}
+	return true
+}
+
 // indexFrom is the index in s of the first lit (two bytes or more) at or
 // after from, or -1.
 func indexFrom(s string, from int, lit string) int {
@@ -214,11 +288,7 @@ func indexFrom(s string, from int, lit string) int {
 		if j < 0 || len(s)-j < len(lit) {
 			return -1
 		}
-		x := 1
-		for x < len(lit) && s[j+x] == lit[x] {
-			x++
-		}
-		if x == len(lit) {
+		if hasLitAt(s, j, lit) {
 			return j
 		}
 		from = j + 1
@@ -443,17 +513,23 @@ func splitRequest(v string) (method, uri string) {
 // attempts zips the raw $upstream_* values into rec.Attempts. $upstream_addr
 // decides how many attempts there were; without it the first upstream
 // variable the format has does.
-func (f *Format) attempts(rec *Record) error {
+// The values are in rec.up when store unescaped them (escape=json), where
+// up says in line s otherwise.
+func (f *Format) attempts(rec *Record, s string, up *[numUp]span) error {
 	lead := f.lead
 	if lead < 0 {
 		return nil
 	}
-	if v := rec.up[lead]; v == "" || v == "-" {
-		return nil // no upstream was involved
-	}
 	var its [numUp]listIter
 	for _, u := range f.ups {
-		its[u] = listIter{s: rec.up[u]}
+		if f.escape == escapeJSON {
+			its[u] = listIter{s: rec.up[u], to: len(rec.up[u])}
+		} else {
+			its[u] = listIter{s: s, from: up[u].from, to: up[u].to}
+		}
+	}
+	if it := &its[lead]; it.to == it.from || it.to-it.from == 1 && it.s[it.from] == '-' {
+		return nil // no upstream was involved
 	}
 	for {
 		v, group, ok := its[lead].next()
@@ -500,11 +576,14 @@ func (a *Attempt) set(u int, e string) error {
 	return nil
 }
 
-// listIter walks "a, b : c" yielding a (group 0), b (0), c (1).
+// listIter walks "a, b : c" yielding a (group 0), b (0), c (1). The list
+// is s[from:to], s being the whole line, so its searches can read words
+// that run past the list's end.
 type listIter struct {
-	s     string
-	group int
-	done  bool
+	s        string
+	from, to int
+	group    int
+	done     bool
 }
 
 func (it *listIter) next() (string, int, bool) {
@@ -514,21 +593,45 @@ func (it *listIter) next() (string, int, bool) {
 	g := it.group
 	// The first ", " or " : ": both hold a space, so only spaces are
 	// looked at.
-	s := it.s
-	for j := 0; ; j++ {
-		if j = indexByteFrom(s, j, ' '); j < 0 {
+	s, from, to := it.s, it.from, it.to
+	for j := from; ; j++ {
+		if j = spaceBefore(s, j, to); j < 0 {
 			break
 		}
-		if j > 0 && s[j-1] == ',' {
-			it.s = s[j+1:]
-			return s[:j-1], g, true
+		if j > from && s[j-1] == ',' {
+			it.from = j + 1
+			return s[from : j-1], g, true
 		}
-		if j+2 < len(s) && s[j+1] == ':' && s[j+2] == ' ' {
-			it.s = s[j+3:]
+		if j+2 < to && s[j+1] == ':' && s[j+2] == ' ' {
+			it.from = j + 3
 			it.group++
-			return s[:j], g, true
+			return s[from:j], g, true
 		}
 	}
 	it.done = true
-	return s, g, true
+	return s[from:to], g, true
+}
+
+// spaceBefore is the index of the first ' ' in s[j:to], or -1: a word at a
+// time while s has 8 bytes from j, however few of them are before to.
+func spaceBefore(s string, j, to int) int {
+	for j < to {
+		if len(s)-j < 8 {
+			for ; j < to; j++ {
+				if s[j] == ' ' {
+					return j
+				}
+			}
+			return -1
+		}
+		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[j:]) ^ (' ' * lsb8)
+		if m := (x - lsb8) &^ x & msb8; m != 0 {
+			if k := j + bits.TrailingZeros64(m)>>3; k < to {
+				return k
+			}
+			return -1
+		}
+		j += 8
+	}
+	return -1
 }

@@ -144,13 +144,14 @@ func FuzzParseMatchesOld(f *testing.F) {
 }
 
 // TestIndexFromMatchesStrings: the word-at-a-time searches find what
-// strings.IndexByte and strings.Index find, from every offset of strings
+// strings.IndexByte and strings.Index find (spaceBefore: up to every end
+// too), from every offset of strings
 // of every length up to 80, the byte anywhere or nowhere, next to bytes
 // one bit away from it (0x80 included, where a borrow could mislead).
 func TestIndexFromMatchesStrings(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 6))
 	const alphabet = "\"!#\x00\x01\x80\xff\xa2 ,:x="
-	for range 20_000 {
+	for range 5_000 {
 		b := make([]byte, rng.IntN(81))
 		for i := range b {
 			b[i] = alphabet[rng.IntN(len(alphabet))]
@@ -164,6 +165,15 @@ func TestIndexFromMatchesStrings(t *testing.T) {
 				}
 				if got := indexByteFrom(s, from, c); got != want {
 					t.Fatalf("indexByteFrom(%q, %d, %q) = %d, want %d", s, from, c, got, want)
+				}
+			}
+			for to := from; to <= len(s); to++ {
+				want := strings.IndexByte(s[from:to], ' ')
+				if want >= 0 {
+					want += from
+				}
+				if got := spaceBefore(s, from, to); got != want {
+					t.Fatalf("spaceBefore(%q, %d, %d) = %d, want %d", s, from, to, got, want)
 				}
 			}
 			for _, lit := range []string{`" `, `"!#`, ", ", "\x80\x80"} {

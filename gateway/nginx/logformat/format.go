@@ -137,6 +137,10 @@ type token struct {
 	jsonQuote  bool   // escape=json and next starts with '"': \" does not end it
 	listSep    bool   // an upstream list whose separators next could match inside
 	find       findMode
+	rep        uint64  // next's first byte in every byte of a word
+	litWord    litWord // lit, for a literal token
+	nextWord   litWord // next
+	upRaw      int8    // the Record.up slot the value is stored in as it is; -1: store decides
 }
 
 // findMode is how Parse finds the end of a variable's value, decided once
@@ -323,10 +327,15 @@ func specialise(f *Format) {
 	n := len(f.tokens)
 	for k := range f.tokens {
 		t := &f.tokens[k]
+		t.upRaw = -1
 		if t.name == "" {
+			t.litWord = newLitWord(t.lit)
 			continue
 		}
 		t.store = !t.skip && t.kind != varOther && t.kind != varUpList
+		if u := t.kind.upIndex(); t.store && u >= 0 && f.escape != escapeJSON {
+			t.upRaw = int8(u) // with escape=json, store unescapes it first
+		}
 		t.width = t.kind.width()
 		t.last = k == n-1
 		switch {
@@ -343,6 +352,8 @@ func specialise(f *Format) {
 		// A match of next can fall on a ", " or " : " inside the list only
 		// where next's first byte is one of theirs.
 		t.listSep = t.kind.isList() && strings.ContainsAny(t.next[:1], ", :")
+		t.rep = uint64(t.next[0]) * lsb8
+		t.nextWord = newLitWord(t.next)
 		switch {
 		case t.beforeLast:
 			t.find = findSuffix

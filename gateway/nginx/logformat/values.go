@@ -29,6 +29,12 @@ func parseSeconds(s string) (float64, bool) {
 	if n == 0 || s == "-" {
 		return -1, true
 	}
+	if n == 5 && s[1] == '.' { // "0.012": most of them
+		d0, d1, d2, d3 := s[0]-'0', s[2]-'0', s[3]-'0', s[4]-'0'
+		if d0 <= 9 && d1 <= 9 && d2 <= 9 && d3 <= 9 {
+			return float64(d0) + millis[int(d1)*100+int(d2)*10+int(d3)], true
+		}
+	}
 	// One pass: up to 18 digits, then '.' and 1 to 9 digits.
 	var whole int64
 	i := 0
