@@ -90,6 +90,7 @@ type upstream struct {
 	evaluated             bool
 	factsVer              int64 // the host facts its roots were found in
 	routes                routeTable
+	hints                 *diagnose.HintCache // its causes' hints; nil until it has a cause
 
 	dirty    bool
 	listed   bool // in Aggregator.order
@@ -737,7 +738,10 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		ev = append(ev, *gwLimit)
 	}
 	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobs(u.gw)}
-	out.Causes = diagnose.Rank(tg, ev)
+	if len(ev) > 0 && u.hints == nil {
+		u.hints = &diagnose.HintCache{}
+	}
+	out.Causes = diagnose.RankCached(tg, ev, u.hints)
 	if out.Causes == nil {
 		out.Causes = []model.CauseRank{}
 	}

@@ -279,47 +279,65 @@ func (h *latHist) clone() *latHist {
 	return c
 }
 
-// quantiles returns the values at qs (ascending), as the library's
-// GetValueAtQuantile computes them: the bin of rank q·(n−1).
+// quantiles returns the values at qs (ascending), as the
+// library's GetValueAtQuantile computes them: the bin of rank q·(n−1).
+// The walk stops at the last quantile's bin.
 func (h *latHist) quantiles(qs []float64, out []float64) {
 	if h.n == 0 {
 		return
 	}
 	count := float64(h.n)
-	qi := 0
-	var acc float64
 	zero := float64(h.zero)
-	// ranks at or below the zeros are 0 ms
-	for qi < len(qs) {
-		rank := float64(qs[qi] * (count - 1))
-		if rank >= zero {
-			break
-		}
+	qi := 0
+	// ranks below the zeros are 0 ms
+	for qi < len(qs) && float64(qs[qi]*(count-1)) < zero {
 		out[qi] = 0
 		qi++
 	}
 	if qi == len(qs) {
 		return
 	}
+	// The bin of rank r is the first whose running count passes r: with
+	// whole counts, reaches floor(r)+1.
+	var buf [8]uint64
+	need := buf[:]
+	if len(qs) > len(buf) {
+		need = make([]uint64, len(qs))
+	}
+	for i := qi; i < len(qs); i++ {
+		need[i] = uint64(max(float64(qs[i]*(count-1))-zero, 0)) + 1
+	}
+	var acc uint64
 	last := int32(0)
-	h.each(func(idx int32, n uint64) {
-		if qi == len(qs) {
-			return
-		}
-		acc += float64(n)
-		last = idx
-		for qi < len(qs) {
-			rank := float64(qs[qi]*(count-1)) - zero
-			if rank < 0 {
-				rank = 0
+	if h.bins == nil {
+		for _, p := range h.pairs {
+			acc += uint64(p.n)
+			last = int32(p.idx)
+			for qi < len(qs) && acc >= need[qi] {
+				out[qi] = latValue(last)
+				qi++
 			}
-			if acc <= rank {
-				break
+			if qi == len(qs) {
+				return
 			}
-			out[qi] = latValue(idx)
-			qi++
 		}
-	})
+	} else {
+		for k := h.lo; k <= h.hi; k++ {
+			c := h.bins[k-h.off]
+			if c == 0 {
+				continue
+			}
+			acc += c
+			last = k
+			for qi < len(qs) && acc >= need[qi] {
+				out[qi] = latValue(k)
+				qi++
+			}
+			if qi == len(qs) {
+				return
+			}
+		}
+	}
 	for ; qi < len(qs); qi++ {
 		out[qi] = latValue(last)
 	}

@@ -49,7 +49,35 @@ func explainedAnswers(ev []Evidence) bool {
 // counts a quarter. Ties go to the most recent. Causes seen only before the
 // five-minute window stay listed (with Count 0) after the live ones, so a
 // backlog still shows what happened.
-func Rank(t Target, ev []Evidence) []model.CauseRank {
+func Rank(t Target, ev []Evidence) []model.CauseRank { return RankCached(t, ev, nil) }
+
+// HintCache keeps Hint's answers for one target: they depend on nothing
+// but the cause and the target, and a busy gateway's rows are ranked
+// again at every snapshot. The zero value is ready; nil caches nothing.
+type HintCache struct {
+	t          Target
+	ok         [model.NumCauses]bool
+	hint, next [model.NumCauses]string
+}
+
+// Hint is Hint(code, t), computed once per cause while t stays the same.
+func (c *HintCache) Hint(code model.Cause, t Target) (hint, next string) {
+	i := code.Index()
+	if c == nil || i < 0 {
+		return Hint(code, t)
+	}
+	if c.t != t {
+		*c = HintCache{t: t}
+	}
+	if !c.ok[i] {
+		c.hint[i], c.next[i] = Hint(code, t)
+		c.ok[i] = true
+	}
+	return c.hint[i], c.next[i]
+}
+
+// RankCached is Rank with its hints from c.
+func RankCached(t Target, ev []Evidence, c *HintCache) []model.CauseRank {
 	type scored struct {
 		Evidence
 		score float64
@@ -91,7 +119,7 @@ func Rank(t Target, ev []Evidence) []model.CauseRank {
 	})
 	out := make([]model.CauseRank, 0, len(list))
 	for _, s := range list {
-		hint, next := Hint(s.Code, t)
+		hint, next := c.Hint(s.Code, t)
 		out = append(out, model.CauseRank{
 			Code: s.Code, Count: s.Count5m, Total: s.Total, Source: s.Source,
 			Hint: hint, NextStep: next, Evidence: s.Line, LastSeen: s.LastSeen,

@@ -320,6 +320,17 @@ func SameAddr(a, b string) bool {
 	return pa.Port() == pb.Port() && pa.Addr().Unmap() == pb.Addr().Unmap()
 }
 
+// canonAddr is the form of an address two SameAddr addresses share: an
+// IP and port written as netip writes them, a v4-mapped IPv6 address as
+// IPv4; anything else as it is.
+func canonAddr(addr string) string {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return addr
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+}
+
 // NormalAddr writes addr with a v4-mapped IPv6 address as plain IPv4
 // ("[::ffff:127.0.0.1]:8002" → "127.0.0.1:8002"); any other address is
 // returned as it is.

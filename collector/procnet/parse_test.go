@@ -273,3 +273,17 @@ func TestKillRingMergesAndBounds(t *testing.T) {
 }
 
 func kmsgKillAt(pid int) (k facts.OOMKill) { k.PID = pid; return k }
+
+// canonAddr gives two addresses the same form exactly when SameAddr
+// calls them the same.
+func TestCanonAddrAgreesWithSameAddr(t *testing.T) {
+	addrs := []string{"127.0.0.1:80", "[::ffff:127.0.0.1]:80", "127.0.0.1:81", "[::1]:80", "[0:0::1]:80",
+		"[fe80::1%eth0]:80", "ghost.invalid:80", "ghost.invalid:80", "10.0.0.1:080", "10.0.0.1:80", "", "unix:/run/x.sock"}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			if got, want := canonAddr(a) == canonAddr(b), SameAddr(a, b); got != want {
+				t.Errorf("%q, %q: same form %v, SameAddr %v", a, b, got, want)
+			}
+		}
+	}
+}

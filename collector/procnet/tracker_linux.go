@@ -68,7 +68,7 @@ type Tracker struct {
 	byInode  map[uint64]*entry
 	history  []facts.ListenerChange
 	appeared []*entry             // in this sample, recorded after the gone ones
-	wants    map[string]time.Time // address → until when it is wanted
+	wants    map[string]time.Time // address (canonAddr) → until when it is wanted
 	wantAt   time.Time            // the last scan run for a want
 	scans    int
 	garbage  int
@@ -110,7 +110,7 @@ func New(opt Options) *Tracker {
 func (t *Tracker) Want(addr string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.wants[addr] = now.Add(t.opt.WantFor)
+	t.wants[canonAddr(addr)] = now.Add(t.opt.WantFor)
 }
 
 // Scans is how many owner scans have run: each reads every process's
@@ -388,13 +388,12 @@ func (t *Tracker) scanIfNeeded(ctx context.Context, now time.Time, appeared bool
 	return err
 }
 
+// wanted reports whether a listener's address is wanted: one lookup, the
+// wants being kept in canonAddr's form (comparing each with SameAddr
+// parsed both sides for every listener, a thousand wants at every sample).
 func (t *Tracker) wanted(addr string) bool {
-	for a := range t.wants {
-		if SameAddr(a, addr) {
-			return true
-		}
-	}
-	return false
+	_, ok := t.wants[canonAddr(addr)]
+	return ok
 }
 
 // scanOwners reads /proc/PID/fd of every process and records, for each
