@@ -67,21 +67,23 @@ cpu_of() {
 }
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-# tui NAME UPSTREAMS RATE CMD...: starts CMD in tmux (200x50) on a log of
-# UPSTREAMS upstreams, lets a generator append RATE lines/s (0: none),
-# and prints "cpu% rss_mb" over $secs after a 5 s warm-up.
+# tui NAME UPSTREAMS RATE BACKFILL CMD...: starts CMD in tmux (200x50) on
+# a log of UPSTREAMS upstreams, lets a generator append RATE lines/s (0:
+# none), first BACKFILL of the past at once (gwtop's windows are then full,
+# as after five minutes of following: its steady state), and prints
+# "cpu% rss_mb" over $secs after a 12 s warm-up.
 tui() {
-  local ups=$2 rate=$3
-  shift 3
+  local ups=$2 rate=$3 backfill=$4
+  shift 4
   "$out/genlog" -lines 2000 -upstreams "$ups" -access "$out/tui.log" -error /dev/null
   tmux -L "$sock" new-session -d -s bench -x 200 -y 50 "$(printf '%q ' "$@")"
   local pid
   pid=$(tmux -L "$sock" display -p -t bench '#{pane_pid}')
   if [ "$rate" -gt 0 ]; then
-    "$out/genlog" -access "$out/tui.log" -rate "$rate" -upstreams "$ups" -for "$((secs + 8))s" &
+    "$out/genlog" -access "$out/tui.log" -rate "$rate" -upstreams "$ups" -for "$((secs + 15))s" -backfill "$backfill" &
     gen_pid=$!
   fi
-  sleep 5
+  sleep 12
   local cpu rss
   cpu=$(cpu_of "$pid" "$secs")
   rss=$(rss_mb "$pid")
@@ -92,18 +94,20 @@ tui() {
 }
 
 gwtop_tui=("$out/gwtop" --config "$out/gwtop.yaml")
-read -r idle_cpu idle_rss < <(tui idle 4 0 "${gwtop_tui[@]}")
-read -r k5_cpu k5_rss < <(tui 5k 20 5000 "${gwtop_tui[@]}")
-read -r ga5_cpu ga5_rss < <(tui goaccess-5k 20 5000 goaccess "$out/tui.log" \
+# GoAccess keeps no windows: its steady state is the rate alone, and a
+# backfill would only leave it parsing the past while it is measured.
+read -r idle_cpu idle_rss < <(tui idle 4 0 0 "${gwtop_tui[@]}")
+read -r k5_cpu k5_rss < <(tui 5k 20 5000 5m "${gwtop_tui[@]}")
+read -r ga5_cpu ga5_rss < <(tui goaccess-5k 20 5000 0 goaccess "$out/tui.log" \
   --log-format='%h - %^ [%d:%t %^] "%r" %s %b "%R" "%u" %^' --date-format=%d/%b/%Y --time-format=%T)
-read -r k1_cpu k1_rss < <(tui 1000ups 1000 2000 "${gwtop_tui[@]}")
+read -r k1_cpu k1_rss < <(tui 1000ups 1000 2000 5m "${gwtop_tui[@]}")
 
 # --- the table ---------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f×", a / b; else print "—" }'; }
 mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k / 1024}'; }
 lps() { awk -v n="$lines" -v s="$1" 'BEGIN{printf "%.2fM lines/s", n / s / 1e6}'; }
 echo
-echo "gwtop $(git describe --tags --always --dirty 2>/dev/null || echo dev) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); TUI figures over ${secs} s in tmux 200x50"
+echo "gwtop $(git describe --tags --always --dirty 2>/dev/null || echo dev) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); TUI figures over ${secs} s in tmux 200x50, after 5 minutes of lines (windows full)"
 echo
 echo "| measure | gwtop | reference | gwtop / reference | goal | gwtop / goal |"
 echo "|---|---|---|---|---|---|"
