@@ -39,9 +39,9 @@ const (
 	// splitCtxEvery is how many lines pass between checks of ctx.
 	splitCtxEvery = 4096
 	// minSteal is the least a chunk must have left to read for an idle
-	// worker to take its second half: a part of 4 MiB or more is worth
-	// more than its merge costs.
-	minSteal = 8 << 20
+	// worker to take its second half: a part of 1 MiB (5-10 ms to read)
+	// is worth more than its merge (0.5-1.5 ms for such a part).
+	minSteal = 2 << 20
 )
 
 // splitter is a lineLog's parallel backlog reader and, once it has

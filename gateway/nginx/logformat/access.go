@@ -520,16 +520,44 @@ func (f *Format) attempts(rec *Record, s string, up *[numUp]span) error {
 	if lead < 0 {
 		return nil
 	}
+	json := f.escape == escapeJSON
+	if json {
+		if v := rec.up[lead]; v == "" || v == "-" {
+			return nil // no upstream was involved
+		}
+	} else if sp := up[lead]; sp.to == sp.from || sp.to-sp.from == 1 && s[sp.from] == '-' {
+		return nil
+	}
+	// One attempt, as most lines have: no list holds a space, so none
+	// has a separator, and each value is the attempt's.
+	single := true
+	for _, u := range f.ups {
+		if json && strings.IndexByte(rec.up[u], ' ') >= 0 || !json && spaceBefore(s, up[u].from, up[u].to) >= 0 {
+			single = false
+			break
+		}
+	}
+	if single {
+		a := Attempt{ConnectTime: -1, HeaderTime: -1, ResponseTime: -1}
+		for _, u := range f.ups {
+			v := rec.up[u]
+			if !json {
+				v = s[up[u].from:up[u].to]
+			}
+			if err := a.set(u, v); err != nil {
+				return err
+			}
+		}
+		rec.Attempts = append(rec.Attempts, a)
+		return nil
+	}
 	var its [numUp]listIter
 	for _, u := range f.ups {
-		if f.escape == escapeJSON {
+		if json {
 			its[u] = listIter{s: rec.up[u], to: len(rec.up[u])}
 		} else {
 			its[u] = listIter{s: s, from: up[u].from, to: up[u].to}
 		}
-	}
-	if it := &its[lead]; it.to == it.from || it.to-it.from == 1 && it.s[it.from] == '-' {
-		return nil // no upstream was involved
 	}
 	for {
 		v, group, ok := its[lead].next()
