@@ -18,8 +18,8 @@ import (
 const (
 	probeHistory  = 60
 	evidenceLines = 20
-	maxLineLen    = 2048 // evidence lines are cut to this many bytes
-	maxUpstreams  = 5000 // beyond this the least recently seen unnamed upstream is forgotten
+	maxLineLen    = 2048  // evidence lines are cut to this many bytes
+	maxUpstreams  = 20000 // beyond this the least recently seen unnamed upstreams are forgotten
 	maxEvents     = 200
 	// GatewayName is the pseudo-upstream that takes failures naming no
 	// upstream and no host (nginx's own limits, say).

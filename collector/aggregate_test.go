@@ -375,7 +375,7 @@ func manyUpstreams(n int, active bool) (*Aggregator, *fakeClock) {
 // snapshot itself).
 func BenchmarkSnapshot(b *testing.B) {
 	// 10,000 addresses are more rows than an aggregator keeps
-	// (maxUpstreams): its snapshot has the 5,000 most recently seen.
+	// (maxUpstreams) no more: 20,000 are kept.
 	for _, n := range []int{1000, 10000} {
 		a, clk := manyUpstreams(n, true)
 		a.Snapshot()

@@ -34,7 +34,7 @@ type latHist struct {
 const (
 	latAccuracy  = 0.01
 	latMaxBins   = 1024
-	latSparseMax = 32
+	latSparseMax = 128
 	// Bins a dense store leaves free beyond the range it first covers, so
 	// that a spread of latencies does not regrow it sample by sample.
 	latSlack = 4
