@@ -1,6 +1,10 @@
 package collector
 
-import "math"
+import (
+	"math"
+
+	"github.com/gwtop/gwtop/model"
+)
 
 // latHist is gwtop's latency sketch: DDSketch's logarithmic mapping at
 // 1 % relative accuracy (the same bins, the same quantiles, as
@@ -197,7 +201,11 @@ func (h *latHist) grow(idx int32) {
 	lo, hi := min(h.lo, idx), max(h.hi, idx)
 	oldOff, old, oldLo, oldHi := h.off, h.bins, h.lo, h.hi
 	h.bins = nil
-	h.alloc(lo, hi)
+	// room for a quarter more each side, so that a spreading row's
+	// totals regrow a few times, not at every new extreme
+	span := hi - lo + 1
+	extra := max(0, min(span/4, (latMaxBins-span)/2))
+	h.alloc(lo-extra, hi+extra)
 	keepLo := max(lo, hi-latMaxBins+1) // alloc's h.off
 	for k := oldLo; k <= oldHi; k++ {
 		c := old[k-oldOff]
@@ -341,4 +349,97 @@ func (h *latHist) quantiles(qs []float64, out []float64) {
 	for ; qi < len(qs); qi++ {
 		out[qi] = latValue(last)
 	}
+}
+
+// latCursor walks a sketch's non-empty bins, lowest first.
+type latCursor struct {
+	h   *latHist
+	i   int   // next pair (sparse)
+	k   int32 // next bin (dense)
+	idx int32 // the current bin and its samples; n == 0 at the end
+	n   uint64
+}
+
+func newLatCursor(h *latHist) latCursor {
+	c := latCursor{h: h}
+	if h != nil && h.bins != nil {
+		c.k = h.lo
+	}
+	c.next()
+	return c
+}
+
+func (c *latCursor) next() {
+	c.n = 0
+	h := c.h
+	if h == nil {
+		return
+	}
+	if h.bins == nil {
+		if c.i < len(h.pairs) {
+			c.idx, c.n = int32(h.pairs[c.i].idx), uint64(h.pairs[c.i].n)
+			c.i++
+		}
+		return
+	}
+	for ; c.k <= h.hi; c.k++ {
+		if n := h.bins[c.k-h.off]; n != 0 {
+			c.idx, c.n = c.k, n
+			c.k++
+			return
+		}
+	}
+}
+
+// quantiles2 is the quantiles of the sum of a and b (either may be nil),
+// without making the sum: a window's past and its current bucket.
+func quantiles2(a, b *latHist) model.Latency {
+	switch {
+	case a == nil || a.n == 0:
+		return quantiles(b)
+	case b == nil || b.n == 0:
+		return quantiles(a)
+	}
+	qs := latQuantiles
+	var out [3]float64
+	n := a.n + b.n
+	count := float64(n)
+	zero := float64(a.zero + b.zero)
+	qi := 0
+	for qi < len(qs) && float64(qs[qi]*(count-1)) < zero {
+		qi++ // 0 ms
+	}
+	var need [3]uint64
+	for i := qi; i < len(qs); i++ {
+		need[i] = uint64(max(float64(qs[i]*(count-1))-zero, 0)) + 1
+	}
+	ca, cb := newLatCursor(a), newLatCursor(b)
+	var acc uint64
+	last := int32(0)
+	for qi < len(qs) && (ca.n > 0 || cb.n > 0) {
+		var idx int32
+		var k uint64
+		switch {
+		case cb.n == 0 || ca.n > 0 && ca.idx < cb.idx:
+			idx, k = ca.idx, ca.n
+			ca.next()
+		case ca.n == 0 || cb.idx < ca.idx:
+			idx, k = cb.idx, cb.n
+			cb.next()
+		default: // the same bin in both
+			idx, k = ca.idx, ca.n+cb.n
+			ca.next()
+			cb.next()
+		}
+		acc += k
+		last = idx
+		for qi < len(qs) && acc >= need[qi] {
+			out[qi] = latValue(idx)
+			qi++
+		}
+	}
+	for ; qi < len(qs); qi++ {
+		out[qi] = latValue(last)
+	}
+	return model.Latency{P50: round2(out[0]), P95: round2(out[1]), P99: round2(out[2]), Count: int64(n)}
 }

@@ -30,6 +30,10 @@ type counts struct {
 	// see none).
 	causes  *[model.NumCauses]int64
 	latency *latHist // milliseconds; nil until the first sample
+	// past is a window's latency it does not own, read beside latency:
+	// the ring's sum of its completed buckets (Snapshot's scratch windows
+	// only; merge ignores it).
+	past *latHist
 	// p95 caches the bucket's p95 for the sparkline: only the current
 	// bucket gets new samples, so the other 29 need not be queried again
 	// at every snapshot.
@@ -121,6 +125,21 @@ func (c *counts) merge(o *counts) {
 	if o == nil {
 		return
 	}
+	c.mergeCounts(o)
+	if o.latency != nil && o.latency.n > 0 {
+		if c.latency == nil {
+			c.latency = &latHist{}
+		}
+		c.latency.merge(o.latency)
+		c.p95ok = false
+	}
+}
+
+// mergeCounts adds o's counts into c, not its latency.
+func (c *counts) mergeCounts(o *counts) {
+	if o == nil {
+		return
+	}
 	c.requests += o.requests
 	c.errors5xx += o.errors5xx
 	c.failures += o.failures
@@ -135,13 +154,6 @@ func (c *counts) merge(o *counts) {
 	for _, cn := range o.codes {
 		c.addCode(cn.code, cn.n)
 	}
-	if o.latency != nil && o.latency.n > 0 {
-		if c.latency == nil {
-			c.latency = &latHist{}
-		}
-		c.latency.merge(o.latency)
-		c.p95ok = false
-	}
 }
 
 // ring is a fixed ring of buckets keyed by bucket index (unix seconds /
@@ -150,19 +162,18 @@ func (c *counts) merge(o *counts) {
 type ring struct {
 	idx [numBuckets]int64
 	b   [numBuckets]*counts
-	// past holds the sum of the completed buckets of the five-minute
-	// window ending in bucket past.at: a snapshot then merges it and the
-	// current bucket instead of thirty buckets (the minute's six are
-	// merged each time: a cache of them would cost more memory than it
-	// saves time). A write to any other bucket than past.at (a late
-	// line, a backlog's merge) makes it stale.
+	// past holds the sums of the completed buckets of the windows ending
+	// in bucket past.at: a snapshot adds the current bucket's counts to
+	// them and reads the latency quantiles off the past's sketch and the
+	// current bucket's together, merging no sketch. A write to any other
+	// bucket than past.at (a late line, a backlog's merge) makes it stale.
 	past *pastWindow
 }
 
 type pastWindow struct {
-	at int64
-	ok bool
-	m5 counts // buckets at-29..at-1
+	at     int64
+	ok     bool
+	m1, m5 counts // buckets at-5..at-1 and at-29..at-1
 }
 
 func newRing() *ring {
@@ -219,17 +230,29 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 		r.past = p
 	}
 	if !p.ok || p.at != now {
+		p.m1.reset()
 		p.m5.reset()
 		for k := int64(1); k < numBuckets; k++ {
-			p.m5.merge(r.get(now - k))
+			b := r.get(now - k)
+			if k < bucketsPerMinute {
+				p.m1.merge(b)
+			}
+			p.m5.merge(b)
 		}
 		p.at, p.ok = now, true
 	}
-	for k := int64(0); k < bucketsPerMinute; k++ {
-		m1.merge(r.get(now - k))
+	cur := r.get(now)
+	for _, w := range []struct{ dst, past *counts }{{m1, &p.m1}, {m5, &p.m5}} {
+		w.dst.mergeCounts(w.past)
+		w.dst.mergeCounts(cur)
+		w.dst.past = w.past.latency
+		if cur != nil && cur.latency != nil && cur.latency.n > 0 {
+			if w.dst.latency == nil {
+				w.dst.latency = &latHist{}
+			}
+			w.dst.latency.merge(cur.latency)
+		}
 	}
-	m5.merge(&p.m5)
-	m5.merge(r.get(now))
 }
 
 var latQuantiles = []float64{0.5, 0.95, 0.99}
@@ -263,7 +286,7 @@ func latencyBins(h *latHist) []model.LatencyBin {
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
 func (c *counts) window(seconds int, elapsed float64) model.Window {
-	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: quantiles(c.latency)}
+	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: quantiles2(c.past, c.latency)}
 	if c.requests > 0 {
 		w.Rate5xx = float64(c.errors5xx) / float64(c.requests)
 	}
