@@ -347,3 +347,58 @@ func TestLatHistSparseOverflow(t *testing.T) {
 		t.Fatalf("quantiles %v", q)
 	}
 }
+
+// latIndex puts every value in the bin the library's logarithm does: log-
+// spread values over the whole float range, every whole millisecond and
+// every value nginx can write (d.ddd seconds), microseconds, bin edges.
+func TestLatIndexMatchesLog(t *testing.T) {
+	check := func(v float64) {
+		if v <= latMinValue {
+			return
+		}
+		if got, want := latIndex(v), latIndexLog(v); got != want {
+			t.Fatalf("latIndex(%v) = %d, the logarithm's bin %d", v, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 2_000_000 {
+		check(math.Pow(10, r.Float64()*600-300))
+	}
+	for ms := range 200_000 {
+		check(float64(ms))
+		check(float64(ms) / 1000 * 1000) // a "0.012" read and scaled
+		check(float64(ms) / 1000)
+	}
+	for k := int32(-2000); k < 2000; k++ { // around every bin edge near 1 ms
+		edge := math.Exp(float64(k) / latMultiplier)
+		for _, d := range []float64{-1e-12, -1e-15, 0, 1e-15, 1e-12} {
+			check(edge * (1 + d))
+		}
+		check(math.Nextafter(edge, 0))
+		check(math.Nextafter(edge, math.Inf(1)))
+	}
+	check(math.SmallestNonzeroFloat64 * 4)
+	check(math.MaxFloat64 / 4)
+}
+
+func BenchmarkLatIndex(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float64, 4096)
+	for i := range vals {
+		vals[i] = sample(r, 3) + 0.001
+	}
+	b.Run("table", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_ = latIndex(vals[i&4095])
+			i++
+		}
+	})
+	b.Run("log", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_ = latIndexLog(vals[i&4095])
+			i++
+		}
+	})
+}
