@@ -42,21 +42,30 @@ func (l loop) run(ctx context.Context, inflight chan struct{}) {
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
 	for {
-		select {
-		case inflight <- struct{}{}:
-		case <-ctx.Done():
+		if !l.attempt(ctx, inflight) {
 			return
 		}
-		actx, cancel := context.WithTimeout(ctx, l.timeout)
-		l.fn(actx)
-		cancel()
-		<-inflight
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// attempt runs fn once in a slot of inflight, under the loop's timeout;
+// false when ctx ended before a slot was free.
+func (l loop) attempt(ctx context.Context, inflight chan struct{}) bool {
+	select {
+	case inflight <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	actx, cancel := context.WithTimeout(ctx, l.timeout)
+	l.fn(actx)
+	cancel()
+	<-inflight
+	return true
 }
 
 // runAligned is run for an aligned loop: each attempt starts at the next
@@ -71,15 +80,9 @@ func (l loop) runAligned(ctx context.Context, inflight chan struct{}) {
 			return
 		case <-t.C:
 		}
-		select {
-		case inflight <- struct{}{}:
-		case <-ctx.Done():
+		if !l.attempt(ctx, inflight) {
 			return
 		}
-		actx, cancel := context.WithTimeout(ctx, l.timeout)
-		l.fn(actx)
-		cancel()
-		<-inflight
 		t.Reset(untilNext(time.Now(), l.interval))
 	}
 }
