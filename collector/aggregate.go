@@ -763,16 +763,9 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		top = out.Causes[0].Code
 	}
 	// Spark series, oldest first.
-	out.SparkP95 = make([]float64, numBuckets)
-	out.Spark5xx = make([]float64, numBuckets)
-	for k := int64(0); k < numBuckets; k++ {
-		b := u.ring.get(idx - numBuckets + 1 + k)
-		if b == nil {
-			continue
-		}
-		out.SparkP95[k] = b.p95ms()
-		out.Spark5xx[k] = float64(b.errors5xx)
-	}
+	spark := make([]float64, 2*numBuckets)
+	out.SparkP95, out.Spark5xx = spark[:numBuckets:numBuckets], spark[numBuckets:]
+	u.ring.spark(idx, out.SparkP95, out.Spark5xx)
 	out.State, out.StateReason = diagnose.State(diagnose.Signals{
 		Probes:     out.ProbeHistory,
 		Requests1m: w1.Requests, Errors5xx1m: w1.Errors5xx, Failures1m: m1.failures, HardFailures1m: hard,

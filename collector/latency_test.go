@@ -295,6 +295,17 @@ func TestRingWindowsCachedPast(t *testing.T) {
 		var m1, m5 counts
 		rg.windows(now, &m1, &m5)
 		w1, w5 := windowsByHand(rg, now)
+		var p95, e5 [numBuckets]float64
+		rg.spark(now, p95[:], e5[:])
+		for k := range int64(numBuckets) {
+			var wp, we float64
+			if b := rg.get(now - numBuckets + 1 + k); b != nil {
+				wp, we = quantiles(b.latency).P95, float64(b.errors5xx)
+			}
+			if p95[k] != wp || e5[k] != we {
+				t.Fatalf("step %d: sparkline point %d is p95 %v, 5xx %v; the bucket holds %v, %v", step, k, p95[k], e5[k], wp, we)
+			}
+		}
 		for _, c := range []struct {
 			name      string
 			got, want *counts

@@ -174,6 +174,9 @@ type pastWindow struct {
 	at     int64
 	ok     bool
 	m1, m5 counts // buckets at-5..at-1 and at-29..at-1
+	// the sparklines' points of buckets at-29..at-1, oldest first: a
+	// snapshot reads them here, not from 29 bucket objects per row
+	p95, e5 [numBuckets - 1]float64
 }
 
 func newRing() *ring {
@@ -238,6 +241,10 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 				p.m1.merge(b)
 			}
 			p.m5.merge(b)
+			p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = 0, 0
+			if b != nil {
+				p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = b.p95ms(), float64(b.errors5xx)
+			}
 		}
 		p.at, p.ok = now, true
 	}
@@ -252,6 +259,25 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 			}
 			w.dst.latency.merge(cur.latency)
 		}
+	}
+}
+
+// spark fills the sparklines' 30 points ending at bucket now, oldest
+// first: p95 latency and 5xx count per bucket. windows(now) must have run
+// since the last write (it readies the cached past).
+func (r *ring) spark(now int64, p95, e5 []float64) {
+	if r == nil || r.past == nil || !r.past.ok || r.past.at != now {
+		for k := range int64(numBuckets) {
+			if b := r.get(now - numBuckets + 1 + k); b != nil {
+				p95[k], e5[k] = b.p95ms(), float64(b.errors5xx)
+			}
+		}
+		return
+	}
+	copy(p95, r.past.p95[:])
+	copy(e5, r.past.e5[:])
+	if b := r.get(now); b != nil {
+		p95[numBuckets-1], e5[numBuckets-1] = b.p95ms(), float64(b.errors5xx)
 	}
 }
 
