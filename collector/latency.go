@@ -325,69 +325,9 @@ func (h *latHist) clone() *latHist {
 	return c
 }
 
-// quantiles returns the values at qs (ascending), as the
-// library's GetValueAtQuantile computes them: the bin of rank q·(n−1).
-// The walk stops at the last quantile's bin.
-func (h *latHist) quantiles(qs []float64, out []float64) {
-	if h.n == 0 {
-		return
-	}
-	count := float64(h.n)
-	zero := float64(h.zero)
-	qi := 0
-	// ranks below the zeros are 0 ms
-	for qi < len(qs) && float64(qs[qi]*(count-1)) < zero {
-		out[qi] = 0
-		qi++
-	}
-	if qi == len(qs) {
-		return
-	}
-	// The bin of rank r is the first whose running count passes r: with
-	// whole counts, reaches floor(r)+1.
-	var buf [8]uint64
-	need := buf[:]
-	if len(qs) > len(buf) {
-		need = make([]uint64, len(qs))
-	}
-	for i := qi; i < len(qs); i++ {
-		need[i] = uint64(max(float64(qs[i]*(count-1))-zero, 0)) + 1
-	}
-	var acc uint64
-	last := int32(0)
-	if h.bins == nil {
-		for _, p := range h.pairs {
-			acc += uint64(p.n)
-			last = int32(p.idx)
-			for qi < len(qs) && acc >= need[qi] {
-				out[qi] = latValue(last)
-				qi++
-			}
-			if qi == len(qs) {
-				return
-			}
-		}
-	} else {
-		for k := h.lo; k <= h.hi; k++ {
-			c := h.bins[k-h.off]
-			if c == 0 {
-				continue
-			}
-			acc += c
-			last = k
-			for qi < len(qs) && acc >= need[qi] {
-				out[qi] = latValue(k)
-				qi++
-			}
-			if qi == len(qs) {
-				return
-			}
-		}
-	}
-	for ; qi < len(qs); qi++ {
-		out[qi] = latValue(last)
-	}
-}
+// quantiles returns the values at qs (ascending), as the library's
+// GetValueAtQuantile computes them: the bin of rank q·(n−1).
+func (h *latHist) quantiles(qs []float64, out []float64) { quantilesOf(qs, out, h, nil) }
 
 // latCursor walks a sketch's non-empty bins, lowest first.
 type latCursor struct {
@@ -432,22 +372,41 @@ func (c *latCursor) next() {
 // quantiles2 is the quantiles of the sum of a and b (either may be nil),
 // without making the sum: a window's past and its current bucket.
 func quantiles2(a, b *latHist) model.Latency {
-	switch {
-	case a == nil || a.n == 0:
-		return quantiles(b)
-	case b == nil || b.n == 0:
-		return quantiles(a)
+	var q [3]float64
+	n := quantilesOf(latQuantiles, q[:], a, b)
+	if n == 0 {
+		return model.Latency{}
 	}
-	qs := latQuantiles
-	var out [3]float64
-	n := a.n + b.n
-	count := float64(n)
-	zero := float64(a.zero + b.zero)
+	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(n)}
+}
+
+// quantilesOf fills out with the values at qs (ascending) of the sum of a
+// and b (either may be nil) and returns the samples: the bin of rank
+// q·(n−1), as the library computes it, 0 ms below the zeros. The bins
+// are walked once, both sketches together, up to the last quantile's.
+func quantilesOf(qs, out []float64, a, b *latHist) uint64 {
+	var n, zeros uint64
+	for _, h := range []*latHist{a, b} {
+		if h != nil {
+			n, zeros = n+h.n, zeros+h.zero
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	count, zero := float64(n), float64(zeros)
 	qi := 0
 	for qi < len(qs) && float64(qs[qi]*(count-1)) < zero {
-		qi++ // 0 ms
+		out[qi] = 0
+		qi++
 	}
-	var need [3]uint64
+	// The bin of rank r is the first whose running count passes r: with
+	// whole counts, reaches floor(r)+1.
+	var buf [8]uint64
+	need := buf[:]
+	if len(qs) > len(buf) {
+		need = make([]uint64, len(qs))
+	}
 	for i := qi; i < len(qs); i++ {
 		need[i] = uint64(max(float64(qs[i]*(count-1))-zero, 0)) + 1
 	}
@@ -479,5 +438,5 @@ func quantiles2(a, b *latHist) model.Latency {
 	for ; qi < len(qs); qi++ {
 		out[qi] = latValue(last)
 	}
-	return model.Latency{P50: round2(out[0]), P95: round2(out[1]), P99: round2(out[2]), Count: int64(n)}
+	return n
 }

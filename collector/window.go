@@ -283,14 +283,7 @@ func (r *ring) spark(now int64, p95, e5 []float64) {
 
 var latQuantiles = []float64{0.5, 0.95, 0.99}
 
-func quantiles(h *latHist) model.Latency {
-	if h == nil || h.n == 0 {
-		return model.Latency{}
-	}
-	var q [3]float64
-	h.quantiles(latQuantiles, q[:])
-	return model.Latency{P50: round2(q[0]), P95: round2(q[1]), P99: round2(q[2]), Count: int64(h.n)}
-}
+func quantiles(h *latHist) model.Latency { return quantiles2(h, nil) }
 
 // latencyBins copies a sketch's bins for the metrics exporter's
 // histograms (model.Upstream.LatencyBins), lowest first (0 ms first of
