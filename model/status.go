@@ -53,11 +53,8 @@ func (c StatusClasses) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an object of class names; null leaves no counts.
 func (c *StatusClasses) UnmarshalJSON(b []byte) error {
 	*c = StatusClasses{}
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return nil
-	}
-	var m map[string]int64
-	if err := json.Unmarshal(b, &m); err != nil {
+	m, err := countObject(b)
+	if err != nil {
 		return err
 	}
 	for k, n := range m {
@@ -122,11 +119,8 @@ func (c StatusCodes) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an object of decimal codes.
 func (c *StatusCodes) UnmarshalJSON(b []byte) error {
 	*c = nil
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return nil
-	}
-	var m map[string]int64
-	if err := json.Unmarshal(b, &m); err != nil {
+	m, err := countObject(b)
+	if err != nil || m == nil {
 		return err
 	}
 	out := make(StatusCodes, 0, len(m))
@@ -139,4 +133,14 @@ func (c *StatusCodes) UnmarshalJSON(b []byte) error {
 	}
 	*c = out.Sorted()
 	return nil
+}
+
+// countObject reads a JSON object of counts; null reads as none.
+func countObject(b []byte) (map[string]int64, error) {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return nil, nil
+	}
+	var m map[string]int64
+	err := json.Unmarshal(b, &m)
+	return m, err
 }
