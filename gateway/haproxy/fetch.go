@@ -139,27 +139,37 @@ func (t *target) readHTTP(ctx context.Context) (Table, []byte, error) {
 // readSocket asks the runtime API for "show stat" in its non-interactive
 // mode: one command, the answer, then HAProxy closes the connection.
 func (t *target) readSocket(ctx context.Context) (Table, []byte, error) {
+	c, stop, err := t.command(ctx, "show stat")
+	if err != nil {
+		return Table{}, nil, err
+	}
+	defer stop()
+	h := &headReader{r: &socketReader{ctx: ctx, c: c, shown: t.shown}}
+	tab, err := ReadStats(h)
+	return tab, h.head, err
+}
+
+// command connects to the runtime socket and sends one command; the
+// connection has ctx's deadline (10 s without one) and is closed when ctx
+// ends, which interrupts a blocked read. stop closes it.
+func (t *target) command(ctx context.Context, cmd string) (net.Conn, func(), error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, t.network, t.addr)
 	if err != nil {
-		return Table{}, nil, fmt.Errorf("haproxy socket %s: %v", t.shown, err)
+		return nil, nil, fmt.Errorf("haproxy socket %s: %v", t.shown, err)
 	}
-	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	} else {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	}
-	// Closing the connection when ctx ends interrupts a blocked read
-	// even without a deadline.
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	if _, err := io.WriteString(c, "show stat\n"); err != nil {
-		return Table{}, nil, fmt.Errorf("haproxy socket %s: sending \"show stat\": %v", t.shown, err)
+	unwatch := context.AfterFunc(ctx, func() { c.Close() })
+	stop := func() { unwatch(); c.Close() }
+	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("haproxy socket %s: sending %q: %v", t.shown, cmd, err)
 	}
-	h := &headReader{r: &socketReader{ctx: ctx, c: c, shown: t.shown}}
-	tab, err := ReadStats(h)
-	return tab, h.head, err
+	return c, stop, nil
 }
 
 // socketReader reads the runtime API's answer through maxStats, with

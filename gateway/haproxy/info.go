@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"net"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // procInfo is what "show info" says of the process answering the runtime
@@ -31,22 +29,11 @@ func (t *target) readInfo(ctx context.Context) procInfo {
 	if t.network == "" {
 		return procInfo{}
 	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, t.network, t.addr)
+	c, stop, err := t.command(ctx, "show info")
 	if err != nil {
 		return procInfo{}
 	}
-	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	} else {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	}
-	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if _, err := io.WriteString(c, "show info\n"); err != nil {
-		return procInfo{}
-	}
 	return parseInfo(io.LimitReader(c, maxInfo))
 }
 
