@@ -35,8 +35,9 @@ test: deps vet lint
 	@$(MAKE) --no-print-directory release-check
 
 # Install the gateways and app servers (gunicorn with Flask, uWSGI,
-# php-fpm) the integration tests start for real, and Prometheus (its
-# server and promtool: gwtop serve's and the fleet view's tests).
+# php-fpm) the integration tests start for real, Prometheus (its
+# server and promtool: gwtop serve's and the fleet view's tests) and tmux
+# (the terminal the full-screen TUI's test runs in).
 deps:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
@@ -49,6 +50,7 @@ deps:
 	[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing="$$missing uwsgi-plugin-python3"; \
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
 	{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

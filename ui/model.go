@@ -52,6 +52,9 @@ type Model struct {
 	// idle screen is not rendered again four times a second.
 	still bool
 	frame *frameCache
+	// ring rings the terminal's bell where the screen (not Bubble Tea's
+	// renderer) draws; nil is tea.Raw.
+	ring func()
 }
 
 // frameCache is the last frame View rendered; shared by the copies of a
@@ -446,6 +449,10 @@ func (m *Model) bell(s *model.Snapshot) tea.Cmd {
 		m.flash, m.flashUntil = g.Note, s.Time.Add(2*time.Second)
 		if m.flash == "" {
 			m.flash = "alert"
+		}
+		if m.ring != nil {
+			ring := m.ring
+			return func() tea.Msg { ring(); return nil }
 		}
 		return tea.Raw("\a")
 	}

@@ -12,7 +12,9 @@ import (
 )
 
 // fps is the most frames a second the screen draws: a key is drawn within
-// 100 ms, the threshold of a response felt as immediate. Bubble Tea's
+// 100 ms, the threshold of a response felt as immediate. gwtop's screen
+// (screen.go) draws on demand at that pace at most; where it does not run
+// (stdin or stdout not a terminal, not Unix), Bubble Tea's
 // renderer (v2.1) wakes up at this pace for the program's whole life,
 // whether or not anything changed, and its pace cannot change while it
 // runs: each of those wakeups costs an idle gwtop ~0.02 % of a core (the
@@ -22,9 +24,8 @@ import (
 const fps = 10
 
 // Run runs the UI until the operator quits (q, Ctrl+C), ctx is cancelled, or
-// the process gets SIGTERM. In every case Bubble Tea restores the terminal
-// (leaves the alt screen, disables the mouse, resets raw mode) before Run
-// returns; a cancelled ctx or SIGTERM is a normal exit and returns nil.
+// the process gets SIGTERM. In every case the terminal is restored (the
+// alt screen left, the mouse disabled, raw mode reset) before Run returns; a cancelled ctx or SIGTERM is a normal exit and returns nil.
 //
 // The environment (Options.Getenv) decides how: a terminal without cursor
 // addressing (TERM=dumb) gets the line mode instead of the full-screen
@@ -50,7 +51,11 @@ func Run(ctx context.Context, src Source, opt Options) error {
 	if opt.LineMode || term.lines {
 		return runLines(ctx, src, opt.withDefaults(), term.columns)
 	}
-	p := tea.NewProgram(New(src, opt), tea.WithContext(ctx), tea.WithFPS(fps))
+	m := New(src, opt)
+	if ok, err := runScreen(ctx, m, os.Environ()); ok {
+		return err
+	}
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(fps))
 	_, err := p.Run()
 	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
