@@ -47,7 +47,8 @@ type overviewPane struct {
 	hist     gwHistory
 	markers  []Marker
 	timeline []string
-	drawn    histMark // the history the timeline was drawn from
+	drawn    histMark   // the history the timeline was drawn from
+	charts   chartMemos // the timeline's charts as last drawn
 }
 
 func newOverview(c *Common) *overviewPane {
@@ -73,6 +74,7 @@ func (o *overviewPane) ApplyStyles() {
 	st.Blurred.Placeholder = s.Muted
 	o.filter.SetStyles(st)
 	o.paints = newRowPaints(&o.c.Styles)
+	o.charts = nil // drawn in the old theme
 	o.drawTimeline()
 }
 
@@ -114,7 +116,10 @@ func (o *overviewPane) drawTimeline() {
 		o.timeline = nil
 		return
 	}
-	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows}
+	if o.charts == nil {
+		o.charts = chartMemos{}
+	}
+	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts}
 	o.timeline = t.lines()
 	o.drawn = o.hist.mark()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,7 +194,36 @@ type timeline struct {
 	hist    gwHistory
 	snap    *model.Snapshot
 	markers []Marker
-	order   []int // the overview's row order, for the failure lines
+	order   []int      // the overview's row order, for the failure lines
+	charts  chartMemos // the charts as last drawn, by name; nil draws each
+}
+
+// chartMemos keeps each chart's lines with what they were drawn from: the
+// timeline is redrawn at every snapshot (every second, for the clock), and
+// its columns, five to fifteen seconds each, mostly have not moved.
+type chartMemos map[string]*chartMemo
+
+type chartMemo struct {
+	cur, hiText string
+	hi          float64
+	height      int
+	estCols     int
+	series      []float64
+	lines       []string
+}
+
+// same reports whether the memo was drawn from these figures (NaN, no
+// data, equal to NaN).
+func (c *chartMemo) same(cur, hiText string, hi float64, height, estCols int, series []float64) bool {
+	if c.cur != cur || c.hiText != hiText || c.hi != hi || c.height != height || c.estCols != estCols || len(c.series) != len(series) {
+		return false
+	}
+	for i, v := range series {
+		if w := c.series[i]; v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // timelineMinHeight is the least the lower part is drawn in: a title, three
@@ -244,6 +274,18 @@ func (t *timeline) lines() []string {
 	out = append(out, g.Fit(title, t.width))
 
 	chart := func(name, cur, hiText string, series []float64, hi float64) {
+		memo := t.charts[name]
+		if memo != nil && memo.same(cur, hiText, hi, chartH, estCols, series) {
+			out = append(out, memo.lines...)
+			return
+		}
+		first := len(out)
+		defer func() {
+			if t.charts != nil {
+				t.charts[name] = &chartMemo{cur: cur, hiText: hiText, hi: hi, height: chartH, estCols: estCols,
+					series: slices.Clone(series), lines: slices.Clone(out[first:])}
+			}
+		}()
 		rows := render.Chart(series, chartH, hi)
 		for r, row := range rows {
 			label := ""

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -366,5 +368,55 @@ func BenchmarkTimelineSnapshot(b *testing.B) {
 		s.Time = s.Time.Add(time.Duration(i) * 500 * time.Millisecond)
 		i++
 		m = update(m, SnapshotMsg{Snapshot: &s})
+	}
+}
+
+// TestTimelineChartMemo: the overview redraws its timeline from charts it
+// keeps; after each of the deploy's snapshots, each second for a minute
+// past its end (the figures changing now and then), and a theme change,
+// the timeline drawn from the kept charts is the one drawn from nothing.
+func TestTimelineChartMemo(t *testing.T) {
+	snaps := deploySnapshots()
+	m := newTestModelOpts(200, 60, Options{Theme: "dark"}, snaps[0])
+	check := func(what string) {
+		t.Helper()
+		o := ov(m)
+		h := o.height - o.tableH
+		if len(o.charts) == 0 {
+			t.Fatalf("%s: no chart kept", what)
+		}
+		kept := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts}
+		fresh := kept
+		fresh.charts = nil
+		if got, want := kept.lines(), fresh.lines(); !slices.Equal(got, want) {
+			t.Fatalf("%s: the kept charts drew\n%s\nnot\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	for i, s := range snaps[1:] {
+		m = update(m, SnapshotMsg{Snapshot: s})
+		check(fmt.Sprintf("snapshot %d", i+1))
+	}
+	last := snaps[len(snaps)-1]
+	for i := range 60 {
+		s := *last
+		s.Time = last.Time.Add(time.Duration(i+1) * time.Second)
+		if i%7 == 3 {
+			s.ReqPerSec, s.LatencyMS.P95 = float64(100+i), float64(10*i)
+		}
+		m = update(m, SnapshotMsg{Snapshot: &s})
+		check(fmt.Sprintf("second %d", i+1))
+	}
+	m = press(m, "t")
+	check("after a theme change")
+
+	// The same columns under other current figures: the labels change.
+	o := ov(m)
+	cur := *o.snap
+	cur.ReqPerSec, cur.Rate5xx, cur.LatencyMS.P95 = 12345, 0.5, 4321
+	kept := timeline{c: o.c, width: o.width, height: o.height - o.tableH, hist: o.hist, snap: &cur, markers: o.markers, order: o.rows, charts: o.charts}
+	fresh := kept
+	fresh.charts = nil
+	if got, want := kept.lines(), fresh.lines(); !slices.Equal(got, want) {
+		t.Fatalf("new current figures: the kept charts drew\n%s\nnot\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
