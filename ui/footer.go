@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"github.com/gwtop/gwtop/ui/render"
 )
 
@@ -24,13 +26,38 @@ func (m Model) footerView(w int) string {
 	}
 	crumbs := s.Crumb.Render(m.crumbs())
 	room := w - render.Width(crumbs) - render.Width(right) - 4
-	fh := m.footerHelp
-	fh.SetWidth(max(room, 0))
 	left := crumbs
 	if room > 10 {
-		left += "  " + fh.ShortHelpView(top.ShortHelp())
+		left += "  " + m.shortHelp(top.ShortHelp(), room)
 	}
 	return spread(m.common.Glyphs, left, s.Footer.Render(right), w)
+}
+
+// helpMemo keeps the footer's short help as last drawn: it is the same at
+// nearly every frame, and drawing it is a tenth of an idle frame's cost.
+type helpMemo struct {
+	key  string
+	view string
+}
+
+// shortHelp is the footer's help for bindings in room cells.
+func (m Model) shortHelp(bindings []key.Binding, room int) string {
+	var k strings.Builder
+	k.WriteString(strconv.Itoa(room))
+	for _, b := range bindings {
+		h := b.Help()
+		k.WriteString("\x00" + strings.Join(b.Keys(), "\x01") + "\x01" + h.Key + "\x01" + h.Desc + "\x01" + strconv.FormatBool(b.Enabled()))
+	}
+	if memo := m.help; memo != nil && memo.key == k.String() {
+		return memo.view
+	}
+	fh := m.footerHelp
+	fh.SetWidth(room)
+	view := fh.ShortHelpView(bindings)
+	if m.help != nil {
+		m.help.key, m.help.view = k.String(), view
+	}
+	return view
 }
 
 // crumbs is the k9s-style path of the stack: "overview › api".

@@ -142,28 +142,40 @@ func (h header) load(s *themes.Styles, w int) string {
 		return h.g.Fit(lead+s.Muted.Render(" │ ")+s.Warn.Render("host: "+Sanitize(hst.Error)), w)
 	}
 	pct := func(v float64) string { return fmt.Sprintf("%.0f%%", v) }
-	variants := []string{
-		s.Label.Render("CPU ") + gauge(s, hst.CPUPercent) + " " + pct(hst.CPUPercent) + "  " +
-			s.Label.Render("MEM ") + gauge(s, hst.MemPercent) + " " + pct(hst.MemPercent) + "  " +
-			s.Label.Render("load ") + fmt.Sprintf("%.2f %.2f %.2f", hst.Load1, hst.Load5, hst.Load15),
-		s.Label.Render("CPU ") + gauge(s, hst.CPUPercent) + " " + pct(hst.CPUPercent) + "  " +
-			s.Label.Render("MEM ") + gauge(s, hst.MemPercent) + " " + pct(hst.MemPercent) + "  " +
-			s.Label.Render("load ") + fmt.Sprintf("%.2f", hst.Load1),
-		s.Label.Render("CPU ") + levelStyle(s, hst.CPUPercent).Render(pct(hst.CPUPercent)) + " " +
-			s.Label.Render("MEM ") + levelStyle(s, hst.MemPercent).Render(pct(hst.MemPercent)) + " " +
-			s.Label.Render("load ") + fmt.Sprintf("%.1f", hst.Load1),
-		s.Label.Render("CPU ") + levelStyle(s, hst.CPUPercent).Render(pct(hst.CPUPercent)) + " " +
-			s.Label.Render("MEM ") + levelStyle(s, hst.MemPercent).Render(pct(hst.MemPercent)),
+	// The host's figures, widest first; each is drawn only if the one
+	// before it did not fit (the first nearly always does).
+	variants := []func() string{
+		func() string {
+			return s.Label.Render("CPU ") + gauge(s, hst.CPUPercent) + " " + pct(hst.CPUPercent) + "  " +
+				s.Label.Render("MEM ") + gauge(s, hst.MemPercent) + " " + pct(hst.MemPercent) + "  " +
+				s.Label.Render("load ") + fmt.Sprintf("%.2f %.2f %.2f", hst.Load1, hst.Load5, hst.Load15)
+		},
+		func() string {
+			return s.Label.Render("CPU ") + gauge(s, hst.CPUPercent) + " " + pct(hst.CPUPercent) + "  " +
+				s.Label.Render("MEM ") + gauge(s, hst.MemPercent) + " " + pct(hst.MemPercent) + "  " +
+				s.Label.Render("load ") + fmt.Sprintf("%.2f", hst.Load1)
+		},
+		func() string {
+			return s.Label.Render("CPU ") + levelStyle(s, hst.CPUPercent).Render(pct(hst.CPUPercent)) + " " +
+				s.Label.Render("MEM ") + levelStyle(s, hst.MemPercent).Render(pct(hst.MemPercent)) + " " +
+				s.Label.Render("load ") + fmt.Sprintf("%.1f", hst.Load1)
+		},
+		func() string {
+			return s.Label.Render("CPU ") + levelStyle(s, hst.CPUPercent).Render(pct(hst.CPUPercent)) + " " +
+				s.Label.Render("MEM ") + levelStyle(s, hst.MemPercent).Render(pct(hst.MemPercent))
+		},
 	}
 	sep := s.Muted.Render(" │ ")
 	tw := timeWait(s, hst)
-	for _, v := range variants {
+	var v string
+	for _, variant := range variants {
+		v = variant()
 		line := lead + sep + tw + v
 		if line = h.g.Fold(line); render.Width(line) <= w {
 			return line
 		}
 	}
-	return h.g.Fit(lead+sep+tw+variants[len(variants)-1], w)
+	return h.g.Fit(lead+sep+tw+v, w)
 }
 
 // timeWait warns, from half the ephemeral port range on, that TIME_WAIT

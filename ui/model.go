@@ -52,6 +52,9 @@ type Model struct {
 	// idle screen is not rendered again four times a second.
 	still bool
 	frame *frameCache
+	// help is the footer's short help as last drawn (shared by copies of
+	// the model, emptied on a theme change).
+	help *helpMemo
 	// ring rings the terminal's bell where the screen (not Bubble Tea's
 	// renderer) draws; nil is tea.Raw.
 	ring func()
@@ -77,6 +80,7 @@ func New(src Source, opt Options) Model {
 		footerHelp: help.New(),
 		now:        time.Now,
 		frame:      &frameCache{},
+		help:       &helpMemo{},
 	}
 	glyphs := render.Unicode
 	if opt.ASCII {
@@ -378,6 +382,9 @@ func (m *Model) applyStyles() {
 		FullKey: s.HelpKey, FullDesc: s.HelpDesc, FullSeparator: s.HelpSep,
 	}
 	foldHelp(&m.footerHelp, m.common.Glyphs)
+	if m.help != nil {
+		*m.help = helpMemo{}
+	}
 	for _, e := range m.stack {
 		if tp, ok := e.pane.(themedPane); ok {
 			tp.ApplyStyles()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,12 +44,29 @@ type overviewPane struct {
 
 	// The lower part, when the body has room for it: tableH lines are the
 	// table's, the rest the timeline's, drawn once per change into tl.
-	tableH   int
-	hist     gwHistory
-	markers  []Marker
-	timeline []string
-	drawn    histMark   // the history the timeline was drawn from
-	charts   chartMemos // the timeline's charts as last drawn
+	tableH    int
+	hist      gwHistory
+	markers   []Marker
+	timeline  []string
+	drawn     histMark   // the history the timeline was drawn from
+	charts    chartMemos // the timeline's charts as last drawn
+	drawnRows rowMemo    // the table's rows as last drawn
+}
+
+// rowMemo keeps the table's rows as last drawn, by the upstream they show:
+// a snapshot's rows never change, and the one the aggregator hands back
+// under the next second (nothing new) shares them, so an idle screen draws
+// no row again. A row's text depends on its upstream, the selection, the
+// columns and the theme, which the memo is checked or emptied against.
+type rowMemo struct {
+	width int
+	cols  []column
+	lines map[rowKey]string
+}
+
+type rowKey struct {
+	u        *model.Upstream
+	selected bool
 }
 
 func newOverview(c *Common) *overviewPane {
@@ -74,7 +92,7 @@ func (o *overviewPane) ApplyStyles() {
 	st.Blurred.Placeholder = s.Muted
 	o.filter.SetStyles(st)
 	o.paints = newRowPaints(&o.c.Styles)
-	o.charts = nil // drawn in the old theme
+	o.charts, o.drawnRows = nil, rowMemo{} // drawn in the old theme
 	o.drawTimeline()
 }
 
@@ -467,10 +485,21 @@ func (o *overviewPane) View() string {
 		lines = append(lines, s.Muted.Render(o.c.Glyphs.Fit(msg, o.width)))
 	default:
 		end := min(len(o.rows), o.offset+o.visibleRows())
-		for i := o.offset; i < end; i++ {
-			u := &o.snap.Upstreams[o.rows[i]]
-			lines = append(lines, o.row(u, i == o.cursor))
+		memo := &o.drawnRows
+		if memo.width != o.width || !slices.Equal(memo.cols, o.cols) {
+			*memo = rowMemo{width: o.width, cols: slices.Clone(o.cols)}
 		}
+		drawn := make(map[rowKey]string, end-o.offset)
+		for i := o.offset; i < end; i++ {
+			k := rowKey{&o.snap.Upstreams[o.rows[i]], i == o.cursor}
+			l, ok := memo.lines[k]
+			if !ok {
+				l = o.row(k.u, k.selected)
+			}
+			drawn[k] = l
+			lines = append(lines, l)
+		}
+		memo.lines = drawn // only the rows on screen: the memo stays their size
 	}
 	tableH := max(min(o.tableH, o.height), 1)
 	for len(lines) < tableH {
