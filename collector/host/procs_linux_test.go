@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -339,5 +341,95 @@ func BenchmarkScanProcesses(b *testing.B) {
 		if err := w.scan(time.Now()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestProcScanReadsNewPidsBetweenFullScans: a scan between full ones reads
+// only the pids it has not seen (a new worker is found 5 s later), not the
+// ones it saw under other names; a full scan, a minute after the last,
+// reads every one again, and finds a process that exec'd into a watched
+// name under its old pid.
+func TestProcScanReadsNewPidsBetweenFullScans(t *testing.T) {
+	root := t.TempDir()
+	stat := func(pid int, name string) {
+		writeFixture(t, filepath.Join(root, strconv.Itoa(pid), "stat"),
+			fmt.Sprintf("%d (%s) S 1 %d %d 0 -1 4194624 1939 0 0 0 150 25 0 0 20 0 1 0 %d 116117504 3178 18446744073709551615 1 1 0 0\n", pid, name, pid, pid, 1000+pid))
+	}
+	stat(100, "entrypoint.sh")
+	stat(200, "nginx")
+	w := newProcWatch(root)
+	w.watch([]string{"nginx"})
+	pids := func(now time.Time) []int {
+		t.Helper()
+		ps, _, err := w.sample(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, p := range ps {
+			out = append(out, p.PID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	now := time.Now()
+	if got := pids(now); !slices.Equal(got, []int{200}) {
+		t.Fatalf("first scan: %v", got)
+	}
+	stat(100, "nginx") // exec'd: the same pid, a watched name
+	stat(300, "nginx") // a new worker
+	now = now.Add(procScanEvery)
+	if got := pids(now); !slices.Equal(got, []int{200, 300}) {
+		t.Fatalf("a scan between full ones: %v, want the new pid 300 and not the known 100", got)
+	}
+	now = now.Add(procScanEvery)
+	if got := pids(now); !slices.Equal(got, []int{200, 300}) {
+		t.Fatalf("the next scan between full ones: %v", got)
+	}
+	now = now.Add(procFullScanEvery)
+	if got := pids(now); !slices.Equal(got, []int{100, 200, 300}) {
+		t.Fatalf("a full scan: %v, want 100 found under its new name", got)
+	}
+	// A process gone from /proc is dropped by the next scan of any kind.
+	if err := os.RemoveAll(filepath.Join(root, "300")); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(procScanEvery)
+	if got := pids(now); !slices.Equal(got, []int{100, 200}) {
+		t.Fatalf("after 300 exited: %v", got)
+	}
+	// Watching other names starts again from a full scan.
+	stat(400, "haproxy")
+	w.watch([]string{"haproxy", "nginx"})
+	if got := pids(now.Add(time.Second)); !slices.Equal(got, []int{100, 200, 400}) {
+		t.Fatalf("after watching haproxy too: %v", got)
+	}
+}
+
+// BenchmarkProcScan is one scan of this host's /proc for a watched name:
+// "full" reads every process's stat, "between" (the scans between full
+// ones) only the pids that are new.
+func BenchmarkProcScan(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		full bool
+	}{{"full", true}, {"between", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := newProcWatch("/proc")
+			w.watch([]string{"nginx"})
+			now := time.Now()
+			if err := w.scan(now); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				now = now.Add(procScanEvery)
+				if c.full {
+					w.fullAt = now.Add(-procFullScanEvery)
+				}
+				if err := w.scan(now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
