@@ -50,6 +50,7 @@ type overviewPane struct {
 	timeline  []string
 	drawn     histMark   // the history the timeline was drawn from
 	charts    chartMemos // the timeline's charts as last drawn
+	fails     *failMemo  // the timeline's failure lines as last drawn
 	drawnRows rowMemo    // the table's rows as last drawn
 }
 
@@ -92,7 +93,7 @@ func (o *overviewPane) ApplyStyles() {
 	st.Blurred.Placeholder = s.Muted
 	o.filter.SetStyles(st)
 	o.paints = newRowPaints(&o.c.Styles)
-	o.charts, o.drawnRows = nil, rowMemo{} // drawn in the old theme
+	o.charts, o.fails, o.drawnRows = nil, nil, rowMemo{} // drawn in the old theme
 	o.drawTimeline()
 }
 
@@ -135,9 +136,9 @@ func (o *overviewPane) drawTimeline() {
 		return
 	}
 	if o.charts == nil {
-		o.charts = chartMemos{}
+		o.charts, o.fails = chartMemos{}, &failMemo{}
 	}
-	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts}
+	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts, fails: o.fails}
 	o.timeline = t.lines()
 	o.drawn = o.hist.mark()
 }

@@ -385,9 +385,9 @@ func TestTimelineChartMemo(t *testing.T) {
 		if len(o.charts) == 0 {
 			t.Fatalf("%s: no chart kept", what)
 		}
-		kept := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts}
+		kept := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts, fails: o.fails}
 		fresh := kept
-		fresh.charts = nil
+		fresh.charts, fresh.fails = nil, nil
 		if got, want := kept.lines(), fresh.lines(); !slices.Equal(got, want) {
 			t.Fatalf("%s: the kept charts drew\n%s\nnot\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
@@ -408,14 +408,16 @@ func TestTimelineChartMemo(t *testing.T) {
 	}
 	m = press(m, "t")
 	check("after a theme change")
+	m = update(m, tea.WindowSizeMsg{Width: 150, Height: 60})
+	check("after a resize")
 
 	// The same columns under other current figures: the labels change.
 	o := ov(m)
 	cur := *o.snap
 	cur.ReqPerSec, cur.Rate5xx, cur.LatencyMS.P95 = 12345, 0.5, 4321
-	kept := timeline{c: o.c, width: o.width, height: o.height - o.tableH, hist: o.hist, snap: &cur, markers: o.markers, order: o.rows, charts: o.charts}
+	kept := timeline{c: o.c, width: o.width, height: o.height - o.tableH, hist: o.hist, snap: &cur, markers: o.markers, order: o.rows, charts: o.charts, fails: o.fails}
 	fresh := kept
-	fresh.charts = nil
+	fresh.charts, fresh.fails = nil, nil
 	if got, want := kept.lines(), fresh.lines(); !slices.Equal(got, want) {
 		t.Fatalf("new current figures: the kept charts drew\n%s\nnot\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
