@@ -38,8 +38,13 @@ type screen struct {
 	fresh  bool // something above not drawn yet
 	wake   chan struct{}
 
-	title  string // the window's, set before run
+	title string // the window's, set before run
+
+	// drawMu orders drawing and closing: a panic on the event loop closes
+	// the screen while the drawing goroutine may be drawing.
+	drawMu sync.Mutex
 	opened bool
+	closed bool
 
 	// Owned by the drawing goroutine (draw, open, close).
 	r    *uv.TerminalRenderer
@@ -131,6 +136,11 @@ func (s *screen) run(ctx context.Context) error {
 // draw puts the newest frame on the terminal: the lines that differ from
 // those on screen.
 func (s *screen) draw() error {
+	s.drawMu.Lock()
+	defer s.drawMu.Unlock()
+	if s.closed {
+		return nil
+	}
 	s.mu.Lock()
 	frame, w, h, bells, fresh := s.frame, s.width, s.height, s.bells, s.fresh
 	s.bells, s.fresh = 0, false
@@ -206,12 +216,15 @@ func (s *screen) open() {
 	s.r.Erase()
 }
 
-// close undoes open, if it ran.
+// close undoes open, if it ran; nothing is drawn after it.
 func (s *screen) close() {
-	if !s.opened {
+	s.drawMu.Lock()
+	defer s.drawMu.Unlock()
+	if s.closed || !s.opened {
+		s.closed = true
 		return
 	}
-	s.opened = false
+	s.closed = true
 	s.out.Reset()
 	s.out.WriteString(ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr)
 	s.out.WriteString(ansi.ResetModeBracketedPaste)
@@ -232,7 +245,18 @@ type screenModel struct {
 
 func (m screenModel) Init() tea.Cmd { return m.inner.Init() }
 
+// closeOnPanic leaves the alternate screen before a panic reaches Bubble
+// Tea, which prints it and restores the terminal: printed on the alternate
+// screen, it would vanish with it.
+func (m screenModel) closeOnPanic() {
+	if r := recover(); r != nil {
+		m.scr.close()
+		panic(r)
+	}
+}
+
 func (m screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.closeOnPanic()
 	if ws, ok := msg.(tea.WindowSizeMsg); ok {
 		m.scr.resize(ws.Width, ws.Height)
 	}
@@ -242,6 +266,7 @@ func (m screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m screenModel) View() tea.View {
+	defer m.closeOnPanic()
 	v := m.inner.View()
 	m.scr.offer(v.Content)
 	return v

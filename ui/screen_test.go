@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
@@ -321,4 +322,49 @@ func (b *syncBuffer) writes() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.n
+}
+
+// panicky is a model whose Update panics on the key p.
+type panicky struct{}
+
+func (panicky) Init() tea.Cmd { return nil }
+func (p panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "p" {
+		panic("boom")
+	}
+	return p, nil
+}
+func (panicky) View() tea.View { return tea.NewView("drawn") }
+
+// TestScreenClosesOnPanic: a panic in the model leaves the alternate screen
+// (and turns the mouse off, shows the cursor) before it reaches Bubble Tea,
+// which prints it: on the main screen, where the operator can read it.
+// Nothing is drawn after.
+func TestScreenClosesOnPanic(t *testing.T) {
+	var out bytes.Buffer
+	s := newScreen(&out, []string{"TERM=xterm-256color"}, colorprofile.ANSI256, 0)
+	s.resize(20, 2)
+	m := screenModel{inner: panicky{}, scr: s}
+	m.View()
+	if err := s.draw(); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("the panic reached Bubble Tea as %v", r)
+			}
+		}()
+		m.Update(tea.KeyPressMsg{Code: 'p', Text: "p"})
+	}()
+	if got := out.String(); !strings.Contains(got, ansi.ResetModeAltScreenSaveCursor) || !strings.Contains(got, ansi.ShowCursor) ||
+		!strings.Contains(got, ansi.ResetModeMouseButtonEvent) {
+		t.Errorf("the panic left the screen with %q", got)
+	}
+	out.Reset()
+	s.offer("after")
+	if err := s.draw(); err != nil || out.Len() != 0 {
+		t.Errorf("drawn after the panic: %q %v", out.String(), err)
+	}
 }
