@@ -258,8 +258,13 @@ func (a *Aggregator) evictLocked() {
 // bucket returns the bucket of u for time t, or nil when t is older than
 // the five-minute window (it then only counts in the totals).
 func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
+	return a.bucketAt(u, t, a.now().Unix()/bucketSeconds)
+}
+
+// bucketAt is bucket with now's bucket index given: a line's attempts
+// share one reading of the clock.
+func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *counts {
 	i := t.Unix() / bucketSeconds
-	now := a.now().Unix() / bucketSeconds
 	if i > now {
 		i = now
 	}
@@ -277,7 +282,8 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 	a.change()
 	defer a.mu.Unlock()
 	t := a.eventTime(r.Time)
-	gb := a.bucket(a.gw, t)
+	nowIdx := a.now().Unix() / bucketSeconds
+	gb := a.bucketAt(a.gw, t, nowIdx)
 	a.gw.total.addStatus(r.Status)
 	var gk latKey
 	if r.Duration >= 0 {
@@ -302,7 +308,7 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 			// the upstream's health, so it is not counted.
 			continue
 		}
-		b := a.bucket(u, t)
+		b := a.bucketAt(u, t, nowIdx)
 		ms := -1.0
 		if at.Total >= 0 {
 			ms = at.Total * 1000
@@ -328,7 +334,7 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 	if r.Cause != "" && len(r.Attempts) == 0 {
 		u := a.upstreamLocked(gw, GatewayName)
 		u.lastSeen, u.dirty = t, true
-		a.addCauseLocked(u, a.bucket(u, t), t, r.Cause, "access_log", string(truncate(line)), false)
+		a.addCauseLocked(u, a.bucketAt(u, t, nowIdx), t, r.Cause, "access_log", string(truncate(line)), false)
 	}
 }
 

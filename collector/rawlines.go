@@ -376,7 +376,7 @@ type rawSink struct {
 func (k rawSink) ObserveRequest(r *feed.Request, line []byte) {
 	k.Sink.ObserveRequest(r, line)
 	l := k.l
-	t := cmp.Or(r.Time, time.Now())
+	t := orNow(r.Time)
 	var route uint32
 	if r.Path != "" {
 		l.rawBuf = normaliseRoute(l.rawBuf[:0], r.Path)
@@ -411,7 +411,16 @@ func (k rawSink) ObserveFailure(f feed.Failure) {
 	if f.Source == "access_log" {
 		src = srcAccess
 	}
-	l.raw.add(l.instance, addr, cmp.Or(f.Time, time.Now()), src, f.Cause, 0, l.rawLine, l.rawPos, l.rawOK)
+	l.raw.add(l.instance, addr, orNow(f.Time), src, f.Cause, 0, l.rawLine, l.rawPos, l.rawOK)
+}
+
+// orNow is t, or now when t is unset; unlike cmp.Or(t, time.Now()) it
+// reads the clock only then (a log line nearly always has its time).
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
 }
 
 // Lines is the raw log lines behind one upstream, newest first; the older
