@@ -223,6 +223,20 @@ func (a *Aggregator) eventTime(t time.Time) time.Time {
 	return t
 }
 
+// eventNow is eventTime(t) and now's bucket index, from one reading of the
+// clock (each costs ~50 ns, a third of a request's aggregation).
+func (a *Aggregator) eventNow(t time.Time) (time.Time, int64) {
+	if a.logClock {
+		t = a.eventTime(t)
+		return t, a.now().Unix() / bucketSeconds
+	}
+	now := a.clock()
+	if t.IsZero() || t.After(now) {
+		t = now
+	}
+	return t, now.Unix() / bucketSeconds
+}
+
 func (a *Aggregator) upstreamLocked(gw, addr string) *upstream {
 	k := ukey{gw, addr}
 	if u, ok := a.ups[k]; ok {
@@ -281,8 +295,7 @@ func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *counts {
 func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 	a.change()
 	defer a.mu.Unlock()
-	t := a.eventTime(r.Time)
-	nowIdx := a.now().Unix() / bucketSeconds
+	t, nowIdx := a.eventNow(r.Time)
 	gb := a.bucketAt(a.gw, t, nowIdx)
 	a.gw.total.addStatus(r.Status)
 	var gk latKey
