@@ -368,3 +368,51 @@ func TestScreenClosesOnPanic(t *testing.T) {
 		t.Errorf("drawn after the panic: %q %v", out.String(), err)
 	}
 }
+
+// TestScreenTinySizes: a terminal of no cells, one cell, one row or one
+// column draws what fits (a wide character that does not fit is left out)
+// and never panics.
+func TestScreenTinySizes(t *testing.T) {
+	frame := "表x\x1b[31m●\x1b[m\nsecond line\nthird"
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {1, 5}, {5, 1}, {2, 2}, {0, 3}, {3, 0}} {
+		w, h := sz[0], sz[1]
+		var out bytes.Buffer
+		s := newScreen(&out, []string{"TERM=xterm-256color"}, colorprofile.ANSI256, 0)
+		s.resize(w, h)
+		s.offer(frame)
+		if err := s.draw(); err != nil {
+			t.Fatalf("%dx%d: %v", w, h, err)
+		}
+		if w == 0 || h == 0 {
+			continue
+		}
+		e := vt.NewEmulator(w, h)
+		_, _ = e.Write(out.Bytes())
+		want := []string{"表x●", "second line", "third"}
+		for y := range h {
+			row := ""
+			for x := 0; x < w; x++ {
+				if c := e.CellAt(x, y); c != nil {
+					row += c.Content
+				}
+			}
+			exp := ""
+			if y < len(want) {
+				exp = want[y]
+			}
+			// What fits in w cells of the line.
+			fit, cells := "", 0
+			for _, r := range exp {
+				cw := ansi.StringWidth(string(r))
+				if cells+cw > w {
+					break
+				}
+				fit += string(r)
+				cells += cw
+			}
+			if strings.TrimRight(row, " ") != fit {
+				t.Errorf("%dx%d row %d shows %q, want %q", w, h, y, row, fit)
+			}
+		}
+	}
+}
