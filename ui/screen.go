@@ -50,7 +50,7 @@ type screen struct {
 	r    *uv.TerminalRenderer
 	cell uv.ScreenBuffer
 	out  bytes.Buffer
-	prev []string // the lines on screen, nil to redraw every line
+	prev []string // the lines on screen
 	pw   int
 	ph   int
 }
@@ -152,33 +152,26 @@ func (s *screen) draw() error {
 	if !s.opened {
 		s.open()
 	}
+	all := false // every line drawn: the screen was resized or is new
 	if w != s.pw || h != s.ph {
 		s.cell.Resize(w, h)
 		s.r.Resize(w, h)
 		s.r.Erase()
-		s.prev, s.pw, s.ph = nil, w, h
+		s.prev, s.pw, s.ph, all = make([]string, h), w, h, true
 	}
-	lines := splitLines(frame, h)
 	area := uv.Rect(0, 0, w, 1)
+	rest, more := frame, frame != ""
 	for y := range h {
-		var l string
-		if y < len(lines) {
-			l = lines[y]
+		l := "" // below the frame's last line, blank
+		if more {
+			l, rest, more = strings.Cut(rest, "\n")
 		}
-		if s.prev != nil && s.prev[y] == l {
+		if !all && s.prev[y] == l {
 			continue
 		}
 		area.Min.Y, area.Max.Y = y, y+1
 		uv.NewStyledString(l).Draw(&s.cell, area)
-	}
-	if s.prev == nil {
-		s.prev = make([]string, h)
-	}
-	for y := range s.prev {
-		s.prev[y] = ""
-		if y < len(lines) {
-			s.prev[y] = lines[y]
-		}
+		s.prev[y] = l
 	}
 	s.r.Render(s.cell.RenderBuffer)
 	if err := s.r.Flush(); err != nil {
@@ -192,14 +185,6 @@ func (s *screen) draw() error {
 	}
 	_, err := s.w.Write(s.out.Bytes())
 	return err
-}
-
-// splitLines is frame's first h lines, without copying them.
-func splitLines(frame string, h int) []string {
-	if frame == "" || h <= 0 {
-		return nil
-	}
-	return strings.SplitN(frame, "\n", h+1)[:min(h, strings.Count(frame, "\n")+1)]
 }
 
 // open enters the alternate screen with the modes gwtop's View declares
