@@ -48,21 +48,18 @@ type overviewPane struct {
 	hist      gwHistory
 	markers   []Marker
 	timeline  []string
-	drawn     histMark   // the history the timeline was drawn from
-	charts    chartMemos // the timeline's charts as last drawn
-	fails     *failMemo  // the timeline's failure lines as last drawn
-	drawnRows rowMemo    // the table's rows as last drawn
+	drawn     histMark                    // the history the timeline was drawn from
+	charts    chartMemos                  // the timeline's charts as last drawn
+	fails     *keptLines[*model.Upstream] // the timeline's failure lines as last drawn
+	drawnRows rowMemo                     // the table's rows as last drawn
 }
 
-// rowMemo keeps the table's rows as last drawn, by the upstream they show:
-// a snapshot's rows never change, and the one the aggregator hands back
-// under the next second (nothing new) shares them, so an idle screen draws
-// no row again. A row's text depends on its upstream, the selection, the
-// columns and the theme, which the memo is checked or emptied against.
+// rowMemo is the table's rows as last drawn, with the columns they were
+// drawn in. A row's text depends on its upstream, the selection, the
+// columns, the width and the theme.
 type rowMemo struct {
-	width int
-	cols  []column
-	lines map[rowKey]string
+	cols []column
+	keptLines[rowKey]
 }
 
 type rowKey struct {
@@ -136,7 +133,7 @@ func (o *overviewPane) drawTimeline() {
 		return
 	}
 	if o.charts == nil {
-		o.charts, o.fails = chartMemos{}, &failMemo{}
+		o.charts, o.fails = chartMemos{}, &keptLines[*model.Upstream]{}
 	}
 	t := timeline{c: o.c, width: o.width, height: h, hist: o.hist, snap: o.snap, markers: o.markers, order: o.rows, charts: o.charts, fails: o.fails}
 	o.timeline = t.lines()
@@ -487,20 +484,12 @@ func (o *overviewPane) View() string {
 	default:
 		end := min(len(o.rows), o.offset+o.visibleRows())
 		memo := &o.drawnRows
-		if memo.width != o.width || !slices.Equal(memo.cols, o.cols) {
-			*memo = rowMemo{width: o.width, cols: slices.Clone(o.cols)}
-		}
-		drawn := make(map[rowKey]string, end-o.offset)
+		memo.frame(o.width, slices.Equal(memo.cols, o.cols))
+		memo.cols = append(memo.cols[:0], o.cols...)
 		for i := o.offset; i < end; i++ {
 			k := rowKey{&o.snap.Upstreams[o.rows[i]], i == o.cursor}
-			l, ok := memo.lines[k]
-			if !ok {
-				l = o.row(k.u, k.selected)
-			}
-			drawn[k] = l
-			lines = append(lines, l)
+			lines = append(lines, memo.line(k, func() string { return o.row(k.u, k.selected) }))
 		}
-		memo.lines = drawn // only the rows on screen: the memo stays their size
 	}
 	tableH := max(min(o.tableH, o.height), 1)
 	for len(lines) < tableH {

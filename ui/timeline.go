@@ -194,17 +194,9 @@ type timeline struct {
 	hist    gwHistory
 	snap    *model.Snapshot
 	markers []Marker
-	order   []int      // the overview's row order, for the failure lines
-	charts  chartMemos // the charts as last drawn, by name; nil draws each
-	fails   *failMemo  // the failure lines as last drawn; nil draws each
-}
-
-// failMemo keeps the failure lines by the upstream they show: a snapshot's
-// rows never change, and the one handed back under the next second shares
-// them. Only the lines last drawn are kept.
-type failMemo struct {
-	width int
-	lines map[*model.Upstream]string
+	order   []int                       // the overview's row order, for the failure lines
+	charts  chartMemos                  // the charts as last drawn, by name; nil draws each
+	fails   *keptLines[*model.Upstream] // the failure lines as last drawn, by upstream; nil draws each
 }
 
 // chartMemos keeps each chart's lines with what they were drawn from: the
@@ -452,13 +444,7 @@ func (t *timeline) failures(n int) []string {
 	s, g := &t.c.Styles, t.c.Glyphs
 	out := []string{s.Section.Render("LATEST FAILURES")}
 	ups := t.snap.Upstreams
-	var kept map[*model.Upstream]string
-	if t.fails != nil {
-		if t.fails.width == t.width {
-			kept = t.fails.lines
-		}
-		t.fails.width, t.fails.lines = t.width, map[*model.Upstream]string{}
-	}
+	t.fails.frame(t.width, true)
 	for _, r := range t.order {
 		if len(out) >= n {
 			break
@@ -467,15 +453,10 @@ func (t *timeline) failures(n int) []string {
 		if len(u.Evidence) == 0 {
 			continue
 		}
-		line, ok := kept[u]
-		if !ok {
-			line = g.Fit(stateStyle(s, u.State).Render(render.Symbol(u.State))+" "+s.Value.Render(Sanitize(u.Name))+
+		out = append(out, t.fails.line(u, func() string {
+			return g.Fit(stateStyle(s, u.State).Render(render.Symbol(u.State))+" "+s.Value.Render(Sanitize(u.Name))+
 				" "+s.Muted.Render(Sanitize(u.Address))+"  "+Sanitize(u.Evidence[len(u.Evidence)-1]), t.width)
-		}
-		if t.fails != nil {
-			t.fails.lines[u] = line
-		}
-		out = append(out, line)
+		}))
 	}
 	if len(out) == 1 {
 		out = append(out, s.Muted.Render(g.Fit("no failure lines yet", t.width)))
