@@ -432,11 +432,16 @@ func (m Model) view() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "gwtop"
-	if m.opt.Title != "" {
-		v.WindowTitle = "gwtop " + Sanitize(m.opt.Title)
-	}
+	v.WindowTitle = m.windowTitle()
 	return v
+}
+
+// windowTitle is the terminal window's title: gwtop and what it watches.
+func (m Model) windowTitle() string {
+	if m.opt.Title != "" {
+		return "gwtop " + Sanitize(m.opt.Title)
+	}
+	return "gwtop"
 }
 
 // bell reads the alerts' bell row: a new alert rings the terminal (a

@@ -29,7 +29,7 @@ func runScreen(ctx context.Context, m Model, env []string) (bool, error) {
 		return false, nil
 	}
 	scr := newScreen(out, env, colorprofile.Detect(out, env), time.Second/fps)
-	scr.title = m.view().WindowTitle
+	scr.title = m.windowTitle()
 	m.ring = scr.bell
 
 	state, err := term.MakeRaw(in.Fd())
