@@ -264,13 +264,13 @@ func (a *Aggregator) evictLocked() {
 
 // bucket returns the bucket of u for time t, or nil when t is older than
 // the five-minute window (it then only counts in the totals).
-func (a *Aggregator) bucket(u *upstream, t time.Time) *counts {
+func (a *Aggregator) bucket(u *upstream, t time.Time) *bucket {
 	return a.bucketAt(u, t, a.now().Unix()/bucketSeconds)
 }
 
 // bucketAt is bucket with now's bucket index given: a line's attempts
 // share one reading of the clock.
-func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *counts {
+func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *bucket {
 	i := t.Unix() / bucketSeconds
 	if i > now {
 		i = now
@@ -370,7 +370,7 @@ func (a *Aggregator) observeFailure(gw string, f feed.Failure) {
 	}
 	b := a.bucket(u, t)
 	if b != nil {
-		b.failures++
+		b.failures = add32(b.failures, 1)
 	}
 	line := f.Line
 	if len(line) > maxLineLen {
@@ -379,7 +379,7 @@ func (a *Aggregator) observeFailure(gw string, f feed.Failure) {
 	a.addCauseLocked(u, b, t, f.Cause, f.Source, line, f.Inferred)
 }
 
-func (a *Aggregator) addCauseLocked(u *upstream, b *counts, t time.Time, code model.Cause, source, line string, inferred bool) {
+func (a *Aggregator) addCauseLocked(u *upstream, b *bucket, t time.Time, code model.Cause, source, line string, inferred bool) {
 	i := code.Index()
 	if i < 0 {
 		return
@@ -419,7 +419,7 @@ func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 	}
 	b := a.bucket(u, t)
 	if b != nil {
-		b.failures++
+		b.failures = add32(b.failures, 1)
 	}
 	line := fmt.Sprintf("%s probe %s: %s", t.Format("15:04:05"), r.Target, r.Error)
 	if r.Error == "" {
@@ -461,7 +461,7 @@ func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Coun
 	d.errors5xx = d.classes[5]
 	u.total.merge(&d)
 	if b != nil {
-		b.merge(&d)
+		b.addCounts(&d)
 	}
 }
 

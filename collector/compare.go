@@ -149,7 +149,7 @@ func (a *Aggregator) gwRequests(ti, nowIdx int64) int64 {
 	var n int64
 	for i := max(ti-compareMaxBuckets, nowIdx-numBuckets+1); i < nowIdx; i++ {
 		if b := a.gw.ring.get(i); b != nil {
-			n += b.requests
+			n += int64(b.requests)
 		}
 	}
 	return n
@@ -186,9 +186,9 @@ func (c *comparer) keep(a *Aggregator, lo, nowIdx int64) {
 			if b == nil || b.requests == 0 {
 				continue
 			}
-			s := slimBucket{requests: b.requests, errors5xx: b.errors5xx}
-			if b.latency != nil && b.latency.n > 0 {
-				s.latency = b.latency.clone()
+			s := slimBucket{requests: int64(b.requests), errors5xx: b.errors5xx()}
+			if h := b.latency(); h != nil {
+				s.latency = h.clone()
 			}
 			m := c.archive[k]
 			if m == nil {
@@ -211,7 +211,7 @@ func (c *comparer) bucket(a *Aggregator, k ukey, i, nowIdx int64) slimBucket {
 	if i > nowIdx-numBuckets && i <= nowIdx {
 		if u := a.ups[k]; u != nil {
 			if b := u.ring.get(i); b != nil {
-				return slimBucket{requests: b.requests, errors5xx: b.errors5xx, latency: b.latency}
+				return slimBucket{requests: int64(b.requests), errors5xx: b.errors5xx(), latency: b.latency()}
 			}
 		}
 		return slimBucket{}

@@ -257,9 +257,9 @@ func windowsByHand(r *ring, now int64) (m1, m5 counts) {
 	for k := int64(0); k < numBuckets; k++ {
 		b := r.get(now - k)
 		if k < bucketsPerMinute {
-			m1.merge(b)
+			m1.addBucket(b, true)
 		}
-		m5.merge(b)
+		m5.addBucket(b, true)
 	}
 	return m1, m5
 }
@@ -300,7 +300,7 @@ func TestRingWindowsCachedPast(t *testing.T) {
 		for k := range int64(numBuckets) {
 			var wp, we float64
 			if b := rg.get(now - numBuckets + 1 + k); b != nil {
-				wp, we = quantiles(b.latency).P95, float64(b.errors5xx)
+				wp, we = quantiles(b.latency()).P95, float64(b.errors5xx())
 			}
 			if p95[k] != wp || e5[k] != we {
 				t.Fatalf("step %d: sparkline point %d is p95 %v, 5xx %v; the bucket holds %v, %v", step, k, p95[k], e5[k], wp, we)

@@ -1,6 +1,10 @@
 package collector
 
-import "github.com/gwtop/gwtop/model"
+import (
+	"math"
+
+	"github.com/gwtop/gwtop/model"
+)
 
 // Window geometry: 30 buckets of 10 s give the 5-minute window; the newest 6
 // give the 1-minute one.
@@ -17,7 +21,8 @@ type codeN struct {
 	n    int64
 }
 
-// counts is what one span of time holds for one upstream (or the gateway).
+// counts is what a window or the totals hold for one upstream (or the
+// gateway); a bucket holds the same in less.
 type counts struct {
 	requests  int64
 	errors5xx int64
@@ -34,19 +39,6 @@ type counts struct {
 	// the ring's sum of its completed buckets (Snapshot's scratch windows
 	// only; merge ignores it).
 	past *latHist
-	// p95 caches the bucket's p95 for the sparkline: only the current
-	// bucket gets new samples, so the other 29 need not be queried again
-	// at every snapshot.
-	p95   float64
-	p95ok bool
-}
-
-// p95ms returns the bucket's p95 latency, computing it once per change.
-func (c *counts) p95ms() float64 {
-	if !c.p95ok {
-		c.p95, c.p95ok = quantiles(c.latency).P95, true
-	}
-	return c.p95
 }
 
 func (c *counts) cause(i int) int64 {
@@ -117,7 +109,6 @@ func (c *counts) addLatency(k latKey) {
 		c.latency = &latHist{}
 	}
 	c.latency.add(k)
-	c.p95ok = false
 }
 
 // merge adds o into c. Codes beyond maxCodes are dropped as in addStatus.
@@ -131,7 +122,6 @@ func (c *counts) merge(o *counts) {
 			c.latency = &latHist{}
 		}
 		c.latency.merge(o.latency)
-		c.p95ok = false
 	}
 }
 
@@ -156,12 +146,194 @@ func (c *counts) mergeCounts(o *counts) {
 	}
 }
 
+// bucket is one row's 10 seconds: the figures of counts in uint32 (a
+// row's 10 s stays far below 4·10⁹ requests; additions saturate) and its
+// sketch inline, so that a full 5-minute ring is 30 small objects per
+// row, not 120.
+type bucket struct {
+	requests, failures uint32
+	// classes are the requests by status class; classes[5] is the 5xx.
+	classes [6]uint32
+	codes   []code32 // status codes in the order first seen, at most maxCodes
+	causes  *[model.NumCauses]uint32
+	lat     latHist // milliseconds
+	// p95 caches the bucket's p95 for the sparkline: only the current
+	// bucket gets new samples, so the other 29 need not be queried again
+	// at every snapshot.
+	p95   float64
+	p95ok bool
+}
+
+// code32 is one status code's count in a bucket.
+type code32 struct {
+	code int32
+	n    uint32
+}
+
+func add32(x uint32, n int64) uint32 {
+	if n <= 0 {
+		return x
+	}
+	return uint32(min(uint64(x)+uint64(n), math.MaxUint32))
+}
+
+func (b *bucket) errors5xx() int64 { return int64(b.classes[5]) }
+
+// latency is the bucket's sketch, nil when it holds no sample.
+func (b *bucket) latency() *latHist {
+	if b == nil || b.lat.n == 0 {
+		return nil
+	}
+	return &b.lat
+}
+
+// p95ms returns the bucket's p95 latency, computing it once per change.
+func (b *bucket) p95ms() float64 {
+	if !b.p95ok {
+		b.p95, b.p95ok = quantiles(b.latency()).P95, true
+	}
+	return b.p95
+}
+
+func (b *bucket) cause(i int) int64 {
+	if b.causes == nil {
+		return 0
+	}
+	return int64(b.causes[i])
+}
+
+func (b *bucket) addCause(i int, n int64) {
+	if n <= 0 {
+		return
+	}
+	if b.causes == nil {
+		b.causes = new([model.NumCauses]uint32)
+	}
+	b.causes[i] = add32(b.causes[i], n)
+}
+
+// reset empties b, keeping its memory.
+func (b *bucket) reset() {
+	codes, causes := b.codes[:0], b.causes
+	b.lat.reset()
+	lat := b.lat
+	*b = bucket{codes: codes, lat: lat}
+	if causes != nil {
+		clear(causes[:])
+		b.causes = causes
+	}
+}
+
+func (b *bucket) addStatus(status int) {
+	b.requests = add32(b.requests, 1)
+	class := status / 100
+	if class < 0 || class > 5 {
+		class = 0
+	}
+	b.classes[class] = add32(b.classes[class], 1)
+	b.addCode(int32(status), 1)
+}
+
+func (b *bucket) addCode(code int32, n int64) {
+	for i := range b.codes {
+		if b.codes[i].code == code {
+			b.codes[i].n = add32(b.codes[i].n, n)
+			return
+		}
+	}
+	if len(b.codes) < maxCodes {
+		if b.codes == nil {
+			b.codes = make([]code32, 0, 2) // most buckets see one or two codes
+		}
+		b.codes = append(b.codes, code32{code, add32(0, n)})
+	}
+}
+
+// addLatency adds one sample, mapped to its bin by latKeyOf.
+func (b *bucket) addLatency(k latKey) {
+	if !k.ok {
+		return
+	}
+	b.lat.add(k)
+	b.p95ok = false
+}
+
+// addCounts adds a status page's counts (no latency) into b.
+func (b *bucket) addCounts(c *counts) {
+	b.requests = add32(b.requests, c.requests)
+	b.failures = add32(b.failures, c.failures)
+	for i := range c.classes {
+		b.classes[i] = add32(b.classes[i], c.classes[i])
+	}
+	if c.causes != nil {
+		for i, n := range c.causes {
+			b.addCause(i, n)
+		}
+	}
+	for _, cn := range c.codes {
+		b.addCode(cn.code, cn.n)
+	}
+}
+
+// merge adds o into b (a backlog's chunks). Codes beyond maxCodes are
+// dropped as in addStatus.
+func (b *bucket) merge(o *bucket) {
+	if o == nil {
+		return
+	}
+	b.requests = add32(b.requests, int64(o.requests))
+	b.failures = add32(b.failures, int64(o.failures))
+	for i := range o.classes {
+		b.classes[i] = add32(b.classes[i], int64(o.classes[i]))
+	}
+	if o.causes != nil {
+		for i, n := range o.causes {
+			b.addCause(i, int64(n))
+		}
+	}
+	for _, cn := range o.codes {
+		b.addCode(cn.code, int64(cn.n))
+	}
+	if o.lat.n > 0 {
+		b.lat.merge(&o.lat)
+		b.p95ok = false
+	}
+}
+
+// addBucket adds bucket b's figures into c, its latency too unless
+// withLatency is false.
+func (c *counts) addBucket(b *bucket, withLatency bool) {
+	if b == nil {
+		return
+	}
+	c.requests += int64(b.requests)
+	c.errors5xx += int64(b.classes[5])
+	c.failures += int64(b.failures)
+	for i := range b.classes {
+		c.classes[i] += int64(b.classes[i])
+	}
+	if b.causes != nil {
+		for i, n := range b.causes {
+			c.addCause(i, int64(n))
+		}
+	}
+	for _, cn := range b.codes {
+		c.addCode(cn.code, int64(cn.n))
+	}
+	if withLatency && b.lat.n > 0 {
+		if c.latency == nil {
+			c.latency = &latHist{}
+		}
+		c.latency.merge(&b.lat)
+	}
+}
+
 // ring is a fixed ring of buckets keyed by bucket index (unix seconds /
 // 10). A slot's counts are allocated at its first use: a row seen once
 // holds one bucket, not thirty.
 type ring struct {
 	idx [numBuckets]int64
-	b   [numBuckets]*counts
+	b   [numBuckets]*bucket
 	// past holds the sums of the completed buckets of the windows ending
 	// in bucket past.at: a snapshot adds the current bucket's counts to
 	// them and reads the latency quantiles off the past's sketch and the
@@ -189,13 +361,13 @@ func newRing() *ring {
 
 // at returns the bucket for index i, recycling the slot if it held an older
 // bucket.
-func (r *ring) at(i int64) *counts {
+func (r *ring) at(i int64) *bucket {
 	if r.past != nil && i != r.past.at {
 		r.past.ok = false
 	}
 	slot := int(i % numBuckets)
 	if r.b[slot] == nil {
-		r.b[slot] = &counts{}
+		r.b[slot] = &bucket{}
 		r.idx[slot] = i
 	} else if r.idx[slot] != i {
 		r.idx[slot] = i
@@ -206,7 +378,7 @@ func (r *ring) at(i int64) *counts {
 
 // get returns the bucket for index i if the ring still holds it. A nil
 // ring (a row that never had a bucket) holds none.
-func (r *ring) get(i int64) *counts {
+func (r *ring) get(i int64) *bucket {
 	if r == nil || i < 0 {
 		return nil
 	}
@@ -238,12 +410,12 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 		for k := int64(1); k < numBuckets; k++ {
 			b := r.get(now - k)
 			if k < bucketsPerMinute {
-				p.m1.merge(b)
+				p.m1.addBucket(b, true)
 			}
-			p.m5.merge(b)
+			p.m5.addBucket(b, true)
 			p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = 0, 0
 			if b != nil {
-				p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = b.p95ms(), float64(b.errors5xx)
+				p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = b.p95ms(), float64(b.errors5xx())
 			}
 		}
 		p.at, p.ok = now, true
@@ -251,14 +423,8 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 	cur := r.get(now)
 	for _, w := range []struct{ dst, past *counts }{{m1, &p.m1}, {m5, &p.m5}} {
 		w.dst.mergeCounts(w.past)
-		w.dst.mergeCounts(cur)
+		w.dst.addBucket(cur, true)
 		w.dst.past = w.past.latency
-		if cur != nil && cur.latency != nil && cur.latency.n > 0 {
-			if w.dst.latency == nil {
-				w.dst.latency = &latHist{}
-			}
-			w.dst.latency.merge(cur.latency)
-		}
 	}
 }
 
@@ -269,7 +435,7 @@ func (r *ring) spark(now int64, p95, e5 []float64) {
 	if r == nil || r.past == nil || !r.past.ok || r.past.at != now {
 		for k := range int64(numBuckets) {
 			if b := r.get(now - numBuckets + 1 + k); b != nil {
-				p95[k], e5[k] = b.p95ms(), float64(b.errors5xx)
+				p95[k], e5[k] = b.p95ms(), float64(b.errors5xx())
 			}
 		}
 		return
@@ -277,7 +443,7 @@ func (r *ring) spark(now int64, p95, e5 []float64) {
 	copy(p95, r.past.p95[:])
 	copy(e5, r.past.e5[:])
 	if b := r.get(now); b != nil {
-		p95[numBuckets-1], e5[numBuckets-1] = b.p95ms(), float64(b.errors5xx)
+		p95[numBuckets-1], e5[numBuckets-1] = b.p95ms(), float64(b.errors5xx())
 	}
 }
 
