@@ -27,12 +27,17 @@ import (
 type latHist struct {
 	n    uint64 // samples, zeros included
 	zero uint64 // samples of 0 ms (below the smallest bin)
-	// sparse (bins == nil): bins in use, ascending
+	// sparse (d == nil): bins in use, ascending
 	pairs []latPair
-	// dense: bins[i] samples in bin off+i; lo..hi the bins in use
+	d     *latDense // dense: nil until a sketch outgrows its pairs (a bucket's rarely does)
+}
+
+// latDense is a dense store: bins[i] samples in bin off+i; lo..hi the
+// bins in use.
+type latDense struct {
 	off    int32
-	bins   []uint64
 	lo, hi int32
+	bins   []uint64
 }
 
 const (
@@ -140,7 +145,7 @@ func (h *latHist) add(k latKey) {
 
 // addN adds n samples to bin idx (n > 0).
 func (h *latHist) addN(idx int32, n uint64) {
-	if h.bins == nil {
+	if h.d == nil {
 		i, found := searchPairs(h.pairs, idx)
 		switch {
 		case idx < math.MinInt16 || idx > math.MaxInt16:
@@ -202,57 +207,60 @@ func (h *latHist) alloc(lo, hi int32) {
 	if int(hi-off)+1 > width {
 		off = hi - int32(width) + 1
 	}
-	if cap(h.bins) >= width {
-		h.bins = h.bins[:width]
-		clear(h.bins)
-	} else {
-		h.bins = make([]uint64, width)
+	if h.d == nil {
+		h.d = &latDense{}
 	}
-	h.off = off
-	h.lo, h.hi = hi+1, lo-1 // nothing in use
+	if cap(h.d.bins) >= width {
+		h.d.bins = h.d.bins[:width]
+		clear(h.d.bins)
+	} else {
+		h.d.bins = make([]uint64, width)
+	}
+	h.d.off = off
+	h.d.lo, h.d.hi = hi+1, lo-1 // nothing in use
 }
 
-func (h *latHist) empty() bool { return h.lo > h.hi }
+func (h *latHist) empty() bool { return h.d.lo > h.d.hi }
 
 // addDense adds n samples to bin idx of a dense store, growing it or
 // folding its lowest bins as needed.
 func (h *latHist) addDense(idx int32, n uint64) {
-	if h.empty() && (idx < h.off || idx >= h.off+int32(len(h.bins))) {
+	if h.empty() && (idx < h.d.off || idx >= h.d.off+int32(len(h.d.bins))) {
 		h.alloc(idx, idx)
 	}
-	if idx < h.hi-latMaxBins+1 {
-		idx = h.hi - latMaxBins + 1 // below the kept range: the lowest bin
+	if idx < h.d.hi-latMaxBins+1 {
+		idx = h.d.hi - latMaxBins + 1 // below the kept range: the lowest bin
 	}
-	if idx < h.off || idx >= h.off+int32(len(h.bins)) {
+	if idx < h.d.off || idx >= h.d.off+int32(len(h.d.bins)) {
 		h.grow(idx)
-		if idx < h.off {
-			idx = h.off // folded (the range reached latMaxBins)
+		if idx < h.d.off {
+			idx = h.d.off // folded (the range reached latMaxBins)
 		}
 	}
-	h.bins[idx-h.off] += n
-	h.lo, h.hi = min(h.lo, idx), max(h.hi, idx)
+	h.d.bins[idx-h.d.off] += n
+	h.d.lo, h.d.hi = min(h.d.lo, idx), max(h.d.hi, idx)
 }
 
 // grow re-lays the dense bins to cover idx and what they hold, folding the
 // lowest into the lowest kept when the span passes latMaxBins.
 func (h *latHist) grow(idx int32) {
-	lo, hi := min(h.lo, idx), max(h.hi, idx)
-	oldOff, old, oldLo, oldHi := h.off, h.bins, h.lo, h.hi
-	h.bins = nil
+	lo, hi := min(h.d.lo, idx), max(h.d.hi, idx)
+	oldOff, old, oldLo, oldHi := h.d.off, h.d.bins, h.d.lo, h.d.hi
+	h.d.bins = nil
 	// room for a quarter more each side, so that a spreading row's
 	// totals regrow a few times, not at every new extreme
 	span := hi - lo + 1
 	extra := max(0, min(span/4, (latMaxBins-span)/2))
 	h.alloc(lo-extra, hi+extra)
-	keepLo := max(lo, hi-latMaxBins+1) // alloc's h.off
+	keepLo := max(lo, hi-latMaxBins+1) // alloc's h.d.off
 	for k := oldLo; k <= oldHi; k++ {
 		c := old[k-oldOff]
 		if c == 0 {
 			continue
 		}
 		dst := max(k, keepLo)
-		h.bins[dst-h.off] += c
-		h.lo, h.hi = min(h.lo, dst), max(h.hi, dst)
+		h.d.bins[dst-h.d.off] += c
+		h.d.lo, h.d.hi = min(h.d.lo, dst), max(h.d.hi, dst)
 	}
 }
 
@@ -260,24 +268,24 @@ func (h *latHist) grow(idx int32) {
 func (h *latHist) reset() {
 	h.n, h.zero = 0, 0
 	h.pairs = h.pairs[:0]
-	if h.bins != nil {
+	if h.d != nil {
 		if !h.empty() {
-			clear(h.bins[h.lo-h.off : h.hi-h.off+1])
+			clear(h.d.bins[h.d.lo-h.d.off : h.d.hi-h.d.off+1])
 		}
-		h.lo, h.hi = h.off+int32(len(h.bins)), h.off-1
+		h.d.lo, h.d.hi = h.d.off+int32(len(h.d.bins)), h.d.off-1
 	}
 }
 
 // each calls f for every non-empty bin, lowest first, with the bin's key.
 func (h *latHist) each(f func(idx int32, n uint64)) {
-	if h.bins == nil {
+	if h.d == nil {
 		for _, p := range h.pairs {
 			f(int32(p.idx), uint64(p.n))
 		}
 		return
 	}
-	for k := h.lo; k <= h.hi; k++ {
-		if c := h.bins[k-h.off]; c != 0 {
+	for k := h.d.lo; k <= h.d.hi; k++ {
+		if c := h.d.bins[k-h.d.off]; c != 0 {
 			f(k, c)
 		}
 	}
@@ -290,17 +298,17 @@ func (h *latHist) merge(o *latHist) {
 	}
 	h.n += o.n
 	h.zero += o.zero
-	if o.bins == nil {
+	if o.d == nil {
 		for _, p := range o.pairs {
 			h.addN(int32(p.idx), uint64(p.n))
 		}
 		return
 	}
-	if h.bins == nil {
-		h.toDense(o.lo)
+	if h.d == nil {
+		h.toDense(o.d.lo)
 	}
-	for k := o.lo; k <= o.hi; k++ {
-		if c := o.bins[k-o.off]; c != 0 {
+	for k := o.d.lo; k <= o.d.hi; k++ {
+		if c := o.d.bins[k-o.d.off]; c != 0 {
 			h.addDense(k, c)
 		}
 	}
@@ -309,16 +317,16 @@ func (h *latHist) merge(o *latHist) {
 // clone is a copy of h that shares nothing with it.
 func (h *latHist) clone() *latHist {
 	c := &latHist{n: h.n, zero: h.zero}
-	if h.bins == nil {
+	if h.d == nil {
 		c.pairs = append([]latPair(nil), h.pairs...)
 		return c
 	}
 	if !h.empty() {
-		c.alloc(h.lo, h.hi)
-		for k := h.lo; k <= h.hi; k++ {
-			if n := h.bins[k-h.off]; n != 0 {
-				c.bins[k-c.off] = n
-				c.lo, c.hi = min(c.lo, k), max(c.hi, k)
+		c.alloc(h.d.lo, h.d.hi)
+		for k := h.d.lo; k <= h.d.hi; k++ {
+			if n := h.d.bins[k-h.d.off]; n != 0 {
+				c.d.bins[k-c.d.off] = n
+				c.d.lo, c.d.hi = min(c.d.lo, k), max(c.d.hi, k)
 			}
 		}
 	}
@@ -340,8 +348,8 @@ type latCursor struct {
 
 func newLatCursor(h *latHist) latCursor {
 	c := latCursor{h: h}
-	if h != nil && h.bins != nil {
-		c.k = h.lo
+	if h != nil && h.d != nil {
+		c.k = h.d.lo
 	}
 	c.next()
 	return c
@@ -353,15 +361,15 @@ func (c *latCursor) next() {
 	if h == nil {
 		return
 	}
-	if h.bins == nil {
+	if h.d == nil {
 		if c.i < len(h.pairs) {
 			c.idx, c.n = int32(h.pairs[c.i].idx), uint64(h.pairs[c.i].n)
 			c.i++
 		}
 		return
 	}
-	for ; c.k <= h.hi; c.k++ {
-		if n := h.bins[c.k-h.off]; n != 0 {
+	for ; c.k <= h.d.hi; c.k++ {
+		if n := h.d.bins[c.k-h.d.off]; n != 0 {
 			c.idx, c.n = c.k, n
 			c.k++
 			return

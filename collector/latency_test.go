@@ -171,8 +171,8 @@ func TestLatHistCollapsesLowest(t *testing.T) {
 		h.addMS(v)
 		_ = ref.Add(v)
 	}
-	if len(h.bins) > latMaxBins {
-		t.Fatalf("%d dense bins, want at most %d", len(h.bins), latMaxBins)
+	if len(h.d.bins) > latMaxBins {
+		t.Fatalf("%d dense bins, want at most %d", len(h.d.bins), latMaxBins)
 	}
 	if nb := len(latencyBins(&h)); nb > latMaxBins {
 		t.Fatalf("%d bins in use", nb)
@@ -187,8 +187,8 @@ func TestLatHistCollapsesLowest(t *testing.T) {
 	}
 	// and a later low sample lands in the lowest kept bin
 	h.addMS(1e-200)
-	if len(h.bins) > latMaxBins {
-		t.Fatalf("grew to %d bins", len(h.bins))
+	if len(h.d.bins) > latMaxBins {
+		t.Fatalf("grew to %d bins", len(h.d.bins))
 	}
 }
 
@@ -329,11 +329,11 @@ func TestLatHistSparseOverflow(t *testing.T) {
 	h.addMS(3)
 	h.n += 2 * math.MaxUint16
 	h.addN(k.idx, math.MaxUint16)
-	if h.bins != nil {
+	if h.d != nil {
 		t.Fatal("dense before any count passed a uint16")
 	}
 	h.addN(k.idx, math.MaxUint16)
-	if h.bins == nil {
+	if h.d == nil {
 		t.Fatal("still sparse with a bin past a uint16")
 	}
 	var got uint64
@@ -349,7 +349,7 @@ func TestLatHistSparseOverflow(t *testing.T) {
 	var tiny latHist
 	tiny.addMS(1e-300)
 	tiny.addMS(5)
-	if tiny.bins == nil || tiny.n != 2 {
+	if tiny.d == nil || tiny.n != 2 {
 		t.Fatalf("a bin index of %d kept sparse (n=%d)", latKeyOf(1e-300).idx, tiny.n)
 	}
 	q := make([]float64, 2)
