@@ -41,12 +41,12 @@ type causeInfo struct {
 const causeTimes = 32
 
 type timeRing struct {
-	t [causeTimes]time.Time
+	t [causeTimes]int64 // unix nanoseconds: a third of a time.Time
 	n int
 }
 
 func (r *timeRing) add(t time.Time) {
-	r.t[r.n%causeTimes] = t
+	r.t[r.n%causeTimes] = t.UnixNano()
 	r.n++
 }
 
@@ -58,7 +58,7 @@ func (r *timeRing) list() []time.Time {
 	k := min(r.n, causeTimes)
 	out := make([]time.Time, 0, k)
 	for i := r.n - k; i < r.n; i++ {
-		out = append(out, r.t[i%causeTimes])
+		out = append(out, time.Unix(0, r.t[i%causeTimes]))
 	}
 	return out
 }
@@ -74,9 +74,13 @@ type upstream struct {
 	labelled              bool
 	ring                  *ring
 	total                 counts
-	causes                [model.NumCauses]causeInfo
-	evidence              [evidenceLines]string
+	causes                *[model.NumCauses]causeInfo // nil until the first failure: most rows see none
+	evidence              *[evidenceLines]string
 	nEvidence             int
+	// shown is the evidence as the last snapshot listed it, oldest first,
+	// taken when nEvidence was shownN: snapshots share it until a new line
+	shown  []string
+	shownN int
 	probes                *[probeHistory]model.ProbeResult // nil until the first probe: most rows are never probed
 	nProbes               int
 	lastSeen              time.Time
@@ -388,7 +392,7 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *bucket, t time.Time, code mo
 		b.addCause(i, 1)
 	}
 	u.total.addCause(i, 1)
-	c := &u.causes[i]
+	c := u.causeAt(i)
 	c.total++
 	if c.times == nil {
 		c.times = &timeRing{}
@@ -396,9 +400,46 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *bucket, t time.Time, code mo
 	c.times.add(t)
 	if !t.Before(c.last) {
 		c.last, c.line, c.source, c.inferred = t, line, source, inferred
-		u.evidence[u.nEvidence%evidenceLines] = line
-		u.nEvidence++
+		u.addEvidence(line)
 	}
+}
+
+// causeAt is u's record of cause i, the records allocated at the first.
+func (u *upstream) causeAt(i int) *causeInfo {
+	if u.causes == nil {
+		u.causes = new([model.NumCauses]causeInfo)
+	}
+	return &u.causes[i]
+}
+
+// causeOf is u's record of cause i (zero when it has none).
+func (u *upstream) causeOf(i int) causeInfo {
+	if u.causes == nil {
+		return causeInfo{}
+	}
+	return u.causes[i]
+}
+
+func (u *upstream) addEvidence(line string) {
+	if u.evidence == nil {
+		u.evidence = new([evidenceLines]string)
+	}
+	u.evidence[u.nEvidence%evidenceLines] = line
+	u.nEvidence++
+}
+
+// evidenceList is u's evidence lines, oldest first: the same slice while
+// no line is added (snapshots share it; nobody writes to it).
+func (u *upstream) evidenceList() []string {
+	if u.shownN != u.nEvidence {
+		ne := min(u.nEvidence, evidenceLines)
+		u.shown = make([]string, 0, ne)
+		for k := u.nEvidence - ne; k < u.nEvidence; k++ {
+			u.shown = append(u.shown, u.evidence[k%evidenceLines])
+		}
+		u.shownN = u.nEvidence
+	}
+	return u.shown
 }
 
 // ObserveProbe records a probe of the upstream at addr.
@@ -570,7 +611,7 @@ func (a *Aggregator) GatewayLimit(source, line string, n int64) {
 	if b != nil {
 		b.addCause(i, n)
 	}
-	c := &a.gw.causes[i]
+	c := a.gw.causeAt(i)
 	c.total += n
 	c.last, c.line, c.source, c.inferred = t, line, source, true
 }
@@ -691,7 +732,7 @@ func (a *Aggregator) change() {
 
 func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
 	i := model.CauseGatewayLimits.Index()
-	c := a.gw.causes[i]
+	c := a.gw.causeOf(i)
 	if c.total == 0 {
 		return nil
 	}
@@ -733,20 +774,17 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 		last := out.ProbeHistory[n-1]
 		out.Probe = &last
 	}
-	ne := min(u.nEvidence, evidenceLines)
-	for k := u.nEvidence - ne; k < u.nEvidence; k++ {
-		out.Evidence = append(out.Evidence, u.evidence[k%evidenceLines])
-	}
+	out.Evidence = u.evidenceList()
 	var ev []diagnose.Evidence
 	for i, code := range model.AllCauses() {
-		c := u.causes[i]
+		c := u.causeOf(i)
 		if c.total == 0 {
 			continue
 		}
 		ev = append(ev, diagnose.Evidence{Code: code, Count1m: m1.cause(i), Count5m: m5.cause(i), Total: c.total,
 			LastSeen: c.last, Source: c.source, Line: c.line, Inferred: c.inferred})
 	}
-	if gwLimit != nil && m5.errors5xx > 0 && u.causes[model.CauseGatewayLimits.Index()].total == 0 {
+	if gwLimit != nil && m5.errors5xx > 0 && u.causeOf(model.CauseGatewayLimits.Index()).total == 0 {
 		ev = append(ev, *gwLimit)
 	}
 	tg := diagnose.Target{Name: u.name, Address: u.addr, Knobs: a.knobs(u.gw)}
@@ -760,7 +798,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if a.facts != nil {
 		for i := range out.Causes {
 			c := &out.Causes[i]
-			ci := u.causes[c.Code.Index()]
+			ci := u.causeOf(c.Code.Index())
 			c.Roots = diagnose.Roots(tg, diagnose.CauseFacts{Code: c.Code, Times: ci.times.list(), Line: ci.line,
 				Probes: out.ProbeHistory, Window: 5 * time.Minute}, a.facts)
 		}

@@ -77,11 +77,12 @@ func mergeUpstream(a, b *upstream, lo int64) {
 	}
 	a.total.merge(&b.total)
 	a.routes.merge(&b.routes)
-	for i := range b.causes {
-		bc, ac := &b.causes[i], &a.causes[i]
+	for i := range model.NumCauses {
+		bc := b.causeOf(i)
 		if bc.total == 0 {
 			continue
 		}
+		ac := a.causeAt(i)
 		ac.total += bc.total
 		if bc.times != nil {
 			if ac.times == nil {
@@ -97,8 +98,7 @@ func mergeUpstream(a, b *upstream, lo int64) {
 	}
 	ne := min(b.nEvidence, evidenceLines)
 	for k := b.nEvidence - ne; k < b.nEvidence; k++ {
-		a.evidence[a.nEvidence%evidenceLines] = b.evidence[k%evidenceLines]
-		a.nEvidence++
+		a.addEvidence(b.evidence[k%evidenceLines])
 	}
 	np := min(b.nProbes, probeHistory)
 	for k := b.nProbes - np; k < b.nProbes; k++ {
