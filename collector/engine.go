@@ -102,7 +102,7 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 		names[u.Address] = Name{Name: u.Name, Group: u.Group, Gateway: u.Gateway}
 	}
 	e := &Engine{cfg: cfg, opt: opt, logsDone: make(chan struct{}),
-		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Names: names, KnobsOf: gateway.KnobsOf, LatencyBins: opt.Export})}
+		agg: NewAggregator(AggregatorOptions{LogClock: opt.Backlog, Clock: rangeClock(opt), Names: names, KnobsOf: gateway.KnobsOf, LatencyBins: opt.Export})}
 
 	if opt.KeepLines && !opt.Backlog {
 		e.raw = newRawStore()
@@ -158,6 +158,22 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 // processes) are read every 2 s, as top and htop refresh, not at the
 // probes' 1 s.
 const hostEvery = 2 * time.Second
+
+// rangeClock is a backlog's clock before its first line: a time range
+// that ended in the past ends its windows, not the wall clock (whose
+// "now" would lie after the range when no line falls inside it).
+func rangeClock(opt Options) func() time.Time {
+	until := opt.Range.Until
+	if !opt.Backlog || until.IsZero() {
+		return nil
+	}
+	return func() time.Time {
+		if now := time.Now(); now.Before(until) {
+			return now
+		}
+		return until.Add(-time.Nanosecond)
+	}
+}
 
 // hostWait is how long a publish waits for the host sample it started, so
 // that the new figures and the clock's new second reach the screen in one
