@@ -97,6 +97,7 @@ type upstream struct {
 	hints                 *diagnose.HintCache // its causes' hints; nil until it has a cause
 
 	dirty    bool
+	builds   int  // times its row was built (what a snapshot reused, it did not build)
 	listed   bool // in Aggregator.order
 	cached   *model.Upstream
 	cachedAt int64
@@ -145,6 +146,11 @@ type Aggregator struct {
 	// order is the last snapshot's rows in its order (then the
 	// placeholders it left out); shown is its scratch twin.
 	order, shown []*upstream
+	// built holds the rows a snapshot rebuilds until they are copied into
+	// it; each row's cached then points at its copy, so a row is held
+	// once, in the newest snapshot, not also on its own.
+	built []model.Upstream
+	nBuilt int
 	compare      comparer // before/after of markers, reloads and restarts (compare.go)
 }
 
@@ -677,10 +683,15 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		}
 	}
 	shown := a.shown[:0]
+	if cap(a.built) < len(rows) {
+		a.built = make([]model.Upstream, len(rows)+len(rows)/4)
+	}
+	a.nBuilt = 0
 	var held []*upstream // placeholders: in the order, not shown
 	for _, u := range rows {
 		if u.gw == "" && u.sources == 0 && behindGateway[u.addr] {
 			held = append(held, u)
+			u.cached = nil // it would hold an old snapshot's rows
 			continue
 		}
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
@@ -699,7 +710,9 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	s.Upstreams = make([]model.Upstream, len(shown))
 	for i, u := range shown {
 		s.Upstreams[i] = *u.cached
+		u.cached = &s.Upstreams[i]
 	}
+	clear(a.built[:a.nBuilt]) // the copies are the rows now
 	// The two lists trade places: the next snapshot starts from this order.
 	clear(rows)
 	a.shown = rows[:0]
@@ -749,7 +762,9 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	m1, m5 := &a.m1, &a.m5
 	u.ring.windows(idx, m1, m5)
 	w1, w5 := m1.window(60, elapsed), m5.window(300, elapsed)
-	out := &model.Upstream{
+	out := &a.built[a.nBuilt]
+	a.nBuilt++
+	*out = model.Upstream{
 		Name: u.name, Address: u.addr, Gateway: u.gw, Group: u.group,
 		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
 		Window1m: w1, Window5m: w5, Total: u.total.window(int(max(elapsed, 1)), elapsed),
@@ -828,6 +843,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	}
 	u.state, u.evaluated = out.State, true
 	u.cached, u.cachedAt, u.dirty = out, idx, false
+	u.builds++
 }
 
 // knobs returns a gateway instance's hint words, looked up once per

@@ -254,13 +254,13 @@ func TestGatewayLimitRebuildsOnly5xx(t *testing.T) {
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: "10.0.0.1:80", Status: 200, Header: 0.01, Total: 0.01}}}, nil)
 	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 500, Attempts: []feed.Attempt{{Addr: "10.0.0.2:80", Status: 500, Header: 0.01, Total: 0.01, Cause: model.CauseUpstream5xx}}}, []byte("500"))
 	a.Snapshot()
-	ok, bad := a.ups[ukey{"", "10.0.0.1:80"}].cached, a.ups[ukey{"", "10.0.0.2:80"}].cached
+	ok, bad := a.ups[ukey{"", "10.0.0.1:80"}].builds, a.ups[ukey{"", "10.0.0.2:80"}].builds
 	a.GatewayLimit("host", "gateway host saturated", 1)
 	s := a.Snapshot()
-	if a.ups[ukey{"", "10.0.0.1:80"}].cached != ok {
+	if a.ups[ukey{"", "10.0.0.1:80"}].builds != ok {
 		t.Error("an upstream without 5xx was rebuilt")
 	}
-	if a.ups[ukey{"", "10.0.0.2:80"}].cached == bad {
+	if a.ups[ukey{"", "10.0.0.2:80"}].builds == bad {
 		t.Error("an upstream with 5xx was not rebuilt")
 	}
 	if u, ok := s.Upstream("", "10.0.0.2:80"); !ok || len(u.Causes) != 2 || u.Causes[1].Code != model.CauseGatewayLimits {
