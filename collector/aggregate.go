@@ -43,6 +43,10 @@ const causeTimes = 32
 type timeRing struct {
 	t [causeTimes]int64 // unix nanoseconds: a third of a time.Time
 	n int
+	// listed is list's answer while n was listedN: every rebuild of the
+	// row asks for it, and a time is added far less often.
+	listed  []time.Time
+	listedN int
 }
 
 func (r *timeRing) add(t time.Time) {
@@ -50,17 +54,21 @@ func (r *timeRing) add(t time.Time) {
 	r.n++
 }
 
-// list returns the kept times, oldest first.
+// list returns the kept times, oldest first. The slice is shared by the
+// calls until the next add: it must not be written to.
 func (r *timeRing) list() []time.Time {
 	if r == nil {
 		return nil
 	}
-	k := min(r.n, causeTimes)
-	out := make([]time.Time, 0, k)
-	for i := r.n - k; i < r.n; i++ {
-		out = append(out, time.Unix(0, r.t[i%causeTimes]))
+	if r.listedN != r.n || r.listed == nil {
+		k := min(r.n, causeTimes)
+		r.listed = make([]time.Time, 0, k)
+		for i := r.n - k; i < r.n; i++ {
+			r.listed = append(r.listed, time.Unix(0, r.t[i%causeTimes]))
+		}
+		r.listedN = r.n
 	}
-	return out
+	return r.listed
 }
 
 // ukey identifies an upstream: the gateway instance that sends it traffic
