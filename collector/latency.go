@@ -32,12 +32,70 @@ type latHist struct {
 	d     *latDense // dense: nil until a sketch outgrows its pairs (a bucket's rarely does)
 }
 
-// latDense is a dense store: bins[i] samples in bin off+i; lo..hi the
-// bins in use.
+// latDense is a dense store: at(i) samples in bin off+i; lo..hi the
+// bins in use. The counts are uint32 (half the memory: a row's totals and
+// its 5-minute past are dense) until one would pass it; then wide holds
+// them all and bins is nil.
 type latDense struct {
 	off    int32
 	lo, hi int32
-	bins   []uint64
+	bins   []uint32
+	wide   []uint64
+}
+
+func (d *latDense) size() int {
+	if d.wide != nil {
+		return len(d.wide)
+	}
+	return len(d.bins)
+}
+
+func (d *latDense) at(i int32) uint64 {
+	if d.wide != nil {
+		return d.wide[i]
+	}
+	return uint64(d.bins[i])
+}
+
+func (d *latDense) add(i int32, n uint64) {
+	if d.wide == nil {
+		if v := uint64(d.bins[i]) + n; v >= n && v <= math.MaxUint32 {
+			d.bins[i] = uint32(v)
+			return
+		}
+		d.wide = make([]uint64, len(d.bins))
+		for k, c := range d.bins {
+			d.wide[k] = uint64(c)
+		}
+		d.bins = nil
+	}
+	d.wide[i] += n
+}
+
+// clearRange empties bins a..b (indexes into the store).
+func (d *latDense) clearRange(a, b int32) {
+	if d.wide != nil {
+		clear(d.wide[a : b+1])
+		return
+	}
+	clear(d.bins[a : b+1])
+}
+
+// zeroed makes the store width bins wide and empty, reusing its memory (a
+// wide store stays wide).
+func (d *latDense) zeroed(width int) {
+	switch {
+	case d.wide != nil && cap(d.wide) >= width:
+		d.wide = d.wide[:width]
+		clear(d.wide)
+	case d.wide != nil:
+		d.wide = make([]uint64, width)
+	case cap(d.bins) >= width:
+		d.bins = d.bins[:width]
+		clear(d.bins)
+	default:
+		d.bins = make([]uint32, width)
+	}
 }
 
 const (
@@ -210,12 +268,7 @@ func (h *latHist) alloc(lo, hi int32) {
 	if h.d == nil {
 		h.d = &latDense{}
 	}
-	if cap(h.d.bins) >= width {
-		h.d.bins = h.d.bins[:width]
-		clear(h.d.bins)
-	} else {
-		h.d.bins = make([]uint64, width)
-	}
+	h.d.zeroed(width)
 	h.d.off = off
 	h.d.lo, h.d.hi = hi+1, lo-1 // nothing in use
 }
@@ -225,19 +278,19 @@ func (h *latHist) empty() bool { return h.d.lo > h.d.hi }
 // addDense adds n samples to bin idx of a dense store, growing it or
 // folding its lowest bins as needed.
 func (h *latHist) addDense(idx int32, n uint64) {
-	if h.empty() && (idx < h.d.off || idx >= h.d.off+int32(len(h.d.bins))) {
+	if h.empty() && (idx < h.d.off || idx >= h.d.off+int32(h.d.size())) {
 		h.alloc(idx, idx)
 	}
 	if idx < h.d.hi-latMaxBins+1 {
 		idx = h.d.hi - latMaxBins + 1 // below the kept range: the lowest bin
 	}
-	if idx < h.d.off || idx >= h.d.off+int32(len(h.d.bins)) {
+	if idx < h.d.off || idx >= h.d.off+int32(h.d.size()) {
 		h.grow(idx)
 		if idx < h.d.off {
 			idx = h.d.off // folded (the range reached latMaxBins)
 		}
 	}
-	h.d.bins[idx-h.d.off] += n
+	h.d.add(idx-h.d.off, n)
 	h.d.lo, h.d.hi = min(h.d.lo, idx), max(h.d.hi, idx)
 }
 
@@ -245,21 +298,21 @@ func (h *latHist) addDense(idx int32, n uint64) {
 // lowest into the lowest kept when the span passes latMaxBins.
 func (h *latHist) grow(idx int32) {
 	lo, hi := min(h.d.lo, idx), max(h.d.hi, idx)
-	oldOff, old, oldLo, oldHi := h.d.off, h.d.bins, h.d.lo, h.d.hi
-	h.d.bins = nil
+	old := *h.d
+	h.d.bins, h.d.wide = nil, nil
 	// room for a quarter more each side, so that a spreading row's
 	// totals regrow a few times, not at every new extreme
 	span := hi - lo + 1
 	extra := max(0, min(span/4, (latMaxBins-span)/2))
 	h.alloc(lo-extra, hi+extra)
 	keepLo := max(lo, hi-latMaxBins+1) // alloc's h.d.off
-	for k := oldLo; k <= oldHi; k++ {
-		c := old[k-oldOff]
+	for k := old.lo; k <= old.hi; k++ {
+		c := old.at(k - old.off)
 		if c == 0 {
 			continue
 		}
 		dst := max(k, keepLo)
-		h.d.bins[dst-h.d.off] += c
+		h.d.add(dst-h.d.off, c)
 		h.d.lo, h.d.hi = min(h.d.lo, dst), max(h.d.hi, dst)
 	}
 }
@@ -270,9 +323,9 @@ func (h *latHist) reset() {
 	h.pairs = h.pairs[:0]
 	if h.d != nil {
 		if !h.empty() {
-			clear(h.d.bins[h.d.lo-h.d.off : h.d.hi-h.d.off+1])
+			h.d.clearRange(h.d.lo-h.d.off, h.d.hi-h.d.off)
 		}
-		h.d.lo, h.d.hi = h.d.off+int32(len(h.d.bins)), h.d.off-1
+		h.d.lo, h.d.hi = h.d.off+int32(h.d.size()), h.d.off-1
 	}
 }
 
@@ -285,7 +338,7 @@ func (h *latHist) each(f func(idx int32, n uint64)) {
 		return
 	}
 	for k := h.d.lo; k <= h.d.hi; k++ {
-		if c := h.d.bins[k-h.d.off]; c != 0 {
+		if c := h.d.at(k - h.d.off); c != 0 {
 			f(k, c)
 		}
 	}
@@ -308,7 +361,7 @@ func (h *latHist) merge(o *latHist) {
 		h.toDense(o.d.lo)
 	}
 	for k := o.d.lo; k <= o.d.hi; k++ {
-		if c := o.d.bins[k-o.d.off]; c != 0 {
+		if c := o.d.at(k - o.d.off); c != 0 {
 			h.addDense(k, c)
 		}
 	}
@@ -324,8 +377,8 @@ func (h *latHist) clone() *latHist {
 	if !h.empty() {
 		c.alloc(h.d.lo, h.d.hi)
 		for k := h.d.lo; k <= h.d.hi; k++ {
-			if n := h.d.bins[k-h.d.off]; n != 0 {
-				c.d.bins[k-c.d.off] = n
+			if n := h.d.at(k - h.d.off); n != 0 {
+				c.d.add(k-c.d.off, n)
 				c.d.lo, c.d.hi = min(c.d.lo, k), max(c.d.hi, k)
 			}
 		}
@@ -369,7 +422,7 @@ func (c *latCursor) next() {
 		return
 	}
 	for ; c.k <= h.d.hi; c.k++ {
-		if n := h.d.bins[c.k-h.d.off]; n != 0 {
+		if n := h.d.at(c.k - h.d.off); n != 0 {
 			c.idx, c.n = c.k, n
 			c.k++
 			return

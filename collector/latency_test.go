@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -171,8 +172,8 @@ func TestLatHistCollapsesLowest(t *testing.T) {
 		h.addMS(v)
 		_ = ref.Add(v)
 	}
-	if len(h.d.bins) > latMaxBins {
-		t.Fatalf("%d dense bins, want at most %d", len(h.d.bins), latMaxBins)
+	if h.d.size() > latMaxBins {
+		t.Fatalf("%d dense bins, want at most %d", h.d.size(), latMaxBins)
 	}
 	if nb := len(latencyBins(&h)); nb > latMaxBins {
 		t.Fatalf("%d bins in use", nb)
@@ -187,8 +188,8 @@ func TestLatHistCollapsesLowest(t *testing.T) {
 	}
 	// and a later low sample lands in the lowest kept bin
 	h.addMS(1e-200)
-	if len(h.d.bins) > latMaxBins {
-		t.Fatalf("grew to %d bins", len(h.d.bins))
+	if h.d.size() > latMaxBins {
+		t.Fatalf("grew to %d bins", h.d.size())
 	}
 }
 
@@ -356,6 +357,64 @@ func TestLatHistSparseOverflow(t *testing.T) {
 	h.quantiles([]float64{0, 0.5}, q)
 	if q[0] != latValue(latKeyOf(3).idx) || q[1] != latValue(k.idx) {
 		t.Fatalf("quantiles %v", q)
+	}
+}
+
+// A dense bin whose count would pass a uint32 widens the whole store and
+// loses nothing, through adds, merges, a regrowth, a reset and a clone:
+// a long run's totals on a busy gateway.
+func TestLatDenseWidens(t *testing.T) {
+	var h latHist
+	for ms := 1.0; ms < 400; ms *= 1.03 { // ~200 distinct bins: dense
+		h.addMS(ms)
+	}
+	if h.d == nil || h.d.wide != nil {
+		t.Fatalf("want a narrow dense store, got %+v", h.d)
+	}
+	k := latKeyOf(12).idx
+	h.addMS(12)
+	h.addMS(12)
+	big := uint64(math.MaxUint32) - 1
+	h.n += big
+	h.addN(k, big) // passes a uint32 with the samples already there
+	if h.d.wide == nil {
+		t.Fatal("still narrow with a bin past a uint32")
+	}
+	var o latHist // a narrow store merged in, and one sample far out (a regrowth)
+	for ms := 2.0; ms < 300; ms *= 1.05 {
+		o.addMS(ms)
+	}
+	o.addMS(12)
+	h.merge(&o)
+	h.addMS(90000)
+	want := map[int32]uint64{}
+	for ms := 1.0; ms < 400; ms *= 1.03 {
+		want[latKeyOf(ms).idx]++
+	}
+	for ms := 2.0; ms < 300; ms *= 1.05 {
+		want[latKeyOf(ms).idx]++
+	}
+	want[k] += big + 3 // two samples of 12 ms here, one in o
+	want[latKeyOf(90000).idx]++
+	got := map[int32]uint64{}
+	var n uint64
+	h.each(func(idx int32, c uint64) { got[idx] += c; n += c })
+	if fmt.Sprint(got) != fmt.Sprint(want) || n != h.n {
+		t.Fatalf("bins after widening\n got %v (n %d, sketch %d)\nwant %v", got, n, h.n, want)
+	}
+	c := h.clone()
+	var cn uint64
+	c.each(func(_ int32, v uint64) { cn += v })
+	if cn != n || c.n != h.n {
+		t.Fatalf("clone holds %d of %d", cn, n)
+	}
+	h.reset()
+	h.addMS(7)
+	h.addMS(7)
+	got = map[int32]uint64{}
+	h.each(func(idx int32, c uint64) { got[idx] += c })
+	if len(got) != 1 || got[latKeyOf(7).idx] != 2 {
+		t.Fatalf("after a reset the store holds %v", got)
 	}
 }
 
