@@ -87,22 +87,22 @@ type upstream struct {
 	nEvidence             int
 	// shown is the evidence as the last snapshot listed it, oldest first,
 	// taken when nEvidence was shownN: snapshots share it until a new line
-	shown  []string
-	shownN int
-	probes                *[probeHistory]model.ProbeResult // nil until the first probe: most rows are never probed
-	nProbes               int
-	lastSeen              time.Time
-	sources               uint8
-	statusDown            bool
-	statusWhy             string
-	counters              map[string]feed.Counters // last cumulative reading per status source
-	avgMS                 map[string]float64
-	avgNote               string
-	state                 model.State
-	evaluated             bool
-	factsVer              int64 // the host facts its roots were found in
-	routes                routeTable
-	hints                 *diagnose.HintCache // its causes' hints; nil until it has a cause
+	shown      []string
+	shownN     int
+	probes     *[probeHistory]model.ProbeResult // nil until the first probe: most rows are never probed
+	nProbes    int
+	lastSeen   time.Time
+	sources    uint8
+	statusDown bool
+	statusWhy  string
+	counters   map[string]feed.Counters // last cumulative reading per status source
+	avgMS      map[string]float64
+	avgNote    string
+	state      model.State
+	evaluated  bool
+	factsVer   int64 // the host facts its roots were found in
+	routes     routeTable
+	hints      *diagnose.HintCache // its causes' hints; nil until it has a cause
 
 	dirty    bool
 	builds   int  // times its row was built (what a snapshot reused, it did not build)
@@ -148,6 +148,10 @@ type Aggregator struct {
 	// hostVer counts SetHost calls; prevHostVer is the one prev shows.
 	hostVer, prevHostVer int64
 	prev                 *model.Snapshot
+	// changed is signalled by the first change after a snapshot
+	// (pending says it was).
+	changed chan struct{}
+	pending bool
 	// m1 and m5 are scratch windows reused by every Snapshot (which holds
 	// mu, so one at a time).
 	m1, m5 counts
@@ -157,9 +161,9 @@ type Aggregator struct {
 	// built holds the rows a snapshot rebuilds until they are copied into
 	// it; each row's cached then points at its copy, so a row is held
 	// once, in the newest snapshot, not also on its own.
-	built []model.Upstream
-	nBuilt int
-	compare      comparer // before/after of markers, reloads and restarts (compare.go)
+	built   []model.Upstream
+	nBuilt  int
+	compare comparer // before/after of markers, reloads and restarts (compare.go)
 }
 
 // Name labels an upstream address; Gateway, when set, says which gateway
@@ -193,7 +197,8 @@ func NewAggregator(o AggregatorOptions) *Aggregator {
 	a := &Aggregator{
 		clock: o.Clock, logClock: o.LogClock, knobsOf: o.KnobsOf, latencyBins: o.LatencyBins,
 		ups: map[ukey]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
-		gw: &upstream{name: GatewayName, ring: newRing()},
+		gw:      &upstream{name: GatewayName, ring: newRing()},
+		changed: make(chan struct{}, 1),
 	}
 	a.started = o.Clock()
 	if a.knobsOf == nil {
@@ -634,6 +639,11 @@ func (a *Aggregator) GatewayLimit(source, line string, n int64) {
 func (a *Aggregator) Snapshot() *model.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.pending = false
+	select {
+	case <-a.changed: // a change this snapshot shows: no wake-up for it
+	default:
+	}
 	now := a.now()
 	idx := now.Unix() / bucketSeconds
 	// Nothing changed since the last snapshot, within the same bucket: it
@@ -749,7 +759,19 @@ func upstreamOrder(x, y *model.Upstream) int {
 func (a *Aggregator) change() {
 	a.mu.Lock()
 	a.ver++
+	if !a.pending {
+		a.pending = true
+		select {
+		case a.changed <- struct{}{}:
+		default:
+		}
+	}
 }
+
+// Changed receives once after the first change since the last Snapshot:
+// the publisher sleeps on it between the clock's seconds instead of
+// waking to find nothing new.
+func (a *Aggregator) Changed() <-chan struct{} { return a.changed }
 
 func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
 	i := model.CauseGatewayLimits.Index()

@@ -67,6 +67,8 @@ type Engine struct {
 	opt    Options
 	agg    *Aggregator
 	latest atomic.Pointer[model.Snapshot]
+	// rounds counts the publisher's ticks (what an idle gwtop wakes for)
+	rounds atomic.Int64
 
 	logs     []*lineLog
 	loops    []loop
@@ -323,22 +325,53 @@ func (e *Engine) Start(ctx context.Context) {
 		// loop's and a followed log's safety poll: an idle gwtop wakes up
 		// once per tick for all of them, and the clock's new second is
 		// published when it begins.
-		t := time.NewTimer(untilNext(time.Now(), e.opt.Publish))
+		// With nothing new, it wakes only at each new second (idleEvery);
+		// the first change after a snapshot brings the next tick forward
+		// to the next multiple of Publish that the pace allows.
+		every, idle := e.opt.Publish, idleEvery(e.opt.Publish)
+		now := time.Now()
+		due, earliest := now.Add(untilNext(now, every)), time.Time{}
+		t := time.NewTimer(time.Until(due))
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-e.agg.Changed():
+				now := time.Now()
+				at := now.Add(untilNext(now, every))
+				for at.Before(earliest) {
+					at = at.Add(every)
+				}
+				if at.Before(due) {
+					due = at
+					t.Reset(time.Until(due))
+				}
 			case <-t.C:
+				e.rounds.Add(1)
 				if e.host != nil {
 					e.host.due(time.Now())
 				}
 				start := time.Now()
 				e.publish()
-				t.Reset(nextTick(time.Now(), e.opt.Publish, publishPace(e.opt.Publish, time.Since(start))))
+				now := time.Now()
+				earliest = now.Add(nextTick(now, every, publishPace(every, now.Sub(start))))
+				if due = now.Add(untilNext(now, idle)); due.Before(earliest) {
+					due = earliest
+				}
+				t.Reset(time.Until(due))
 			}
 		}
 	})
+}
+
+// idleEvery is the publisher's tick while nothing changes: the clock's
+// next second (the header shows it), as a multiple of every.
+func idleEvery(every time.Duration) time.Duration {
+	if every >= time.Second {
+		return every
+	}
+	return every * ((time.Second + every - 1) / every)
 }
 
 // publishBudget is the share of a core building snapshots may take

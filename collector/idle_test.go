@@ -148,3 +148,42 @@ func TestNextTick(t *testing.T) {
 		}
 	}
 }
+
+// TestPublisherSleepsWhileIdle: with nothing new the publisher wakes once
+// per second (for the clock's), not at every Publish tick; a line that
+// arrives is still published.
+func TestPublisherSleepsWhileIdle(t *testing.T) {
+	access := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(access, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng := startEngine(t, fmt.Sprintf("nginx:\n  access_log: %s\n  log_format: '%s'\n", access, testFormat), Options{Publish: 100 * time.Millisecond, NoHost: true})
+	time.Sleep(300 * time.Millisecond) // the log is open, the first rounds are over
+	r0 := eng.rounds.Load()
+	time.Sleep(3 * time.Second)
+	// Ticks of 100 ms would be 30 rounds; a round a second is 3 or 4.
+	if n := eng.rounds.Load() - r0; n > 5 {
+		t.Fatalf("%d publisher rounds in 3 s of nothing new, want one a second", n)
+	}
+	line := accessLine(time.Now(), 502, "10.9.9.9:80")
+	f, err := os.OpenFile(access, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(line); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if s := eng.Latest(); s != nil {
+			if u, ok := s.Upstream("nginx", "10.9.9.9:80"); ok && u.Errors5xx == 1 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new line was never published: %+v", eng.Latest().Upstreams)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
