@@ -118,7 +118,20 @@ const (
 	srcStatus
 )
 
-var sourceNames = []string{"probe", "access_log", "error_log", "status"}
+var sourceNames = [...]string{"probe", "access_log", "error_log", "status"}
+
+// sourceLists are the Sources of each set of source bits, built once and
+// shared by every row (nobody writes to a snapshot's slices).
+var sourceLists = func() (out [1 << len(sourceNames)][]string) {
+	for bits := range out {
+		for i, name := range sourceNames {
+			if bits&(1<<i) != 0 {
+				out[bits] = append(out[bits], name)
+			}
+		}
+	}
+	return out
+}()
 
 // Aggregator folds requests, failures and probe results into per-upstream
 // windows and publishes immutable Snapshots. It is safe for concurrent use.
@@ -805,11 +818,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 	if a.latencyBins {
 		out.LatencyBins = latencyBins(u.total.latency)
 	}
-	for i, name := range sourceNames {
-		if u.sources&(1<<i) != 0 {
-			out.Sources = append(out.Sources, name)
-		}
-	}
+	out.Sources = sourceLists[u.sources&(1<<len(sourceNames)-1)]
 	n := min(u.nProbes, probeHistory)
 	if n > 0 {
 		out.ProbeHistory = make([]model.ProbeResult, 0, n)

@@ -35,10 +35,11 @@ type counts struct {
 	// see none).
 	causes  *[model.NumCauses]int64
 	latency *latHist // milliseconds; nil until the first sample
-	// past is a window's latency it does not own, read beside latency:
-	// the ring's sum of its completed buckets (Snapshot's scratch windows
-	// only; merge ignores it).
-	past *latHist
+	// past and cur are a window's latency it does not own, read instead
+	// of latency when set: the ring's sum of its completed buckets and
+	// the current bucket's sketch (Snapshot's scratch windows only; merge
+	// ignores them).
+	past, cur *latHist
 }
 
 func (c *counts) cause(i int) int64 {
@@ -423,8 +424,10 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 	cur := r.get(now)
 	for _, w := range []struct{ dst, past *counts }{{m1, &p.m1}, {m5, &p.m5}} {
 		w.dst.mergeCounts(w.past)
-		w.dst.addBucket(cur, true)
-		w.dst.past = w.past.latency
+		w.dst.addBucket(cur, false)
+		// The quantiles are read off the past's sketch and the current
+		// bucket's together: neither is copied.
+		w.dst.past, w.dst.cur = w.past.latency, cur.latency()
 	}
 }
 
@@ -470,8 +473,16 @@ func latencyBins(h *latHist) []model.LatencyBin {
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
+// quantiles are the window's latency quantiles.
+func (c *counts) quantiles() model.Latency {
+	if c.past != nil || c.cur != nil {
+		return quantiles2(c.past, c.cur)
+	}
+	return quantiles2(nil, c.latency)
+}
+
 func (c *counts) window(seconds int, elapsed float64) model.Window {
-	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: quantiles2(c.past, c.latency)}
+	w := model.Window{Seconds: seconds, Requests: c.requests, Errors5xx: c.errors5xx, LatencyMS: c.quantiles()}
 	if c.requests > 0 {
 		w.Rate5xx = float64(c.errors5xx) / float64(c.requests)
 	}
