@@ -352,6 +352,9 @@ func (h *latHist) merge(o *latHist) {
 	h.n += o.n
 	h.zero += o.zero
 	if o.d == nil {
+		if h.d == nil && h.mergePairs(o.pairs) {
+			return
+		}
 		for _, p := range o.pairs {
 			h.addN(int32(p.idx), uint64(p.n))
 		}
@@ -365,6 +368,55 @@ func (h *latHist) merge(o *latHist) {
 			h.addDense(k, c)
 		}
 	}
+}
+
+// mergePairs merges the sparse pairs o into h's in one pass, from the
+// back, when the union stays sparse (at most latSparseMax bins, no count
+// past a uint16); false, with h untouched, otherwise. A window's past is
+// the merge of its buckets: adding pair by pair searched and shifted the
+// list for each.
+func (h *latHist) mergePairs(o []latPair) bool {
+	n := len(h.pairs) + len(o)
+	for i, j := 0, 0; i < len(h.pairs) && j < len(o); {
+		switch a, b := h.pairs[i], o[j]; {
+		case a.idx < b.idx:
+			i++
+		case a.idx > b.idx:
+			j++
+		default:
+			if uint32(a.n)+uint32(b.n) > math.MaxUint16 {
+				return false
+			}
+			n--
+			i++
+			j++
+		}
+	}
+	if n > latSparseMax {
+		return false
+	}
+	a := len(h.pairs) - 1
+	if n > cap(h.pairs) {
+		grown := make([]latPair, len(h.pairs), min(latSparseMax, max(n, len(h.pairs)+len(h.pairs)/2)))
+		copy(grown, h.pairs)
+		h.pairs = grown
+	}
+	h.pairs = h.pairs[:n]
+	for b, k := len(o)-1, n-1; b >= 0; k-- {
+		switch {
+		case a >= 0 && h.pairs[a].idx > o[b].idx:
+			h.pairs[k] = h.pairs[a]
+			a--
+		case a >= 0 && h.pairs[a].idx == o[b].idx:
+			h.pairs[k] = latPair{o[b].idx, h.pairs[a].n + o[b].n}
+			a--
+			b--
+		default:
+			h.pairs[k] = o[b]
+			b--
+		}
+	}
+	return true
 }
 
 // clone is a copy of h that shares nothing with it.
