@@ -177,6 +177,8 @@ type Aggregator struct {
 	built   []model.Upstream
 	nBuilt  int
 	compare comparer // before/after of markers, reloads and restarts (compare.go)
+	// routeBuf is scratch: a line's route, normalised once for all its attempts
+	routeBuf []byte
 }
 
 // Name labels an upstream address; Gateway, when set, says which gateway
@@ -321,9 +323,13 @@ func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *bucket {
 }
 
 // ObserveRequest records one access-log request.
-func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
+func (a *Aggregator) observeRequest(gw string, r *feed.Request, line, route []byte) {
 	a.change()
 	defer a.mu.Unlock()
+	if route == nil && r.Path != "" {
+		a.routeBuf = normaliseRoute(a.routeBuf[:0], r.Path)
+		route = a.routeBuf
+	}
 	t, nowIdx := a.eventNow(r.Time)
 	gb := a.bucketAt(a.gw, t, nowIdx)
 	a.gw.total.addStatus(r.Status)
@@ -358,7 +364,7 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line []byte) {
 		k := latKeyOf(ms)
 		u.total.addStatus(at.Status)
 		u.total.addLatency(k)
-		u.routes.observe(r.Path, r.Host, at.Status, ms, t)
+		u.routes.observe(route, r.Host, at.Status, ms, t)
 		if b != nil {
 			b.addStatus(at.Status)
 			b.addLatency(k)
@@ -910,8 +916,16 @@ type instance struct {
 	gw string
 }
 
-func (i instance) ObserveRequest(r *feed.Request, line []byte) { i.a.observeRequest(i.gw, r, line) }
-func (i instance) ObserveFailure(f feed.Failure)               { i.a.observeFailure(i.gw, f) }
+func (i instance) ObserveRequest(r *feed.Request, line []byte) {
+	i.a.observeRequest(i.gw, r, line, nil)
+}
+
+// observeRouted is ObserveRequest with the request's route normalised by
+// the caller (the drill-down's sink, which needs it too); nil: no path.
+func (i instance) observeRouted(r *feed.Request, line, route []byte) {
+	i.a.observeRequest(i.gw, r, line, route)
+}
+func (i instance) ObserveFailure(f feed.Failure) { i.a.observeFailure(i.gw, f) }
 func (i instance) ObserveCounters(source, addr string, c feed.Counters) {
 	i.a.observeCounters(i.gw, source, addr, c)
 }
@@ -927,7 +941,7 @@ func (i instance) ObserveEvent(e model.Event)                { i.a.observeEvent(
 // instance (tests, the demo's own checks): their rows have no gateway.
 
 // ObserveRequest records one access-log request.
-func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) { a.observeRequest("", r, line) }
+func (a *Aggregator) ObserveRequest(r *feed.Request, line []byte) { a.observeRequest("", r, line, nil) }
 
 // ObserveFailure records a failure with its cause.
 func (a *Aggregator) ObserveFailure(f feed.Failure) { a.observeFailure("", f) }

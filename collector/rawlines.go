@@ -373,15 +373,26 @@ type rawSink struct {
 	l *lineLog
 }
 
+// routedSink takes a request with its route already normalised.
+type routedSink interface {
+	observeRouted(r *feed.Request, line, route []byte)
+}
+
 func (k rawSink) ObserveRequest(r *feed.Request, line []byte) {
-	k.Sink.ObserveRequest(r, line)
 	l := k.l
-	t := orNow(r.Time)
 	var route uint32
+	var norm []byte // nil: no path
 	if r.Path != "" {
 		l.rawBuf = normaliseRoute(l.rawBuf[:0], r.Path)
-		route = routeSum(l.rawBuf, r.Host)
+		norm = l.rawBuf
+		route = routeSum(norm, r.Host)
 	}
+	if rs, ok := k.Sink.(routedSink); ok {
+		rs.observeRouted(r, line, norm)
+	} else {
+		k.Sink.ObserveRequest(r, line)
+	}
+	t := orNow(r.Time)
 	kept := false
 	for i := range r.Attempts {
 		at := &r.Attempts[i]

@@ -46,22 +46,21 @@ type routeStats struct {
 type routeTable struct {
 	m     map[routeKey]*routeStats
 	other *routeStats
-	// scratch for normalising a path without allocating
-	buf []byte
 }
 
-func (rt *routeTable) observe(path, host string, status int, ms float64, t time.Time) {
-	if path == "" {
+// observe counts one request of route (normaliseRoute's, nil when the
+// line names no path) on host.
+func (rt *routeTable) observe(route []byte, host string, status int, ms float64, t time.Time) {
+	if route == nil {
 		return
 	}
-	rt.buf = normaliseRoute(rt.buf[:0], path)
 	if len(host) > 64 {
 		host = host[:64]
 	}
 	if rt.m == nil {
 		rt.m = map[routeKey]*routeStats{}
 	}
-	rs := rt.m[routeKey{string(rt.buf), host}] // no allocation for the lookup
+	rs := rt.m[routeKey{string(route), host}] // no allocation for the lookup
 	if rs == nil {
 		if len(rt.m) >= RoutesKept {
 			if rt.other == nil {
@@ -70,7 +69,7 @@ func (rt *routeTable) observe(path, host string, status int, ms float64, t time.
 			rs = rt.other
 		} else {
 			rs = &routeStats{seq: len(rt.m)}
-			rt.m[routeKey{string(rt.buf), strings.Clone(host)}] = rs
+			rt.m[routeKey{string(route), strings.Clone(host)}] = rs
 		}
 	}
 	rs.add(status, ms, t)

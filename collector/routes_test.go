@@ -53,11 +53,11 @@ func TestRouteTableBounded(t *testing.T) {
 			if i == 5 {
 				st = 502
 			}
-			rt.observe(fmt.Sprintf("/r%02d/x", i), "api.test", st, 10, t0)
+			rt.observe(normaliseRoute(nil, fmt.Sprintf("/r%02d/x", i)), "api.test", st, 10, t0)
 		}
 	}
 	for range 4 {
-		rt.observe("/r01/x", "api.test", 503, 1000, t0.Add(10*time.Minute))
+		rt.observe(normaliseRoute(nil, "/r01/x"), "api.test", 503, 1000, t0.Add(10*time.Minute))
 	}
 	rs := rt.routes(t0.Add(10 * time.Minute))
 	if len(rs) != RoutesKept+1 || rs[len(rs)-1].Route != model.RouteOther {
@@ -189,7 +189,7 @@ func FuzzNormaliseRoute(f *testing.F) {
 		}
 		var rt routeTable
 		for range RoutesKept + 3 {
-			rt.observe(path, "h", 502, 1, time.Unix(0, 0))
+			rt.observe(normaliseRoute(nil, path), "h", 502, 1, time.Unix(0, 0))
 		}
 		if rs := rt.routes(time.Unix(0, 0)); len(rs) != 1 || rs[0].Requests != RoutesKept+3 {
 			t.Fatalf("one path, routes %+v", rs)
