@@ -196,13 +196,6 @@ func (b *bucket) p95ms() float64 {
 	return b.p95
 }
 
-func (b *bucket) cause(i int) int64 {
-	if b.causes == nil {
-		return 0
-	}
-	return int64(b.causes[i])
-}
-
 func (b *bucket) addCause(i int, n int64) {
 	if n <= 0 {
 		return
