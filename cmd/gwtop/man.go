@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -35,7 +38,25 @@ func manCmd(stdout io.Writer) *cobra.Command {
 }
 
 func manHeader() *doc.GenManHeader {
-	return &doc.GenManHeader{Title: "GWTOP", Section: "1", Source: "gwtop", Manual: "gwtop manual"}
+	d := manDate()
+	return &doc.GenManHeader{Title: "GWTOP", Section: "1", Source: "gwtop", Manual: "gwtop manual", Date: &d}
+}
+
+// manPagesDate is the date the pages in docs/man carry. The pages print a
+// date (their header and HISTORY line); the wall clock's made a page
+// generated today differ from yesterday's, so the pages are dated by the
+// build (make build and goreleaser set main.date), else by
+// SOURCE_DATE_EPOCH, else by this.
+var manPagesDate = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+func manDate() time.Time {
+	if t, err := time.Parse(time.RFC3339, date); err == nil {
+		return t.UTC()
+	}
+	if s, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		return time.Unix(s, 0).UTC()
+	}
+	return manPagesDate
 }
 
 func manPage(root *cobra.Command) ([]byte, error) {
