@@ -367,12 +367,25 @@ func TestLiveOwnListeners(t *testing.T) {
 		}
 	}
 	scans := tr.Scans()
+	before := map[string]bool{}
+	for _, l := range tr.Snapshot().Now {
+		before[l.Addr] = true
+	}
 	addr4 := ln4.Addr().String()
 	ln4.Close()
 	if err := tr.Sample(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if tr.Scans() != scans {
+	// The table is the host's: a listener another process (a test
+	// package running beside this one) opened in between is a reason to
+	// scan; closing ours is not.
+	var appeared []string
+	for _, l := range tr.Snapshot().Now {
+		if !before[l.Addr] {
+			appeared = append(appeared, l.Addr)
+		}
+	}
+	if tr.Scans() != scans && len(appeared) == 0 {
 		t.Error("closing a listener ran a scan")
 	}
 	var gone *facts.ListenerChange
