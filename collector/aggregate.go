@@ -85,10 +85,11 @@ type upstream struct {
 	causes                *[model.NumCauses]causeInfo // nil until the first failure: most rows see none
 	evidence              *[evidenceLines]string
 	nEvidence             int
-	// shown is the evidence as the last snapshot listed it, oldest first,
-	// taken when nEvidence was shownN: snapshots share it until a new line
-	shown      []string
-	shownN     int
+	// evList is the evidence as the last snapshot listed it, oldest
+	// first, taken when nEvidence was evListN: snapshots share it until a
+	// new line
+	evList     []string
+	evListN    int
 	probes     *[probeHistory]model.ProbeResult // nil until the first probe: most rows are never probed
 	nProbes    int
 	lastSeen   time.Time
@@ -469,15 +470,15 @@ func (u *upstream) addEvidence(line string) {
 // evidenceList is u's evidence lines, oldest first: the same slice while
 // no line is added (snapshots share it; nobody writes to it).
 func (u *upstream) evidenceList() []string {
-	if u.shownN != u.nEvidence {
+	if u.evListN != u.nEvidence {
 		ne := min(u.nEvidence, evidenceLines)
-		u.shown = make([]string, 0, ne)
+		u.evList = make([]string, 0, ne)
 		for k := u.nEvidence - ne; k < u.nEvidence; k++ {
-			u.shown = append(u.shown, u.evidence[k%evidenceLines])
+			u.evList = append(u.evList, u.evidence[k%evidenceLines])
 		}
-		u.shownN = u.nEvidence
+		u.evListN = u.nEvidence
 	}
-	return u.shown
+	return u.evList
 }
 
 // ObserveProbe records a probe of the upstream at addr.
@@ -540,7 +541,7 @@ func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Coun
 	d.errors5xx = d.classes[5]
 	u.total.merge(&d)
 	if b != nil {
-		b.addCounts(&d)
+		b.addPageCounts(d.requests, &d.classes)
 	}
 }
 

@@ -39,7 +39,7 @@ type lineLog struct {
 // keepRaw makes the log keep its lines in raw, for the rows they name.
 func (l *lineLog) keepRaw(raw *rawStore) {
 	l.raw = raw
-	l.sink = rawSink{Sink: l.sink, l: l}
+	l.sink = newRawSink(l.sink, l)
 }
 
 func newLineLog(kind, instance, source, path string, opt tail.Options, p feed.LineParser, sink feed.Sink) *lineLog {

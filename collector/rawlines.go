@@ -370,7 +370,14 @@ func sameFile(f *os.File, want rawFile) bool {
 // the rows it names, with its position in the file.
 type rawSink struct {
 	feed.Sink
-	l *lineLog
+	l      *lineLog
+	routed routedSink // the Sink, when it takes a normalised route; nil otherwise
+}
+
+func newRawSink(s feed.Sink, l *lineLog) rawSink {
+	k := rawSink{Sink: s, l: l}
+	k.routed, _ = s.(routedSink)
+	return k
 }
 
 // routedSink takes a request with its route already normalised.
@@ -387,8 +394,8 @@ func (k rawSink) ObserveRequest(r *feed.Request, line []byte) {
 		norm = l.rawBuf
 		route = routeSum(norm, r.Host)
 	}
-	if rs, ok := k.Sink.(routedSink); ok {
-		rs.observeRouted(r, line, norm)
+	if k.routed != nil {
+		k.routed.observeRouted(r, line, norm)
 	} else {
 		k.Sink.ObserveRequest(r, line)
 	}

@@ -252,20 +252,12 @@ func (b *bucket) addLatency(k latKey) {
 	b.p95ok = false
 }
 
-// addCounts adds a status page's counts (no latency) into b.
-func (b *bucket) addCounts(c *counts) {
-	b.requests = add32(b.requests, c.requests)
-	b.failures = add32(b.failures, c.failures)
-	for i := range c.classes {
-		b.classes[i] = add32(b.classes[i], c.classes[i])
-	}
-	if c.causes != nil {
-		for i, n := range c.causes {
-			b.addCause(i, n)
-		}
-	}
-	for _, cn := range c.codes {
-		b.addCode(cn.code, cn.n)
+// addPageCounts adds what a status page counted since its last reading
+// (requests and their classes: no latency, no codes) into b.
+func (b *bucket) addPageCounts(requests int64, classes *model.StatusClasses) {
+	b.requests = add32(b.requests, requests)
+	for i, n := range classes {
+		b.classes[i] = add32(b.classes[i], n)
 	}
 }
 
