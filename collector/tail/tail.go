@@ -56,7 +56,7 @@ const (
 	// (nginx without buffer=) raises an event per line, and reading each
 	// alone would wake gwtop thousands of times a second. Lines written
 	// meanwhile are read together; none waits longer than this.
-	coalesce = 100 * time.Millisecond
+	coalesce = 250 * time.Millisecond
 	// DefaultMaxLine is the longest line kept when Options.MaxLine is zero.
 	DefaultMaxLine = 64 << 10
 
@@ -121,6 +121,7 @@ type Tailer struct {
 	opt  Options
 
 	lines, bytes, cut, rotations, truncations, offset atomic.Int64
+	wakes                                             atomic.Int64 // of Run's loop between reads, for the tests
 	waiting                                           atomic.Bool
 	err                                               atomic.Pointer[string]
 
@@ -281,7 +282,10 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	var events chan fsnotify.Event
 	var evErrs chan error
 	if !t.opt.StopAtEOF && t.pollHook == nil && !t.noNotify {
-		if w, err := fsnotify.NewBufferedWatcher(64); err == nil {
+		// Unbuffered: while lines flow the loop below does not listen,
+		// and fsnotify's reader then waits on its first event instead of
+		// waking for every write; the kernel merges the repeats meanwhile.
+		if w, err := fsnotify.NewWatcher(); err == nil {
 			if w.Add(filepath.Dir(t.path)) == nil {
 				events, evErrs = w.Events, w.Errors
 			}
@@ -300,13 +304,30 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	var lastRead time.Time
+	// flowing says the last read found bytes: the next is then simply
+	// coalesce later, on the clock, without waiting for file events (a
+	// busy log raises one per write, and each would wake gwtop for
+	// nothing); a read that finds none goes back to the events.
+	flowing := false
 	sleep := func() bool {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
+		if flowing && events != nil {
+			timer.Reset(untilNext(time.Now(), coalesce))
+			t.wakes.Add(1)
+			select {
+			case <-ctx.Done():
+				return false
+			case <-timer.C:
+				lastRead = time.Now()
+				return true
+			}
+		}
 		timer.Reset(untilNext(time.Now(), poll))
 		settling := false
 		for {
+			t.wakes.Add(1)
 			select {
 			case <-ctx.Done():
 				return false
@@ -372,6 +393,7 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 			t.setErr("")
 		}
 
+		before := r.cur.off
 		if err := r.cur.readToEOF(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -393,6 +415,7 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 			return nil
 		}
 
+		flowing = r.cur.off != before
 		if !sleep() {
 			return nil
 		}

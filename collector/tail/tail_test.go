@@ -716,3 +716,42 @@ func copyTruncate(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFlowingLogReadsOnTheClock: a log written many times a second (a
+// gateway that writes each line with its own write(2)) raises a file event
+// per write, but while lines flow the tailer reads on its own clock, once
+// per coalesce, waking for no event, and loses none of the lines.
+func TestFlowingLogReadsOnTheClock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	writeFile(t, path, "")
+	h := start(t, path, Options{FromStart: true})
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// The first line shows the watch is in place.
+	if _, err := f.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("first")
+	begin, wakes0 := time.Now(), h.tl.wakes.Load()
+	const writes = 120
+	var want []string
+	for i := range writes {
+		line := "line " + strings.Repeat("x", i%7) + string(rune('a'+i%26))
+		want = append(want, line)
+		if _, err := f.WriteString(line + "\n"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.expect(want...)
+	elapsed := time.Since(begin)
+	wakes := h.tl.wakes.Load() - wakes0
+	// One wake per coalesce on the clock, a few more at each end of the
+	// flow, and the safety poll's: one per event would be ~120.
+	if most := int64(elapsed/coalesce) + 4 + int64(elapsed/notifiedPoll); wakes > most {
+		t.Errorf("%d writes over %v woke the tailer %d times, want at most %d (one per %v)", writes, elapsed.Round(time.Millisecond), wakes, most, coalesce)
+	}
+}
