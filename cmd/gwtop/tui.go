@@ -99,6 +99,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	defer closeLog()
 	// KeepLines: the drill-down's lines; Export: the latency bins --listen's
 	// histograms are made of.
+	oneCore()
 	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != ""})
 	if err != nil {
 		return err
