@@ -57,6 +57,14 @@ func (d *latDense) at(i int32) uint64 {
 	return uint64(d.bins[i])
 }
 
+func (d *latDense) set(i int32, n uint64) {
+	if d.wide != nil {
+		d.wide[i] = n
+		return
+	}
+	d.bins[i] = uint32(n) // n came off a count it held
+}
+
 func (d *latDense) add(i int32, n uint64) {
 	if d.wide == nil {
 		if v := uint64(d.bins[i]) + n; v >= n && v <= math.MaxUint32 {
@@ -368,6 +376,62 @@ func (h *latHist) merge(o *latHist) {
 			h.addDense(k, c)
 		}
 	}
+}
+
+// sub takes o's samples out of h, which holds them (o was merged into
+// it): a window's past rolls on by taking out the bucket that leaves it.
+// It reports false, h then part-way, when h does not hold them all (its
+// dense store folded some into another bin): the caller sums afresh.
+func (h *latHist) sub(o *latHist) bool {
+	if o == nil || o.n == 0 {
+		return true
+	}
+	if h.n < o.n || h.zero < o.zero {
+		return false
+	}
+	h.n -= o.n
+	h.zero -= o.zero
+	ok := true
+	o.each(func(idx int32, n uint64) {
+		if ok {
+			ok = h.subN(idx, n)
+		}
+	})
+	return ok
+}
+
+func (h *latHist) subN(idx int32, n uint64) bool {
+	if h.d == nil {
+		i, found := searchPairs(h.pairs, idx)
+		switch {
+		case !found || uint64(h.pairs[i].n) < n:
+			return false
+		case uint64(h.pairs[i].n) == n:
+			h.pairs = append(h.pairs[:i], h.pairs[i+1:]...)
+		default:
+			h.pairs[i].n -= uint16(n)
+		}
+		return true
+	}
+	d := h.d
+	if h.empty() || idx < d.lo || idx > d.hi {
+		return false
+	}
+	c := d.at(idx - d.off)
+	if c < n {
+		return false
+	}
+	d.set(idx-d.off, c-n)
+	for d.lo <= d.hi && d.at(d.lo-d.off) == 0 {
+		d.lo++
+	}
+	for d.hi >= d.lo && d.at(d.hi-d.off) == 0 {
+		d.hi--
+	}
+	if d.lo > d.hi { // empty: as reset leaves it
+		d.lo, d.hi = d.off+int32(d.size()), d.off-1
+	}
+	return true
 }
 
 // mergePairs merges the sparse pairs o into h's in one pass, from the

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -314,6 +315,40 @@ func (c *counts) addBucket(b *bucket, withLatency bool) {
 	}
 }
 
+// subBucket takes bucket b's figures out of c, which holds them: the
+// bucket that leaves a window as it rolls on. It reports false when c's
+// sketch cannot give b's samples back (see latHist.sub), or b held a
+// status code c did not keep (past maxCodes): c must then be summed afresh.
+func (c *counts) subBucket(b *bucket) bool {
+	if b == nil {
+		return true
+	}
+	c.requests -= int64(b.requests)
+	c.errors5xx -= int64(b.classes[5])
+	c.failures -= int64(b.failures)
+	for i := range b.classes {
+		c.classes[i] -= int64(b.classes[i])
+	}
+	if b.causes != nil {
+		for i, n := range b.causes {
+			c.addCause(i, -int64(n))
+		}
+	}
+	for _, cn := range b.codes {
+		k := slices.IndexFunc(c.codes, func(x codeN) bool { return x.code == cn.code })
+		if k < 0 {
+			return false
+		}
+		if c.codes[k].n -= int64(cn.n); c.codes[k].n <= 0 {
+			c.codes = slices.Delete(c.codes, k, k+1)
+		}
+	}
+	if b.lat.n > 0 {
+		return c.latency != nil && c.latency.sub(&b.lat)
+	}
+	return true
+}
+
 // ring is a fixed ring of buckets keyed by bucket index (unix seconds /
 // 10). A slot's counts are allocated at its first use: a row seen once
 // holds one bucket, not thirty.
@@ -348,8 +383,10 @@ func newRing() *ring {
 // at returns the bucket for index i, recycling the slot if it held an older
 // bucket.
 func (r *ring) at(i int64) *bucket {
-	if r.past != nil && i != r.past.at {
-		r.past.ok = false
+	if p := r.past; p != nil && i != p.at {
+		// The first write to the next bucket rolls the past on, while
+		// the slot it recycles still holds the bucket leaving it.
+		p.ok = p.ok && i == p.at+1 && r.roll(p)
 	}
 	slot := int(i % numBuckets)
 	if r.b[slot] == nil {
@@ -390,6 +427,9 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 		p = &pastWindow{}
 		r.past = p
 	}
+	if p.ok && p.at == now-1 {
+		p.ok = r.roll(p)
+	}
 	if !p.ok || p.at != now {
 		p.m1.reset()
 		p.m5.reset()
@@ -414,6 +454,29 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 		// bucket's together: neither is copied.
 		w.dst.past, w.dst.cur = w.past.latency, cur.latency()
 	}
+}
+
+// roll moves the past on by one bucket, from p.at to p.at+1: the bucket
+// p.at completed comes in, and each window's oldest goes out, instead of
+// summing 29 buckets (and their sketches) again for every row at every
+// bucket's turn. It reports false when it cannot (latHist.sub); p must
+// then be summed afresh.
+func (r *ring) roll(p *pastWindow) bool {
+	done := r.get(p.at)
+	if !p.m5.subBucket(r.get(p.at-numBuckets+1)) || !p.m1.subBucket(r.get(p.at-bucketsPerMinute+1)) {
+		return false
+	}
+	p.m5.addBucket(done, true)
+	p.m1.addBucket(done, true)
+	copy(p.p95[:], p.p95[1:])
+	copy(p.e5[:], p.e5[1:])
+	last := len(p.p95) - 1
+	p.p95[last], p.e5[last] = 0, 0
+	if done != nil {
+		p.p95[last], p.e5[last] = done.p95ms(), float64(done.errors5xx())
+	}
+	p.at++
+	return true
 }
 
 // spark fills the sparklines' 30 points ending at bucket now, oldest
