@@ -105,9 +105,15 @@ type upstream struct {
 	routes     routeTable
 	hints      *diagnose.HintCache // its causes' hints; nil until it has a cause
 
-	dirty    bool
-	builds   int  // times its row was built (what a snapshot reused, it did not build)
-	listed   bool // in Aggregator.order
+	dirty bool
+	// urgent is news the operator must see at the next snapshot even
+	// when its row is off screen: a 5xx, a cause, a failed (or first
+	// good) probe, a status page's verdict or name. A row that only
+	// counted requests is not urgent.
+	urgent   bool
+	builds   int   // times its row was built (what a snapshot reused, it did not build)
+	listed   bool  // in Aggregator.order
+	slot     int32 // its row's index in the snapshot being made, before the rows are ordered
 	cached   *model.Upstream
 	cachedAt int64
 }
@@ -172,14 +178,53 @@ type Aggregator struct {
 	// order is the last snapshot's rows in its order (then the
 	// placeholders it left out); shown is its scratch twin.
 	order, shown []*upstream
-	// built holds the rows a snapshot rebuilds until they are copied into
-	// it; each row's cached then points at its copy, so a row is held
-	// once, in the newest snapshot, not also on its own.
-	built   []model.Upstream
-	nBuilt  int
+	// perm is scratch: where each row of a snapshot lies before its
+	// rows are put in order (Snapshot builds them in place, so that a
+	// row is held once, in the newest snapshot, and no scratch copy of
+	// every row is kept beside it).
+	perm    []int32
 	compare comparer // before/after of markers, reloads and restarts (compare.go)
 	// routeBuf is scratch: a line's route, normalised once for all its attempts
 	routeBuf []byte
+	// watched are the rows a screen shows (Watch); nil until one says.
+	// With more than lazyRows rows, a snapshot rebuilds each second only
+	// these and the urgent ones: the others wait for their bucket's turn.
+	watched  map[ukey]bool
+	lazyRows int
+}
+
+// defaultLazyRows is how many rows a snapshot has before a screen's Watch makes
+// it rebuild the rows off screen only at each bucket (10 s) unless they
+// have news. Below it every changed row is rebuilt every second: at 1,000
+// rows the rebuilds were half of gwtop's CPU (issue 16).
+const defaultLazyRows = 200
+
+// Watch names the rows a screen shows now, by gateway and address. It is
+// called by the UI (collector.Engine.Watch) outside its Update. A new set
+// makes the next snapshot rebuild the rows it adds.
+func (a *Aggregator) Watch(rows []model.RowRef) {
+	set := make(map[ukey]bool, len(rows))
+	for _, r := range rows {
+		set[ukey{r.Gateway, r.Address}] = true
+	}
+	a.mu.Lock()
+	same := a.watched != nil && len(set) == len(a.watched)
+	if same {
+		for k := range set {
+			if !a.watched[k] {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Unlock()
+	a.change()
+	defer a.mu.Unlock()
+	a.watched = set
 }
 
 // Name labels an upstream address; Gateway, when set, says which gateway
@@ -214,7 +259,7 @@ func NewAggregator(o AggregatorOptions) *Aggregator {
 		clock: o.Clock, logClock: o.LogClock, knobsOf: o.KnobsOf, latencyBins: o.LatencyBins,
 		ups: map[ukey]*upstream{}, names: map[string]Name{}, gateways: map[string]model.Gateway{},
 		gw:      &upstream{name: GatewayName, ring: newRing()},
-		changed: make(chan struct{}, 1),
+		changed: make(chan struct{}, 1), lazyRows: defaultLazyRows,
 	}
 	a.started = o.Clock()
 	if a.knobsOf == nil {
@@ -376,13 +421,16 @@ func (a *Aggregator) observeRequest(gw string, r *feed.Request, line, route []by
 			// Envoy response flags): that beats any guess.
 			code, inferred = r.Cause, false
 		}
+		if at.Status >= 500 || code != "" {
+			u.urgent = true
+		}
 		if code != "" {
 			a.addCauseLocked(u, b, t, code, "access_log", string(truncate(line)), inferred)
 		}
 	}
 	if r.Cause != "" && len(r.Attempts) == 0 {
 		u := a.upstreamLocked(gw, GatewayName)
-		u.lastSeen, u.dirty = t, true
+		u.lastSeen, u.dirty, u.urgent = t, true, true
 		a.addCauseLocked(u, a.bucketAt(u, t, nowIdx), t, r.Cause, "access_log", string(truncate(line)), false)
 	}
 }
@@ -404,7 +452,7 @@ func (a *Aggregator) observeFailure(gw string, f feed.Failure) {
 		addr = GatewayName
 	}
 	u := a.upstreamLocked(gw, addr)
-	u.lastSeen, u.dirty = t, true
+	u.lastSeen, u.dirty, u.urgent = t, true, true
 	switch f.Source {
 	case "error_log":
 		u.sources |= srcError
@@ -491,6 +539,10 @@ func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 	u.sources |= srcProbe
 	if u.probes == nil {
 		u.probes = new([probeHistory]model.ProbeResult)
+		u.urgent = true
+	}
+	if !r.OK || !u.probes[(u.nProbes+probeHistory-1)%probeHistory].OK {
+		u.urgent = true // a failure, or the first success after one
 	}
 	u.probes[u.nProbes%probeHistory] = r
 	u.nProbes++
@@ -539,6 +591,9 @@ func (a *Aggregator) observeCounters(gw string, source, addr string, c feed.Coun
 		}
 	}
 	d.errors5xx = d.classes[5]
+	if d.errors5xx > 0 {
+		u.urgent = true
+	}
 	u.total.merge(&d)
 	if b != nil {
 		b.addPageCounts(d.requests, &d.classes)
@@ -555,7 +610,7 @@ func (a *Aggregator) label(gw string, addr, name, group string) {
 	}
 	u := a.upstreamLocked(gw, addr)
 	if u.name != name || u.group != group {
-		u.name, u.group, u.dirty = name, group, true
+		u.name, u.group, u.dirty, u.urgent = name, group, true, true
 	}
 }
 
@@ -566,7 +621,7 @@ func (a *Aggregator) setServerStatus(gw string, addr string, down bool, why stri
 	u := a.upstreamLocked(gw, addr)
 	u.sources |= srcStatus
 	if u.statusDown != down || u.statusWhy != why {
-		u.statusDown, u.statusWhy, u.dirty = down, why, true
+		u.statusDown, u.statusWhy, u.dirty, u.urgent = down, why, true, true
 	}
 	u.lastSeen = a.eventTime(time.Time{})
 }
@@ -721,10 +776,6 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		}
 	}
 	shown := a.shown[:0]
-	if cap(a.built) < len(rows) {
-		a.built = make([]model.Upstream, len(rows)+len(rows)/4)
-	}
-	a.nBuilt = 0
 	var held []*upstream // placeholders: in the order, not shown
 	for _, u := range rows {
 		if u.gw == "" && u.sources == 0 && behindGateway[u.addr] {
@@ -732,25 +783,43 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 			u.cached = nil // it would hold an old snapshot's rows
 			continue
 		}
+		shown = append(shown, u)
+	}
+	// Many rows and a screen that says which it shows: a row that only
+	// counted requests waits, off screen, for its bucket's turn (at most
+	// 10 s; its rates move little meanwhile, and its place in the order,
+	// by state and 5xx rate, only with news, which is urgent).
+	lazy := a.watched != nil && !a.logClock && len(shown) > a.lazyRows
+	// Each row is built, or copied from the last snapshot, into its
+	// place in the last order, then the rows are put in order in place.
+	s.Upstreams = make([]model.Upstream, len(shown))
+	for j, u := range shown {
+		out := &s.Upstreams[j]
+		u.slot = int32(j)
 		// Gateway-wide limit evidence is offered to upstreams with 5xx in
 		// the window; only they need rebuilding while it lasts.
 		// Reading a backlog, "now" moves with every line, and with it
 		// every row's rates: none is reused.
-		if a.logClock || u.dirty || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
-			a.build(u, idx, now, elapsed, gwLimit)
+		changed := u.dirty && (!lazy || u.urgent || a.watched[ukey{u.gw, u.addr}])
+		if a.logClock || changed || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
+			a.build(u, out, idx, now, elapsed, gwLimit)
+		} else {
+			*out = *u.cached
+			u.cached = out
 		}
-		shown = append(shown, u)
 	}
 	byOrder := func(x, y *upstream) int { return upstreamOrder(x.cached, y.cached) }
 	if !slices.IsSortedFunc(shown, byOrder) {
+		a.perm = slices.Grow(a.perm[:0], len(shown))[:len(shown)]
 		slices.SortFunc(shown, byOrder)
+		for i, u := range shown {
+			a.perm[i] = u.slot
+		}
+		permuteRows(s.Upstreams, a.perm)
+		for i, u := range shown {
+			u.cached = &s.Upstreams[i]
+		}
 	}
-	s.Upstreams = make([]model.Upstream, len(shown))
-	for i, u := range shown {
-		s.Upstreams[i] = *u.cached
-		u.cached = &s.Upstreams[i]
-	}
-	clear(a.built[:a.nBuilt]) // the copies are the rows now
 	// The two lists trade places: the next snapshot starts from this order.
 	clear(rows)
 	a.shown = rows[:0]
@@ -760,6 +829,30 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	a.compareEvents(s.Events, idx)
 	a.prev, a.prevVer, a.prevIdx, a.prevHostVer = s, a.ver, idx, a.hostVer
 	return s
+}
+
+// permuteRows reorders rows in place so that the new rows[i] is the old
+// rows[from[i]]: each cycle of the permutation is walked once with one row
+// in hand, so no second slice of rows is made. from is left all -1.
+func permuteRows(rows []model.Upstream, from []int32) {
+	for i := range from {
+		if from[i] < 0 || int(from[i]) == i {
+			from[i] = -1
+			continue
+		}
+		hand := rows[i]
+		k := i
+		for {
+			src := int(from[k])
+			from[k] = -1
+			if src == i {
+				rows[k] = hand
+				break
+			}
+			rows[k] = rows[src]
+			k = src
+		}
+	}
 }
 
 // upstreamOrder is the snapshot's order of rows: worst state first, then
@@ -808,12 +901,10 @@ func (a *Aggregator) gatewayLimitEvidence(idx int64) *diagnose.Evidence {
 }
 
 // build recomputes u's model.Upstream and records a state change event.
-func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float64, gwLimit *diagnose.Evidence) {
+func (a *Aggregator) build(u *upstream, out *model.Upstream, idx int64, now time.Time, elapsed float64, gwLimit *diagnose.Evidence) {
 	m1, m5 := &a.m1, &a.m5
 	u.ring.windows(idx, m1, m5)
 	w1, w5 := m1.window(60, elapsed), m5.window(300, elapsed)
-	out := &a.built[a.nBuilt]
-	a.nBuilt++
 	*out = model.Upstream{
 		Name: u.name, Address: u.addr, Gateway: u.gw, Group: u.group,
 		Requests: w5.Requests, Errors5xx: w5.Errors5xx, Rate5xx: w5.Rate5xx, ReqPerSec: w5.ReqPerSec, LatencyMS: w5.LatencyMS,
@@ -888,7 +979,7 @@ func (a *Aggregator) build(u *upstream, idx int64, now time.Time, elapsed float6
 			From: u.state, To: out.State, Cause: top, Text: out.StateReason})
 	}
 	u.state, u.evaluated = out.State, true
-	u.cached, u.cachedAt, u.dirty = out, idx, false
+	u.cached, u.cachedAt, u.dirty, u.urgent = out, idx, false, false
 	u.builds++
 }
 

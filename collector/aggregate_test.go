@@ -3,7 +3,9 @@ package collector
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -448,5 +450,141 @@ func TestLogClockSpanIsOrderFree(t *testing.T) {
 			t.Fatalf("order %v: %v req/s (row %v), first order gave %v (%v)", order, s.ReqPerSec, s.Upstreams[0].ReqPerSec, want.ReqPerSec, want.Upstreams[0].ReqPerSec)
 		}
 		want = s
+	}
+}
+
+// TestWatchedRowsFirst: with more rows than lazyRows and a screen that
+// says which it shows, a snapshot rebuilds every second the rows on screen
+// and the rows with news (a 5xx, a failure, a probe that failed), and the
+// others, which only counted requests or passed a probe again, at their
+// bucket's turn. With no
+// screen (serve, JSON) or few rows every changed row is rebuilt.
+func TestWatchedRowsFirst(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 1, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	a.lazyRows = 4
+	addr := func(i int) string { return fmt.Sprintf("10.0.0.%d:80", i+1) }
+	ok := func(i int) {
+		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 200, Attempts: []feed.Attempt{{Addr: addr(i), Status: 200, Header: 0.01, Total: 0.01}}}, nil)
+	}
+	all := func() {
+		for i := range 8 {
+			ok(i)
+		}
+	}
+	reqs := func(s *model.Snapshot, i int) int64 {
+		u, found := s.Upstream("", addr(i))
+		if !found {
+			t.Fatalf("no row %s", addr(i))
+		}
+		return u.Requests
+	}
+	all()
+	if s := a.Snapshot(); reqs(s, 7) != 1 {
+		t.Fatalf("first snapshot: %d requests", reqs(s, 7))
+	}
+	// No screen yet: every changed row is rebuilt.
+	clk.t = clk.t.Add(time.Second)
+	all()
+	for _, i := range []int{3, 4} {
+		a.ObserveProbe("", addr(i), model.ProbeResult{Time: clk.t, OK: true, Target: "http://x/"})
+	}
+	if s := a.Snapshot(); reqs(s, 0) != 2 || reqs(s, 7) != 2 {
+		t.Fatalf("without Watch: %d and %d requests, want 2", reqs(s, 0), reqs(s, 7))
+	}
+
+	a.Watch([]model.RowRef{{Address: addr(0)}, {Address: addr(1)}})
+	clk.t = clk.t.Add(time.Second)
+	all()
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 502, Attempts: []feed.Attempt{{Addr: addr(5), Status: 502, Total: 0.01, Cause: model.CauseRefused}}}, []byte("502"))
+	a.ObserveFailure(feed.Failure{Time: clk.t, Addr: addr(6), Cause: model.CauseReadTimeout, Source: "error_log"})
+	a.ObserveProbe("", addr(4), model.ProbeResult{Time: clk.t, OK: false, Target: "http://x/", Error: "refused", Cause: model.CauseRefused})
+	a.ObserveProbe("", addr(3), model.ProbeResult{Time: clk.t, OK: true, Target: "http://x/"}) // no news
+	built := map[int]int{}
+	for i := range 8 {
+		built[i] = a.ups[ukey{"", addr(i)}].builds
+	}
+	s := a.Snapshot()
+	for i := range 8 {
+		rebuilt := a.ups[ukey{"", addr(i)}].builds != built[i]
+		want := i <= 1 || i >= 4 && i <= 6 // on screen, or news
+		if rebuilt != want {
+			t.Errorf("row %d rebuilt %v, want %v", i, rebuilt, want)
+		}
+	}
+	if reqs(s, 0) != 3 || reqs(s, 2) != 2 || reqs(s, 5) != 4 {
+		t.Errorf("watched %d, off screen %d, with a 5xx %d requests; want 3, 2 (last built), 4", reqs(s, 0), reqs(s, 2), reqs(s, 5))
+	}
+	if u, _ := s.Upstream("", addr(4)); u.Probe == nil || u.Probe.OK {
+		t.Errorf("the failed probe is not shown: %+v", u.Probe)
+	}
+	// A row scrolled into view is rebuilt at the next snapshot.
+	a.Watch([]model.RowRef{{Address: addr(2)}})
+	if s := a.Snapshot(); reqs(s, 2) != 3 || reqs(s, 3) != 2 {
+		t.Errorf("after scrolling: %d and %d requests, want 3 and 2", reqs(s, 2), reqs(s, 3))
+	}
+	// The next bucket rebuilds every row.
+	clk.t = clk.t.Add(bucketSeconds * time.Second)
+	ok(7)
+	if s := a.Snapshot(); reqs(s, 3) != 3 || reqs(s, 7) != 4 {
+		t.Errorf("next bucket: %d and %d requests, want 3 and 4", reqs(s, 3), reqs(s, 7))
+	}
+	// Few rows: every changed row, watched or not.
+	a.lazyRows = 100
+	clk.t = clk.t.Add(time.Second)
+	ok(3)
+	if s := a.Snapshot(); reqs(s, 3) != 4 {
+		t.Errorf("few rows: %d requests, want 4", reqs(s, 3))
+	}
+}
+
+// TestPermuteRows: rows reordered in place are the rows gathered into a
+// new slice, for every permutation of a few rows and for random larger ones.
+func TestPermuteRows(t *testing.T) {
+	check := func(from []int32) {
+		t.Helper()
+		rows := make([]model.Upstream, len(from))
+		want := make([]model.Upstream, len(from))
+		for i := range rows {
+			rows[i] = model.Upstream{Name: fmt.Sprint("u", i), Requests: int64(i)}
+		}
+		for i, f := range from {
+			want[i] = rows[f]
+		}
+		perm := slices.Clone(from)
+		permuteRows(rows, perm)
+		for i := range rows {
+			if rows[i].Name != want[i].Name || rows[i].Requests != want[i].Requests {
+				t.Fatalf("from %v: row %d is %s, want %s", from, i, rows[i].Name, want[i].Name)
+			}
+		}
+	}
+	var all func(p []int32, k int)
+	all = func(p []int32, k int) { // every permutation of p[k:]
+		if k == len(p) {
+			check(p)
+			return
+		}
+		for i := k; i < len(p); i++ {
+			p[k], p[i] = p[i], p[k]
+			all(p, k+1)
+			p[k], p[i] = p[i], p[k]
+		}
+	}
+	for n := range 6 {
+		p := make([]int32, n)
+		for i := range p {
+			p[i] = int32(i)
+		}
+		all(p, 0)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		n := 1 + r.IntN(300)
+		p := make([]int32, n)
+		for i, v := range r.Perm(n) {
+			p[i] = int32(v)
+		}
+		check(p)
 	}
 }

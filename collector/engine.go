@@ -451,6 +451,11 @@ func (e *Engine) Mark(text, source string) { e.agg.Mark(text, source) }
 // Latest returns the newest published snapshot (nil before Start).
 func (e *Engine) Latest() *model.Snapshot { return e.latest.Load() }
 
+// Watch names the rows the screen shows (ui.Watcher): with many rows the
+// snapshots refresh these every second and the others at their bucket's
+// turn, unless they have news (Aggregator.Watch).
+func (e *Engine) Watch(rows []model.RowRef) { e.agg.Watch(rows) }
+
 // LogsDone is closed when every log tailer has returned: at end of file in
 // Backlog mode, else after Stop.
 func (e *Engine) LogsDone() <-chan struct{} { return e.logsDone }

@@ -123,6 +123,10 @@ type Upstream struct {
 	LatencyBins []LatencyBin `json:"-"`
 }
 
+// RowRef names one row of a host's snapshot: its gateway instance and
+// address (Upstream.Gateway, Upstream.Address).
+type RowRef struct{ Gateway, Address string }
+
 // Route is one route's share of an upstream's requests: since gwtop
 // started (Requests, Errors5xx, latency) and over the last 5 minutes
 // (Requests5m, Errors5xx5m).

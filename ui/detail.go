@@ -28,6 +28,13 @@ func newDetail(c *Common, key string) *detailPane {
 	return d
 }
 
+// InView is the upstream shown.
+func (d *detailPane) InView(add func(*model.Upstream)) {
+	if u := d.upstream(); u != nil {
+		add(u)
+	}
+}
+
 // upstream finds the shown upstream in the current snapshot.
 func (d *detailPane) upstream() *model.Upstream {
 	if d.snap == nil {

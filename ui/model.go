@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -27,10 +28,13 @@ type Model struct {
 	stack         paneStack // overview at the bottom, the drawn pane on top
 
 	latest *model.Snapshot // newest snapshot read from the source
-	hist   gwHistory       // the gateway's last 15 minutes, from successive snapshots
-	shown  *model.Snapshot // what is drawn: frozen while paused
-	paused bool
-	replay *replayState // the player's clock, in a replay
+	// watched is what a Watcher source was last told is in view
+	// (shared by the model's copies: only Update writes it).
+	watched *[]model.RowRef
+	hist    gwHistory       // the gateway's last 15 minutes, from successive snapshots
+	shown   *model.Snapshot // what is drawn: frozen while paused
+	paused  bool
+	replay  *replayState // the player's clock, in a replay
 
 	markers []Marker
 	// bell is the alerts' bell row's sent count (kind gwtop, source
@@ -75,6 +79,7 @@ func New(src Source, opt Options) Model {
 	m := Model{
 		src:        src,
 		opt:        opt,
+		watched:    new([]model.RowRef),
 		theme:      opt.Theme,
 		dark:       true, // until the terminal tells us otherwise
 		footerHelp: help.New(),
@@ -118,7 +123,11 @@ func (m Model) tick() tea.Cmd {
 	src := m.src
 	if n, ok := src.(Notifier); ok {
 		shown, every := m.latest, m.opt.Refresh
+		watch := m.watchCmd()
 		return func() tea.Msg {
+			if watch != nil {
+				watch()
+			}
 			waitPublished(n, shown, every)
 			return readSource(src, true)
 		}
@@ -205,14 +214,65 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		return m.handleKey(msg)
+		next, cmd := m.handleKey(msg)
+		return next, watchAfter(next, cmd)
 	case tea.MouseWheelMsg:
-		return m, m.routeMouse(msg, msg.Mouse())
+		cmd := m.routeMouse(msg, msg.Mouse())
+		return m, tea.Batch(cmd, m.watchCmd())
 	case tea.MouseClickMsg:
-		return m, m.routeMouse(msg, msg.Mouse())
+		cmd := m.routeMouse(msg, msg.Mouse())
+		return m, tea.Batch(cmd, m.watchCmd())
 	}
 	// Anything else (the filter cursor's blink) belongs to the top pane.
 	return m, m.updateTop(msg)
+}
+
+// viewPane is a pane that draws upstreams of the snapshot (the overview's
+// visible rows, a detail's upstream): a Watcher source is told of them.
+type viewPane interface {
+	InView(add func(*model.Upstream))
+}
+
+// inView is the upstreams the panes on the stack draw now.
+func (m *Model) inView() []model.RowRef {
+	var rows []model.RowRef
+	for _, e := range m.stack {
+		if v, ok := e.pane.(viewPane); ok {
+			v.InView(func(u *model.Upstream) {
+				rows = append(rows, model.RowRef{Gateway: u.Gateway, Address: u.Address})
+			})
+		}
+	}
+	return rows
+}
+
+// watchCmd tells a Watcher source which upstreams are in view, when that
+// changed; nil for any other source, or when it did not. It is a command:
+// Update only builds it.
+func (m *Model) watchCmd() tea.Cmd {
+	w, ok := m.src.(Watcher)
+	if !ok || m.watched == nil {
+		return nil
+	}
+	rows := m.inView()
+	if slices.Equal(rows, *m.watched) {
+		return nil
+	}
+	*m.watched = rows
+	return func() tea.Msg {
+		w.Watch(rows)
+		return nil
+	}
+}
+
+// watchAfter adds to a key's command the news of what is in view after it
+// (a scroll, a drill-down), if that changed.
+func watchAfter(next tea.Model, cmd tea.Cmd) tea.Cmd {
+	m, ok := next.(Model)
+	if !ok {
+		return cmd
+	}
+	return tea.Batch(cmd, m.watchCmd())
 }
 
 // show makes s the drawn snapshot, in every pane on the stack so the ones

@@ -205,6 +205,17 @@ func (o *overviewPane) rebuild() {
 	o.clamp()
 }
 
+// InView lists the upstreams the table draws now.
+func (o *overviewPane) InView(add func(*model.Upstream)) {
+	if o.snap == nil {
+		return
+	}
+	end := min(len(o.rows), o.offset+o.visibleRows())
+	for i := o.offset; i < end; i++ {
+		add(&o.snap.Upstreams[o.rows[i]])
+	}
+}
+
 // upstreamKey identifies an upstream across snapshots (and, in a fleet,
 // across instances).
 func upstreamKey(u *model.Upstream) string {

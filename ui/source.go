@@ -30,6 +30,15 @@ type Notifier interface {
 	Published() <-chan struct{}
 }
 
+// Watcher is a Source that wants to know which upstreams are on screen
+// (the engine, collector.Engine.Watch): with many upstreams it refreshes
+// those every second and the others less often, unless they have news.
+// The UI calls Watch from a command, never from Update.
+type Watcher interface {
+	Source
+	Watch([]model.RowRef)
+}
+
 // notifyFallback bounds the wait for a Notifier's next snapshot: should it
 // never publish again (stopped), the UI reads it this often.
 const notifyFallback = 5 * time.Second
