@@ -82,7 +82,10 @@ type upstream struct {
 	labelled              bool
 	ring                  *ring
 	total                 counts
-	causes                *[model.NumCauses]causeInfo // nil until the first failure: most rows see none
+	// causes are the records of the causes the row has seen, in the
+	// order first seen: most rows see none or one or two of the
+	// NumCauses, so a list costs less than an array of all of them.
+	causes []causeSlot
 	evidence              *[evidenceLines]string
 	nEvidence             int
 	// evList is the evidence as the last snapshot listed it, oldest
@@ -493,18 +496,30 @@ func (a *Aggregator) addCauseLocked(u *upstream, b *bucket, t time.Time, code mo
 
 // causeAt is u's record of cause i, the records allocated at the first.
 func (u *upstream) causeAt(i int) *causeInfo {
-	if u.causes == nil {
-		u.causes = new([model.NumCauses]causeInfo)
+	for _, c := range u.causes {
+		if int(c.i) == i {
+			return c.info
+		}
 	}
-	return &u.causes[i]
+	c := causeSlot{i: uint8(i), info: &causeInfo{}}
+	u.causes = append(u.causes, c)
+	return c.info
+}
+
+// causeSlot is a row's record of cause index i.
+type causeSlot struct {
+	i    uint8
+	info *causeInfo // its own object: causeAt's pointers stay good as the list grows
 }
 
 // causeOf is u's record of cause i (zero when it has none).
 func (u *upstream) causeOf(i int) causeInfo {
-	if u.causes == nil {
-		return causeInfo{}
+	for _, c := range u.causes {
+		if int(c.i) == i {
+			return *c.info
+		}
 	}
-	return u.causes[i]
+	return causeInfo{}
 }
 
 func (u *upstream) addEvidence(line string) {
