@@ -85,9 +85,9 @@ type upstream struct {
 	// causes are the records of the causes the row has seen, in the
 	// order first seen: most rows see none or one or two of the
 	// NumCauses, so a list costs less than an array of all of them.
-	causes []causeSlot
-	evidence              *[evidenceLines]string
-	nEvidence             int
+	causes    []causeSlot
+	evidence  *[evidenceLines]string
+	nEvidence int
 	// evList is the evidence as the last snapshot listed it, oldest
 	// first, taken when nEvidence was evListN: snapshots share it until a
 	// new line
