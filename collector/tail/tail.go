@@ -313,18 +313,11 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
+		evs, errs, every := events, evErrs, poll
 		if flowing && events != nil {
-			timer.Reset(untilNext(time.Now(), coalesce))
-			t.wakes.Add(1)
-			select {
-			case <-ctx.Done():
-				return false
-			case <-timer.C:
-				lastRead = time.Now()
-				return true
-			}
+			evs, errs, every = nil, nil, coalesce // not listened to: a nil channel never receives
 		}
-		timer.Reset(untilNext(time.Now(), poll))
+		timer.Reset(untilNext(time.Now(), every))
 		settling := false
 		for {
 			t.wakes.Add(1)
@@ -334,15 +327,17 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 			case <-timer.C:
 				lastRead = time.Now()
 				return true
-			case err, ok := <-evErrs:
+			case err, ok := <-errs:
 				if !ok || err != nil {
 					// An overflow or a closed watcher: the poll goes on,
 					// at its own pace again.
 					evErrs, events, poll = nil, nil, t.opt.Poll
+					evs, errs = nil, nil
 				}
-			case ev, ok := <-events:
+			case ev, ok := <-evs:
 				if !ok {
 					events, evErrs, poll = nil, nil, t.opt.Poll
+					evs, errs = nil, nil
 					continue
 				}
 				if settling || !strings.HasPrefix(filepath.Base(ev.Name), base) {
