@@ -211,20 +211,11 @@ func (a *Aggregator) Watch(rows []model.RowRef) {
 		set[ukey{r.Gateway, r.Address}] = true
 	}
 	a.mu.Lock()
-	same := a.watched != nil && len(set) == len(a.watched)
+	same := a.watched != nil && maps.Equal(set, a.watched)
+	a.mu.Unlock()
 	if same {
-		for k := range set {
-			if !a.watched[k] {
-				same = false
-				break
-			}
-		}
-	}
-	if same {
-		a.mu.Unlock()
 		return
 	}
-	a.mu.Unlock()
 	a.change()
 	defer a.mu.Unlock()
 	a.watched = set
@@ -554,10 +545,9 @@ func (a *Aggregator) ObserveProbe(gw, addr string, r model.ProbeResult) {
 	u.sources |= srcProbe
 	if u.probes == nil {
 		u.probes = new([probeHistory]model.ProbeResult)
-		u.urgent = true
 	}
 	if !r.OK || !u.probes[(u.nProbes+probeHistory-1)%probeHistory].OK {
-		u.urgent = true // a failure, or the first success after one
+		u.urgent = true // a failure, or the first success (after one, or at all: the slot before is empty)
 	}
 	u.probes[u.nProbes%probeHistory] = r
 	u.nProbes++
