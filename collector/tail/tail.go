@@ -313,11 +313,16 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 		if t.pollHook != nil {
 			return t.hookedSleep(ctx)
 		}
-		evs, errs, every := events, evErrs, poll
+		evs, errs, next := events, evErrs, untilNext(time.Now(), poll)
 		if flowing && events != nil {
-			evs, errs, every = nil, nil, coalesce // not listened to: a nil channel never receives
+			// Not listened to (a nil channel never receives), and read
+			// half-way between the clock's marks of coalesce: between the
+			// publisher's 500 ms marks, so that what a read finds is in
+			// the next snapshot, not one mark later.
+			evs, errs = nil, nil
+			next = untilNext(time.Now().Add(-coalesce/2), coalesce)
 		}
-		timer.Reset(untilNext(time.Now(), every))
+		timer.Reset(next)
 		settling := false
 		for {
 			t.wakes.Add(1)
