@@ -439,10 +439,7 @@ func (r *ring) windows(now int64, m1, m5 *counts) {
 				p.m1.addBucket(b, true)
 			}
 			p.m5.addBucket(b, true)
-			p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = 0, 0
-			if b != nil {
-				p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = b.p95ms(), float64(b.errors5xx())
-			}
+			p.p95[numBuckets-1-k], p.e5[numBuckets-1-k] = b.sparkPoint()
 		}
 		p.at, p.ok = now, true
 	}
@@ -471,10 +468,7 @@ func (r *ring) roll(p *pastWindow) bool {
 	copy(p.p95[:], p.p95[1:])
 	copy(p.e5[:], p.e5[1:])
 	last := len(p.p95) - 1
-	p.p95[last], p.e5[last] = 0, 0
-	if done != nil {
-		p.p95[last], p.e5[last] = done.p95ms(), float64(done.errors5xx())
-	}
+	p.p95[last], p.e5[last] = done.sparkPoint()
 	p.at++
 	return true
 }
@@ -485,17 +479,22 @@ func (r *ring) roll(p *pastWindow) bool {
 func (r *ring) spark(now int64, p95, e5 []float64) {
 	if r == nil || r.past == nil || !r.past.ok || r.past.at != now {
 		for k := range int64(numBuckets) {
-			if b := r.get(now - numBuckets + 1 + k); b != nil {
-				p95[k], e5[k] = b.p95ms(), float64(b.errors5xx())
-			}
+			p95[k], e5[k] = r.get(now - numBuckets + 1 + k).sparkPoint()
 		}
 		return
 	}
 	copy(p95, r.past.p95[:])
 	copy(e5, r.past.e5[:])
-	if b := r.get(now); b != nil {
-		p95[numBuckets-1], e5[numBuckets-1] = b.p95ms(), float64(b.errors5xx())
+	p95[numBuckets-1], e5[numBuckets-1] = r.get(now).sparkPoint()
+}
+
+// sparkPoint is the bucket's point on the sparklines: its p95 latency and
+// its 5xx count; zero for no bucket.
+func (b *bucket) sparkPoint() (p95, e5 float64) {
+	if b == nil {
+		return 0, 0
 	}
+	return b.p95ms(), float64(b.errors5xx())
 }
 
 var latQuantiles = []float64{0.5, 0.95, 0.99}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -136,8 +137,10 @@ var narrowBlocks = [][2]rune{
 
 // narrowRunes marks, one bit each, the runes of narrowBlocks that
 // ansi.StringWidth counts as one cell (the emoji among them, two cells,
-// are left out).
-var narrowRunes = func() (bits [0x2900 / 64]uint64) {
+// are left out). Built at the first non-ASCII rune measured, so a command
+// that draws no screen does not pay for it.
+var narrowRunes = sync.OnceValue(func() *[0x2900 / 64]uint64 {
+	bits := new([0x2900 / 64]uint64)
 	for _, b := range narrowBlocks {
 		for r := b[0]; r <= b[1]; r++ {
 			if r != 0x00ad && ansi.StringWidth(string(r)) == 1 { // U+00AD, the soft hyphen, is a format character
@@ -146,10 +149,14 @@ var narrowRunes = func() (bits [0x2900 / 64]uint64) {
 		}
 	}
 	return bits
-}()
+})
 
 func isNarrow(r rune) bool {
-	return r >= 0 && int(r/64) < len(narrowRunes) && narrowRunes[r/64]&(1<<(r%64)) != 0
+	if r < 0 || r >= 0x2900 {
+		return false
+	}
+	bits := narrowRunes()
+	return bits[r/64]&(1<<(r%64)) != 0
 }
 
 func isASCII(s string) bool {
