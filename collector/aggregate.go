@@ -805,8 +805,12 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 		// the window; only they need rebuilding while it lasts.
 		// Reading a backlog, "now" moves with every line, and with it
 		// every row's rates: none is reused.
-		changed := u.dirty && (!lazy || u.urgent || a.watched[ukey{u.gw, u.addr}])
-		if a.logClock || changed || u.cached == nil || u.cachedAt != idx || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
+		// New host facts (every 2 s) renew the roots under a row's
+		// causes: a lazy row's wait for its turn too, unless it is urgent
+		// (they rebuilt every row with a cause, a thousand every 2 s).
+		eager := !lazy || u.urgent || a.watched[ukey{u.gw, u.addr}]
+		changed := u.dirty && eager
+		if a.logClock || changed || u.cached == nil || u.cachedAt != idx || (eager && gwLimit != nil && u.cached.Errors5xx > 0) || (eager && u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
 			a.build(u, out, idx, now, elapsed, gwLimit)
 		} else {
 			*out = *u.cached

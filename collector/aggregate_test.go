@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
+	"github.com/gwtop/gwtop/diagnose"
 	"github.com/gwtop/gwtop/model"
 )
 
@@ -535,6 +536,58 @@ func TestWatchedRowsFirst(t *testing.T) {
 	ok(3)
 	if s := a.Snapshot(); reqs(s, 3) != 4 {
 		t.Errorf("few rows: %d requests, want 4", reqs(s, 3))
+	}
+}
+
+// TestLazyRowsWaitForFacts: new host facts renew the roots of the rows
+// with a cause that are on screen (or have news) at once, and of the
+// others at their bucket's turn; without a screen, of every such row.
+func TestLazyRowsWaitForFacts(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 1, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	a.lazyRows = 4
+	addr := func(i int) string { return fmt.Sprintf("10.0.0.%d:80", i+1) }
+	for i := range 8 {
+		a.ObserveRequest(&feed.Request{Time: clk.t, Status: 502, Attempts: []feed.Attempt{{Addr: addr(i), Status: 502, Total: 0.01, Cause: model.CauseRefused}}}, []byte("502"))
+	}
+	a.Snapshot()
+	rebuilt := func(step string, want func(i int) bool) {
+		t.Helper()
+		before := map[int]int{}
+		for i := range 8 {
+			before[i] = a.ups[ukey{"", addr(i)}].builds
+		}
+		a.Snapshot()
+		for i := range 8 {
+			u := a.ups[ukey{"", addr(i)}]
+			if got := u.builds != before[i]; got != want(i) {
+				t.Errorf("%s: row %d rebuilt %v, want %v", step, i, got, want(i))
+			}
+		}
+	}
+	// No screen: every row with a cause.
+	clk.t = clk.t.Add(time.Second)
+	a.SetFacts(&diagnose.HostFacts{Time: clk.t})
+	rebuilt("facts, no screen", func(int) bool { return true })
+
+	a.Watch([]model.RowRef{{Address: addr(0)}, {Address: addr(1)}})
+	a.Snapshot()
+	clk.t = clk.t.Add(time.Second)
+	a.SetFacts(&diagnose.HostFacts{Time: clk.t})
+	a.ObserveRequest(&feed.Request{Time: clk.t, Status: 502, Attempts: []feed.Attempt{{Addr: addr(5), Status: 502, Total: 0.01, Cause: model.CauseRefused}}}, []byte("502"))
+	rebuilt("facts, rows 0 and 1 on screen, news on 5", func(i int) bool { return i <= 1 || i == 5 })
+	for i := range 8 {
+		if u := a.ups[ukey{"", addr(i)}]; (u.factsVer == a.factsVer) != (i <= 1 || i == 5) {
+			t.Errorf("row %d has facts %d of %d", i, u.factsVer, a.factsVer)
+		}
+	}
+	// The bucket's turn brings the others the facts.
+	clk.t = clk.t.Add(bucketSeconds * time.Second)
+	rebuilt("next bucket", func(int) bool { return true })
+	for i := range 8 {
+		if u := a.ups[ukey{"", addr(i)}]; u.factsVer != a.factsVer {
+			t.Errorf("after the bucket's turn, row %d has facts %d of %d", i, u.factsVer, a.factsVer)
+		}
 	}
 }
 
