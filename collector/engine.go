@@ -328,8 +328,12 @@ func (e *Engine) Start(ctx context.Context) {
 		// With nothing new, it wakes only at each new second (idleEvery);
 		// the first change after a snapshot brings the next tick forward
 		// to the next multiple of Publish that the pace allows.
+		// The ticks are instants of the wall clock (wallNow): compared by
+		// their monotonic readings, a change's tick and the earliest one,
+		// the same instant, came out apart by the nanoseconds between two
+		// clock reads, and the change waited for the next second.
 		every, idle := e.opt.Publish, idleEvery(e.opt.Publish)
-		now := time.Now()
+		now := wallNow()
 		due, earliest := now.Add(untilNext(now, every)), time.Time{}
 		t := time.NewTimer(time.Until(due))
 		defer t.Stop()
@@ -338,12 +342,7 @@ func (e *Engine) Start(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-e.agg.Changed():
-				now := time.Now()
-				at := now.Add(untilNext(now, every))
-				for at.Before(earliest) {
-					at = at.Add(every)
-				}
-				if at.Before(due) {
+				if at := changeTick(wallNow(), every, earliest); at.Before(due) {
 					due = at
 					t.Reset(time.Until(due))
 				}
@@ -354,8 +353,9 @@ func (e *Engine) Start(ctx context.Context) {
 				}
 				start := time.Now()
 				e.publish()
-				now := time.Now()
-				earliest = now.Add(nextTick(now, every, publishPace(every, now.Sub(start))))
+				took := time.Since(start)
+				now := wallNow()
+				earliest = now.Add(nextTick(now, every, publishPace(every, took)))
 				if due = now.Add(untilNext(now, idle)); due.Before(earliest) {
 					due = earliest
 				}
@@ -396,6 +396,22 @@ func publishPace(every, took time.Duration) time.Duration {
 func nextTick(now time.Time, every, pace time.Duration) time.Duration {
 	skip := (pace+every-1)/every - 1
 	return untilNext(now, every) + max(0, skip)*every
+}
+
+// wallNow is the time on the wall clock alone (no monotonic reading), so
+// that instants computed as multiples of a pace compare as equal when
+// they are.
+func wallNow() time.Time { return time.Now().Round(0) }
+
+// changeTick is the publisher's tick for a change at now: the next
+// multiple of every on the wall clock, and not before earliest (the
+// pace after the last snapshot).
+func changeTick(now time.Time, every time.Duration, earliest time.Time) time.Time {
+	at := now.Add(untilNext(now, every))
+	for at.Before(earliest) {
+		at = at.Add(every)
+	}
+	return at
 }
 
 // untilNext is how long from now to the next multiple of d on the wall

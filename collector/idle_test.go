@@ -149,6 +149,41 @@ func TestNextTick(t *testing.T) {
 	}
 }
 
+// TestChangeTick: a change is published at the next multiple of the pace
+// on the wall clock, or at the earliest tick the last snapshot's pace
+// allows; a change that falls just after a tick, whose next multiple is
+// that earliest tick, is published then and not one pace later, however
+// the two instants were read from the clock.
+func TestChangeTick(t *testing.T) {
+	g := time.Unix(1_800_000_000, 0) // a tick
+	const every = 500 * time.Millisecond
+	for _, c := range []struct {
+		at, earliest, want time.Duration
+	}{
+		{60 * time.Millisecond, every, every},
+		{60 * time.Millisecond, 2 * every, 2 * every}, // spaced out
+		{600 * time.Millisecond, every, 2 * every},
+		{every, 0, 2 * every}, // on a tick: the next one
+	} {
+		if got := changeTick(g.Add(c.at), every, g.Add(c.earliest)); !got.Equal(g.Add(c.want)) {
+			t.Errorf("change at +%v, earliest +%v: tick at +%v, want +%v", c.at, c.earliest, got.Sub(g), c.want)
+		}
+	}
+	// The clock read twice, as the publisher does: after a snapshot (the
+	// earliest tick) and at a change.
+	for range 2000 {
+		now := wallNow()
+		earliest := now.Add(untilNext(now, every))
+		change := wallNow()
+		if !change.Before(earliest) {
+			continue
+		}
+		if at := changeTick(change, every, earliest); !at.Equal(earliest) {
+			t.Fatalf("a change at %v, before the earliest tick %v, is published at %v", change, earliest, at)
+		}
+	}
+}
+
 // TestPublisherSleepsWhileIdle: with nothing new the publisher wakes once
 // per second (for the clock's), not at every Publish tick; a line that
 // arrives is still published.
