@@ -84,6 +84,12 @@ func runTUI(ctx context.Context, src *sources, uf uiFlags, stdout, stderr io.Wri
 	return watch(ctx, cfg, uf, title(cfg), stdout)
 }
 
+// tuiRefresh is how often the TUI's engine publishes while figures
+// change: once a second, on the second the header shows, as top and htop
+// refresh; twice cost a busy gateway 10-15 % more CPU (make bench) for
+// figures no one reads at that pace.
+const tuiRefresh = time.Second
+
 // watch runs the engine and the TUI on it until the user quits.
 func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, stdout io.Writer) error {
 	// TERM=dumb asks for the line mode (a table printed every refresh),
@@ -98,9 +104,10 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	}
 	defer closeLog()
 	// KeepLines: the drill-down's lines; Export: the latency bins --listen's
-	// histograms are made of.
+	// histograms are made of. The screen refreshes with its clock, once
+	// a second (keys and resizes redraw at once).
 	oneCore()
-	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != ""})
+	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != "", Publish: tuiRefresh})
 	if err != nil {
 		return err
 	}
