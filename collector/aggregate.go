@@ -756,10 +756,22 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 
 	// A name without a gateway lists its address before any traffic; once
 	// a gateway's row for that address exists, the empty placeholder goes.
-	behindGateway := map[string]bool{}
-	for k := range a.ups {
-		if k.gw != "" {
-			behindGateway[k.addr] = true
+	// Only the placeholders' addresses are looked up: a map of every
+	// address was 160 kB a snapshot at 1,000 rows.
+	var behindGateway map[string]bool
+	for k, u := range a.ups {
+		if k.gw == "" && u.sources == 0 {
+			if behindGateway == nil {
+				behindGateway = map[string]bool{}
+			}
+			behindGateway[k.addr] = false
+		}
+	}
+	if behindGateway != nil {
+		for k := range a.ups {
+			if _, ok := behindGateway[k.addr]; ok && k.gw != "" {
+				behindGateway[k.addr] = true
+			}
 		}
 	}
 	// The rows are ordered by pointer, starting from the last snapshot's

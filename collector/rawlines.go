@@ -22,10 +22,10 @@ import (
 // can be read back from the file on demand. Positions are bounded too.
 const (
 	RawRowBytes = 16 << 10 // text ring of one upstream row
-	RawMaxBytes = 2 << 20  // all rows' rings together: 128 full rows (older lines are read back from the files)
+	RawMaxBytes = 1 << 20  // all rows' rings together: 64 full rows (older lines are read back from the files)
 	rawRowRecs  = 4096     // positions kept per row
 	rawMinRecs  = 64       // a row's first allocation of positions
-	rawMaxRecs  = 1 << 16  // positions kept in all rows together (3 MiB: 65 lines for each of 1,000 rows), and one for each row past it
+	rawMaxRecs  = 1 << 15  // positions kept in all rows together (1.25 MiB: 32 lines for each of 1,000 rows), and one for each row past it
 	rawMaxRows  = maxUpstreams
 	rawMaxFiles = 1 << 12 // distinct log files (a file per rotation) positions refer to
 	// DefaultMaxLines is how many lines a query returns when it says 0.
