@@ -38,3 +38,12 @@ func (k *keptLines[K]) line(key K, draw func() string) string {
 	k.cur[key] = l
 	return l
 }
+
+// done ends a frame: the lines of the frame before are let go, and with
+// them the snapshot they were drawn from (its thousand rows outlived it
+// until the next frame).
+func (k *keptLines[K]) done() {
+	if k != nil {
+		k.last = nil
+	}
+}

@@ -501,6 +501,7 @@ func (o *overviewPane) View() string {
 			k := rowKey{&o.snap.Upstreams[o.rows[i]], i == o.cursor}
 			lines = append(lines, memo.line(k, func() string { return o.row(k.u, k.selected) }))
 		}
+		memo.done()
 	}
 	tableH := max(min(o.tableH, o.height), 1)
 	for len(lines) < tableH {

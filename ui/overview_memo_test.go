@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/gwtop/gwtop/model"
 )
 
 // TestOverviewRowMemo: the overview draws its rows from the ones it kept;
@@ -58,5 +59,39 @@ func TestOverviewRowMemo(t *testing.T) {
 		if want := o.View(); got != want {
 			t.Fatalf("step %d (%s): the kept rows drew\n%s\nnot\n%s", step, what, got, want)
 		}
+	}
+}
+
+// TestRowMemoLetsOldSnapshotsGo: once a frame is drawn, the rows the
+// overview kept are the ones it drew, all of the snapshot on screen; none
+// keeps the snapshot before alive (1,000 rows of it at 1,000 upstreams).
+func TestRowMemoLetsOldSnapshotsGo(t *testing.T) {
+	first := bigSnapshot(60)
+	m := newTestModel(160, 40, "dark", first)
+	_ = ov(m).View()
+	next := *first
+	next.Time = first.Time.Add(time.Second)
+	next.Upstreams = slices.Clone(first.Upstreams)
+	m = update(m, SnapshotMsg{Snapshot: &next})
+	o := ov(m)
+	_ = o.View()
+	in := func(s []model.Upstream, u *model.Upstream) bool {
+		for i := range s {
+			if &s[i] == u {
+				return true
+			}
+		}
+		return false
+	}
+	if len(o.drawnRows.cur) == 0 {
+		t.Fatal("no row kept")
+	}
+	for k := range o.drawnRows.cur {
+		if !in(next.Upstreams, k.u) {
+			t.Errorf("a kept row %s is not the new snapshot's", k.u.Name)
+		}
+	}
+	if o.drawnRows.last != nil {
+		t.Errorf("%d rows of the frame before are still kept", len(o.drawnRows.last))
 	}
 }

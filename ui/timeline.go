@@ -458,6 +458,7 @@ func (t *timeline) failures(n int) []string {
 				" "+s.Muted.Render(Sanitize(u.Address))+"  "+Sanitize(u.Evidence[len(u.Evidence)-1]), t.width)
 		}))
 	}
+	t.fails.done()
 	if len(out) == 1 {
 		out = append(out, s.Muted.Render(g.Fit("no failure lines yet", t.width)))
 	}
