@@ -21,7 +21,8 @@ cleanup() {
   if [ -z "${BENCH_DIR:-}" ]; then rm -rf "$out"; fi
 }
 trap cleanup EXIT
-go build -o "$out/gwtop" ./cmd/gwtop
+# Built as released (make build, .goreleaser.yaml): static, no cgo.
+CGO_ENABLED=0 go build -trimpath -o "$out/gwtop" ./cmd/gwtop
 go build -o "$out/genlog" ./internal/genlog
 fmt=$("$out/genlog" -format)
 tck=$(getconf CLK_TCK)

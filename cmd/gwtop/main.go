@@ -25,19 +25,33 @@ var (
 	date    = ""
 )
 
-// oneCore is called by the commands that follow logs for as long as they
-// run (the TUI, serve, record, watch). Their work is a few per cent of one
-// core spread over many short wake-ups, and with a second P each wake-up
-// also wakes a thread that finds nothing to do: one P cuts their CPU by a
-// tenth to a fifth (issue 16's measurements). A backlog (snapshot) keeps
-// every core. GOMAXPROCS in the environment still decides. main sets it,
-// so that tests calling run in-process keep their Ps.
-var oneCore = func() {}
+// longRunning is called by the commands that follow logs for as long as
+// they run (the TUI, serve, record, watch) and sets the runtime for them:
+//   - one P: their work is a few per cent of one core spread over many
+//     short wake-ups, and with a second P each wake-up also wakes a
+//     thread that finds nothing to do; one P cuts their CPU by a tenth to
+//     a fifth (issue 16's measurements). A backlog (snapshot) keeps every
+//     core.
+//   - GOGC 50: their heap is mostly long-lived (windows, sketches, the
+//     raw lines) and they allocate little (a snapshot a second), so the
+//     default's headroom, a second heap as large as the live one, was a
+//     quarter of a 1,000-upstream gwtop's RSS; half of it costs about a
+//     GC cycle more every 15 s (0.1 % of a core).
+//
+// GOMAXPROCS and GOGC in the environment still decide. main sets it, so
+// that tests calling run in-process keep their runtime.
+var longRunning = func() {}
+
+// longRunningGC is the GOGC longRunning sets.
+const longRunningGC = 50
 
 func main() {
-	oneCore = func() {
+	longRunning = func() {
 		if os.Getenv("GOMAXPROCS") == "" {
 			runtime.GOMAXPROCS(1)
+		}
+		if os.Getenv("GOGC") == "" {
+			debug.SetGCPercent(longRunningGC)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -113,7 +113,7 @@ func runRecord(ctx context.Context, src *sources, rf recordFlags, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	oneCore()
+	longRunning()
 	eng, err := collector.New(cfg, collector.Options{})
 	if err != nil {
 		return err

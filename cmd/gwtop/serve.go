@@ -229,7 +229,7 @@ func runServe(ctx context.Context, src *sources, wf webFlags, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	oneCore()
+	longRunning()
 	eng, err := collector.New(cfg, collector.Options{Export: true})
 	if err != nil {
 		return err

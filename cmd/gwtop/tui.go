@@ -106,7 +106,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	// KeepLines: the drill-down's lines; Export: the latency bins --listen's
 	// histograms are made of. The screen refreshes with its clock, once
 	// a second (keys and resizes redraw at once).
-	oneCore()
+	longRunning()
 	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != "", Publish: tuiRefresh})
 	if err != nil {
 		return err

@@ -168,7 +168,7 @@ func runWatch(ctx context.Context, src *sources, wf watchFlags, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	oneCore()
+	longRunning()
 	eng, err := collector.New(cfg, collector.Options{})
 	if err != nil {
 		return err
