@@ -109,7 +109,8 @@ func New(cfg *config.Config, opt Options) (*Engine, error) {
 	if opt.KeepLines && !opt.Backlog {
 		e.raw = newRawStore()
 	}
-	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog}
+	// A log that gets lines is read once per snapshot, just before it.
+	topt := tail.Options{FromStart: cfg.FromStart || opt.Backlog, StopAtEOF: opt.Backlog, Flow: opt.Publish}
 	if !topt.FromStart {
 		topt.Backfill = liveBackfill
 	}

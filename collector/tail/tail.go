@@ -100,6 +100,11 @@ type Options struct {
 	// is cut to MaxLine bytes and counted in Stats.CutLines; the rest of
 	// it is discarded and the next line is intact.
 	MaxLine int
+	// Flow is how often a log that gets lines is read, on the wall clock,
+	// a quarter of it before each multiple (so that a reader publishing
+	// on those multiples, gwtop's engine, sees a read's lines at the next
+	// one); coalesce if 0 or shorter.
+	Flow time.Duration
 }
 
 // Stats describe what a Tailer has done so far.
@@ -303,6 +308,7 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	}
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
+	flow := max(t.opt.Flow, coalesce)
 	var lastRead time.Time
 	// flowing says the last read found bytes: the next is then simply
 	// coalesce later, on the clock, without waiting for file events (a
@@ -316,11 +322,11 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 		evs, errs, next := events, evErrs, untilNext(time.Now(), poll)
 		if flowing && events != nil {
 			// Not listened to (a nil channel never receives), and read
-			// half-way between the clock's marks of coalesce: between the
-			// publisher's 500 ms marks, so that what a read finds is in
-			// the next snapshot, not one mark later.
+			// a quarter of flow before each of its marks: before the
+			// publisher's, so that what a read finds is in the next
+			// snapshot, not one mark later.
 			evs, errs = nil, nil
-			next = untilNext(time.Now().Add(-coalesce/2), coalesce)
+			next = untilNext(time.Now().Add(flow/4), flow)
 		}
 		timer.Reset(next)
 		settling := false

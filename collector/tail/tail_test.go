@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -753,5 +754,74 @@ func TestFlowingLogReadsOnTheClock(t *testing.T) {
 	// flow, and the safety poll's: one per event would be ~120.
 	if most := int64(elapsed/coalesce) + 4 + int64(elapsed/notifiedPoll); wakes > most {
 		t.Errorf("%d writes over %v woke the tailer %d times, want at most %d (one per %v)", writes, elapsed.Round(time.Millisecond), wakes, most, coalesce)
+	}
+}
+
+// TestFlowPacesReads: with Options.Flow, a log that gets lines is read
+// once per Flow on the wall clock, a quarter of it before each multiple
+// (where gwtop's engine publishes), not at every coalesce.
+func TestFlowPacesReads(t *testing.T) {
+	const flow = 600 * time.Millisecond
+	path := filepath.Join(t.TempDir(), "access.log")
+	writeFile(t, path, "")
+	tl := New(path, Options{FromStart: true, Flow: flow})
+	var mu sync.Mutex
+	var at []time.Time
+	got := make(chan struct{}, 10000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tl.Run(ctx, func([]byte) {
+			mu.Lock()
+			at = append(at, time.Now())
+			mu.Unlock()
+			got <- struct{}{}
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	const writes = 200
+	begin := time.Now()
+	for range writes {
+		if _, err := f.WriteString("line\n"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	elapsed := time.Since(begin)
+	for range writes {
+		select {
+		case <-got:
+		case <-time.After(wait):
+			t.Fatalf("lines lost: stats %+v", tl.Stats())
+		}
+	}
+	// The reads: lines delivered within 20 ms of one another.
+	mu.Lock()
+	var reads []time.Time
+	for i, a := range at[1:] {
+		if i == 0 || a.Sub(at[i]) > 20*time.Millisecond {
+			reads = append(reads, a)
+		}
+	}
+	mu.Unlock()
+	if most := int(elapsed/flow) + 3; len(reads) > most {
+		t.Errorf("%d writes over %v were read %d times, want at most %d (one per %v)", writes, elapsed.Round(time.Millisecond), len(reads), most, flow)
+	}
+	// The first read follows a file event, the last may; those between
+	// are on the clock, at 450 ms past a multiple of 600 ms (a read's
+	// goroutine may be late, never early).
+	for _, r := range reads[1 : len(reads)-1] {
+		if phase := time.Duration(r.UnixNano() % int64(flow)); phase < flow*3/4 || phase > flow*3/4+150*time.Millisecond {
+			t.Errorf("a read at %v past a multiple of %v, want %v", phase.Round(time.Millisecond), flow, flow*3/4)
+		}
 	}
 }
