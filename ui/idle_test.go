@@ -130,3 +130,32 @@ func TestClipMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestTickWaitsAfterANewSnapshot: the read a new snapshot's message arms
+// waits for the snapshot after it, not for the one before (which it finds
+// gone at once, waking the screen a second time for every snapshot).
+func TestTickWaitsAfterANewSnapshot(t *testing.T) {
+	first := fixtureSnapshot()
+	src := newNotifier(first)
+	m := New(src, Options{Refresh: time.Millisecond})
+	m = update(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = update(m, SnapshotMsg{Snapshot: first, fromTick: true})
+	next := fixtureSnapshot()
+	src.publish(next)
+	_, cmd := m.Update(SnapshotMsg{Snapshot: next, fromTick: true})
+	if cmd == nil {
+		t.Fatal("no next read armed")
+	}
+	got := make(chan tea.Msg, 1)
+	go func() { got <- cmd() }()
+	select {
+	case msg := <-got:
+		t.Fatalf("the read armed with %p shown returned at once: %+v", next, msg)
+	case <-time.After(100 * time.Millisecond):
+	}
+	last := fixtureSnapshot()
+	src.publish(last)
+	if msg, ok := (<-got).(SnapshotMsg); !ok || msg.Snapshot != last {
+		t.Fatalf("read %+v, want the snapshot published after", msg)
+	}
+}

@@ -174,9 +174,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case SnapshotMsg:
-		var cmd tea.Cmd
-		if msg.fromTick {
-			cmd = m.tick()
+		// The next read is armed once the snapshot is taken in: armed
+		// before, it waited on the one before, found a newer one at
+		// once, and woke the screen a second time for each snapshot.
+		next := func(m Model) tea.Cmd {
+			if msg.fromTick {
+				return m.tick()
+			}
+			return nil
 		}
 		if msg.replay != nil {
 			m.replay = msg.replay
@@ -184,8 +189,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Snapshot != nil && msg.Snapshot == m.latest && msg.replay == nil {
 			// The source published nothing new: nothing to take in or draw.
 			m.still = true
-			return m, cmd
+			return m, next(m)
 		}
+		var ring tea.Cmd
 		if msg.Snapshot != nil {
 			if msg.Snapshot != m.latest {
 				m.hist = m.hist.addChanged(m.latest, msg.Snapshot)
@@ -194,11 +200,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if !m.paused {
 				m.show(msg.Snapshot)
 			}
-			if ring := m.bell(msg.Snapshot); ring != nil {
-				cmd = tea.Batch(cmd, ring)
-			}
+			ring = m.bell(msg.Snapshot)
 		}
-		return m, cmd
+		return m, tea.Batch(next(m), ring)
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		if m.theme == themes.Auto {
