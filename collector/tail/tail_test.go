@@ -718,6 +718,18 @@ func copyTruncate(t *testing.T, path string) {
 	}
 }
 
+// appendTo opens path for appending, as a gateway holds its log, until
+// the test ends.
+func appendTo(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 // TestFlowingLogReadsOnTheClock: a log written many times a second (a
 // gateway that writes each line with its own write(2)) raises a file event
 // per write, but while lines flow the tailer reads on its own clock, once
@@ -726,11 +738,7 @@ func TestFlowingLogReadsOnTheClock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "access.log")
 	writeFile(t, path, "")
 	h := start(t, path, Options{FromStart: true})
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := appendTo(t, path)
 	// The first line shows the watch is in place.
 	if _, err := f.WriteString("first\n"); err != nil {
 		t.Fatal(err)
@@ -779,11 +787,7 @@ func TestFlowPacesReads(t *testing.T) {
 		})
 	}()
 	defer func() { cancel(); <-done }()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := appendTo(t, path)
 	if _, err := f.WriteString("first\n"); err != nil {
 		t.Fatal(err)
 	}
