@@ -310,8 +310,8 @@ func (t *Tailer) Run(ctx context.Context, fn func(line []byte)) error {
 	defer timer.Stop()
 	flow := max(t.opt.Flow, coalesce)
 	var lastRead time.Time
-	// flowing says the last read found bytes: the next is then simply
-	// coalesce later, on the clock, without waiting for file events (a
+	// flowing says the last read found bytes: the next is then at the
+	// next mark of flow, on the clock, without waiting for file events (a
 	// busy log raises one per write, and each would wake gwtop for
 	// nothing); a read that finds none goes back to the events.
 	flowing := false
