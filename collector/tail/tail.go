@@ -536,6 +536,28 @@ type src struct {
 	// says a line has begun (its first bytes are read).
 	start int64
 	mid   bool
+
+	// The bytes and lines read since the Tailer's counters were last
+	// brought up to date (stats): each update is a locked instruction,
+	// which waits for every store before it, so it is made once per
+	// buffer of lines, not three times per line.
+	newBytes, newLines int64
+}
+
+// stats adds what s read since the last call to the Tailer's counters.
+func (s *src) stats() {
+	t := s.r.t
+	if s.newBytes != 0 {
+		t.bytes.Add(s.newBytes)
+		s.newBytes = 0
+		if s == s.r.cur {
+			t.offset.Store(s.off)
+		}
+	}
+	if s.newLines != 0 {
+		t.lines.Add(s.newLines)
+		s.newLines = 0
+	}
 }
 
 func (r *reader) newSrc(f *os.File, fi os.FileInfo) *src {
@@ -900,8 +922,7 @@ func (r *reader) check(ctx context.Context) change {
 // readToEOF delivers every complete line available. A trailing partial line
 // is kept in s.line until its newline arrives. It returns nil at EOF.
 func (s *src) readToEOF(ctx context.Context) error {
-	t := s.r.t
-	cur := s == s.r.cur
+	defer s.stats()
 	for n := 1; ; n++ {
 		if n%ctxEvery == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -915,10 +936,7 @@ func (s *src) readToEOF(ctx context.Context) error {
 				s.start, s.mid = s.off, true
 			}
 			s.off += int64(len(chunk))
-			if cur {
-				t.offset.Store(s.off)
-			}
-			t.bytes.Add(int64(len(chunk)))
+			s.newBytes += int64(len(chunk))
 		}
 		switch err {
 		case nil:
@@ -989,7 +1007,12 @@ func (s *src) emit(b []byte, over bool) {
 		b = b[:min(len(b), t.opt.MaxLine)]
 		t.cut.Add(1)
 	}
-	t.lines.Add(1)
+	// The counters are brought up to date before the last line the
+	// buffer holds is handed over (a reader of Stats that has that line
+	// sees it counted), and every ctxEvery lines of a long read.
+	if s.newLines++; s.br.Buffered() == 0 || s.newLines >= ctxEvery {
+		s.stats()
+	}
 	t.pos, t.posSet = Pos{Offset: s.start, Len: s.off - s.start}, s.f != nil
 	if s.f != nil {
 		t.pos.Path = s.f.Name()
