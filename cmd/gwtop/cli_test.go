@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // TestHelpOnStdout: help, for the root and for a command, goes to stdout
@@ -130,5 +133,28 @@ func TestManPagesInSync(t *testing.T) {
 	page, err := manPage(root)
 	if err != nil || !strings.Contains(string(page), "gwtop - top for an API gateway") {
 		t.Errorf("man page: %v\n%.300s", err, page)
+	}
+}
+
+// TestRefreshPacesTheEngine: the live screen's engine publishes once a
+// second, or at the pace --refresh gives.
+func TestRefreshPacesTheEngine(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, time.Second},
+		{[]string{"--refresh", "200ms"}, 200 * time.Millisecond},
+		{[]string{"--refresh", "3s"}, 3 * time.Second},
+	} {
+		var f uiFlags
+		fs := pflag.NewFlagSet("gwtop", pflag.ContinueOnError)
+		f.register(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.publish(); got != c.want {
+			t.Errorf("%v: the engine publishes every %v, want %v", c.args, got, c.want)
+		}
 	}
 }

@@ -30,6 +30,9 @@ type uiFlags struct {
 	logFile string
 	web     webFlags // --listen: serve /metrics and the snapshot while the screen runs
 	record  string   // --record FILE: keep what the screen saw (gwtop replay FILE)
+	// screenFlags is the flag set the screen's flags were registered in,
+	// to tell a --refresh given from its default.
+	screenFlags *pflag.FlagSet
 }
 
 func (f *uiFlags) register(fs *pflag.FlagSet) {
@@ -41,13 +44,23 @@ func (f *uiFlags) register(fs *pflag.FlagSet) {
 
 // registerScreen registers the flags of the screen alone (gwtop replay's).
 func (f *uiFlags) registerScreen(fs *pflag.FlagSet) {
-	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval, 50ms or more")
+	fs.DurationVar(&f.refresh, "refresh", ui.DefaultRefresh, "screen redraw interval, 50ms or more; live, the figures change once a second unless it is given")
+	f.screenFlags = fs
 	fs.VarP(newEnum(&f.theme, "auto", append([]string{"auto"}, themes.Names()...)), "theme", "t", "colour theme: "+strings.Join(append([]string{"auto"}, themes.Names()...), ", "))
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
 	fs.BoolVar(&f.ascii, "ascii", false, "ASCII glyphs only (also chosen by a non-UTF-8 locale: LANG=C)")
 	group(fs, "screen", "refresh", "theme", "no-color", "ascii")
 	fs.StringVar(&f.logFile, "log-file", "", "write gwtop's own log (slog) to this file; never to the terminal")
 	group(fs, "behaviour", "log-file")
+}
+
+// publish is the live screen's engine pace: tuiRefresh, or --refresh
+// when it is given.
+func (f *uiFlags) publish() time.Duration {
+	if f.screenFlags != nil && f.screenFlags.Changed("refresh") {
+		return f.refresh
+	}
+	return tuiRefresh
 }
 
 // check validates the values pflag cannot.
@@ -85,7 +98,7 @@ func runTUI(ctx context.Context, src *sources, uf uiFlags, stdout, stderr io.Wri
 }
 
 // tuiRefresh is how often the TUI's engine publishes while figures
-// change: once a second, on the second the header shows, as top and htop
+// change, unless --refresh says: once a second, on the second the header shows, as top and htop
 // refresh; twice cost a busy gateway 10-15 % more CPU (make bench) for
 // figures no one reads at that pace.
 const tuiRefresh = time.Second
@@ -107,7 +120,7 @@ func watch(ctx context.Context, cfg *config.Config, uf uiFlags, title string, st
 	// histograms are made of. The screen refreshes with its clock, once
 	// a second (keys and resizes redraw at once).
 	longRunning()
-	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != "", Publish: tuiRefresh})
+	eng, err := collector.New(cfg, collector.Options{KeepLines: true, Export: uf.web.listen != "", Publish: uf.publish()})
 	if err != nil {
 		return err
 	}
