@@ -813,16 +813,18 @@ func (a *Aggregator) Snapshot() *model.Snapshot {
 	for j, u := range shown {
 		out := &s.Upstreams[j]
 		u.slot = int32(j)
-		// Gateway-wide limit evidence is offered to upstreams with 5xx in
-		// the window; only they need rebuilding while it lasts.
-		// Reading a backlog, "now" moves with every line, and with it
-		// every row's rates: none is reused.
-		// New host facts (every 2 s) renew the roots under a row's
-		// causes: a lazy row's wait for its turn too, unless it is urgent
-		// (they rebuilt every row with a cause, a thousand every 2 s).
+		// A row is rebuilt when it has no figures for this bucket yet
+		// and, when it is eager (on screen, urgent, or every row of a
+		// short list), on its own news, on gateway-wide limit evidence
+		// while it has 5xx (the evidence is offered to those), and on
+		// new host facts while it has a cause (their roots); a lazy row
+		// waits for its bucket's turn for all three (new facts, every
+		// 2 s, rebuilt a thousand rows with a cause each time). Reading
+		// a backlog, "now" moves with every line, and with it every
+		// row's rates: none is reused.
 		eager := !lazy || u.urgent || a.watched[ukey{u.gw, u.addr}]
-		changed := u.dirty && eager
-		if a.logClock || changed || u.cached == nil || u.cachedAt != idx || (eager && gwLimit != nil && u.cached.Errors5xx > 0) || (eager && u.factsVer != a.factsVer && len(u.cached.Causes) > 0) {
+		stale := u.cached == nil || u.cachedAt != idx
+		if a.logClock || stale || eager && (u.dirty || (gwLimit != nil && u.cached.Errors5xx > 0) || (u.factsVer != a.factsVer && len(u.cached.Causes) > 0)) {
 			a.build(u, out, idx, now, elapsed, gwLimit)
 		} else {
 			*out = *u.cached
