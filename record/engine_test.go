@@ -77,12 +77,15 @@ func TestEngineSnapshotsReplayExactly(t *testing.T) {
 	}
 	cancel()
 	traffic.Wait()
-	final := eng.Stop()
-	if err := w.Write(final); err != nil {
-		t.Fatal(err)
+	// Stop publishes once more, and returns the snapshot the loop saw
+	// last when nothing changed since: the writer keeps one copy of it.
+	if final := eng.Stop(); final != last {
+		if err := w.Write(final); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(final)
+		want = append(want, b)
 	}
-	b, _ := json.Marshal(final)
-	want = append(want, b)
 	w.Close()
 
 	r, err := record.Open(path)
