@@ -149,6 +149,11 @@ type Aggregator struct {
 	mu       sync.Mutex
 	clock    func() time.Time
 	logClock bool // "now" is the newest event time (backlog analysis)
+	// horizon (log clock only) is a bucket index the read will reach:
+	// buckets five minutes older are out of the final window and not
+	// filled. A parallel backlog sets it from the file's last lines, so
+	// that its chunks do not each fill their own "last five minutes".
+	horizon int64
 	// latencyBins: snapshots carry the Total sketch's bins (exporting).
 	latencyBins bool
 	started     time.Time
@@ -277,6 +282,15 @@ func (a *Aggregator) now() time.Time {
 	return a.clock()
 }
 
+// raiseHorizon tells a log-clock aggregator that its clock will reach t.
+func (a *Aggregator) raiseHorizon(t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.logClock {
+		a.horizon = max(a.horizon, t.Unix()/bucketSeconds)
+	}
+}
+
 // eventTime clamps an event's own time: missing or in the future means now.
 func (a *Aggregator) eventTime(t time.Time) time.Time {
 	t, _ = a.eventNow(t)
@@ -353,7 +367,7 @@ func (a *Aggregator) bucketAt(u *upstream, t time.Time, now int64) *bucket {
 	if i > now {
 		i = now
 	}
-	if i <= now-numBuckets {
+	if i <= max(now, a.horizon)-numBuckets {
 		return nil
 	}
 	if u.ring == nil {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/collector/tail"
@@ -127,6 +128,14 @@ func (l *lineLog) runSplit(ctx context.Context) (bool, error) {
 	}
 	s.used.Store(true)
 	s.offset.Store(size)
+	if s.agg.logClock {
+		// The read ends at the file's last time or later: buckets older
+		// than five minutes before it are out of the final window, and
+		// no chunk fills them (horizon).
+		if t := lastTime(f, size, fk, l.pre, s.maxLine); !t.IsZero() {
+			s.agg.raiseHorizon(t)
+		}
+	}
 
 	newChunk := func(start, end int64, agg *Aggregator) *chunk {
 		cl := &lineLog{kind: l.kind, instance: l.instance, source: l.source, parser: fk.Fork(), sink: agg.For(l.instance), pre: l.pre}
@@ -260,6 +269,57 @@ func (l *lineLog) detectPrefix(f *os.File, fk feed.Forker, maxLine int) bool {
 		l.prefixName.Store(p)
 	}
 	return true
+}
+
+// tailProbe is how much of a file's end lastTime reads.
+const tailProbe = 64 << 10
+
+// lastTime returns the latest time of the complete lines in the file's
+// last tailProbe bytes (zero when none has one). Lines the chunk readers
+// would cut are left out: each line read here is read whole by them, and
+// parsed alike, so the time is one the backlog itself sees.
+func lastTime(f *os.File, size int64, fk feed.Forker, pre prefixState, maxLine int) time.Time {
+	off := max(0, size-tailProbe)
+	buf := make([]byte, size-off)
+	n, err := f.ReadAt(buf, off)
+	if err != nil && err != io.EOF {
+		return time.Time{}
+	}
+	buf = buf[:n]
+	if off > 0 {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			return time.Time{}
+		}
+		buf = buf[i+1:] // the first line began before the probe
+	}
+	var sink latestSink
+	probe := &lineLog{parser: fk.Fork(), sink: &sink, pre: pre}
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break // an unterminated last line may be still being written
+		}
+		if b := bytes.TrimSuffix(buf[:i], []byte("\r")); i <= maxLine {
+			probe.line(b)
+		}
+		buf = buf[i+1:]
+	}
+	return sink.latest
+}
+
+// latestSink keeps the latest time of what it is given.
+type latestSink struct {
+	discardSink
+	latest time.Time
+}
+
+func (s *latestSink) ObserveRequest(r *feed.Request, _ []byte) { s.see(r.Time) }
+func (s *latestSink) ObserveFailure(f feed.Failure)            { s.see(f.Time) }
+func (s *latestSink) see(t time.Time) {
+	if t.After(s.latest) {
+		s.latest = t
+	}
 }
 
 // lineBounds splits [0, size) into parts of about per bytes, each starting

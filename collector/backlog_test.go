@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/config"
 	"github.com/gwtop/gwtop/model"
 )
@@ -25,12 +26,19 @@ const backlogFormat = `$remote_addr - $remote_user [$time_local] "$request" $sta
 // line longer than the tailer keeps, and a last line without a newline.
 func backlogLog(t testing.TB, n int, prefix string) string {
 	t.Helper()
+	return backlogLogStretched(t, n, prefix, 1)
+}
+
+// backlogLogStretched is backlogLog with the gaps between lines stretch
+// times as long (20 ms on average, times stretch).
+func backlogLogStretched(t testing.TB, n int, prefix string, stretch int) string {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 9))
 	var b bytes.Buffer
 	ts := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	addr := func() string { return fmt.Sprintf("10.0.%d.%d:8080", rng.IntN(2), 1+rng.IntN(30)) }
 	for i := range n {
-		ts = ts.Add(time.Duration(rng.IntN(40)) * time.Millisecond)
+		ts = ts.Add(time.Duration(rng.IntN(40)*stretch) * time.Millisecond)
 		b.WriteString(prefix)
 		when := ts.Format("02/Jan/2006:15:04:05 -0700")
 		ms := 1 + rng.IntN(900)
@@ -122,14 +130,17 @@ func snapJSON(t *testing.T, s *model.Snapshot) string {
 // everywhere: every figure of the snapshot is the same.
 func TestParallelBacklogMatchesSerial(t *testing.T) {
 	for _, tc := range []struct {
-		name, prefix string
-		lines        int
+		name, prefix   string
+		lines, stretch int
 	}{
-		{"bare", "", 12000},
-		{"docker compose prefix", "nginx-1  | ", 3000},
+		{"bare", "", 12000, 1},
+		{"docker compose prefix", "nginx-1  | ", 3000, 1},
+		// 24 minutes: most chunks end long before the last five, whose
+		// buckets alone the final window holds (the horizon).
+		{"longer than the window", "", 12000, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := backlogLog(t, tc.lines, tc.prefix)
+			path := backlogLogStretched(t, tc.lines, tc.prefix, tc.stretch)
 			serial := backlogSnapshot(t, path, Options{SerialBacklog: true})
 			want := snapJSON(t, serial)
 			if len(serial.Upstreams) < 30 || serial.Gateways[0].Counters["skipped"] == 0 || serial.Gateways[0].Counters["cut_lines"] != 1 {
@@ -192,6 +203,65 @@ func firstDiff(got, want string) string {
 		}
 	}
 	return fmt.Sprintf("lengths %d and %d lines", len(g), len(w))
+}
+
+// TestLastTime: the backlog's horizon is the latest time of the whole
+// lines at the file's end, read as the chunk readers read them (prefix
+// stripped, CRLF); a line begun before the part read, an unterminated
+// last line and a line the readers would cut are left out.
+func TestLastTime(t *testing.T) {
+	line := func(prefix string, sec int, tail string) string {
+		ts := time.Date(2026, 11, 22, 3, 0, sec, 0, time.UTC).Format("02/Jan/2006:15:04:05 -0700")
+		return fmt.Sprintf(`%s10.1.0.1 - - [%s] "GET /%s HTTP/1.1" 200 5 "-" "ua" rt=0.001 uct="0.001" uht="0.001" urt="0.001" ua="10.0.0.1:8080" us="200"`, prefix, ts, tail)
+	}
+	long := strings.Repeat("x", 2*tailProbe)
+	for _, tc := range []struct {
+		name, data string
+		prefix     *prefix
+		maxLine    int
+		want       int // seconds past 03:00:00; -1: none
+	}{
+		{"small file", line("", 1, "a") + "\n" + line("", 9, "b") + "\n" + line("", 5, "c") + "\n", nil, 1 << 20, 9},
+		{"crlf and garbage", line("", 4, "a") + "\nnot a line\n", nil, 1 << 20, 4},
+		{"unterminated last line", line("", 4, "a") + "\n" + line("", 30, "b"), nil, 1 << 20, 4},
+		{"first line begun before the probe", line("", 50, long) + "\n" + line("", 2, "a") + "\n", nil, 1 << 20, 2},
+		{"only one line, begun before", line("", 50, long) + "\n", nil, 1 << 20, -1},
+		{"cut line", line("", 3, "a") + "\n" + line("", 40, strings.Repeat("y", 300)) + "\n", nil, 300, 3},
+		{"prefix", line("nginx-1  | ", 7, "a") + "\n", &prefixes[0], 1 << 20, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "access.log")
+			if err := os.WriteFile(path, []byte(tc.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			// The nginx parser the engine wires for the backlog format.
+			cfg, err := config.Parse("gwtop.yaml", []byte("nginx:\n  access_log: "+path+"\n  log_format: '"+backlogFormat+"'\n"), func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(cfg, Options{Backlog: true, NoHost: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fk, ok := e.logs[0].parser.(feed.Forker)
+			if !ok {
+				t.Fatalf("the nginx access parser %T cannot be forked", e.logs[0].parser)
+			}
+			got := lastTime(f, int64(len(tc.data)), fk, prefixState{decided: true, use: tc.prefix}, tc.maxLine)
+			want := time.Time{}
+			if tc.want >= 0 {
+				want = time.Date(2026, 11, 22, 3, 0, tc.want, 0, time.UTC)
+			}
+			if !got.Equal(want) {
+				t.Errorf("lastTime = %v, want %v", got, want)
+			}
+		})
+	}
 }
 
 // TestLineBounds: every part but the first starts right after a newline,

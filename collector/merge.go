@@ -22,8 +22,11 @@ func (a *Aggregator) forkEmpty() *Aggregator {
 		names[addr] = n
 	}
 	o := AggregatorOptions{Clock: a.clock, LogClock: a.logClock, KnobsOf: a.knobsOf, Names: names}
+	horizon := a.horizon
 	a.mu.Unlock()
-	return NewAggregator(o)
+	b := NewAggregator(o)
+	b.horizon = horizon
+	return b
 }
 
 // mergeFrom adds everything b holds into a, as if b's observations had
