@@ -2,6 +2,7 @@ package collector
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gwtop/gwtop/model"
 )
@@ -206,6 +207,13 @@ func (h *latHist) add(k latKey) {
 		h.zero++
 		return
 	}
+	// Most samples land in a dense store's span already: one increment.
+	if d := h.d; d != nil && d.wide == nil && k.idx >= d.lo && k.idx <= d.hi {
+		if j := k.idx - d.off; d.bins[j] < math.MaxUint32 {
+			d.bins[j]++
+			return
+		}
+	}
 	h.addN(k.idx, 1)
 }
 
@@ -322,6 +330,18 @@ func (h *latHist) grow(idx int32) {
 		dst := max(k, keepLo)
 		h.d.add(dst-h.d.off, c)
 		h.d.lo, h.d.hi = min(h.d.lo, dst), max(h.d.hi, dst)
+	}
+}
+
+// clip frees the room a sparse h has left beyond what a copy of its pairs
+// takes (the allocator's size class).
+func (h *latHist) clip() {
+	if h.d == nil && cap(h.pairs)-len(h.pairs) >= 4 {
+		if len(h.pairs) == 0 {
+			h.pairs = nil
+			return
+		}
+		h.pairs = slices.Clone(h.pairs)
 	}
 }
 
