@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gwtop/gwtop/collector/feed"
 	"github.com/gwtop/gwtop/diagnose"
@@ -159,13 +160,19 @@ type Aggregator struct {
 	started     time.Time
 	latest      time.Time
 	ups         map[ukey]*upstream
-	names       map[string]Name
-	gw          *upstream // gateway-wide figures and gateway-wide failures
-	gateways    map[string]model.Gateway
-	host        model.Host
-	events      []model.Event
-	knobsOf     func(gateway string) diagnose.Knobs
-	knobsFor    map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
+	// hot caches rows by where their address's bytes lie: parsers intern
+	// addresses (nginx's access parser), so a line's address is the very
+	// string of the last line to that upstream, and a hit is a pointer
+	// comparison instead of a map lookup hashing two strings. Cleared
+	// when rows are evicted.
+	hot      [hotSlots]*upstream
+	names    map[string]Name
+	gw       *upstream // gateway-wide figures and gateway-wide failures
+	gateways map[string]model.Gateway
+	host     model.Host
+	events   []model.Event
+	knobsOf  func(gateway string) diagnose.Knobs
+	knobsFor map[string]diagnose.Knobs // knobsOf's answers, per gateway instance
 	// facts is the latest host sample roots are found in; factsVer
 	// counts its replacements, so rows rebuild when it changes.
 	facts    *diagnose.HostFacts
@@ -323,19 +330,33 @@ func (a *Aggregator) eventNow(t time.Time) (time.Time, int64) {
 }
 
 func (a *Aggregator) upstreamLocked(gw, addr string) *upstream {
-	k := ukey{gw, addr}
-	if u, ok := a.ups[k]; ok {
+	h := hotSlot(addr)
+	if u := a.hot[h]; u != nil && u.addr == addr && u.gw == gw {
 		return u
 	}
-	if len(a.ups) >= maxUpstreams {
-		a.evictLocked()
+	k := ukey{gw, addr}
+	u, ok := a.ups[k]
+	if !ok {
+		if len(a.ups) >= maxUpstreams {
+			a.evictLocked()
+		}
+		u = &upstream{gw: gw, addr: addr, name: addr, dirty: true} // its ring comes with its first bucket
+		if n, ok := a.names[addr]; ok && (n.Gateway == "" || n.Gateway == gw) {
+			u.name, u.group, u.labelled = n.Name, n.Group, true
+		}
+		a.ups[k] = u
 	}
-	u := &upstream{gw: gw, addr: addr, name: addr, dirty: true} // its ring comes with its first bucket
-	if n, ok := a.names[addr]; ok && (n.Gateway == "" || n.Gateway == gw) {
-		u.name, u.group, u.labelled = n.Name, n.Group, true
-	}
-	a.ups[k] = u
+	a.hot[h] = u
 	return u
+}
+
+// hotSlots is the size of Aggregator.hot.
+const hotSlots = 256
+
+// hotSlot is addr's place in Aggregator.hot: from the address of its
+// bytes (strings of an address's length are 16 bytes apart).
+func hotSlot(addr string) int {
+	return int(uintptr(unsafe.Pointer(unsafe.StringData(addr)))>>4) & (hotSlots - 1)
 }
 
 // evictLocked forgets the least recently seen unnamed rows: a sixteenth of
@@ -352,6 +373,7 @@ func (a *Aggregator) evictLocked() {
 	for _, u := range victims[:min(len(victims), max(1, maxUpstreams/16))] {
 		delete(a.ups, ukey{u.gw, u.addr})
 	}
+	clear(a.hot[:])
 }
 
 // bucket returns the bucket of u for time t, or nil when t is older than

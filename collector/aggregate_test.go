@@ -149,6 +149,39 @@ func TestAggregatorMemoryBounded(t *testing.T) {
 	runtime.GC()
 }
 
+// TestHotRowsForgetEvicted: a row evicted while the hot cache holds it is
+// not found there again; the next line of its address starts a new row
+// that a snapshot shows.
+func TestHotRowsForgetEvicted(t *testing.T) {
+	clk := &fakeClock{time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	a := NewAggregator(AggregatorOptions{Clock: clk.now})
+	req := func(addr string, at time.Time) {
+		a.ObserveRequest(&feed.Request{Time: at, Status: 200, Duration: 0.01, Attempts: []feed.Attempt{{Addr: addr, Status: 200, Total: 0.01}}}, nil)
+	}
+	for i := range maxUpstreams - 1 {
+		req("10.9."+itoa(i), clk.t)
+	}
+	// The same string each time, as an interning parser hands it on: the
+	// last row used, and the least recently seen (its line is old).
+	victim := strings.Clone("10.0.0.1:80")
+	req(victim, clk.t.Add(-time.Hour))
+	if a.hot[hotSlot(victim)] == nil || a.hot[hotSlot(victim)].addr != victim {
+		t.Fatal("the row just used is not in the hot cache")
+	}
+	req("10.0.0.2:80", clk.t) // one row too many: the oldest go
+	if _, ok := a.ups[ukey{"", victim}]; ok {
+		t.Fatal("the least recently seen row was not evicted")
+	}
+	req(victim, clk.t)
+	u, ok := a.ups[ukey{"", victim}]
+	if !ok || u.total.requests != 1 {
+		t.Fatalf("after its eviction, the address's next line went to no row a snapshot shows (kept %v)", ok)
+	}
+	if r, ok := a.Snapshot().Upstream("", victim); !ok || r.Requests != 1 {
+		t.Fatalf("snapshot: row %v, %+v", ok, r)
+	}
+}
+
 func itoa(i int) string { return time.Duration(i).String() }
 
 func BenchmarkObserveRequest(b *testing.B) {
