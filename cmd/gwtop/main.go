@@ -32,18 +32,22 @@ var (
 //     thread that finds nothing to do; one P cuts their CPU by a tenth to
 //     a fifth (issue 16's measurements). A backlog (snapshot) keeps every
 //     core.
-//   - GOGC 50: their heap is mostly long-lived (windows, sketches, the
+//   - GOGC 40: their heap is mostly long-lived (windows, sketches, the
 //     raw lines) and they allocate little (a snapshot a second), so the
 //     default's headroom, a second heap as large as the live one, was a
-//     quarter of a 1,000-upstream gwtop's RSS; half of it costs about a
-//     GC cycle more every 15 s (0.1 % of a core).
+//     quarter of a 1,000-upstream gwtop's RSS. 40 % of it (50 % until
+//     issue 16's last measurements, 1,000 upstreams at 2,000 lines/s:
+//     62.5 and 61.8 MiB at 50, 58.4 and 59.1 at 40, the same 1.37-1.43 %
+//     of a core; 20 upstreams at 5,000 lines/s: 0.70-0.83 % at 50,
+//     0.77-0.87 % at 40) costs a GC cycle of a few milliseconds every few
+//     seconds.
 //
 // GOMAXPROCS and GOGC in the environment still decide. main sets it, so
 // that tests calling run in-process keep their runtime.
 var longRunning = func() {}
 
 // longRunningGC is the GOGC longRunning sets.
-const longRunningGC = 50
+const longRunningGC = 40
 
 func main() {
 	longRunning = func() {
