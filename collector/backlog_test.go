@@ -215,6 +215,23 @@ func TestLastTime(t *testing.T) {
 		return fmt.Sprintf(`%s10.1.0.1 - - [%s] "GET /%s HTTP/1.1" 200 5 "-" "ua" rt=0.001 uct="0.001" uht="0.001" urt="0.001" ua="10.0.0.1:8080" us="200"`, prefix, ts, tail)
 	}
 	long := strings.Repeat("x", 2*tailProbe)
+	// Docker's json-file lines: not an access log line until unwrapped.
+	docker := func(l string) string {
+		b, err := json.Marshal(map[string]string{"log": l + "\n", "stream": "stdout", "time": "2026-11-22T03:00:07Z"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var dockerPrefix *prefix
+	for i := range prefixes {
+		if prefixes[i].name == "docker json-file" {
+			dockerPrefix = &prefixes[i]
+		}
+	}
+	if dockerPrefix == nil {
+		t.Fatal("no docker json-file prefix")
+	}
 	for _, tc := range []struct {
 		name, data string
 		prefix     *prefix
@@ -227,7 +244,8 @@ func TestLastTime(t *testing.T) {
 		{"first line begun before the probe", line("", 50, long) + "\n" + line("", 2, "a") + "\n", nil, 1 << 20, 2},
 		{"only one line, begun before", line("", 50, long) + "\n", nil, 1 << 20, -1},
 		{"cut line", line("", 3, "a") + "\n" + line("", 40, strings.Repeat("y", 300)) + "\n", nil, 300, 3},
-		{"prefix", line("nginx-1  | ", 7, "a") + "\n", &prefixes[0], 1 << 20, 7},
+		{"prefix", docker(line("", 7, "a")) + "\n", dockerPrefix, 1 << 20, 7},
+		{"prefix not stripped", docker(line("", 7, "a")) + "\n", nil, 1 << 20, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "access.log")
