@@ -300,7 +300,7 @@ func lastTime(f *os.File, size int64, fk feed.Forker, pre prefixState, maxLine i
 		if i < 0 {
 			break // an unterminated last line may be still being written
 		}
-		if b := bytes.TrimSuffix(buf[:i], []byte("\r")); i <= maxLine {
+		if b := bytes.TrimSuffix(buf[:i], []byte("\r")); len(b) <= maxLine {
 			probe.line(b)
 		}
 		buf = buf[i+1:]

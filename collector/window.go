@@ -394,9 +394,9 @@ func (r *ring) at(i int64) *bucket {
 }
 
 // completed is told that bucket i is complete (the next has begun): its
-// sparse sketch, grown a few pairs at a time, gives back what it did not
-// fill. Most buckets stay sparse, and 29 of a row's 30 are complete: a
-// tenth of a 1,000-row gwtop's heap was such slack.
+// sparse sketch, grown a few pairs at a time, gives back the room it did
+// not fill (about a third more than it holds). Most buckets stay sparse,
+// and 29 of a row's 30 are complete.
 func (r *ring) completed(i int64) {
 	if b := r.get(i); b != nil {
 		b.lat.clip()
