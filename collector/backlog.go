@@ -128,13 +128,11 @@ func (l *lineLog) runSplit(ctx context.Context) (bool, error) {
 	}
 	s.used.Store(true)
 	s.offset.Store(size)
-	if s.agg.logClock {
-		// The read ends at the file's last time or later: buckets older
-		// than five minutes before it are out of the final window, and
-		// no chunk fills them (horizon).
-		if t := lastTime(f, size, fk, l.pre, s.maxLine); !t.IsZero() {
-			s.agg.raiseHorizon(t)
-		}
+	// The read ends at the file's last time or later: buckets older than
+	// five minutes before it are out of the final window, and no chunk
+	// fills them (Aggregator.horizon).
+	if t := lastTime(f, size, fk, l.pre, s.maxLine); !t.IsZero() {
+		s.agg.raiseHorizon(t)
 	}
 
 	newChunk := func(start, end int64, agg *Aggregator) *chunk {
@@ -251,16 +249,10 @@ func (l *lineLog) detectPrefix(f *os.File, fk feed.Forker, maxLine int) bool {
 	if err != nil && err != io.EOF {
 		return false
 	}
-	buf = buf[:n]
-	for len(buf) > 0 && !probe.pre.decided {
-		i := bytes.IndexByte(buf, '\n')
-		if i < 0 {
-			break
-		}
-		b := bytes.TrimSuffix(buf[:i], []byte("\r"))
+	wholeLines(buf[:n], func(b []byte) bool {
 		probe.line(b[:min(len(b), maxLine)])
-		buf = buf[i+1:]
-	}
+		return !probe.pre.decided
+	})
 	if !probe.pre.decided {
 		return false
 	}
@@ -295,17 +287,26 @@ func lastTime(f *os.File, size int64, fk feed.Forker, pre prefixState, maxLine i
 	}
 	var sink latestSink
 	probe := &lineLog{parser: fk.Fork(), sink: &sink, pre: pre}
+	wholeLines(buf, func(b []byte) bool {
+		if len(b) <= maxLine {
+			probe.line(b)
+		}
+		return true
+	})
+	return sink.latest
+}
+
+// wholeLines calls fn with each line of buf that a '\n' ends, without its
+// "\n" or "\r\n", until fn returns false. What follows the last '\n' is
+// left out: a line begun there may be still being written.
+func wholeLines(buf []byte, fn func([]byte) bool) {
 	for {
 		i := bytes.IndexByte(buf, '\n')
-		if i < 0 {
-			break // an unterminated last line may be still being written
-		}
-		if b := bytes.TrimSuffix(buf[:i], []byte("\r")); len(b) <= maxLine {
-			probe.line(b)
+		if i < 0 || !fn(bytes.TrimSuffix(buf[:i], []byte("\r"))) {
+			return
 		}
 		buf = buf[i+1:]
 	}
-	return sink.latest
 }
 
 // latestSink keeps the latest time of what it is given.

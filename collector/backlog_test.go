@@ -232,6 +232,19 @@ func TestLastTime(t *testing.T) {
 	if dockerPrefix == nil {
 		t.Fatal("no docker json-file prefix")
 	}
+	// The nginx parser the engine wires for the backlog format.
+	cfg, err := config.Parse("gwtop.yaml", []byte("nginx:\n  access_log: "+filepath.Join(t.TempDir(), "access.log")+"\n  log_format: '"+backlogFormat+"'\n"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg, Options{Backlog: true, NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fk, ok := e.logs[0].parser.(feed.Forker)
+	if !ok {
+		t.Fatalf("the nginx access parser %T cannot be forked", e.logs[0].parser)
+	}
 	for _, tc := range []struct {
 		name, data string
 		prefix     *prefix
@@ -257,19 +270,6 @@ func TestLastTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			// The nginx parser the engine wires for the backlog format.
-			cfg, err := config.Parse("gwtop.yaml", []byte("nginx:\n  access_log: "+path+"\n  log_format: '"+backlogFormat+"'\n"), func(string) (string, bool) { return "", false })
-			if err != nil {
-				t.Fatal(err)
-			}
-			e, err := New(cfg, Options{Backlog: true, NoHost: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fk, ok := e.logs[0].parser.(feed.Forker)
-			if !ok {
-				t.Fatalf("the nginx access parser %T cannot be forked", e.logs[0].parser)
-			}
 			got := lastTime(f, int64(len(tc.data)), fk, prefixState{decided: true, use: tc.prefix}, tc.maxLine)
 			want := time.Time{}
 			if tc.want >= 0 {

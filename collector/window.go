@@ -381,16 +381,19 @@ func (r *ring) at(i int64) *bucket {
 		p.ok = p.ok && i == p.at+1 && r.roll(p)
 	}
 	slot := int(i % numBuckets)
-	if r.b[slot] == nil {
-		r.b[slot] = &bucket{}
-		r.idx[slot] = i
-		r.completed(i - 1)
-	} else if r.idx[slot] != i {
-		r.idx[slot] = i
-		r.b[slot].reset()
-		r.completed(i - 1)
+	b := r.b[slot]
+	switch {
+	case b == nil:
+		b = &bucket{}
+		r.b[slot] = b
+	case r.idx[slot] == i:
+		return b
+	default:
+		b.reset()
 	}
-	return r.b[slot]
+	r.idx[slot] = i
+	r.completed(i - 1)
+	return b
 }
 
 // completed is told that bucket i is complete (the next has begun): its

@@ -45,14 +45,18 @@ timed() {
 # both the same machine).
 race() {
   local -n ca=$2 cb=$3
-  local best_a="" best_b="" r
+  local best_a="" best_b=""
   for _ in $(seq "$1"); do
-    r=$(timed "${ca[@]}")
-    if [ -z "$best_a" ] || awk -v a="${r% *}" -v b="${best_a% *}" 'BEGIN{exit !(a<b)}'; then best_a=$r; fi
-    r=$(timed "${cb[@]}")
-    if [ -z "$best_b" ] || awk -v a="${r% *}" -v b="${best_b% *}" 'BEGIN{exit !(a<b)}'; then best_b=$r; fi
+    best_a=$(faster "$best_a" "$(timed "${ca[@]}")")
+    best_b=$(faster "$best_b" "$(timed "${cb[@]}")")
   done
   echo "$best_a $best_b"
+}
+
+# faster BEST RUN: whichever "seconds kb" pair took less time (RUN when
+# BEST is empty).
+faster() {
+  if [ -z "$1" ] || awk -v a="${2% *}" -v b="${1% *}" 'BEGIN{exit !(a<b)}'; then echo "$2"; else echo "$1"; fi
 }
 
 # --- backlog ---------------------------------------------------------------
